@@ -1,0 +1,32 @@
+"""The one place that names the array library.
+
+Kernels and rules create arrays and call the few array primitives they need
+through this module only, so that another numpy-compatible library (dask,
+cupy) can be slotted in later by changing this file alone.
+"""
+import numpy as xp
+
+__all__ = ["xp", "asarray", "zeros", "empty", "result_dtype", "broadcast_shapes",
+           "contract", "segment_sum"]
+
+asarray = xp.asarray
+zeros = xp.zeros
+empty = xp.empty
+broadcast_shapes = xp.broadcast_shapes
+
+
+def result_dtype(*arrays):
+    """dtype of the coefficients for these inputs: ints promote to float64,
+    float32, complex and object (Fraction) are kept, as numpy promotes."""
+    return xp.result_type(*arrays, 1.0)
+
+
+def contract(x, y):
+    """sum_i x[i] * y[i] over the leading axis, broadcasting the rest:
+    (m, *bx), (m, *by) -> broadcast(bx, by)."""
+    return xp.einsum("i...,i...->...", x, y)
+
+
+def segment_sum(x, starts):
+    """Sums of consecutive runs of x along axis 0 starting at `starts`."""
+    return xp.add.reduceat(x, starts, axis=0)

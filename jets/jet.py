@@ -1,0 +1,445 @@
+"""The Jet type: storage, operators, numpy protocols and coefficient readers.
+
+A Jet holds ``coeffs`` of shape (ncoeffs, *shape) in the graded order of its
+JetSpace: an array of truncated Taylor polynomials, one per batch element.
+This module knows no elementary function: operators and numpy ufuncs are
+dispatched by name to the rule table in ``jets.rules``.
+"""
+from math import factorial
+
+import numpy as np
+
+from . import backend as B
+from .space import JetSpace, check_size, space as get_space
+
+__all__ = ["Jet", "variable", "variables", "constant", "is_jet"]
+
+_CONVERT_HINT = ("that would drop its derivatives. Use .value for the number, "
+                 "and numpy or jets functions (np.sin, jets.sin) instead of math.*")
+
+
+def _apply(name, *args):
+    from .rules import apply
+    return apply(name, *args)
+
+
+class Jet:
+    """An array of truncated Taylor polynomials sharing one JetSpace.
+
+    Build jets with :func:`jets.variable` / :func:`jets.variables`; combine them
+    with operators, numpy ufuncs and ``jets.*`` functions.
+    ``coeffs`` has shape (ncoeffs, *shape), graded order.
+    """
+
+    __slots__ = ("_space", "_coeffs")
+    __array_priority__ = 1000
+    __hash__ = None
+
+    def __init__(self, space, coeffs):
+        if not isinstance(space, JetSpace):
+            raise TypeError(f"space must be a JetSpace, got {type(space).__name__}")
+        coeffs = B.asarray(coeffs)
+        if coeffs.ndim == 0 or coeffs.shape[0] != space.ncoeffs:
+            raise ValueError(f"coeffs must have shape ({space.ncoeffs}, *shape) for "
+                             f"{space.describe()}, got {coeffs.shape}")
+        if coeffs.flags.writeable:
+            coeffs.flags.writeable = False
+        self._space = space
+        self._coeffs = coeffs
+
+    # ---------------------------------------------------------------- storage
+    @property
+    def space(self):
+        """The JetSpace: variables, order and index tables."""
+        return self._space
+
+    @property
+    def coeffs(self):
+        """Taylor coefficients, shape (ncoeffs, *shape), graded order (read-only)."""
+        return self._coeffs
+
+    @property
+    def value(self):
+        """The value f(x0), shape ``self.shape``."""
+        return self._coeffs[0]
+
+    @property
+    def order(self):
+        """Truncation order: an int (total degree) or a tuple of per-variable caps."""
+        return self._space.order
+
+    @property
+    def nvars(self):
+        """Number of seeded variables."""
+        return self._space.nvars
+
+    @property
+    def shape(self):
+        """Batch shape (the numpy shape of this array of jets)."""
+        return self._coeffs.shape[1:]
+
+    @property
+    def ndim(self):
+        return self._coeffs.ndim - 1
+
+    @property
+    def size(self):
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    @property
+    def dtype(self):
+        return self._coeffs.dtype
+
+    def _new(self, coeffs):
+        return Jet(self._space, coeffs)
+
+    # ------------------------------------------------------------ coefficients
+    def coefficient(self, alpha):
+        """Taylor coefficient c[alpha] (the partial divided by alpha!), shape ``self.shape``."""
+        alpha = self._space.validate_alpha(alpha)
+        return self._coeffs[self._space.index[alpha]]
+
+    def partial(self, alpha):
+        """Partial derivative d^alpha f(x0) = alpha! * c[alpha], shape ``self.shape``."""
+        alpha = self._space.validate_alpha(alpha)
+        scale = 1
+        for a in alpha:
+            scale *= factorial(a)
+        return self._coeffs[self._space.index[alpha]] * scale
+
+    def _univariate(self, what):
+        if self.nvars != 1:
+            raise ValueError(f"{what} is for jets of one variable; this jet has "
+                             f"{self.nvars}: use .partial(alpha) or .partials()")
+
+    def derivative(self, n=1):
+        """n-th derivative of a univariate jet, shape ``self.shape``."""
+        self._univariate("derivative(n)")
+        return self.partial((n,))
+
+    def derivatives(self):
+        """All derivatives f, f', ..., f^(k) of a univariate jet: shape (k+1, *shape)."""
+        self._univariate("derivatives()")
+        f = self._space.factorials.astype(self.dtype) if self.dtype != object else \
+            np.array([factorial(i) for i in range(self._space.ncoeffs)], dtype=object)
+        return self._coeffs * f.reshape((-1,) + (1,) * self.ndim)
+
+    def partials(self):
+        """Every partial derivative the jet carries: {alpha: array}, graded order."""
+        S = self._space
+        return {alpha: self._coeffs[i] * int(S.factorials[i]) for alpha, i in S.index.items()}
+
+    def _need(self, alphas, what, hint):
+        idx = []
+        for a in alphas:
+            if a not in self._space.index:
+                raise ValueError(f"{what} needs the coefficient {a}, which this jet of "
+                                 f"{self._space.describe()} does not carry: {hint}")
+            idx.append(self._space.index[a])
+        return idx
+
+    def gradient(self):
+        """First partials, shape (nvars, *shape)."""
+        n = self.nvars
+        units = [tuple(int(i == j) for j in range(n)) for i in range(n)]
+        idx = self._need(units, "gradient()", "seed with order >= 1 in every variable")
+        return self._coeffs[idx]
+
+    def hessian(self):
+        """Second partials, shape (nvars, nvars, *shape), symmetric."""
+        n = self.nvars
+        alphas, scale = [], []
+        for i in range(n):
+            for j in range(n):
+                a = [0] * n
+                a[i] += 1
+                a[j] += 1
+                alphas.append(tuple(a))
+                scale.append(2 if i == j else 1)
+        idx = self._need(alphas, "hessian()",
+                         "seed with order >= 2 (hyper-dual (1, 1) caps carry only mixed partials)")
+        c = self._coeffs[idx] * np.array(scale).reshape((-1,) + (1,) * self.ndim)
+        return c.reshape((n, n) + self.shape)
+
+    # ------------------------------------------------------------ batch shape
+    def __len__(self):
+        if self.ndim == 0:
+            raise TypeError("len() of a scalar jet: it holds one point")
+        return self.shape[0]
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a scalar jet: it holds one point")
+        for i in range(self.shape[0]):
+            yield self[i]
+
+    def __getitem__(self, key):
+        if not isinstance(key, tuple):
+            key = (key,)
+        if any(isinstance(k, Jet) for k in key):
+            raise TypeError("a jet cannot be used as an index: use its .value")
+        return self._new(self._coeffs[(slice(None),) + key])
+
+    def __setitem__(self, key, value):
+        raise TypeError("jets are immutable: build a new one with np.where, "
+                        "jets.stack or np.concatenate instead of assigning into it")
+
+    def reshape(self, *shape):
+        """Same jets, batch reshaped like ndarray.reshape."""
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return self._new(self._coeffs.reshape((self._space.ncoeffs,) + tuple(shape)))
+
+    def transpose(self, *axes):
+        """Batch axes permuted like ndarray.transpose."""
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        if not axes:
+            axes = tuple(range(self.ndim))[::-1]
+        axes = tuple(int(a) % self.ndim + 1 if self.ndim else a for a in axes)
+        return self._new(self._coeffs.transpose((0,) + axes))
+
+    @property
+    def T(self):
+        return self.transpose()
+
+    def ravel(self):
+        return self.reshape(-1)
+
+    flatten = ravel
+
+    def squeeze(self, axis=None):
+        if axis is None:
+            axes = tuple(i + 1 for i, s in enumerate(self.shape) if s == 1)
+        else:
+            axes = tuple(a % self.ndim + 1 for a in np.atleast_1d(axis))
+        return self._new(self._coeffs.squeeze(axis=axes))
+
+    def sum(self, axis=None, keepdims=False):
+        """Sum over batch axes (linear, so coefficient-wise)."""
+        return self._new(self._coeffs.sum(axis=_shift_axis(axis, self.ndim), keepdims=keepdims))
+
+    def mean(self, axis=None, keepdims=False):
+        """Mean over batch axes (linear, so coefficient-wise)."""
+        return self._new(self._coeffs.mean(axis=_shift_axis(axis, self.ndim), keepdims=keepdims))
+
+    def copy(self):
+        return self._new(self._coeffs.copy())
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self._new(self._coeffs.copy())
+
+    def __reduce__(self):
+        return (_rebuild, (self._space, np.array(self._coeffs)))
+
+    # --------------------------------------------------------------- operators
+    def __add__(self, other):
+        return _apply("add", self, other)
+
+    def __radd__(self, other):
+        return _apply("add", other, self)
+
+    def __sub__(self, other):
+        return _apply("subtract", self, other)
+
+    def __rsub__(self, other):
+        return _apply("subtract", other, self)
+
+    def __mul__(self, other):
+        return _apply("multiply", self, other)
+
+    def __rmul__(self, other):
+        return _apply("multiply", other, self)
+
+    def __truediv__(self, other):
+        return _apply("divide", self, other)
+
+    def __rtruediv__(self, other):
+        return _apply("divide", other, self)
+
+    def __pow__(self, other, mod=None):
+        if mod is not None:
+            raise TypeError("pow(jet, exponent, mod) is not defined for jets")
+        return _apply("power", self, other)
+
+    def __rpow__(self, other):
+        return _apply("power", other, self)
+
+    def __neg__(self):
+        return _apply("negative", self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _apply("absolute", self)
+
+    def __matmul__(self, other):
+        return _matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _matmul(other, self)
+
+    def __floordiv__(self, other):
+        raise TypeError("floor division of jets is not supported: use jets.floor(a / b)")
+
+    __rfloordiv__ = __mod__ = __rmod__ = __divmod__ = __floordiv__
+
+    # -------------------------------------------- comparisons compare values
+    def __lt__(self, other):
+        return np.less(self.value, _value(other))
+
+    def __le__(self, other):
+        return np.less_equal(self.value, _value(other))
+
+    def __gt__(self, other):
+        return np.greater(self.value, _value(other))
+
+    def __ge__(self, other):
+        return np.greater_equal(self.value, _value(other))
+
+    def __eq__(self, other):
+        return np.equal(self.value, _value(other))
+
+    def __ne__(self, other):
+        return np.not_equal(self.value, _value(other))
+
+    def __bool__(self):
+        if self.size != 1:
+            raise ValueError(f"the truth value of a jet array of shape {self.shape} is "
+                             f"ambiguous: use (jet > 0).any() or .all() on the values")
+        return bool(self.value)
+
+    # -------------------------------------------- conversions that lose derivatives
+    def __float__(self):
+        raise TypeError(f"a Jet cannot be converted to a Python float: {_CONVERT_HINT}")
+
+    def __int__(self):
+        raise TypeError(f"a Jet cannot be converted to a Python int: {_CONVERT_HINT}")
+
+    def __complex__(self):
+        raise TypeError(f"a Jet cannot be converted to a Python complex: {_CONVERT_HINT}")
+
+    def __index__(self):
+        raise TypeError(f"a Jet cannot be used as an integer index: {_CONVERT_HINT}")
+
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError("a Jet cannot be converted to a plain numpy array: that would drop "
+                        "its derivatives. Use .value or .coeffs, or jets.stack / np.stack "
+                        "to build an array of jets")
+
+    # ----------------------------------------------------------- numpy protocols
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        from .numpy_api import array_ufunc
+        return array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        from .numpy_api import array_function
+        return array_function(func, types, args, kwargs)
+
+    # ------------------------------------------------------------------ repr
+    def __repr__(self):
+        from .display import jet_repr
+        return jet_repr(self)
+
+    __str__ = __repr__
+
+
+def _rebuild(space, coeffs):
+    return Jet(space, coeffs)
+
+
+def _value(x):
+    return x.value if isinstance(x, Jet) else x
+
+
+def _shift_axis(axis, ndim):
+    if axis is None:
+        return tuple(range(1, ndim + 1))
+    if isinstance(axis, (tuple, list)):
+        return tuple(int(a) % ndim + 1 for a in axis)
+    return int(axis) % ndim + 1
+
+
+def _matmul(a, b):
+    """a @ b where either side is a jet; linear in each jet factor."""
+    if isinstance(a, Jet) and isinstance(b, Jet):
+        from .rules import common_space
+        common_space(a, b)
+        if a.ndim == 1 and b.ndim == 1:
+            return (a * b).sum()
+        if b.ndim == 1:
+            return (a * b).sum(axis=-1)
+        if a.ndim == 1:
+            return (a[..., :, None] * b).sum(axis=-2)
+        return (a[..., :, :, None] * b[..., None, :, :]).sum(axis=-2)
+    if isinstance(a, Jet):
+        m = B.asarray(b)
+        return a._new(np.matmul(a.coeffs, m))
+    m = B.asarray(a)
+    c = b.coeffs
+    if b.ndim == 1:
+        return b._new(np.matmul(c, m.T) if m.ndim == 2 else np.matmul(m, c[..., None])[..., 0])
+    return b._new(np.matmul(m, c))
+
+
+def is_jet(x):
+    """True if x is a Jet."""
+    return isinstance(x, Jet)
+
+
+def _points_dtype(points):
+    return B.result_dtype(*points)
+
+
+def variables(points, order):
+    """Seed n variables x_i = points[i] + e_i in one shared space.
+
+    Parameters
+    ----------
+    points : sequence of n scalars or arrays (or an array of shape (n, *batch))
+    order : int (total degree) or tuple of n per-variable caps
+
+    Returns
+    -------
+    tuple of n Jets, each of the shape of its point.
+    """
+    if isinstance(points, Jet):
+        raise TypeError("variables() takes plain numbers or arrays, not jets")
+    pts = [B.asarray(p) for p in points]
+    if not pts:
+        raise ValueError("variables() needs at least one point")
+    S = get_space(len(pts), order)
+    dtype = _points_dtype(pts)
+    out = []
+    for i, p in enumerate(pts):
+        check_size(S.ncoeffs, p.size)
+        c = B.zeros((S.ncoeffs,) + p.shape, dtype=dtype)
+        c[0] = p
+        unit = tuple(int(i == j) for j in range(S.nvars))
+        if unit in S.index:
+            c[S.index[unit]] = 1
+        out.append(Jet(S, c))
+    return tuple(out)
+
+
+def variable(x0, order):
+    """Seed one variable x = x0 + e of the given order; x0 a scalar or array.
+
+    ``order`` is an int k or a 1-tuple (k,).  Returns a Jet of shape x0.shape.
+    """
+    if isinstance(order, (tuple, list)) and len(order) != 1:
+        raise ValueError(f"variable() seeds one variable, so order must be an int or a "
+                         f"1-tuple, got {tuple(order)!r}: use jets.variables for several")
+    return variables([x0], order)[0]
+
+
+def constant(value, like):
+    """The constant jet `value` (no derivatives) in the space of the jet `like`."""
+    if not isinstance(like, Jet):
+        raise TypeError("constant(value, like) needs a Jet as `like`")
+    from .kernels import constant_like
+    return Jet(like.space, constant_like(like.space, value))

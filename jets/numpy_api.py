@@ -1,0 +1,251 @@
+"""numpy protocols for Jet: ufuncs dispatch to the rule table by name, and a
+small set of array functions (sum, mean, stack, where, ...) act on the batch.
+
+Anything else raises TypeError naming the numpy function, so that a jet never
+silently turns into a plain array and loses its derivatives.
+"""
+import numpy as np
+
+from . import backend as B
+from .jet import Jet, _matmul, _shift_axis
+from .kernels import constant_like
+
+__all__ = ["array_ufunc", "array_function", "stack", "concatenate", "where"]
+
+_COMPARISONS = {"less", "less_equal", "greater", "greater_equal", "equal", "not_equal"}
+_ON_COEFFS = {"isfinite": np.all, "isnan": np.any, "isinf": np.any}
+
+
+def _foreign(objs):
+    """True if another type with its own __array_ufunc__ takes part (defer to it)."""
+    for o in objs:
+        if isinstance(o, (Jet, np.ndarray, np.generic)):
+            continue
+        if getattr(type(o), "__array_ufunc__", None) is not None:
+            return True
+    return False
+
+
+def array_ufunc(ufunc, method, inputs, kwargs):
+    from .rules import ALIASES, RULES, apply
+    if _foreign(inputs):
+        return NotImplemented
+    name = ufunc.__name__
+    out = kwargs.pop("out", None)
+    if out is not None and any(o is not None for o in (out if isinstance(out, tuple) else (out,))):
+        raise TypeError(f"numpy.{name}(..., out=...) cannot write into a jet: jets are "
+                        f"immutable; use the returned value")
+    if method == "reduce" and name == "add" and len(inputs) == 1:
+        axis = kwargs.pop("axis", 0)
+        keepdims = kwargs.pop("keepdims", False)
+        return inputs[0].sum(axis=axis, keepdims=keepdims)
+    if kwargs:
+        raise TypeError(f"numpy.{name}: keyword(s) {sorted(kwargs)} are not supported on jets")
+    if method != "__call__":
+        raise TypeError(f"numpy.{name}.{method} is not supported for jets")
+    if name in _COMPARISONS:
+        vals = [x.value if isinstance(x, Jet) else x for x in inputs]
+        return ufunc(*vals)
+    if name in _ON_COEFFS:
+        (x,) = inputs
+        return _ON_COEFFS[name](ufunc(x.coeffs), axis=0)
+    if name == "matmul":
+        return _matmul(*inputs)
+    if name in RULES or name in ALIASES:
+        return apply(name, *inputs)
+    raise TypeError(f"numpy.{name} is not supported for jets: see the function table in "
+                    f"docs/functions.md for what is")
+
+
+# -------------------------------------------------------------- functions
+def _common(jets):
+    from .rules import common_space
+    return common_space(*jets)
+
+
+def _coeffs_all(arrays):
+    """Coefficient arrays of a mix of jets and constants, all in one space."""
+    jets = [a for a in arrays if isinstance(a, Jet)]
+    S = _common(jets)
+    return S, [a.coeffs if isinstance(a, Jet) else constant_like(S, B.asarray(a))
+               for a in arrays]
+
+
+def stack(arrays, axis=0):
+    """Stack jets (and constants) along a new batch axis, like np.stack."""
+    arrays = list(arrays)
+    S, cs = _coeffs_all(arrays)
+    ndim = cs[0].ndim
+    axis = int(axis) % ndim + 1
+    cs = np.broadcast_arrays(*cs) if len({c.shape for c in cs}) > 1 else cs
+    return Jet(S, np.stack(cs, axis=axis))
+
+
+def concatenate(arrays, axis=0):
+    """Join jets (and constants) along an existing batch axis, like np.concatenate."""
+    arrays = list(arrays)
+    S, cs = _coeffs_all(arrays)
+    if axis is None:
+        cs = [c.reshape(c.shape[0], -1) for c in cs]
+        axis = 0
+    return Jet(S, np.concatenate(cs, axis=int(axis) % (cs[0].ndim - 1) + 1))
+
+
+def where(cond, a, b):
+    """Choose a where cond else b, pointwise over the batch (cond on values)."""
+    if isinstance(cond, Jet):
+        cond = cond.value
+    cond = B.asarray(cond, dtype=bool)
+    S, (ca, cb) = _coeffs_all([a, b])
+    return Jet(S, np.where(cond[None], ca, cb))
+
+
+def _sum(a, axis=None, dtype=None, out=None, keepdims=False, **kw):
+    _no_out(out, "sum")
+    return a.sum(axis=axis, keepdims=keepdims)
+
+
+def _mean(a, axis=None, dtype=None, out=None, keepdims=False, **kw):
+    _no_out(out, "mean")
+    return a.mean(axis=axis, keepdims=keepdims)
+
+
+def _no_out(out, name):
+    if out is not None:
+        raise TypeError(f"numpy.{name}(..., out=...) cannot write into a jet")
+
+
+def _dot(a, b, out=None):
+    _no_out(out, "dot")
+    if (isinstance(a, Jet) and a.ndim == 0) or (isinstance(b, Jet) and b.ndim == 0) \
+            or np.ndim(a) == 0 or np.ndim(b) == 0:
+        return a * b
+    return _matmul(a, b)
+
+
+def _shape_fn(name):
+    def f(a, *args, **kwargs):
+        if name == "shape":
+            return a.shape
+        if name == "ndim":
+            return a.ndim
+        if name == "size":
+            return a.size
+        if name == "len":
+            return len(a)
+    return f
+
+
+def _reshape(a, shape=None, order="C", **kw):
+    if shape is None:
+        shape = kw.get("newshape")
+    return a.reshape(shape)
+
+
+def _transpose(a, axes=None):
+    return a.transpose() if axes is None else a.transpose(axes)
+
+
+def _coeffwise(fn):
+    """Lift a batch-shape function of numpy onto the coefficient array."""
+    def f(a, *args, **kwargs):
+        return Jet(a.space, fn(a.coeffs, *args, **kwargs))
+    return f
+
+
+def _moveaxis(a, source, destination):
+    src = _shift_axis(source if isinstance(source, (tuple, list)) else source, a.ndim)
+    dst = _shift_axis(destination if isinstance(destination, (tuple, list)) else destination, a.ndim)
+    return Jet(a.space, np.moveaxis(a.coeffs, src, dst))
+
+
+def _swapaxes(a, axis1, axis2):
+    return Jet(a.space, np.swapaxes(a.coeffs, _shift_axis(axis1, a.ndim), _shift_axis(axis2, a.ndim)))
+
+
+def _expand_dims(a, axis):
+    nd = a.ndim + 1
+    return Jet(a.space, np.expand_dims(a.coeffs, _shift_axis(axis, nd)))
+
+
+def _squeeze(a, axis=None):
+    return a.squeeze(axis)
+
+
+def _broadcast_to(a, shape, subok=False):
+    shape = tuple(np.atleast_1d(shape)) if not isinstance(shape, tuple) else shape
+    return Jet(a.space, np.broadcast_to(a.coeffs, (a.coeffs.shape[0],) + tuple(shape)))
+
+
+def _ravel(a, order="C"):
+    return a.ravel()
+
+
+def _cumsum(a, axis=None, dtype=None, out=None):
+    _no_out(out, "cumsum")
+    if axis is None:
+        a, axis = a.ravel(), 0
+    return Jet(a.space, np.cumsum(a.coeffs, axis=_shift_axis(axis, a.ndim)))
+
+
+def _diff(a, n=1, axis=-1):
+    return Jet(a.space, np.diff(a.coeffs, n=n, axis=_shift_axis(axis, a.ndim)))
+
+
+def _atleast_1d(*arys):
+    res = [a.reshape(1) if isinstance(a, Jet) and a.ndim == 0 else a for a in arys]
+    return res[0] if len(res) == 1 else res
+
+
+def _clip(a, a_min=None, a_max=None, out=None, **kw):
+    from .rules import apply
+    _no_out(out, "clip")
+    a_min = kw.pop("min", a_min)
+    a_max = kw.pop("max", a_max)
+    if a_min is None:
+        a_min = -np.inf
+    if a_max is None:
+        a_max = np.inf
+    return apply("clip", a, a_min, a_max)
+
+
+def _where(cond, *ab):
+    if len(ab) != 2:
+        raise TypeError("np.where(cond) without a and b is not supported for jets")
+    return where(cond, *ab)
+
+
+def _stack(arrays, axis=0, out=None, **kw):
+    _no_out(out, "stack")
+    return stack(arrays, axis=axis)
+
+
+def _concatenate(arrays, axis=0, out=None, **kw):
+    _no_out(out, "concatenate")
+    return concatenate(arrays, axis=axis)
+
+
+def _copy(a, *args, **kwargs):
+    return a.copy()
+
+
+_HANDLED = {
+    np.sum: _sum, np.mean: _mean, np.dot: _dot, np.matmul: _matmul,
+    np.stack: _stack, np.concatenate: _concatenate, np.where: _where,
+    np.reshape: _reshape, np.transpose: _transpose, np.moveaxis: _moveaxis,
+    np.swapaxes: _swapaxes, np.expand_dims: _expand_dims, np.squeeze: _squeeze,
+    np.broadcast_to: _broadcast_to, np.ravel: _ravel, np.cumsum: _cumsum, np.diff: _diff,
+    np.shape: _shape_fn("shape"), np.ndim: _shape_fn("ndim"), np.size: _shape_fn("size"),
+    np.atleast_1d: _atleast_1d, np.clip: _clip, np.copy: _copy,
+}
+
+
+def array_function(func, types, args, kwargs):
+    for t in types:
+        if not (issubclass(t, Jet) or issubclass(t, np.ndarray)):
+            return NotImplemented
+    impl = _HANDLED.get(func)
+    if impl is None:
+        raise TypeError(f"numpy.{func.__name__} is not supported for jets: use .value for "
+                        f"the values, or see docs/guide.md for the supported numpy functions")
+    return impl(*args, **kwargs)

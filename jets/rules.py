@@ -1,0 +1,660 @@
+"""THE rule table: every elementary function of jets, defined once.
+
+Each :class:`Rule` names a function, how its constant coefficient is computed
+(always the accurate scalar function: ``np.log1p``, ``scipy.special.erfc``),
+and how its higher coefficients are (a kind: zero, linear, derivative,
+recurrence, composition).  The table feeds ``jets.<name>``, ``np.<name>(jet)``
+through ``__array_ufunc__``, the Python operators, the command line's list of
+names, the docs' function table and the parametrised tests.
+"""
+from dataclasses import dataclass, field
+from math import factorial, log as _mlog, pi, sqrt as _msqrt
+from typing import Callable, Optional
+
+import numpy as np
+
+from . import backend as B
+from . import kernels as K
+from .jet import Jet
+
+__all__ = ["Rule", "RULES", "ALIASES", "lookup", "apply", "common_space", "FUNCTIONS"]
+
+_LN2, _LN10 = _mlog(2.0), _mlog(10.0)
+
+
+class Const:
+    """A plain (non-jet) argument of a rule: a numpy array without derivatives."""
+
+    __slots__ = ("v",)
+
+    def __init__(self, v):
+        self.v = v
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One elementary function.
+
+    ``value(*plain)`` evaluates it on plain arrays (the constant coefficient),
+    ``jet(S, *args)`` returns the coefficient array; each arg is a coefficient
+    array (S.ncoeffs, *batch) or a :class:`Const`.  ``domain(*values)`` is a
+    boolean mask of points where the function is smooth (``domain_text`` says
+    it in words, for error messages).
+    """
+
+    name: str
+    nargs: int
+    kind: str
+    value: Callable
+    jet: Callable
+    formula: str
+    domain: Optional[Callable] = None
+    domain_text: str = ""
+    aliases: tuple = ()
+    analytic: bool = True       # valid on complex input
+    rational: bool = False      # exact on Fraction (object) coefficients
+    extra: Optional[str] = None  # optional dependency ("special" -> scipy)
+    consts_ok: bool = False     # jet() accepts Const arguments itself
+
+
+RULES: dict = {}
+ALIASES: dict = {}
+
+
+def _rule(name, nargs, kind, value, formula, **kw):
+    """Decorator: register the coefficient function of `name` in RULES."""
+    def register(jet_fn):
+        rule = Rule(name, nargs, kind, value, jet_fn, formula, **kw)
+        RULES[name] = rule
+        for a in rule.aliases:
+            ALIASES[a] = name
+        return jet_fn
+    return register
+
+
+def lookup(name):
+    """The Rule for a numpy name or alias; KeyError-free: ValueError naming it."""
+    rule = RULES.get(ALIASES.get(name, name))
+    if rule is None:
+        raise ValueError(f"jets has no function named {name!r}")
+    return rule
+
+
+# ------------------------------------------------------------------ helpers
+def _lift(S, x):
+    """Coefficient array of an argument (Const -> constant jet coefficients)."""
+    return K.constant_like(S, x.v) if isinstance(x, Const) else x
+
+
+def _col(v, ndim):
+    v = B.asarray(v)
+    return v.reshape((1,) + v.shape) if ndim else v
+
+
+def _from_derivative(S, A, g_coeffs, f0):
+    """F with F_0 = f0 and F' = g(A) A':  D F = (D A) G, so F = f0 + D^{-1}(DA G)."""
+    return K.integrate(S, K.product(S, K.euler(S, A), g_coeffs), f0)
+
+
+def _scipy():
+    try:
+        import scipy.special as sc
+    except ImportError:  # pragma: no cover - exercised by a test that hides scipy
+        raise ImportError("this function needs scipy: install it with "
+                          "pip install 'jets[special]'") from None
+    return sc
+
+
+def _special(fname):
+    def value(*args):
+        return getattr(_scipy(), fname)(*args)
+    value.__name__ = fname
+    return value
+
+
+def _pos(x):
+    return x > 0
+
+
+def _nonzero(x):
+    return x != 0
+
+
+def _open_unit(x):
+    return np.abs(x) < 1
+
+
+def _not_pole(x):
+    return ~((x <= 0) & (x == np.round(x)))
+
+
+# ------------------------------------------------------------ arithmetic
+@_rule("add", 2, "linear", np.add, "a + b", rational=True, consts_ok=True)
+def _add(S, a, b):
+    if isinstance(a, Const):
+        a, b = b, a
+    if isinstance(b, Const):
+        out = B.zeros((S.ncoeffs,) + B.broadcast_shapes(a.shape[1:], np.shape(b.v)),
+                      dtype=B.result_dtype(a, b.v))
+        out[...] = a
+        out[0] = out[0] + b.v
+        return out
+    return a + b
+
+
+@_rule("subtract", 2, "linear", np.subtract, "a - b", rational=True, consts_ok=True)
+def _subtract(S, a, b):
+    if isinstance(b, Const):
+        return _add(S, a, Const(-b.v))
+    if isinstance(a, Const):
+        return _add(S, Const(a.v), -b)
+    return a - b
+
+
+@_rule("negative", 1, "linear", np.negative, "-a", rational=True)
+def _negative(S, a):
+    return -a
+
+
+@_rule("positive", 1, "linear", np.positive, "+a", rational=True)
+def _positive(S, a):
+    return a.copy()
+
+
+@_rule("multiply", 2, "recurrence", np.multiply, "C_d = sum_i A_i B_{d-i}",
+       rational=True, consts_ok=True)
+def _multiply(S, a, b):
+    if isinstance(a, Const):
+        a, b = b, a
+    if isinstance(b, Const):
+        return a * _col(b.v, 1)
+    return K.product(S, a, b)
+
+
+@_rule("divide", 2, "recurrence", np.divide, "Q_d = (A_d - sum_{i>=1} B_i Q_{d-i}) / B_0",
+       domain=lambda a, b: b != 0, domain_text="divisor != 0", aliases=("true_divide",),
+       rational=True, consts_ok=True)
+def _divide(S, a, b):
+    if isinstance(b, Const):
+        return a / _col(b.v, 1)
+    return K.quotient(S, _lift(S, a), b)
+
+
+@_rule("reciprocal", 1, "recurrence", lambda a: 1 / a, "1 / a (quotient recurrence)",
+       domain=_nonzero, domain_text="a != 0", rational=True)
+def _reciprocal(S, a):
+    return K.quotient(S, K.constant_like(S, np.ones((), dtype=B.result_dtype(a))), a)
+
+
+@_rule("square", 1, "recurrence", np.square, "a * a", rational=True)
+def _square(S, a):
+    return K.product(S, a, a)
+
+
+def _int_exponent(r):
+    """The exponent as a Python int if it is a scalar with an integer value."""
+    r = B.asarray(r)
+    if r.ndim != 0 or r.dtype.kind in "bc":
+        return None
+    try:
+        v = r.item()
+        if v == int(v):
+            return int(v)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return None
+
+
+def _int_power(S, a, n):
+    """a**n for an integer n by repeated squaring: exact at a zero value."""
+    if n < 0:
+        return K.quotient(S, K.constant_like(S, np.ones((), dtype=B.result_dtype(a))),
+                          _int_power(S, a, -n))
+    result, base = None, a
+    while True:
+        if n & 1:
+            result = base if result is None else K.product(S, result, base)
+        n >>= 1
+        if not n:
+            break
+        base = K.product(S, base, base)
+    if result is None:  # n == 0: a**0 == 1, also at 0 (numpy's convention)
+        return K.constant_like(S, np.ones(a.shape[1:], dtype=B.result_dtype(a)))
+    return result if result is not a else a.copy()
+
+
+def _power_domain(a, b):
+    return (a > 0) | (np.round(b) == b)
+
+
+@_rule("power", 2, "recurrence", np.power,
+       "integer n: repeated squaring; real r: d A_0 P_d = sum_i ((r+1) i - d) A_i P_{d-i}; "
+       "jet exponent: exp(b log a)",
+       domain=_power_domain, domain_text="base > 0 (or an integer exponent)",
+       aliases=("pow", "float_power"), rational=True, consts_ok=True)
+def _power(S, a, b):
+    if isinstance(b, Const):
+        n = _int_exponent(b.v)
+        if n is not None:
+            return _int_power(S, a, n)
+        if a.dtype == object:
+            raise TypeError("a non-integer power of an object-dtype (e.g. Fraction) jet is "
+                            "not exact: convert to float first")
+        return K.power_real(S, a, _col(b.v, 0), np.power(a[0], b.v))
+    # jet exponent: a**b = exp(b log a), the value from np.power
+    A = _lift(S, a)
+    if A.dtype == object:
+        raise TypeError("a jet exponent on object-dtype (e.g. Fraction) jets is not exact")
+    L = K.log(S, A, np.log(A[0]))
+    return K.exp(S, K.product(S, b, L), np.power(A[0], b[0]))
+
+
+# ------------------------------------------------------- exponentials, logs
+@_rule("exp", 1, "recurrence", np.exp, "d E_d = sum_i i A_i E_{d-i}")
+def _exp(S, a):
+    return K.exp(S, a, np.exp(a[0]))
+
+
+@_rule("exp2", 1, "recurrence", np.exp2, "exp(a ln 2), value np.exp2")
+def _exp2(S, a):
+    return K.exp(S, a * _LN2, np.exp2(a[0]))
+
+
+@_rule("expm1", 1, "recurrence", np.expm1, "exp recurrence, value np.expm1")
+def _expm1(S, a):
+    E = K.exp(S, a, np.exp(a[0]))
+    E[0] = np.expm1(a[0])
+    return E
+
+
+@_rule("log", 1, "recurrence", np.log, "d A_0 L_d = d A_d - sum_{i=1}^{d-1} (d-i) A_i L_{d-i}",
+       domain=_pos, domain_text="(0, inf)")
+def _log(S, a):
+    return K.log(S, a, np.log(a[0]))
+
+
+@_rule("log2", 1, "recurrence", np.log2, "log(a) / ln 2, value np.log2",
+       domain=_pos, domain_text="(0, inf)")
+def _log2(S, a):
+    L = K.log(S, a, np.log(a[0])) / _LN2
+    L[0] = np.log2(a[0])
+    return L
+
+
+@_rule("log10", 1, "recurrence", np.log10, "log(a) / ln 10, value np.log10",
+       domain=_pos, domain_text="(0, inf)")
+def _log10(S, a):
+    L = K.log(S, a, np.log(a[0])) / _LN10
+    L[0] = np.log10(a[0])
+    return L
+
+
+@_rule("log1p", 1, "recurrence", np.log1p, "log recurrence on 1 + a, value np.log1p",
+       domain=lambda a: a > -1, domain_text="(-1, inf)")
+def _log1p(S, a):
+    one_plus = a.copy()
+    one_plus[0] = one_plus[0] + 1
+    return K.log(S, one_plus, np.log1p(a[0]))
+
+
+def _logaddexp_core(S, a, b, scale):
+    A, Bc = _lift(S, a), _lift(S, b)
+    m = np.maximum(A[0], Bc[0]) * scale
+    m = np.where(np.isfinite(m), m, 0)
+    ea = K.exp(S, A * scale - m, np.exp(A[0] * scale - m))
+    eb = K.exp(S, Bc * scale - m, np.exp(Bc[0] * scale - m))
+    s = ea + eb
+    return K.log(S, s, np.log(s[0])) / scale
+
+
+@_rule("logaddexp", 2, "recurrence", np.logaddexp,
+       "m + log(exp(a - m) + exp(b - m)), m = max of the values; value np.logaddexp",
+       analytic=False, consts_ok=True)
+def _logaddexp(S, a, b):
+    F = _logaddexp_core(S, a, b, 1.0)
+    F[0] = np.logaddexp(_lift(S, a)[0], _lift(S, b)[0])
+    return F
+
+
+@_rule("logaddexp2", 2, "recurrence", np.logaddexp2,
+       "logaddexp(a ln 2, b ln 2) / ln 2; value np.logaddexp2", analytic=False, consts_ok=True)
+def _logaddexp2(S, a, b):
+    F = _logaddexp_core(S, a, b, _LN2)
+    F[0] = np.logaddexp2(_lift(S, a)[0], _lift(S, b)[0])
+    return F
+
+
+# ---------------------------------------------------------------- roots
+@_rule("sqrt", 1, "recurrence", np.sqrt, "power recurrence with r = 1/2, value np.sqrt",
+       domain=_pos, domain_text="(0, inf)")
+def _sqrt(S, a):
+    return K.power_real(S, a, 0.5, np.sqrt(a[0]))
+
+
+@_rule("cbrt", 1, "recurrence", np.cbrt, "power recurrence with r = 1/3, value np.cbrt",
+       domain=_nonzero, domain_text="a != 0", analytic=False)
+def _cbrt(S, a):
+    return K.power_real(S, a, 1.0 / 3.0, np.cbrt(a[0]))
+
+
+@_rule("hypot", 2, "recurrence", np.hypot, "sqrt(a^2 + b^2), value np.hypot",
+       domain=lambda a, b: (a != 0) | (b != 0), domain_text="(a, b) != (0, 0)",
+       analytic=False, consts_ok=True)
+def _hypot(S, a, b):
+    A, Bc = _lift(S, a), _lift(S, b)
+    s = K.product(S, A, A) + K.product(S, Bc, Bc)
+    return K.power_real(S, s, 0.5, np.hypot(A[0], Bc[0]))
+
+
+# --------------------------------------------------------- trigonometric
+@_rule("sin", 1, "recurrence", np.sin, "d S_d = sum_i i A_i C_{d-i} (paired with cos)")
+def _sin(S, a):
+    return K.sincos(S, a, np.sin(a[0]), np.cos(a[0]))[0]
+
+
+@_rule("cos", 1, "recurrence", np.cos, "d C_d = -sum_i i A_i S_{d-i} (paired with sin)")
+def _cos(S, a):
+    return K.sincos(S, a, np.sin(a[0]), np.cos(a[0]))[1]
+
+
+@_rule("tan", 1, "recurrence", np.tan, "d T_d = sum_i i A_i W_{d-i}, W = 1 + T^2",
+       domain=lambda a: np.cos(a) != 0, domain_text="cos(a) != 0")
+def _tan(S, a):
+    return K.tan(S, a, np.tan(a[0]))
+
+
+def _g_pow(S, base, r):
+    """Coefficients of base**r (a helper for derivative rules)."""
+    return K.power_real(S, base, r, np.power(base[0], r))
+
+
+def _one_minus_sq(S, a):
+    s = -K.product(S, a, a)
+    s[0] = s[0] + 1
+    return s
+
+
+def _one_plus_sq(S, a):
+    s = K.product(S, a, a)
+    s[0] = s[0] + 1
+    return s
+
+
+@_rule("arcsin", 1, "derivative", np.arcsin, "f' = (1 - a^2)^(-1/2)",
+       domain=_open_unit, domain_text="(-1, 1)", aliases=("asin",))
+def _arcsin(S, a):
+    return _from_derivative(S, a, _g_pow(S, _one_minus_sq(S, a), -0.5), np.arcsin(a[0]))
+
+
+@_rule("arccos", 1, "derivative", np.arccos, "f' = -(1 - a^2)^(-1/2)",
+       domain=_open_unit, domain_text="(-1, 1)", aliases=("acos",))
+def _arccos(S, a):
+    return _from_derivative(S, a, -_g_pow(S, _one_minus_sq(S, a), -0.5), np.arccos(a[0]))
+
+
+@_rule("arctan", 1, "derivative", np.arctan, "f' = 1 / (1 + a^2)", aliases=("atan",))
+def _arctan(S, a):
+    return _from_derivative(S, a, _reciprocal(S, _one_plus_sq(S, a)), np.arctan(a[0]))
+
+
+@_rule("arctan2", 2, "derivative", np.arctan2, "dF = (x dy - y dx) / (x^2 + y^2)",
+       domain=lambda y, x: (x != 0) | (y != 0), domain_text="(y, x) != (0, 0)",
+       aliases=("atan2",), analytic=False, consts_ok=True)
+def _arctan2(S, y, x):
+    Y, X = _lift(S, y), _lift(S, x)
+    num = K.product(S, X, K.euler(S, Y)) - K.product(S, Y, K.euler(S, X))
+    den = K.product(S, X, X) + K.product(S, Y, Y)
+    return K.integrate(S, K.quotient(S, num, den), np.arctan2(Y[0], X[0]))
+
+
+@_rule("deg2rad", 1, "linear", np.deg2rad, "a * pi / 180", aliases=("radians",))
+def _deg2rad(S, a):
+    return a * (pi / 180)
+
+
+@_rule("rad2deg", 1, "linear", np.rad2deg, "a * 180 / pi", aliases=("degrees",))
+def _rad2deg(S, a):
+    return a * (180 / pi)
+
+
+# ------------------------------------------------------------ hyperbolic
+@_rule("sinh", 1, "recurrence", np.sinh, "d S_d = sum_i i A_i C_{d-i} (paired with cosh)")
+def _sinh(S, a):
+    return K.sinhcosh(S, a, np.sinh(a[0]), np.cosh(a[0]))[0]
+
+
+@_rule("cosh", 1, "recurrence", np.cosh, "d C_d = sum_i i A_i S_{d-i} (paired with sinh)")
+def _cosh(S, a):
+    return K.sinhcosh(S, a, np.sinh(a[0]), np.cosh(a[0]))[1]
+
+
+@_rule("tanh", 1, "recurrence", np.tanh, "d T_d = sum_i i A_i W_{d-i}, W = 1 - T^2")
+def _tanh(S, a):
+    return K.tanh(S, a, np.tanh(a[0]))
+
+
+@_rule("arcsinh", 1, "derivative", np.arcsinh, "f' = (1 + a^2)^(-1/2)", aliases=("asinh",))
+def _arcsinh(S, a):
+    return _from_derivative(S, a, _g_pow(S, _one_plus_sq(S, a), -0.5), np.arcsinh(a[0]))
+
+
+@_rule("arccosh", 1, "derivative", np.arccosh, "f' = (a^2 - 1)^(-1/2)",
+       domain=lambda a: a > 1, domain_text="(1, inf)", aliases=("acosh",))
+def _arccosh(S, a):
+    return _from_derivative(S, a, _g_pow(S, -_one_minus_sq(S, a), -0.5), np.arccosh(a[0]))
+
+
+@_rule("arctanh", 1, "derivative", np.arctanh, "f' = 1 / (1 - a^2)",
+       domain=_open_unit, domain_text="(-1, 1)", aliases=("atanh",))
+def _arctanh(S, a):
+    return _from_derivative(S, a, _reciprocal(S, _one_minus_sq(S, a)), np.arctanh(a[0]))
+
+
+# --------------------------------------------------------- non-smooth
+def _has_slope(a):
+    """Points where some higher coefficient of `a` is nonzero."""
+    return np.any(a[1:] != 0, axis=0) if a.shape[0] > 1 else np.zeros(a.shape[1:], bool)
+
+
+@_rule("absolute", 1, "linear", np.absolute,
+       "sign(a_0) * a; at a_0 = 0 the branch a >= 0 (one-sided, documented)",
+       aliases=("abs", "fabs"), analytic=False, rational=True)
+def _absolute(S, a):
+    s = np.where(a[0] < 0, -1, 1)
+    out = a * _col(s, 1)
+    out[0] = np.absolute(a[0])
+    return out
+
+
+@_rule("sign", 1, "zero", np.sign,
+       "value np.sign, higher coefficients 0; nan at a_0 = 0 when a varies",
+       domain=_nonzero, domain_text="a != 0", analytic=False, rational=True)
+def _sign(S, a):
+    out = K.constant_like(S, np.sign(a[0]))
+    if S.ncoeffs > 1:
+        jump = (a[0] == 0) & _has_slope(a)
+        if np.any(jump):
+            out = out.astype(np.result_type(out.dtype, float))
+            out[1:] = np.where(jump, np.nan, out[1:])
+    return out
+
+
+def _zero_rule(name, fn, text):
+    @_rule(name, 1, "zero", fn, text, analytic=False, rational=True)
+    def _z(S, a):
+        return K.constant_like(S, fn(a[0]))
+    return _z
+
+
+for _n, _f in (("floor", np.floor), ("ceil", np.ceil), ("trunc", np.trunc), ("rint", np.rint)):
+    _zero_rule(_n, _f, f"value np.{_n}, higher coefficients 0 (one-sided at jumps)")
+
+
+def _select(S, cond, A, Bc, value):
+    """Choose jet A where cond else Bc; NaN values poison every coefficient."""
+    out = np.where(_col(cond, 1), A, Bc)
+    bad = np.isnan(value)
+    if np.any(bad):
+        out = np.where(_col(bad, 1), np.nan, out)
+    out[0] = value
+    return out
+
+
+@_rule("maximum", 2, "linear", np.maximum,
+       "the larger argument; at a tie the first (the side a > b)",
+       analytic=False, rational=True, consts_ok=True)
+def _maximum(S, a, b):
+    A, Bc = _lift(S, a), _lift(S, b)
+    return _select(S, A[0] >= Bc[0], A, Bc, np.maximum(A[0], Bc[0]))
+
+
+@_rule("minimum", 2, "linear", np.minimum,
+       "the smaller argument; at a tie the second (the side a > b)",
+       analytic=False, rational=True, consts_ok=True)
+def _minimum(S, a, b):
+    A, Bc = _lift(S, a), _lift(S, b)
+    return _select(S, A[0] < Bc[0], A, Bc, np.minimum(A[0], Bc[0]))
+
+
+def _clip_value(a, lo, hi):
+    return np.minimum(np.maximum(a, lo), hi)
+
+
+@_rule("clip", 3, "linear", _clip_value, "minimum(maximum(a, lo), hi)",
+       analytic=False, rational=True, consts_ok=True)
+def _clip(S, a, lo, hi):
+    return _minimum(S, _maximum(S, a, lo), hi)
+
+
+# --------------------------------------------------- special (scipy extra)
+_SQRT_PI_2 = 2 / _msqrt(pi)
+
+
+def _erf_slope(S, a, sign):
+    """sign * 2/sqrt(pi) * exp(-a^2), the derivative of erf (sign=1) / erfc (-1)."""
+    m = -K.product(S, a, a)
+    return K.exp(S, m, np.exp(m[0])) * (sign * _SQRT_PI_2)
+
+
+@_rule("erf", 1, "derivative", _special("erf"), "f' = 2/sqrt(pi) exp(-a^2), value scipy erf",
+       extra="special")
+def _erf(S, a):
+    return _from_derivative(S, a, _erf_slope(S, a, 1), _scipy().erf(a[0]))
+
+
+@_rule("erfc", 1, "derivative", _special("erfc"),
+       "f' = -2/sqrt(pi) exp(-a^2), value scipy erfc", extra="special")
+def _erfc(S, a):
+    return _from_derivative(S, a, _erf_slope(S, a, -1), _scipy().erfc(a[0]))
+
+
+def _lgamma_jet(S, a):
+    sc = _scipy()
+    x = a[0]
+    taylor = [sc.gammaln(x)]
+    taylor += [sc.polygamma(j - 1, x) / factorial(j) for j in range(1, S.degree + 1)]
+    return K.horner(S, a, taylor)
+
+
+@_rule("lgamma", 1, "composition", _special("gammaln"),
+       "sum_j psi^(j-1)(a_0)/j! (a - a_0)^j (polygamma), value scipy gammaln",
+       domain=_not_pole, domain_text="not 0, -1, -2, ...", aliases=("gammaln",),
+       analytic=False, extra="special")
+def _lgamma(S, a):
+    return _lgamma_jet(S, a)
+
+
+@_rule("gamma", 1, "recurrence", _special("gamma"),
+       "exp recurrence on lgamma(a), value scipy gamma (carries the sign)",
+       domain=_not_pole, domain_text="not 0, -1, -2, ...", analytic=False, extra="special")
+def _gamma(S, a):
+    return K.exp(S, _lgamma_jet(S, a), _scipy().gamma(a[0]))
+
+
+@_rule("digamma", 1, "composition", _special("digamma"),
+       "sum_j psi^(j)(a_0)/j! (a - a_0)^j (polygamma), value scipy digamma",
+       domain=_not_pole, domain_text="not 0, -1, -2, ...", aliases=("psi",),
+       analytic=False, extra="special")
+def _digamma(S, a):
+    sc = _scipy()
+    x = a[0]
+    taylor = [sc.digamma(x)]
+    taylor += [sc.polygamma(j, x) / factorial(j) for j in range(1, S.degree + 1)]
+    return K.horner(S, a, taylor)
+
+
+# ------------------------------------------------------------ dispatch
+def common_space(*jets):
+    """The one JetSpace of these jets, or ValueError describing the mismatch."""
+    spaces = {j.space for j in jets}
+    if len(spaces) > 1:
+        a, b = list(spaces)[:2]
+        raise ValueError(
+            f"cannot combine jets of different spaces: one has {a.describe()}, another "
+            f"{b.describe()}. Seed all variables together with "
+            f"jets.variables([...], order) so they share one space")
+    return spaces.pop()
+
+
+def _check_dtype(rule, arrays):
+    for c in arrays:
+        kind = c.dtype.kind
+        if kind == "c" and not rule.analytic:
+            raise TypeError(f"{rule.name} is not analytic, so it has no complex derivative: "
+                            f"use it on real jets only")
+        if kind == "O" and not rule.rational:
+            raise TypeError(f"{rule.name} of an object-dtype (e.g. Fraction) jet cannot be "
+                            f"exact: only + - * / and integer powers are; convert to float")
+
+
+def apply(name, *args):
+    """Evaluate the rule `name` on jets and/or plain values.
+
+    With no jet among the arguments this is the plain numpy function; otherwise
+    every jet must share one space and the result is a Jet.
+    """
+    rule = lookup(name)
+    if len(args) != rule.nargs:
+        raise TypeError(f"{rule.name} takes {rule.nargs} argument(s), got {len(args)}")
+    jets = [a for a in args if isinstance(a, Jet)]
+    if not jets:
+        return rule.value(*args)
+    S = common_space(*jets)
+    if rule.extra == "special":
+        _scipy()
+    conv = []
+    for a in args:
+        if isinstance(a, Jet):
+            conv.append(a.coeffs)
+        else:
+            v = B.asarray(a)
+            if v.dtype.kind not in "biufcO":
+                raise TypeError(f"{rule.name}: cannot combine a jet with {type(a).__name__} "
+                                f"of dtype {v.dtype}")
+            conv.append(Const(v))
+    _check_dtype(rule, [c if not isinstance(c, Const) else c.v for c in conv])
+    if not rule.consts_ok:
+        conv = [_lift(S, c) for c in conv]
+    with np.errstate(all="ignore"):
+        out = rule.jet(S, *conv)
+    return Jet(S, out)
+
+
+def _make_function(rule):
+    def f(*args):
+        return apply(rule.name, *args)
+    f.__name__ = f.__qualname__ = rule.name
+    args = ", ".join("abc"[: rule.nargs]) if rule.nargs > 1 else "a"
+    needs = " Needs scipy (pip install 'jets[special]')." if rule.extra else ""
+    f.__doc__ = (f"{rule.name}({args}) on jets or plain arrays, elementwise over the batch.\n\n"
+                 f"Coefficients: {rule.formula}.{needs}")
+    return f
+
+
+#: name -> public function (numpy names and aliases), exported as jets.<name>
+FUNCTIONS = {}
+for _rule_obj in RULES.values():
+    _fn = _make_function(_rule_obj)
+    FUNCTIONS[_rule_obj.name] = _fn
+    for _alias in _rule_obj.aliases:
+        FUNCTIONS[_alias] = _fn

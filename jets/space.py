@@ -1,0 +1,241 @@
+"""JetSpace: the set of monomials a jet carries, and its cached index tables.
+
+A space is fixed by the number of variables n and the truncation `order`:
+an int k (all monomials of total degree <= k) or a tuple (k1, ..., kn) of
+per-variable caps (monomials with a_i <= k_i; (1, 1) are hyper-dual numbers).
+Coefficients are stored in graded order: degree 0, then degree 1, ...; within
+a degree, exponents of the first variable descending.  Every table is built
+once, when the space is first asked for, and never changes afterwards, so a
+space is safe to share between threads.
+"""
+from functools import lru_cache
+from itertools import product as _cartesian
+from math import comb, factorial, prod
+
+import numpy as np
+
+__all__ = ["JetSpace", "space", "MAX_ELEMENTS", "MAX_PAIRS", "check_size"]
+
+#: Largest number of array elements (coefficients times batch size) a jet may
+#: hold; above it a ValueError reports the size before anything is allocated.
+MAX_ELEMENTS = 2 * 10**8
+#: Largest number of coefficient pairs a space's product tables may hold.
+MAX_PAIRS = 3 * 10**7
+
+
+def _normalize(nvars, order):
+    """Validate (nvars, order) and return the canonical key."""
+    if isinstance(nvars, bool) or not isinstance(nvars, (int, np.integer)) or nvars < 1:
+        raise ValueError(f"nvars must be a positive integer, got {nvars!r}")
+    nvars = int(nvars)
+    if isinstance(order, (tuple, list, np.ndarray)):
+        caps = tuple(order)
+        if len(caps) != nvars:
+            raise ValueError(
+                f"order {tuple(order)!r} has {len(caps)} entries, the jet has {nvars} "
+                f"variables: give one cap per variable, or an int for total degree")
+        out = []
+        for c in caps:
+            if isinstance(c, bool) or not isinstance(c, (int, np.integer)) or c < 0:
+                raise ValueError(
+                    f"order caps must be non-negative integers, got {tuple(order)!r}")
+            out.append(int(c))
+        return nvars, tuple(out)
+    if isinstance(order, float) and order.is_integer():
+        raise ValueError(f"order must be an integer, got the float {order!r}: write {int(order)}")
+    if isinstance(order, bool) or not isinstance(order, (int, np.integer)):
+        raise ValueError(f"order must be a non-negative integer or a tuple of them, got {order!r}")
+    if order < 0:
+        raise ValueError(f"order must be non-negative, got {order}")
+    return nvars, int(order)
+
+
+def count_coeffs(nvars, order):
+    """Number of monomials in the space, computed without building it."""
+    if isinstance(order, tuple):
+        return prod(c + 1 for c in order)
+    return comb(nvars + order, order)
+
+
+def count_pairs(nvars, order):
+    """Number of (a, b) pairs with a + b in the space (product table size)."""
+    if isinstance(order, tuple):
+        return prod(comb(c + 2, 2) for c in order)
+    return comb(2 * nvars + order, order)
+
+
+def check_size(ncoeffs, batch_size, what="jet"):
+    """Raise ValueError before allocating more than MAX_ELEMENTS elements."""
+    total = ncoeffs * batch_size
+    if total > MAX_ELEMENTS:
+        raise ValueError(
+            f"this {what} would hold {ncoeffs} coefficients x {batch_size} points = "
+            f"{total:.3g} numbers (~{total * 8 / 2**30:.3g} GiB), above the limit of "
+            f"{MAX_ELEMENTS:.3g}: lower the order, use per-variable caps, or split the batch")
+
+
+class JetSpace:
+    """Monomial set, graded offsets and product tables for (nvars, order).
+
+    Get instances with :func:`space` (cached); two spaces are equal when their
+    (nvars, order) are.
+    """
+
+    __slots__ = ("nvars", "order", "caps", "degree", "ncoeffs", "monomials", "degrees",
+                 "offsets", "index", "factorials", "_pairs", "__weakref__")
+
+    def __init__(self, nvars, order):
+        nvars, order = _normalize(nvars, order)
+        self.nvars, self.order = nvars, order
+        self.caps = order if isinstance(order, tuple) else None
+        self.degree = sum(order) if self.caps else order
+        self.ncoeffs = count_coeffs(nvars, order)
+        check_size(self.ncoeffs, 1, "space")
+        npairs = count_pairs(nvars, order)
+        if npairs > MAX_PAIRS:
+            raise ValueError(
+                f"order {order!r} in {nvars} variables needs {self.ncoeffs} coefficients "
+                f"and {npairs:.3g} product pairs, above the limit of {MAX_PAIRS:.3g}: "
+                f"lower the order or use per-variable caps")
+        mons = self._graded_monomials()
+        self.monomials = mons
+        self.monomials.flags.writeable = False
+        self.degrees = mons.sum(axis=1)
+        self.degrees.flags.writeable = False
+        self.offsets = np.searchsorted(self.degrees, np.arange(self.degree + 2))
+        self.offsets.flags.writeable = False
+        self.index = {tuple(int(v) for v in m): i for i, m in enumerate(mons)}
+        self.factorials = np.array(
+            [prod(factorial(int(v)) for v in m) for m in mons], dtype=float)
+        self.factorials.flags.writeable = False
+        self._pairs = tuple(self._build_pairs(d) for d in range(self.degree + 1))
+
+    def _graded_monomials(self):
+        n, caps, k = self.nvars, self.caps, self.degree
+        rows = []
+        for d in range(k + 1):
+            rows.extend(_compositions(d, n, caps))
+        return np.array(rows, dtype=np.int64).reshape(-1, n)
+
+    def _build_pairs(self, d):
+        """Pairs (i, j) of coefficient indices whose monomials multiply into
+        degree d, sorted by target, and the segment starts per target."""
+        mons, off = self.monomials, self.offsets
+        idx_i, idx_j, targets = [], [], []
+        lo_t = off[d]
+        for p in range(d + 1):
+            q = d - p
+            ip = np.arange(off[p], off[p + 1])
+            iq = np.arange(off[q], off[q + 1])
+            if len(ip) == 0 or len(iq) == 0:
+                continue
+            sums = mons[ip][:, None, :] + mons[iq][None, :, :]
+            ii, jj = np.meshgrid(ip, iq, indexing="ij")
+            sums = sums.reshape(-1, self.nvars)
+            ii, jj = ii.ravel(), jj.ravel()
+            if self.caps is not None:
+                keep = np.all(sums <= np.array(self.caps), axis=1)
+                sums, ii, jj = sums[keep], ii[keep], jj[keep]
+            t = self._lookup(sums, d)
+            idx_i.append(ii)
+            idx_j.append(jj)
+            targets.append(t)
+        i = np.concatenate(idx_i)
+        j = np.concatenate(idx_j)
+        t = np.concatenate(targets)
+        order = np.argsort(t, kind="stable")
+        i, j, t = i[order], j[order], t[order]
+        starts = np.flatnonzero(np.r_[True, t[1:] != t[:-1]])
+        assert len(starts) == off[d + 1] - lo_t
+        for a in (i, j, starts):
+            a.flags.writeable = False
+        return i, j, starts
+
+    def _lookup(self, rows, d):
+        """Global indices of the degree-d monomials `rows` (each must exist)."""
+        lo, hi = self.offsets[d], self.offsets[d + 1]
+        block = np.ascontiguousarray(self.monomials[lo:hi])
+        void = np.dtype((np.void, block.dtype.itemsize * self.nvars))
+        keys = block.view(void).ravel()
+        order = np.argsort(keys)
+        want = np.ascontiguousarray(rows, dtype=block.dtype).view(void).ravel()
+        pos = np.searchsorted(keys[order], want)
+        return lo + order[pos]
+
+    # ------------------------------------------------------------------ queries
+    def pairs(self, d):
+        """(i, j, starts): coefficient pairs landing in degree d, grouped by target."""
+        return self._pairs[d]
+
+    def block(self, d):
+        """Slice of the coefficient axis holding the homogeneous part of degree d."""
+        return slice(int(self.offsets[d]), int(self.offsets[d + 1]))
+
+    def describe(self):
+        """Human description used in error messages."""
+        if self.caps is not None:
+            return f"{self.nvars} variable(s) with per-variable order {self.order}"
+        return f"{self.nvars} variable(s) of total order {self.order}"
+
+    def validate_alpha(self, alpha):
+        """Return alpha as a tuple of ints, or raise ValueError saying what is allowed."""
+        if isinstance(alpha, (int, np.integer)) and not isinstance(alpha, bool):
+            alpha = (int(alpha),)
+        try:
+            alpha = tuple(alpha)
+        except TypeError:
+            raise ValueError(f"alpha must be a tuple of {self.nvars} non-negative ints, "
+                             f"got {alpha!r}") from None
+        if len(alpha) != self.nvars:
+            raise ValueError(f"alpha has {len(alpha)} entries, the jet has {self.nvars} "
+                             f"variables: give one exponent per variable")
+        out = []
+        for a in alpha:
+            if isinstance(a, bool) or not isinstance(a, (int, np.integer)):
+                raise ValueError(f"alpha entries must be non-negative ints, got {alpha!r}")
+            if a < 0:
+                raise ValueError(f"alpha entries must be non-negative, got {alpha!r}")
+            out.append(int(a))
+        alpha = tuple(out)
+        if alpha not in self.index:
+            if self.caps is None:
+                raise ValueError(f"alpha {alpha} has total degree {sum(alpha)}, beyond the "
+                                 f"jet's order {self.order}: seed with order >= {sum(alpha)}")
+            raise ValueError(f"alpha {alpha} exceeds the jet's per-variable order "
+                             f"{self.order}: seed with caps >= {alpha}")
+        return alpha
+
+    def __eq__(self, other):
+        return isinstance(other, JetSpace) and (self.nvars, self.order) == (other.nvars, other.order)
+
+    def __hash__(self):
+        return hash((self.nvars, self.order))
+
+    def __repr__(self):
+        return f"JetSpace(nvars={self.nvars}, order={self.order!r})"
+
+    def __reduce__(self):
+        return (space, (self.nvars, self.order))
+
+
+def _compositions(d, n, caps):
+    """Exponent tuples of degree d in n variables (first exponent descending)."""
+    if n == 1:
+        if caps is None or d <= caps[0]:
+            yield (d,)
+        return
+    top = d if caps is None else min(d, caps[0])
+    for a in range(top, -1, -1):
+        rest_caps = None if caps is None else caps[1:]
+        for rest in _compositions(d - a, n - 1, rest_caps):
+            yield (a,) + rest
+
+
+@lru_cache(maxsize=256)
+def _cached(nvars, order):
+    return JetSpace(nvars, order)
+
+
+def space(nvars, order):
+    """The cached JetSpace for (nvars, order)."""
+    return _cached(*_normalize(nvars, order))
