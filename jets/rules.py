@@ -298,12 +298,11 @@ def _log1p(S, a):
 
 
 def _logaddexp_core(S, a, b, scale):
-    A, Bc = _lift(S, a), _lift(S, b)
-    m = np.maximum(A[0], Bc[0]) * scale
-    m = np.where(np.isfinite(m), m, 0)
-    ea = K.exp(S, A * scale - m, np.exp(A[0] * scale - m))
-    eb = K.exp(S, Bc * scale - m, np.exp(Bc[0] * scale - m))
-    s = ea + eb
+    A, Bc = _lift(S, a) * scale, _lift(S, b) * scale
+    m = np.maximum(A[0], Bc[0])
+    m = np.where(np.isfinite(m), m, 0)       # a shift of the values only
+    A[0], Bc[0] = A[0] - m, Bc[0] - m
+    s = K.exp(S, A, np.exp(A[0])) + K.exp(S, Bc, np.exp(Bc[0]))
     return K.log(S, s, np.log(s[0])) / scale
 
 

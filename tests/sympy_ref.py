@@ -6,7 +6,33 @@ evaluates each partial at 30 digits.  sympy is used by the tests only.
 """
 import sympy as sp
 
-__all__ = ["SYMPY", "ZERO_DERIVATIVE", "reference_partials", "reference_value"]
+__all__ = ["SYMPY", "ZERO_DERIVATIVE", "reference_partials", "reference_value", "symbols"]
+
+
+def _piecewise_constant(name, numeric):
+    """A sympy function equal to `numeric` at numbers whose derivative is 0
+    (sympy leaves d/dx floor(x) unevaluated; jets documents zero derivatives)."""
+    def _eval(cls, a):
+        if a.is_Number:
+            return numeric(a)
+        return None
+
+    def fdiff(self, argindex=1):
+        return sp.S.Zero
+
+    return type(name, (sp.Function,), {"eval": classmethod(_eval), "fdiff": fdiff})
+
+
+_floor = _piecewise_constant("floor_", sp.floor)
+_ceil = _piecewise_constant("ceil_", sp.ceiling)
+_sign = _piecewise_constant("sign_", sp.sign)
+_trunc = _piecewise_constant("trunc_", lambda a: sp.sign(a) * sp.floor(sp.Abs(a)))
+_rint = _piecewise_constant("rint_", lambda a: sp.Integer(round(a)))
+
+
+def symbols(names):
+    """Real sympy symbols (so Abs, Max, ... differentiate to sign, Heaviside)."""
+    return sp.symbols(names, real=True)
 
 
 def _cbrt(a):
@@ -52,11 +78,11 @@ SYMPY = {
     "arccosh": sp.acosh,
     "arctanh": sp.atanh,
     "absolute": sp.Abs,
-    "sign": sp.sign,
-    "floor": sp.floor,
-    "ceil": sp.ceiling,
-    "trunc": lambda a: sp.sign(a) * sp.floor(sp.Abs(a)),
-    "rint": lambda a: sp.floor(a + sp.Rational(1, 2)),
+    "sign": _sign,
+    "floor": _floor,
+    "ceil": _ceil,
+    "trunc": _trunc,
+    "rint": _rint,
     "maximum": sp.Max,
     "minimum": sp.Min,
     "clip": lambda a, lo, hi: sp.Min(sp.Max(a, lo), hi),
