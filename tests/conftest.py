@@ -1,0 +1,1 @@
+"""Shared pytest set-up for the jets test suite (kept minimal on purpose)."""
