@@ -1,0 +1,611 @@
+"""Functional derivative API: the derivatives of ``f`` at arrays of points, in one call.
+
+Each function here seeds the jet for you, calls ``f`` once on a jet array
+holding every point, and reads the requested derivatives off the result.
+Shapes follow ``scipy.differentiate``:
+
+* functions of one variable map an array elementwise; ``x`` has any shape and
+  results have the shape of ``x`` (with a leading ``order + 1`` axis for
+  :func:`derivatives` / :func:`taylor`);
+* functions of n variables get ``x`` of shape ``(n, *batch)``, are called with
+  a jet array of that shape (so ``x[0]`` and ``np.sum(x**2, axis=0)`` work) and
+  return ``(*batch)`` (scalar function), ``(m, *batch)`` or a sequence of m
+  jets (vector function).  Output axes of ``f`` come first, then the
+  derivative axes, then the batch: ``jacobian`` is ``(m, n, *batch)``.
+
+The jet ``f`` receives is the smallest index set that holds what was asked
+(counted with :func:`jets.space.count_coeffs`): per-variable caps ``alpha``
+for one partial, total degree 2 for a Hessian, total degree k for a k-th
+derivative tensor.  Unlike ``scipy.differentiate``, ``order`` here is the
+truncation order of the Taylor expansion, not a finite-difference accuracy:
+every result is exact up to rounding.
+"""
+import numbers
+from math import factorial, prod
+
+import numpy as np
+
+from . import backend as B
+from .jet import Jet
+from .space import check_size, count_coeffs, space as _get_space
+
+__all__ = ["derivative", "derivatives", "taylor", "partial", "partials", "gradient",
+           "jacobian", "hessian", "derivative_tensor"]
+
+
+# ---------------------------------------------------------------- validation
+def _check_callable(f):
+    if not callable(f):
+        raise TypeError(f"`f` must be callable, got {_describe(f)}")
+
+
+def _check_count(value, name):
+    """A non-negative Python int from `value`, or ValueError/TypeError naming `name`."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"`{name}` must be a non-negative integer, got the bool {value!r}")
+    if isinstance(value, (float, np.floating)):
+        hint = f": write {int(value)}" if float(value).is_integer() else ""
+        raise TypeError(f"`{name}` must be a non-negative integer, got the float {value!r}{hint}")
+    if not isinstance(value, (int, np.integer)):
+        raise TypeError(f"`{name}` must be a non-negative integer, got {_describe(value)}")
+    if value < 0:
+        raise ValueError(f"`{name}` must be a non-negative integer, got {int(value)}")
+    return int(value)
+
+
+def _check_order(order, n, name="order"):
+    """`order` as an int (total degree) or a tuple of n per-variable caps."""
+    if isinstance(order, (tuple, list, np.ndarray)):
+        caps = tuple(order.tolist() if isinstance(order, np.ndarray) else order)
+        if len(caps) != n:
+            raise ValueError(
+                f"`{name}` {caps!r} has {len(caps)} per-variable caps, but `x` holds {n} "
+                f"variable(s): give one cap per variable, or an int for total degree")
+        return tuple(_check_count(c, f"{name}[{i}]") for i, c in enumerate(caps))
+    return _check_count(order, name)
+
+
+def _check_alpha(alpha, n, shape):
+    """`alpha` as a tuple of n non-negative ints (an int is accepted when n == 1)."""
+    if isinstance(alpha, (int, np.integer)) and not isinstance(alpha, (bool, np.bool_)):
+        alpha = (alpha,)
+    if isinstance(alpha, np.ndarray):
+        alpha = alpha.tolist()
+    if not isinstance(alpha, (tuple, list)):
+        raise TypeError(f"`alpha` must be a tuple of {n} non-negative integers (one exponent "
+                        f"per variable), got {_describe(alpha)}")
+    if len(alpha) != n:
+        raise ValueError(
+            f"`alpha` {tuple(alpha)!r} has {len(alpha)} entries, but `x` has shape {shape}, "
+            f"i.e. {n} variable(s) along its first axis: give one exponent per variable, "
+            f"and x of shape (n, *batch) with one row per variable")
+    return tuple(_check_count(a, f"alpha[{i}]") for i, a in enumerate(alpha))
+
+
+def _points(x, several):
+    """`x` as a numeric ndarray; for functions of several variables, shape (n, *batch).
+
+    A list or tuple of rows is broadcast first, so ``[xs, 3.0]`` is accepted.
+    """
+    if isinstance(x, Jet):
+        raise TypeError("`x` must hold plain numbers, not a Jet: the functions of "
+                        "jets.api seed the jet themselves; pass x.value, or use the "
+                        "jet's own methods (.partial, .gradient, ...)")
+    if several and isinstance(x, (list, tuple)):
+        if len(x) == 0:
+            raise ValueError("`x` is empty: give one row per variable, shape (n, *batch)")
+        rows = [_points(r, False) for r in x]
+        try:
+            rows = np.broadcast_arrays(*rows)
+        except ValueError:
+            raise ValueError(f"the rows of `x` have shapes {[r.shape for r in rows]}, which "
+                             f"do not broadcast to one batch shape") from None
+        arr = np.stack(rows)
+    else:
+        if isinstance(x, (list, tuple)) and any(isinstance(e, Jet) for e in x):
+            raise TypeError("`x` must hold plain numbers, not jets")
+        try:
+            arr = np.asarray(x)
+        except ValueError as e:
+            raise ValueError(f"`x` is not a rectangular array of numbers: {e}") from None
+    kind = arr.dtype.kind
+    if kind == "b":
+        raise TypeError("`x` must hold numbers, got booleans (dtype bool)")
+    if kind not in "iufcO":
+        raise TypeError(f"`x` must hold numbers, got an array of dtype {arr.dtype}")
+    if kind == "O":
+        for e in arr.flat:
+            if isinstance(e, Jet):
+                raise TypeError("`x` must hold plain numbers, not jets")
+            if not isinstance(e, numbers.Number) or isinstance(e, bool):
+                raise TypeError(f"`x` must hold numbers, got an element that is {_describe(e)}")
+    if several:
+        if arr.ndim == 0:
+            raise ValueError(
+                "`x` must have shape (n, *batch), one row per variable, got a scalar: for a "
+                "function of one variable use jets.derivative, or pass x=[x0]")
+        if arr.shape[0] == 0:
+            raise ValueError(f"`x` has shape {arr.shape}: it needs at least one variable "
+                             f"along its first axis")
+    return arr
+
+
+def _describe(obj):
+    """What an object is, for error messages: "a str ('abc')", "None", ..."""
+    if obj is None:
+        return "None"
+    if isinstance(obj, (bool, np.bool_)):
+        return f"the bool {bool(obj)}"
+    if isinstance(obj, np.ndarray):
+        return f"an ndarray of shape {obj.shape} and dtype {obj.dtype}"
+    name = type(obj).__name__
+    text = repr(obj)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    article = "an" if name[:1].lower() in "aeiou" else "a"
+    return f"{article} {name} ({text})"
+
+
+def _cheapest(n, candidates):
+    """The candidate order with the fewest coefficients (ties: the first, which
+    callers make the total degree: for one variable both are the same set)."""
+    return min(candidates, key=lambda order: count_coeffs(n, order))
+
+
+# ------------------------------------------------------------------ seeding
+def _seed(x, order, several):
+    """The jet array f receives: x + e, shape x.shape, in space (n, order)."""
+    n = x.shape[0] if several else 1
+    S = _get_space(n, order)
+    check_size(S.ncoeffs, max(x.size, 1))
+    c = B.zeros((S.ncoeffs,) + x.shape, dtype=B.result_dtype(x))
+    c[0] = x
+    for i in range(n):
+        unit = tuple(int(i == j) for j in range(n))
+        if unit in S.index:
+            if several:
+                c[S.index[unit], i] = 1
+            else:
+                c[S.index[unit]] = 1
+    return Jet(S, c)
+
+
+def _evaluate(f, x, order, several):
+    """Call f once on the seeded jet array; return (space, coefficients, output ndim).
+
+    Coefficients have shape (ncoeffs, *out, *batch) where batch is x.shape
+    (one variable) or x.shape[1:] (several).
+    """
+    X = _seed(x, order, several)
+    batch = x.shape[1:] if several else x.shape
+    out = f(X)
+    c = _collect(out, X.space, batch, out, ())
+    return X.space, c, c.ndim - 1 - len(batch)
+
+
+def _bad_return(top, path, what, extra=""):
+    """TypeError for a bad return value; `path` locates it inside a returned sequence."""
+    if path:
+        where = "".join(f"[{i}]" for i in path)
+        lead = f"it returned a {type(top).__name__} whose item {where} is {what}"
+    else:
+        lead = f"it returned {what}"
+    return TypeError(f"`f` must return a jet, a number, an array, or a list/tuple of those; "
+                     f"{lead}{extra}")
+
+
+def _collect(out, S, batch, top, path):
+    """Coefficients (ncoeffs, *m, *batch) of what f returned, constants lifted into S."""
+    if isinstance(out, Jet):
+        if out.space != S:
+            raise _bad_return(top, path, f"a jet of {out.space.describe()}",
+                              f", but `x` was seeded as {S.describe()}: compute with the jet "
+                              f"array f receives instead of seeding new variables")
+        return _fit(_full(S, out.coeffs), out.shape, batch, True, top, path)
+    if isinstance(out, np.ndarray) and out.dtype == object and out.ndim > 0 \
+            and any(isinstance(e, Jet) for e in out.flat):
+        out = list(out)
+    if isinstance(out, (list, tuple)):
+        if len(out) == 0:
+            raise _bad_return(top, path, f"an empty {type(out).__name__}")
+        parts = [_collect(o, S, batch, top, path + (i,)) for i, o in enumerate(out)]
+        shapes = [p.shape[1:] for p in parts]
+        if len(set(shapes)) > 1:
+            raise ValueError(
+                f"`f` returned a {type(out).__name__} whose items have different shapes "
+                f"{shapes}: every item must have shape (*batch) = {batch}, or all the same "
+                f"shape (k, *batch)")
+        return np.stack(parts, axis=1)
+    if isinstance(out, (str, bytes)) or out is None \
+            or not isinstance(out, (numbers.Number, np.ndarray, np.generic)):
+        raise _bad_return(top, path, _describe(out))
+    arr = np.asarray(out)
+    if arr.dtype.kind == "b":
+        raise _bad_return(top, path, _describe(out),
+                          "; booleans (a comparison) have no derivatives: return a number-"
+                          "valued jet, e.g. jets.where(cond, a, b) to select")
+    if arr.dtype.kind not in "iufcO":
+        raise _bad_return(top, path, f"an array of dtype {arr.dtype}")
+    if arr.dtype.kind == "O":
+        for e in arr.flat:
+            if not isinstance(e, numbers.Number) or isinstance(e, bool):
+                raise _bad_return(top, path, f"an object array holding {_describe(e)}")
+    return _fit(_full(S, arr[None]), arr.shape, batch, False, top, path)
+
+
+def _full(S, c):
+    """Coefficients c padded with zero rows to all S.ncoeffs (constants and short
+    prefixes of the graded order hold only their low degrees)."""
+    if c.shape[0] == S.ncoeffs:
+        return c
+    out = B.zeros((S.ncoeffs,) + c.shape[1:], dtype=B.result_dtype(c))
+    out[: c.shape[0]] = c
+    return out
+
+
+def _fit(c, shape, batch, is_jet, top, path):
+    """Check or broadcast coefficients c of shape (ncoeffs, *shape) to (ncoeffs, *m, *batch)."""
+    nb = len(batch)
+    if len(shape) >= nb and tuple(shape[len(shape) - nb:]) == tuple(batch):
+        return c
+    if is_jet:
+        where = "" if not path else f" (item {''.join(f'[{i}]' for i in path)})"
+        raise ValueError(
+            f"`f` returned a jet of shape {shape}{where}, which does not end with the batch "
+            f"shape {batch} of the points: f must act pointwise and return shape (*batch) "
+            f"or (m, *batch). Did it reduce over the points (np.sum(x) instead of "
+            f"np.sum(x, axis=0))?")
+    # A constant is the same at every point: its own axes become output axes.
+    full = (c.shape[0],) + tuple(shape) + tuple(batch)
+    return np.broadcast_to(c.reshape(c.shape + (1,) * nb), full)
+
+
+# ------------------------------------------------------------- extraction
+def _col(v, ndim):
+    return np.asarray(v).reshape((-1,) + (1,) * (ndim - 1))
+
+
+def _scales(S, idx, dtype):
+    """alpha! for the coefficient indices idx, exact ints for object dtype."""
+    if dtype == object:
+        return np.array([prod(factorial(int(a)) for a in S.monomials[i]) for i in idx],
+                        dtype=object)
+    return S.factorials[idx].astype(dtype if dtype.kind in "fc" else float)
+
+
+def _pick(S, c, alphas):
+    """Partials d^alpha for a list of alphas: shape (len(alphas), *c.shape[1:])."""
+    idx = np.array([S.index[a] for a in alphas], dtype=np.intp)
+    return c[idx] * _col(_scales(S, idx, c.dtype), c.ndim)
+
+
+def _units(n):
+    return [tuple(int(i == j) for j in range(n)) for i in range(n)]
+
+
+def _tensor(S, c, k, mdim):
+    """Symmetric k-th derivative tensor: (*m, n, ..., n, *batch) with k axes of size n."""
+    n = S.nvars
+    if k == 0:
+        return np.array(c[0])
+    check_size(n ** k, max(int(np.prod(c.shape[1:], dtype=np.int64)), 1), "derivative tensor")
+    grid = np.indices((n,) * k).reshape(k, -1).T            # (n**k, k) index tuples
+    counts = (grid[:, :, None] == np.arange(n)).sum(axis=1)  # (n**k, n) multi-indices
+    uniq, inverse = np.unique(counts, axis=0, return_inverse=True)
+    vals = _pick(S, c, [tuple(int(v) for v in row) for row in uniq])
+    T = vals[np.ravel(inverse)].reshape((n,) * k + c.shape[1:])
+    return np.moveaxis(T, tuple(range(k)), tuple(range(mdim, mdim + k)))
+
+
+# ------------------------------------------------------- one variable
+def derivative(f, x, n=1):
+    """The n-th derivative of a function of one variable, at every point of `x`.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(t)`` maps a jet array of the shape of `x` elementwise to a jet array
+        of the same shape (or returns a sequence of m of them, or a constant).
+    x : array_like
+        Points, any shape (a scalar too).
+    n : int, optional
+        How many times to differentiate, ``n >= 0`` (0 gives ``f(x)``).  Default 1.
+
+    Returns
+    -------
+    ndarray
+        ``f^(n)(x)``, shape ``x.shape`` (``(m, *x.shape)`` for a vector f).
+
+    Examples
+    --------
+    >>> import numpy as np, jets
+    >>> [float(jets.derivative(lambda t: t**3, 4.0, n)) for n in (1, 2, 3)]
+    [48.0, 24.0, 6.0]
+    >>> jets.derivative(np.sin, np.zeros((2, 3)), 3).tolist()
+    [[-1.0, -1.0, -1.0], [-1.0, -1.0, -1.0]]
+    """
+    _check_callable(f)
+    n = _check_count(n, "n")
+    x = _points(x, False)
+    S, c, _ = _evaluate(f, x, n, False)
+    return c[n] * factorial(n)
+
+
+def derivatives(f, x, order):
+    """The derivatives ``f, f', ..., f^(order)`` of a function of one variable.
+
+    Parameters
+    ----------
+    f : callable
+        As for :func:`derivative`.
+    x : array_like
+        Points, any shape.
+    order : int
+        Highest derivative, ``order >= 0``.
+
+    Returns
+    -------
+    ndarray
+        Shape ``(order + 1, *x.shape)``: entry ``k`` is ``f^(k)(x)``
+        (``(order + 1, m, *x.shape)`` for a vector f).
+
+    Examples
+    --------
+    >>> import jets
+    >>> jets.derivatives(lambda t: t**3, 4.0, 4).tolist()
+    [64.0, 48.0, 24.0, 6.0, 0.0]
+    >>> jets.derivatives(lambda t: t**3, [1.0, 2.0], 2).tolist()
+    [[1.0, 8.0], [3.0, 12.0], [6.0, 12.0]]
+    """
+    _check_callable(f)
+    order = _check_count(order, "order")
+    x = _points(x, False)
+    S, c, _ = _evaluate(f, x, order, False)
+    return c * _col(_scales(S, np.arange(S.ncoeffs), c.dtype), c.ndim)
+
+
+def taylor(f, x, order):
+    """Taylor coefficients ``f^(k)(x) / k!`` for ``k = 0..order``, one variable.
+
+    ``f(x + h) = sum_k taylor(f, x, order)[k] * h**k + O(h**(order + 1))``.
+
+    Parameters
+    ----------
+    f : callable
+        As for :func:`derivative`.
+    x : array_like
+        Expansion points, any shape.
+    order : int
+        Truncation order, ``order >= 0``.
+
+    Returns
+    -------
+    ndarray
+        Shape ``(order + 1, *x.shape)`` (``(order + 1, m, *x.shape)`` for a vector f).
+
+    Examples
+    --------
+    >>> import jets
+    >>> jets.taylor(lambda t: 1 / (1 - t), 0.0, 5).tolist()
+    [1.0, 1.0, 1.0, 1.0, 1.0, 1.0]
+    >>> jets.taylor(lambda t: t**3, 4.0, 3).tolist()
+    [64.0, 48.0, 12.0, 1.0]
+    """
+    _check_callable(f)
+    order = _check_count(order, "order")
+    x = _points(x, False)
+    S, c, _ = _evaluate(f, x, order, False)
+    return np.array(c)
+
+
+# ------------------------------------------------------- several variables
+def partial(f, x, alpha, *, order=None):
+    """One mixed partial derivative ``d^alpha f`` of a function of n variables.
+
+    By default ``f`` receives jets with per-variable caps ``alpha``: the
+    smallest set of coefficients that holds ``alpha`` (for ``alpha = (2, 2)``:
+    9 coefficients, against 15 for total degree 4).
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x)`` gets a jet array of shape ``(n, *batch)`` and returns
+        ``(*batch)``, ``(m, *batch)``, a sequence of m jets, or a constant.
+    x : array_like
+        Points, shape ``(n, *batch)``: row i holds variable i.
+    alpha : tuple of n ints
+        How many times to differentiate in each variable.
+    order : int or tuple of n ints, optional
+        Truncation to compute in (total degree or per-variable caps); must
+        contain `alpha`.  Default: the cheaper of caps `alpha` and total
+        degree ``sum(alpha)``, which is always caps `alpha`.
+
+    Returns
+    -------
+    ndarray
+        Shape ``(*batch)`` (``(m, *batch)`` for a vector f).
+
+    Examples
+    --------
+    >>> import jets
+    >>> f = lambda x: (x[0] + 2 * x[1])**3
+    >>> [float(jets.partial(f, [4.0, 3.0], a)) for a in [(2, 0), (1, 1), (0, 2)]]
+    [60.0, 120.0, 240.0]
+    >>> jets.partial(f, [[4.0, 0.0], [3.0, 1.0]], (1, 1)).tolist()
+    [120.0, 24.0]
+    """
+    _check_callable(f)
+    x = _points(x, True)
+    n = x.shape[0]
+    alpha = _check_alpha(alpha, n, x.shape)
+    if order is None:
+        order = _cheapest(n, [sum(alpha), alpha])
+    else:
+        order = _check_order(order, n)
+        inside = sum(alpha) <= order if isinstance(order, int) else \
+            all(a <= k for a, k in zip(alpha, order))
+        if not inside:
+            raise ValueError(f"`alpha` {alpha} is not carried by `order` {order!r}: use "
+                             f"order >= {sum(alpha)} or caps >= {alpha}, or leave order unset")
+    S, c, _ = _evaluate(f, x, order, True)
+    return _pick(S, c, [alpha])[0]
+
+
+def partials(f, x, order):
+    """Every partial derivative up to `order`, as a dict in graded order.
+
+    Parameters
+    ----------
+    f : callable
+        As for :func:`partial`.
+    x : array_like
+        Points, shape ``(n, *batch)``.
+    order : int or tuple of n ints
+        Total degree k (every ``alpha`` with ``sum(alpha) <= k``) or
+        per-variable caps ``(k1, ..., kn)`` (every ``alpha`` with
+        ``alpha[i] <= k[i]``).
+
+    Returns
+    -------
+    dict
+        ``{alpha: ndarray}``, alpha tuples in graded order (degree 0, 1, ...;
+        within a degree the first exponent descending); each array has shape
+        ``(*batch)`` (``(m, *batch)`` for a vector f).
+
+    Examples
+    --------
+    >>> import jets
+    >>> d = jets.partials(lambda x: x[0]**2 * x[1], [3.0, 2.0], 2)
+    >>> {a: float(v) for a, v in d.items()}
+    {(0, 0): 18.0, (1, 0): 12.0, (0, 1): 9.0, (2, 0): 4.0, (1, 1): 6.0, (0, 2): 0.0}
+    >>> list(jets.partials(lambda x: x[0] * x[1], [3.0, 2.0], (1, 1)))
+    [(0, 0), (1, 0), (0, 1), (1, 1)]
+    """
+    _check_callable(f)
+    x = _points(x, True)
+    order = _check_order(order, x.shape[0])
+    S, c, _ = _evaluate(f, x, order, True)
+    scales = _scales(S, np.arange(S.ncoeffs), c.dtype)
+    return {alpha: c[i] * scales[i] for alpha, i in S.index.items()}
+
+
+def gradient(f, x):
+    """First partial derivatives of a function of n variables (total order 1).
+
+    Parameters
+    ----------
+    f : callable
+        As for :func:`partial`.
+    x : array_like
+        Points, shape ``(n, *batch)``.
+
+    Returns
+    -------
+    ndarray
+        Shape ``(n, *batch)``; for a vector f this is the Jacobian,
+        ``(m, n, *batch)``.
+
+    Examples
+    --------
+    >>> import numpy as np, jets
+    >>> jets.gradient(lambda x: np.sum(x**2, axis=0), [1.0, 2.0, 3.0]).tolist()
+    [2.0, 4.0, 6.0]
+    """
+    return jacobian(f, x)
+
+
+def jacobian(f, x):
+    """Jacobian matrix of a vector function of n variables (total order 1).
+
+    Parameters
+    ----------
+    f : callable
+        As for :func:`partial`; returns ``(m, *batch)`` or a sequence of m jets.
+    x : array_like
+        Points, shape ``(n, *batch)``.
+
+    Returns
+    -------
+    ndarray
+        Shape ``(m, n, *batch)``: entry ``[i, j]`` is ``d f_i / d x_j``
+        (``(n, *batch)`` for a scalar f, like :func:`gradient`).
+
+    Examples
+    --------
+    >>> import jets
+    >>> f = lambda x: [x[0] * x[1], x[0] + x[1]**2]
+    >>> jets.jacobian(f, [3.0, 2.0]).tolist()
+    [[2.0, 3.0], [1.0, 4.0]]
+    >>> jets.jacobian(f, [[3.0, 1.0, 0.0], [2.0, 5.0, 1.0]]).shape
+    (2, 2, 3)
+    """
+    _check_callable(f)
+    x = _points(x, True)
+    n = x.shape[0]
+    S, c, mdim = _evaluate(f, x, _cheapest(n, [1, (1,) * n]), True)
+    return np.moveaxis(_pick(S, c, _units(n)), 0, mdim)
+
+
+def hessian(f, x):
+    """Matrix of second partial derivatives of a function of n variables (total order 2).
+
+    Parameters
+    ----------
+    f : callable
+        As for :func:`partial`.
+    x : array_like
+        Points, shape ``(n, *batch)``.
+
+    Returns
+    -------
+    ndarray
+        Shape ``(n, n, *batch)``, symmetric in its first two axes
+        (``(m, n, n, *batch)`` for a vector f).
+
+    Examples
+    --------
+    >>> import jets
+    >>> jets.hessian(lambda x: (x[0] + 2 * x[1])**3, [4.0, 3.0]).tolist()
+    [[60.0, 120.0], [120.0, 240.0]]
+    """
+    return derivative_tensor(f, x, 2)
+
+
+def derivative_tensor(f, x, k):
+    """The symmetric tensor of all k-th partial derivatives (total order k).
+
+    ``T[i1, ..., ik] = d^k f / dx_i1 ... dx_ik``; every entry is read from the
+    one jet of total degree k, whose ``C(n + k, k)`` coefficients are the
+    fewest that hold every k-th partial.
+
+    Parameters
+    ----------
+    f : callable
+        As for :func:`partial`.
+    x : array_like
+        Points, shape ``(n, *batch)``.
+    k : int
+        Derivative order, ``k >= 0`` (0 gives ``f(x)``, 1 the gradient,
+        2 the Hessian).
+
+    Returns
+    -------
+    ndarray
+        Shape ``(n,) * k + batch``; for a vector f the output axes come
+        first: ``(m,) + (n,) * k + batch``.
+
+    Examples
+    --------
+    >>> import jets
+    >>> T = jets.derivative_tensor(lambda x: x[0]**2 * x[1], [3.0, 2.0], 3)
+    >>> T.shape
+    (2, 2, 2)
+    >>> print(T[0, 0, 1], T[0, 1, 0], T[1, 0, 0], T[0, 0, 0])
+    2.0 2.0 2.0 0.0
+    """
+    _check_callable(f)
+    k = _check_count(k, "k")
+    x = _points(x, True)
+    n = x.shape[0]
+    S, c, mdim = _evaluate(f, x, _cheapest(n, [k, (k,) * n]), True)
+    return _tensor(S, c, k, mdim)
