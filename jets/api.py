@@ -14,7 +14,7 @@ Shapes follow ``scipy.differentiate``:
   derivative axes, then the batch: ``jacobian`` is ``(m, n, *batch)``.
 
 The jet ``f`` receives is the smallest index set that holds what was asked
-(counted with :func:`jets.space.count_coeffs`): per-variable caps ``alpha``
+(counted with ``count_coeffs`` of :mod:`jets.space`): per-variable caps ``alpha``
 for one partial, total degree 2 for a Hessian, total degree k for a k-th
 derivative tensor.  Unlike ``scipy.differentiate``, ``order`` here is the
 truncation order of the Taylor expansion, not a finite-difference accuracy:
