@@ -109,6 +109,8 @@ def _points(x, several):
         except ValueError as e:
             raise ValueError(f"`x` is not a rectangular array of numbers: {e}") from None
     kind = arr.dtype.kind
+    # (object arrays, e.g. of Fractions, are evaluated element by element by numpy
+    # itself, so checking their elements here adds no loop of a different order)
     if kind == "b":
         raise TypeError("`x` must hold numbers, got booleans (dtype bool)")
     if kind not in "iufcO":
@@ -340,7 +342,7 @@ def derivatives(f, x, order):
         As for :func:`derivative`.
     x : array_like
         Points, any shape.
-    order : int
+    order : int or 1-tuple
         Highest derivative, ``order >= 0``.
 
     Returns
@@ -358,7 +360,7 @@ def derivatives(f, x, order):
     [[1.0, 8.0], [3.0, 12.0], [6.0, 12.0]]
     """
     _check_callable(f)
-    order = _check_count(order, "order")
+    order = _check_order(order, 1)
     x = _points(x, False)
     S, c, _ = _evaluate(f, x, order, False)
     return c * _col(_scales(S, np.arange(S.ncoeffs), c.dtype), c.ndim)
@@ -375,7 +377,7 @@ def taylor(f, x, order):
         As for :func:`derivative`.
     x : array_like
         Expansion points, any shape.
-    order : int
+    order : int or 1-tuple
         Truncation order, ``order >= 0``.
 
     Returns
@@ -392,7 +394,7 @@ def taylor(f, x, order):
     [64.0, 48.0, 12.0, 1.0]
     """
     _check_callable(f)
-    order = _check_count(order, "order")
+    order = _check_order(order, 1)
     x = _points(x, False)
     S, c, _ = _evaluate(f, x, order, False)
     return np.array(c)
