@@ -26,7 +26,8 @@ from math import factorial, prod
 import numpy as np
 
 from . import backend as B
-from .jet import Jet
+from .jet import Jet, variable, variables
+from .numpy_api import stack
 from .space import check_size, count_coeffs, space as _get_space
 
 __all__ = ["derivative", "derivatives", "taylor", "partial", "partials", "gradient",
@@ -156,20 +157,16 @@ def _cheapest(n, candidates):
 
 # ------------------------------------------------------------------ seeding
 def _seed(x, order, several):
-    """The jet array f receives: x + e, shape x.shape, in space (n, order)."""
+    """The jet array f receives: x + e, shape x.shape, in space (n, order).
+
+    Seeded by the engine's own ``variables`` (and ``stack`` for several), so
+    the jets carry whatever compact form the engine gives fresh variables.
+    """
     n = x.shape[0] if several else 1
-    S = _get_space(n, order)
-    check_size(S.ncoeffs, max(x.size, 1))
-    c = B.zeros((S.ncoeffs,) + x.shape, dtype=B.result_dtype(x))
-    c[0] = x
-    for i in range(n):
-        unit = tuple(int(i == j) for j in range(n))
-        if unit in S.index:
-            if several:
-                c[S.index[unit], i] = 1
-            else:
-                c[S.index[unit]] = 1
-    return Jet(S, c)
+    check_size(_get_space(n, order).ncoeffs, max(x.size, 1))
+    if not several:
+        return variable(x, order)
+    return stack(variables(list(x), order))
 
 
 def _evaluate(f, x, order, several):
