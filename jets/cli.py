@@ -35,6 +35,9 @@ MAX_COEFFS = 10 ** 6
 #: Most (product pairs x variables) of the jet space: bounds the time to build
 #: the space's tables and every product (about a second at the limit).
 MAX_WORK = 10 ** 7
+#: Most (operations of EXPR x product pairs of the space): bounds the whole
+#: evaluation (each operation costs at most about one full product).
+MAX_TOTAL_WORK = 5 * 10 ** 8
 #: Longest --partial or --at argument, in characters.
 MAX_ARG_LENGTH = 2 * MAX_LENGTH
 
@@ -347,8 +350,9 @@ def _factorial_overflows(order):
     return sum(math.lgamma(c + 1) for c in caps) > math.log(sys.float_info.max)
 
 
-def _check_size(n, order, how):
-    """Refuse a jet space too large for the command line, before building it."""
+def _check_size(n, order, how, operations=1):
+    """Refuse a jet space (or an evaluation) too large for the command line,
+    before building anything."""
     if _factorial_overflows(order):
         raise UsageError(f"{how} asks for derivatives whose factorial overflows a float "
                          f"(171! > 1.8e308): the order limit is {MAX_ORDER}")
@@ -362,6 +366,10 @@ def _check_size(n, order, how):
             f"{how} with {n} variable{s} needs {ncoeffs} coefficients and "
             f"{count_pairs(n, order):.3g} product pairs, more than the command line allows: "
             f"lower the order, or ask only for the derivatives you need with --partial")
+    if operations * count_pairs(n, order) > MAX_TOTAL_WORK:
+        raise UsageError(
+            f"{how}: {operations} operations on jets of {ncoeffs} coefficients are more work "
+            f"than the command line allows: lower the order, use --partial, or shorten EXPR")
 
 
 def _choose_order(n, alphas):
@@ -477,7 +485,8 @@ def _run(argv, state):
     if args.order is not None and args.order < 0:
         raise UsageError(f"--order must be >= 0, got {args.order}")
     if args.order is not None and args.order > MAX_ORDER:
-        raise UsageError(f"--order {args.order} is above the limit of {MAX_ORDER} (derivatives "
+        shown = str(args.order) if args.order < 10 ** 12 else "(a huge number)"
+        raise UsageError(f"--order {shown} is above the limit of {MAX_ORDER} (derivatives "
                          f"of order 171 and up overflow a float: 171! > 1.8e308)")
 
     expr = compile_expression(args.expr)
@@ -489,11 +498,11 @@ def _run(argv, state):
     if args.partial:
         alphas = list(dict.fromkeys(_parse_alpha(a, names) for a in args.partial))
         order = _choose_order(n, alphas)
-        _check_size(n, order, "--partial " + " ".join(args.partial)[:40])
+        _check_size(n, order, "--partial " + " ".join(args.partial)[:40], expr.operations)
     else:
         order = 2 if args.order is None else args.order
         alphas = None
-        _check_size(n, order, f"--order {order}")
+        _check_size(n, order, f"--order {order}", expr.operations)
 
     state["phase"] = "evaluate"
     import jets

@@ -92,9 +92,11 @@ def did_you_mean(name, candidates):
 
 
 def _quote(text, limit=40):
-    """Text for an error message: single-quoted, shortened, control characters escaped."""
+    """Text for an error message: shortened, non-ASCII escaped, and single-quoted
+    unless it holds quotes itself."""
     text = text if len(text) <= limit else text[: limit - 3] + "..."
-    return "'" + text.encode("ascii", "backslashreplace").decode("ascii") + "'"
+    text = text.encode("ascii", "backslashreplace").decode("ascii")
+    return text if ("'" in text or '"' in text) else "'" + text + "'"
 
 
 # ---------------------------------------------------------------- the tree
@@ -164,6 +166,9 @@ def _parse(text):
         return ast.parse(text[lead:], mode="eval")
     except SyntaxError as ex:
         msg = (ex.msg or "invalid syntax").split("\n")[0]
+        if "integer string conversion" in msg:  # Python's digit limit on int literals
+            raise ExpressionError("a number in the expression has more than 4300 digits, "
+                                  "far too large for a float") from None
         col = (ex.offset - 1 + lead) if ex.offset and (ex.lineno in (None, 1)) else None
         if col is not None:
             col = max(0, min(col, len(text)))
@@ -203,6 +208,7 @@ class _Converter:
     def __init__(self, text):
         self.text = text
         self.names = {}  # variable name -> None, in order of appearance
+        self.operations = 0  # rule calls the evaluation will make
 
     def snippet(self, node):
         seg = ast.get_source_segment(self.text, node) or type(node).__name__
@@ -217,6 +223,7 @@ class _Converter:
             return self.name(node)
         if isinstance(node, ast.UnaryOp):
             if isinstance(node.op, ast.USub):
+                self.operations += 1
                 return Call("negative", [self.convert(node.operand)])
             if isinstance(node.op, ast.UAdd):
                 return self.convert(node.operand)
@@ -273,6 +280,7 @@ class _Converter:
             raise ExpressionError(f"the operator in {self.snippet(node)} is not supported: "
                                   f"{_HINT}")
         if op is ast.Pow:
+            self.operations += 1
             return Call("power", [self.convert(node.left), self.convert(node.right)])
         # walk the left spine of a + - (or * /) run iteratively: long sums stay flat
         kind = _CHAIN[op]
@@ -282,6 +290,7 @@ class _Converter:
             rest.append((_OPS[type(cur.op)], cur.right))
             cur = cur.left
         first = self.convert(cur)
+        self.operations += len(rest)
         return Chain(first, [(rule, self.convert(r)) for rule, r in reversed(rest)])
 
     def operator_column(self, node):
@@ -332,6 +341,7 @@ class _Converter:
             except ImportError:
                 raise ExpressionError(f"{name} needs scipy: install it with "
                                       f"pip install 'jets[special]'") from None
+        self.operations += 1
         return Call(rule.name, [self.convert(a) for a in node.args])
 
 
@@ -346,7 +356,7 @@ def compile_expression(text):
     _check_depth(tree)
     conv = _Converter(text.lstrip())
     root = conv.convert(tree)
-    return Expression(text, root, tuple(conv.names))
+    return Expression(text, root, tuple(conv.names), conv.operations)
 
 
 # ------------------------------------------------------------ evaluation
@@ -399,11 +409,12 @@ def _overflow_message(rule, values, out):
 
 
 class Expression:
-    """A checked expression: ``text``, the tree, and ``names`` (its variables,
-    in order of first appearance)."""
+    """A checked expression: ``text``, the tree, ``names`` (its variables, in
+    order of first appearance) and ``operations`` (how many rule calls it makes)."""
 
-    def __init__(self, text, root, names):
+    def __init__(self, text, root, names, operations=0):
         self.text, self.root, self.names = text, root, names
+        self.operations = operations
 
     def evaluate(self, env):
         """Value of the expression with variables from ``env`` (name -> Jet or number).
