@@ -238,29 +238,39 @@ def test_json_non_finite_values_are_strings(capsys):
 
 # ------------------------------------------------------------- error classes
 ERROR_CLASSES = [
-    # (args, status, start of the first stderr line)
-    (["log(x)", "--at", "x=-1"], 1, "jets: log: argument -1 is outside (0, inf)"),
-    (["x / (y - 1)", "--at", "x=1,y=1"], 1, "jets: divide: division by zero (1 / 0)"),
+    # (args, status, start of the first stderr line, run as a subprocess?)
+    (["log(x)", "--at", "x=-1"], 1, "jets: log: argument -1 is outside (0, inf)", True),
+    (["x / (y - 1)", "--at", "x=1,y=1"], 1, "jets: divide: division by zero (1 / 0)", True),
     (["(x - 3)**1.5", "--at", "x=1"], 1,
-     "jets: power: base -2 with the non-integer exponent 1.5: the base must be > 0"),
-    (["exp(x)", "--at", "x=800"], 1, "jets: exp: the value overflows to inf at argument 800"),
-    (["sin(x", "--at", "x=1"], 2, "jets: error: syntax error: '(' was never closed"),
-    (["x^2", "--at", "x=1"], 2, "jets: error: ^ is not a power here: use **"),
-    (["arcsni(x)", "--at", "x=0"], 2, "jets: error: unknown function 'arcsni' (did you mean arcsin"),
-    (["x + y", "--at", "x=1"], 2, "jets: error: y has no value: give it with --at y="),
-    (["x", "--at", "x=1,z=2"], 2, "jets: error: --at gives z a value, but the expression does not use z"),
-    (["x.__class__", "--at", "x=1"], 2, "jets: error: attribute access is not allowed"),
-    (["x", "--at", "x=1", "--order", "100000"], 2, "jets: error: --order 100000 is above the limit"),
-    (["x", "--at", "x=1", "--order", "two"], 2, "jets: error: argument --order: invalid int value"),
-    (["x", "--at", "x=1", "--order", "2", "--partial", "x"], 2, "jets: error: give either --order"),
-    (["--at", "x=1"], 2, "jets: error: missing EXPR"),
+     "jets: power: base -2 with the non-integer exponent 1.5: the base must be > 0", False),
+    (["exp(x)", "--at", "x=800"], 1, "jets: exp: the value overflows to inf at argument 800",
+     False),
+    (["sin(x", "--at", "x=1"], 2, "jets: error: syntax error: '(' was never closed", True),
+    (["x^2", "--at", "x=1"], 2, "jets: error: ^ is not a power here: use **", True),
+    (["arcsni(x)", "--at", "x=0"], 2,
+     "jets: error: unknown function 'arcsni' (did you mean arcsin", True),
+    (["x + y", "--at", "x=1"], 2, "jets: error: y has no value: give it with --at y=", True),
+    (["x", "--at", "x=1,z=2"], 2,
+     "jets: error: --at gives z a value, but the expression does not use z", True),
+    (["x.__class__", "--at", "x=1"], 2, "jets: error: attribute access is not allowed", True),
+    (["x", "--at", "x=1", "--order", "100000"], 2,
+     "jets: error: --order 100000 is above the limit", True),
+    (["x", "--at", "x=1", "--order", "two"], 2,
+     "jets: error: argument --order: invalid int value", True),
+    (["x", "--at", "x=1", "--order", "2", "--partial", "x"], 2,
+     "jets: error: give either --order", False),
+    (["--at", "x=1"], 2, "jets: error: missing EXPR", False),
 ]
 
 
-@pytest.mark.parametrize("args, status, message", ERROR_CLASSES,
+@pytest.mark.parametrize("args, status, message, subprocess_", ERROR_CLASSES,
                          ids=[" ".join(a[0]) for a in ERROR_CLASSES])
-def test_error_classes_subprocess(args, status, message, tmp_path):
-    got, out, err = run(*args, cwd=tmp_path)
+def test_error_classes(capsys, monkeypatch, tmp_path, args, status, message, subprocess_):
+    if subprocess_:
+        got, out, err = run(*args, cwd=tmp_path)
+    else:
+        monkeypatch.chdir(tmp_path)
+        got, out, err = call(capsys, *args)
     assert got == status
     assert one_message(err).startswith(message), err
     if status == 2:
@@ -281,7 +291,7 @@ def test_caret_under_the_column():
     assert lines[1:] == ["  x + y^2", "       ^"]
 
 
-def test_no_arguments_help_and_version():
+def test_no_arguments_help_and_version(capsys):
     status, out, err = run()
     assert status == 2 and out == ""
     assert err.startswith("usage: python -m jets EXPR --at")
@@ -291,9 +301,9 @@ def test_no_arguments_help_and_version():
     for option in ["--at", "--order", "--partial", "--taylor", "--format", "--digits",
                    "--version", "exit status", "erf", "arctan2 (atan2)"]:
         assert option in out
-    status, out, _ = run("--version")
     import jets
-    assert status == 0 and out.strip() == f"jets {jets.__version__}"
+    assert cli.main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"jets {jets.__version__}"
 
 
 def test_console_script_entry_point():
