@@ -54,6 +54,10 @@ SEED = 20240605
 MARGIN = 1 / 8          # distance kept from domain edges, poles and kinks
 VMAX = 1e4              # largest |value| a subtree may take at a point
 U64 = 2.0 ** -53        # unit roundoff of float64
+U32 = 2.0 ** -24        # unit roundoff of float32
+#: unit roundoff -> smallest subnormal of that format (absolute error of a
+#: product or quotient in gradual underflow)
+ETA = {U64: 2.0 ** -1074, U32: 2.0 ** -149}
 #: ulps of error of the scalar value functions beyond correct rounding
 #: (measured against mpmath on random points: numpy <= 1 ulp, scipy.special
 #: erf/erfc/gamma <= 5, gammaln/digamma/polygamma <= 30 away from cancellation)
@@ -409,11 +413,15 @@ class Generator:
                 break
         missing = sorted(set(range(self.n)) - root.variables())
         for i in missing:  # make every variable take part
-            op = ["add", "multiply", "subtract"][self.rng.integers(3)]
-            args = [root, self.var(i)] if self.rng.random() < 0.5 else [self.var(i), root]
-            new = self.rule(op, args)
-            if admissible(op, args):
-                root = new
+            ops = ["add", "multiply", "subtract"]
+            first = int(self.rng.integers(3))
+            for op in ops[first:] + ops[:first]:
+                args = [root, self.var(i)] if self.rng.random() < 0.5 else [self.var(i), root]
+                if admissible(op, args):
+                    root = self.rule(op, args)
+                    break
+            else:
+                root = self.rule("add", [self.const(1), self.var(i)])  # root overflowed
         return root
 
 
@@ -653,9 +661,23 @@ class Bound:
         self.points = points
         self.P = points.shape[1]
         self.u = u
+        self.eta = ETA[u]
 
     def zeros(self):
         return np.zeros((self.c.N, self.P))
+
+    def rnd(self, loc, M):
+        """Rounding of a step that adds `loc` terms of size <= M: relative u per
+        operation, plus eta (the smallest subnormal) per product in gradual
+        underflow."""
+        return loc * (self.u * M + self.eta)
+
+    def seed(self, response):
+        """A recurrence seeded with a rounded value carries the value's error
+        into every degree.  The relative part u is in rnd(); the absolute part,
+        eta when the value is subnormal, travels along `response`: the
+        recurrence's majorant seeded with 1 (for exp: exp(H - H_0))."""
+        return self.eta * response
 
     def const(self, v, err=0.0):
         v = np.broadcast_to(np.asarray(v, dtype=float), (self.P,)).copy()
@@ -686,27 +708,29 @@ class Bound:
     def mul(self, a, b):
         c = self.c
         M = c.mul(a.M, b.M)
-        E = c.mul(a.M, b.E) + c.mul(a.E, b.M) + self.u * c.loc_mul * M
+        E = c.mul(a.M, b.E) + c.mul(a.E, b.M) + self.rnd(c.loc_mul, M)
         return Maj(a.v * b.v, M, E)
 
     def quotient(self, a, b):
         c = self.c
         R = c.inv(np.abs(b.v), b.M)
         Q = c.mul(a.M, R)
-        E = c.mul(R, a.E) + c.mul(c.mul(Q, R), b.E) + self.u * c.loc_rec * Q
+        E = c.mul(R, a.E) + c.mul(c.mul(Q, R), b.E) + self.rnd(c.loc_rec, Q) \
+            + self.seed(np.abs(b.v) * R)
         return Maj(a.v / b.v, Q, E)
 
     def exp(self, a, value):
         c = self.c
         M = c.exp(a.M, np.abs(value))
-        return Maj(value, M, c.mul(M, a.E) + self.u * c.loc_rec * M)
+        return Maj(value, M, c.mul(M, a.E) + self.rnd(c.loc_rec, M)
+                   + self.seed(c.exp(a.M, 1.0)))
 
     def log(self, a, value):
         c = self.c
         M = c.log(np.abs(a.v), a.M)
         M[0] = np.abs(value)
         R = c.inv(np.abs(a.v), a.M)
-        return Maj(value, M, c.mul(R, a.E) + self.u * c.loc_rec * M)
+        return Maj(value, M, c.mul(R, a.E) + self.rnd(c.loc_rec, M))
 
     def power_real(self, a, r, value, r_err=0.0):
         c = self.c
@@ -714,7 +738,8 @@ class Bound:
         M = np.abs(value) * c.pow(a0, a.M, abs(r))
         Mp = abs(r) * a0 ** (r - 1) * c.pow(a0, a.M, abs(r - 1))
         # r_err: relative error of r itself (1/3 is not a binary number)
-        E = c.mul(Mp, a.E) + self.u * c.loc_rec * (1 + abs(r)) * M \
+        E = c.mul(Mp, a.E) + self.rnd(c.loc_rec * (1 + abs(r)), M) \
+            + self.seed(c.pow(a0, a.M, abs(r))) \
             + r_err * abs(r) * (np.abs(np.log(a0)) + c.deg) * M
         return Maj(value, M, E)
 
@@ -723,15 +748,16 @@ class Bound:
         v = a.v
         s0, c0 = (np.sinh(v), np.cosh(v)) if hyperbolic else (np.sin(v), np.cos(v))
         Sn, Cs = c.sinhcosh(a.M, np.abs(s0), np.abs(c0))
-        loc = self.u * c.loc_rec
-        sin = Maj(s0, Sn, c.mul(Cs, a.E) + loc * Sn)
-        cos = Maj(c0, Cs, c.mul(Sn, a.E) + loc * Cs)
+        seed = self.seed(2 * c.exp(a.M, 1.0))
+        sin = Maj(s0, Sn, c.mul(Cs, a.E) + self.rnd(c.loc_rec, Sn) + seed)
+        cos = Maj(c0, Cs, c.mul(Sn, a.E) + self.rnd(c.loc_rec, Cs) + seed)
         return sin, cos
 
     def tan_like(self, a, value):
         c = self.c
         T, W = c.tan(a.M, np.abs(value))
-        return Maj(value, T, c.mul(W, a.E) + self.u * c.loc_rec * (T + W))
+        return Maj(value, T, c.mul(W, a.E) + self.rnd(c.loc_rec, T + W)
+                   + self.seed(W / W[0]))
 
     def euler(self, a):
         return Maj(np.zeros_like(a.v), self.c.deg * a.M, self.c.deg * a.E)
@@ -740,7 +766,7 @@ class Bound:
         """F = value + D^{-1} a; value_err bounds the error of the value."""
         c = self.c
         d = np.maximum(c.deg, 1)
-        M, E = a.M / d, a.E / d + self.u * a.M / d
+        M, E = a.M / d, a.E / d + self.rnd(1, a.M / d)
         M[0] = np.abs(value)
         E[0] = value_err
         return Maj(value, M, E)
@@ -768,7 +794,7 @@ class Bound:
             Mp += np.abs(dtaylor[j]) * Hj
             Hj = c.mul(Hj, H)
         backward = POLYGAMMA_BACKWARD * self.u * np.abs(a.v)
-        E = c.mul(Mp, a.E) + Mp * backward + self.u * (len(taylor) + 1) * c.loc_mul * M \
+        E = c.mul(Mp, a.E) + Mp * backward + self.rnd((len(taylor) + 1) * c.loc_mul, M) \
             + value_ulps * 2 * self.u * M
         return Maj(taylor[0], M, E)
 
