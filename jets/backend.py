@@ -11,6 +11,7 @@ __all__ = ["xp", "asarray", "zeros", "empty", "result_dtype", "broadcast_shapes"
 
 asarray = xp.asarray
 zeros = xp.zeros
+zeros_like = xp.zeros_like
 empty = xp.empty
 broadcast_shapes = xp.broadcast_shapes
 
@@ -24,7 +25,7 @@ def result_dtype(*arrays):
 def contract(x, y):
     """sum_i x[i] * y[i] over the leading axis, broadcasting the rest:
     (m, *bx), (m, *by) -> broadcast(bx, by)."""
-    return xp.einsum("i...,i...->...", x, y)
+    return xp.asarray(xp.einsum("i...,i...->...", x, y))
 
 
 def segment_sum(x, starts):

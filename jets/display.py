@@ -1,4 +1,6 @@
 """Readable repr of a jet: the polynomial in the seeded infinitesimals."""
+from fractions import Fraction
+
 import numpy as np
 
 __all__ = ["jet_repr", "variable_names", "format_number"]
@@ -20,7 +22,9 @@ def format_number(v):
         return str(int(v))
     if isinstance(v, (np.floating, np.complexfloating, np.integer)):
         v = v.item()
-    return repr(v) if not isinstance(v, float) else repr(v)
+    if isinstance(v, Fraction):
+        return str(v)
+    return repr(v)
 
 
 def _monomial(alpha, names):

@@ -10,6 +10,7 @@ from math import factorial
 import numpy as np
 
 from . import backend as B
+from .kernels import pad
 from .space import JetSpace, check_size, space as get_space
 
 __all__ = ["Jet", "variable", "variables", "constant", "is_jet"]
@@ -31,21 +32,32 @@ class Jet:
     ``coeffs`` has shape (ncoeffs, *shape), graded order.
     """
 
-    __slots__ = ("_space", "_coeffs")
+    __slots__ = ("_space", "_coeffs", "_vars")
     __array_priority__ = 1000
     __hash__ = None
 
-    def __init__(self, space, coeffs):
+    def __init__(self, space, coeffs, _vars=None):
+        # Internally a jet stores (a) only the variables it depends on, `_vars`
+        # (a sorted tuple of indices, None for all): its coefficients live in
+        # space.subspace(_vars); and (b) only its degrees up to the last one
+        # that may be nonzero: `_coeffs` is a whole-degree prefix of the graded
+        # order.  `coeffs` shows the full array of the public space.
         if not isinstance(space, JetSpace):
             raise TypeError(f"space must be a JetSpace, got {type(space).__name__}")
         coeffs = B.asarray(coeffs)
-        if coeffs.ndim == 0 or coeffs.shape[0] != space.ncoeffs:
+        sub = space.subspace(_vars) if _vars else space
+        if coeffs.ndim == 0 or (coeffs.shape[0] not in sub.top_degree and _vars != ()):
             raise ValueError(f"coeffs must have shape ({space.ncoeffs}, *shape) for "
                              f"{space.describe()}, got {coeffs.shape}")
         if coeffs.flags.writeable:
             coeffs.flags.writeable = False
+        if _vars is not None and len(_vars) == space.nvars:
+            _vars = None
+        if _vars == () and coeffs.shape[0] != 1:
+            raise ValueError("a jet of no variables holds its value only")
         self._space = space
         self._coeffs = coeffs
+        self._vars = _vars
 
     # ---------------------------------------------------------------- storage
     @property
@@ -55,8 +67,16 @@ class Jet:
 
     @property
     def coeffs(self):
-        """Taylor coefficients, shape (ncoeffs, *shape), graded order (read-only)."""
-        return self._coeffs
+        """Taylor coefficients, shape (ncoeffs, *shape), graded order (read-only).
+
+        Internally a jet may store only its degrees up to the last nonzero one
+        (a seeded variable stores degrees 0 and 1); this pads the rest with 0."""
+        c = self._coeffs
+        if self._vars is None and c.shape[0] == self._space.ncoeffs:
+            return c
+        full = embed(self._space, c, self._vars, None, full=True)
+        full.flags.writeable = False
+        return full
 
     @property
     def value(self):
@@ -91,21 +111,29 @@ class Jet:
         return self._coeffs.dtype
 
     def _new(self, coeffs):
-        return Jet(self._space, coeffs)
+        return Jet(self._space, coeffs, self._vars)
 
     # ------------------------------------------------------------ coefficients
     def coefficient(self, alpha):
         """Taylor coefficient c[alpha] (the partial divided by alpha!), shape ``self.shape``."""
         alpha = self._space.validate_alpha(alpha)
-        return self._coeffs[self._space.index[alpha]]
+        c = self._coeffs
+        vars = self._vars
+        if vars is not None:
+            if any(a for k, a in enumerate(alpha) if k not in vars):
+                return B.zeros(c.shape[1:], dtype=c.dtype)[()]
+            if not vars:
+                return c[0]
+            alpha = tuple(alpha[v] for v in vars)
+        i = self._space.subspace(vars).index[alpha]
+        return c[i] if i < c.shape[0] else B.zeros(c.shape[1:], dtype=c.dtype)[()]
 
     def partial(self, alpha):
         """Partial derivative d^alpha f(x0) = alpha! * c[alpha], shape ``self.shape``."""
-        alpha = self._space.validate_alpha(alpha)
         scale = 1
-        for a in alpha:
+        for a in self._space.validate_alpha(alpha):
             scale *= factorial(a)
-        return self._coeffs[self._space.index[alpha]] * scale
+        return self.coefficient(alpha) * scale
 
     def _univariate(self, what):
         if self.nvars != 1:
@@ -122,12 +150,13 @@ class Jet:
         self._univariate("derivatives()")
         f = self._space.factorials.astype(self.dtype) if self.dtype != object else \
             np.array([factorial(i) for i in range(self._space.ncoeffs)], dtype=object)
-        return self._coeffs * f.reshape((-1,) + (1,) * self.ndim)
+        return self.coeffs * f.reshape((-1,) + (1,) * self.ndim)
 
     def partials(self):
         """Every partial derivative the jet carries: {alpha: array}, graded order."""
         S = self._space
-        return {alpha: self._coeffs[i] * int(S.factorials[i]) for alpha, i in S.index.items()}
+        c = self.coeffs
+        return {alpha: c[i] * int(S.factorials[i]) for alpha, i in S.index.items()}
 
     def _need(self, alphas, what, hint):
         idx = []
@@ -143,7 +172,7 @@ class Jet:
         n = self.nvars
         units = [tuple(int(i == j) for j in range(n)) for i in range(n)]
         idx = self._need(units, "gradient()", "seed with order >= 1 in every variable")
-        return self._coeffs[idx]
+        return self.coeffs[idx]
 
     def hessian(self):
         """Second partials, shape (nvars, nvars, *shape), symmetric."""
@@ -158,7 +187,7 @@ class Jet:
                 scale.append(2 if i == j else 1)
         idx = self._need(alphas, "hessian()",
                          "seed with order >= 2 (hyper-dual (1, 1) caps carry only mixed partials)")
-        c = self._coeffs[idx] * np.array(scale).reshape((-1,) + (1,) * self.ndim)
+        c = self.coeffs[idx] * np.array(scale).reshape((-1,) + (1,) * self.ndim)
         return c.reshape((n, n) + self.shape)
 
     # ------------------------------------------------------------ batch shape
@@ -178,7 +207,7 @@ class Jet:
             key = (key,)
         if any(isinstance(k, Jet) for k in key):
             raise TypeError("a jet cannot be used as an index: use its .value")
-        return self._new(self._coeffs[(slice(None),) + key])
+        return _compact(self._new(self._coeffs[(slice(None),) + key]))
 
     def __setitem__(self, key, value):
         raise TypeError("jets are immutable: build a new one with np.where, "
@@ -188,7 +217,7 @@ class Jet:
         """Same jets, batch reshaped like ndarray.reshape."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        return self._new(self._coeffs.reshape((self._space.ncoeffs,) + tuple(shape)))
+        return self._new(self._coeffs.reshape(self._coeffs.shape[:1] + tuple(shape)))
 
     def transpose(self, *axes):
         """Batch axes permuted like ndarray.transpose."""
@@ -233,7 +262,7 @@ class Jet:
         return self._new(self._coeffs.copy())
 
     def __reduce__(self):
-        return (_rebuild, (self._space, np.array(self._coeffs)))
+        return (_rebuild, (self._space, np.array(self._coeffs), self._vars))
 
     # --------------------------------------------------------------- operators
     def __add__(self, other):
@@ -348,8 +377,52 @@ class Jet:
     __str__ = __repr__
 
 
-def _rebuild(space, coeffs):
-    return Jet(space, coeffs)
+def _rebuild(space, coeffs, vars=None):
+    return Jet(space, coeffs, vars)
+
+
+def embed(S, X, src, dst, full=False):
+    """Coefficients X of subspace(src) re-indexed into subspace(dst), src being
+    a subset of dst (None: all variables); full=True also pads to every degree."""
+    if src == dst or X.shape[0] == 1:
+        return pad(S.subspace(dst) if dst != () else S, X) if full else X
+    a, b = S.subspace(src), S.subspace(dst)
+    top = b.degree if full else a.top_degree[X.shape[0]]
+    out = B.zeros((b.offsets[top + 1],) + X.shape[1:], dtype=X.dtype)
+    out[S.embedding(src, dst)[: X.shape[0]]] = X
+    return out
+
+
+def union_vars(S, jets):
+    """The variables a combination of these jets depends on (None: all)."""
+    vs = set()
+    for j in jets:
+        if j._vars is None:
+            return None
+        vs.update(j._vars)
+    return None if len(vs) == S.nvars else tuple(sorted(vs))
+
+
+def _compact(jet):
+    """Drop the variables a jet of degree <= 1 does not depend on (a row picked
+    from a stack of seeded variables depends on one variable only)."""
+    c = jet._coeffs
+    S = jet._space
+    if c.shape[0] == 1 or jet._vars == ():
+        return jet
+    sub = S.subspace(jet._vars)
+    if c.shape[0] != sub.offsets[min(sub.degree, 1) + 1]:
+        return jet  # holds degree 2 or more
+    vars = tuple(range(S.nvars)) if jet._vars is None else jet._vars
+    lin = c[1:]
+    active = np.any(lin != 0, axis=tuple(range(1, lin.ndim))) if lin.ndim > 1 else lin != 0
+    # the degree-1 rows, one per variable whose cap is >= 1, in variable order
+    row_vars = [int(np.argmax(m)) for m in sub.monomials[1:c.shape[0]]]
+    keep = [k for k, a in zip(row_vars, active) if a]
+    if len(keep) == len(vars):
+        return jet
+    rows = [0] + [1 + r for r, a in enumerate(active) if a]
+    return Jet(S, c[rows], tuple(vars[k] for k in keep))
 
 
 def _value(x):
@@ -378,9 +451,9 @@ def _matmul(a, b):
         return (a[..., :, :, None] * b[..., None, :, :]).sum(axis=-2)
     if isinstance(a, Jet):
         m = B.asarray(b)
-        return a._new(np.matmul(a.coeffs, m))
+        return a._new(np.matmul(a._coeffs, m))
     m = B.asarray(a)
-    c = b.coeffs
+    c = b._coeffs
     if b.ndim == 1:
         return b._new(np.matmul(c, m.T) if m.ndim == 2 else np.matmul(m, c[..., None])[..., 0])
     return b._new(np.matmul(m, c))
@@ -417,12 +490,13 @@ def variables(points, order):
     out = []
     for i, p in enumerate(pts):
         check_size(S.ncoeffs, p.size)
-        c = B.zeros((S.ncoeffs,) + p.shape, dtype=dtype)
+        sub = S.subspace((i,))
+        c = B.zeros((sub.offsets[min(sub.degree, 1) + 1],) + p.shape, dtype=dtype)
         c[0] = p
-        unit = tuple(int(i == j) for j in range(S.nvars))
-        if unit in S.index:
-            c[S.index[unit]] = 1
-        out.append(Jet(S, c))
+        if c.shape[0] > 1:
+            # the seed e_i; for object dtype keep the points' own number type
+            c[1] = p.flat[0] ** 0 if dtype == object and p.size else 1
+        out.append(Jet(S, c, (i,)))
     return tuple(out)
 
 

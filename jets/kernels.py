@@ -1,23 +1,41 @@
 """Coefficient kernels: products and the Taylor recurrences, on raw arrays.
 
 Every function takes the JetSpace ``S`` and coefficient arrays of shape
-(S.ncoeffs, *batch) (batches broadcast like numpy) and returns a new array.
+(L, *batch), where L = S.offsets[p + 1] is a whole-degree prefix of the graded
+order: an array stops after its last possibly-nonzero degree p (a seeded
+variable has p = 1, a constant p = 0), and the missing degrees are zero.
+Batches broadcast like numpy.  Kernels skip the blocks that are known to be
+zero, which makes products with seeds and low-degree polynomials cheap.
+
 The recurrences run degree by degree over homogeneous parts H_d (a Python
-loop over degrees, never over points); within a degree each step is one
-vectorised block product, see ``docs/theory.md``.  Unknown coefficients of
-the result are still zero when a block product reads them, which is what
-drops the i = 0 terms of the recurrences without special cases.
+loop over degrees, never over points); each step is a few vectorised block
+products, see ``docs/theory.md``.
 """
 from . import backend as B
 
-__all__ = ["degree_product", "product", "euler", "integrate", "constant_like",
-           "quotient", "exp", "log", "power_real", "sincos", "sinhcosh",
-           "tan", "tanh", "horner"]
+__all__ = ["top", "pad", "degree_product", "product", "euler", "integrate",
+           "constant_like", "quotient", "exp", "log", "power_real", "sincos",
+           "sinhcosh", "tan", "tanh", "horner"]
 
 
-def _out(S, *arrays):
+def top(S, X):
+    """Highest degree present in the array X (its prefix length tells)."""
+    return S.top_degree[X.shape[0]]
+
+
+def pad(S, X, deg=None):
+    """X extended with zero blocks up to degree `deg` (default: the full order)."""
+    n = S.offsets[S.degree + 1 if deg is None else deg + 1]
+    if X.shape[0] >= n:
+        return X
+    out = B.zeros((n,) + X.shape[1:], dtype=X.dtype)
+    out[: X.shape[0]] = X
+    return out
+
+
+def _zeros(S, deg, *arrays):
     shape = B.broadcast_shapes(*(a.shape[1:] for a in arrays))
-    return B.zeros((S.ncoeffs,) + shape, dtype=B.result_dtype(*arrays))
+    return B.zeros((S.offsets[deg + 1],) + shape, dtype=B.result_dtype(*arrays))
 
 
 def _col(v, ndim):
@@ -25,76 +43,113 @@ def _col(v, ndim):
     return v.reshape(v.shape + (1,) * (ndim - 1))
 
 
-def degree_product(S, X, Y, d):
-    """Homogeneous part of degree d of X*Y: sum over |a|+|b| = d of X_a Y_b.
+def degree_product(S, X, Y, d, xlo=0, ylo=0, yhi=None):
+    """Homogeneous part of degree d of X*Y: sum over p+q = d of X_p Y_q.
 
-    Returns shape (len(H_d), *broadcast batch)."""
+    Only degrees xlo <= p <= top(X) and ylo <= q <= yhi (default top(Y)) take
+    part; the rest are known to be zero.  Returns (len(H_d), *batch).
+    """
+    xhi = top(S, X)
+    if yhi is None:
+        yhi = top(S, Y)
+    lo, hi = max(xlo, d - yhi), min(xhi, d - ylo)
+    if lo > hi:
+        shape = B.broadcast_shapes(X.shape[1:], Y.shape[1:])
+        return B.zeros((S.offsets[d + 1] - S.offsets[d],) + shape,
+                       dtype=B.result_dtype(X, Y))
     if S.nvars == 1:
-        return B.contract(X[: d + 1], Y[d::-1])[None]
-    i, j, starts = S.pairs(d)
-    return B.segment_sum(X[i] * Y[j], starts)
+        ylo_idx = d - hi
+        yrev = Y[d - lo::-1] if ylo_idx == 0 else Y[d - lo:ylo_idx - 1:-1]
+        return B.contract(X[lo:hi + 1], yrev)[None]
+    acc = None
+    if lo == 0:  # X_0 * Y_d: a scalar times a block, no gather
+        acc = X[0] * Y[S.block(d)]
+        lo = 1
+    if hi == d and lo <= d:
+        t = X[S.block(d)] * Y[0]
+        acc = t if acc is None else acc + t
+        hi = d - 1
+    if lo <= hi:
+        ranks = S.interior_pairs(d, lo, hi)
+        i, j, _ = ranks[0]
+        t = X[i] * Y[j]
+        acc = t if acc is None else acc + t
+        for i, j, tgt in ranks[1:]:
+            if tgt is None:
+                acc += X[i] * Y[j]
+            else:
+                acc[tgt] += X[i] * Y[j]
+    return acc
 
 
-def product(S, X, Y):
-    """Truncated product X*Y: C_d = sum_{p+q=d} X_p Y_q for every degree d."""
-    out = _out(S, X, Y)
-    for d in range(S.degree + 1):
-        out[S.block(d)] = degree_product(S, X, Y, d)
+def product(S, X, Y, xlo=0):
+    """Truncated product X*Y: C_d = sum_{p+q=d} X_p Y_q, up to top(X)+top(Y)."""
+    deg = min(S.degree, top(S, X) + top(S, Y))
+    out = _zeros(S, deg, X, Y)
+    for d in range(deg + 1):
+        out[S.block(d)] = degree_product(S, X, Y, d, xlo=xlo)
     return out
 
 
 def euler(S, X):
     """Euler operator D X = sum_i e_i dX/de_i: multiplies degree d by d."""
-    return X * _col(S.degrees, X.ndim)
+    return X * _col(S.degrees[: X.shape[0]], X.ndim)
 
 
 def integrate(S, DF, f0):
     """Inverse of the Euler operator with constant term f0: F_d = DF_d / d."""
-    out = _out(S, DF, B.asarray(f0)[None])
+    out = B.zeros(DF.shape[:1] + B.broadcast_shapes(DF.shape[1:], B.asarray(f0).shape),
+                  dtype=B.result_dtype(DF, f0))
     out[0] = f0
-    if S.ncoeffs > 1:
-        out[1:] = DF[1:] / _col(S.degrees[1:], DF.ndim)
+    if DF.shape[0] > 1:
+        out[1:] = DF[1:] / _col(S.degrees[1:DF.shape[0]], DF.ndim)
     return out
 
 
 def constant_like(S, value):
-    """Coefficients of the constant jet `value` (higher coefficients zero)."""
+    """Coefficients of the constant jet `value`: one row, shape (1, *value.shape)."""
     value = B.asarray(value)
-    out = B.zeros((S.ncoeffs,) + value.shape, dtype=B.result_dtype(value))
+    out = B.empty((1,) + value.shape, dtype=B.result_dtype(value))
     out[0] = value
     return out
 
 
 def quotient(S, A, Bc):
     """A / B:  Q_d = (A_d - sum_{i>=1} B_i Q_{d-i}) / B_0."""
-    Q = _out(S, A, Bc)
+    if top(S, Bc) == 0:
+        return A / Bc[0]
+    Q = _zeros(S, S.degree, A, Bc)
     b0 = Bc[0]
+    ta = top(S, A)
     Q[0] = A[0] / b0
     for d in range(1, S.degree + 1):
         blk = S.block(d)
-        Q[blk] = (A[blk] - degree_product(S, Bc, Q, d)) / b0
+        s = degree_product(S, Bc, Q, d, xlo=1, yhi=d - 1)
+        Q[blk] = ((A[blk] - s) if d <= ta else -s) / b0
     return Q
 
 
 def exp(S, A, value):
     """exp(A) with E_0 = value:  d E_d = sum_i i A_i E_{d-i}  (E' = A' E)."""
-    E = _out(S, A)
+    E = _zeros(S, S.degree, A)
     E[0] = value
     DA = euler(S, A)
     for d in range(1, S.degree + 1):
-        E[S.block(d)] = degree_product(S, DA, E, d) / d
+        E[S.block(d)] = degree_product(S, DA, E, d, xlo=1, yhi=d - 1) / d
     return E
 
 
 def log(S, A, value):
     """log(A) with L_0 = value:  d A_0 L_d = d A_d - sum_{i=1}^{d-1} A_i (D L)_{d-i}."""
-    L = _out(S, A)
+    L = _zeros(S, S.degree, A)
     L[0] = value
-    DL = _out(S, A)
+    DL = _zeros(S, S.degree, A)
     a0 = A[0]
+    ta = top(S, A)
     for d in range(1, S.degree + 1):
         blk = S.block(d)
-        L[blk] = (A[blk] - degree_product(S, A, DL, d) / d) / a0
+        s = degree_product(S, A, DL, d, xlo=1, ylo=1, yhi=d - 1) / d
+        L[blk] = ((A[blk] - s) if d <= ta else -s) / a0
         DL[blk] = d * L[blk]
     return L
 
@@ -102,53 +157,54 @@ def log(S, A, value):
 def power_real(S, A, r, value):
     """A**r for a real constant r, P_0 = value:  A (D P) = r (D A) P, so
     d A_0 P_d = r [DA P]_d - sum_{i>=1} A_i (D P)_{d-i}."""
-    P = _out(S, A)
+    P = _zeros(S, S.degree, A, B.asarray(r)[None])
     P[0] = value
-    DP = _out(S, A)
+    DP = B.zeros_like(P)
     DA = euler(S, A)
     a0 = A[0]
     for d in range(1, S.degree + 1):
         blk = S.block(d)
-        P[blk] = (r * degree_product(S, DA, P, d) - degree_product(S, A, DP, d)) / (d * a0)
+        P[blk] = (r * degree_product(S, DA, P, d, xlo=1, yhi=d - 1)
+                  - degree_product(S, A, DP, d, xlo=1, ylo=1, yhi=d - 1)) / (d * a0)
         DP[blk] = d * P[blk]
     return P
 
 
 def sincos(S, A, s0, c0):
     """(sin A, cos A):  d S_d = sum i A_i C_{d-i},  d C_d = -sum i A_i S_{d-i}."""
-    Sn, Cs = _out(S, A), _out(S, A)
+    Sn, Cs = _zeros(S, S.degree, A), _zeros(S, S.degree, A)
     Sn[0], Cs[0] = s0, c0
     DA = euler(S, A)
     for d in range(1, S.degree + 1):
         blk = S.block(d)
-        Sn[blk] = degree_product(S, DA, Cs, d) / d
-        Cs[blk] = -degree_product(S, DA, Sn, d) / d
+        Sn[blk] = degree_product(S, DA, Cs, d, xlo=1, yhi=d - 1) / d
+        Cs[blk] = degree_product(S, DA, Sn, d, xlo=1, yhi=d - 1) / (-d)
     return Sn, Cs
 
 
 def sinhcosh(S, A, s0, c0):
     """(sinh A, cosh A):  d S_d = sum i A_i C_{d-i},  d C_d = sum i A_i S_{d-i}."""
-    Sn, Cs = _out(S, A), _out(S, A)
+    Sn, Cs = _zeros(S, S.degree, A), _zeros(S, S.degree, A)
     Sn[0], Cs[0] = s0, c0
     DA = euler(S, A)
     for d in range(1, S.degree + 1):
         blk = S.block(d)
-        Sn[blk] = degree_product(S, DA, Cs, d) / d
-        Cs[blk] = degree_product(S, DA, Sn, d) / d
+        Sn[blk] = degree_product(S, DA, Cs, d, xlo=1, yhi=d - 1) / d
+        Cs[blk] = degree_product(S, DA, Sn, d, xlo=1, yhi=d - 1) / d
     return Sn, Cs
 
 
 def _tan_like(S, A, t0, sign):
     """T with T' = (1 + sign T^2) A': the auxiliary series W = 1 + sign T^2
     is built alongside, d T_d = [DA W]_d and W_d = sign [T T]_d."""
-    T, W = _out(S, A), _out(S, A)
+    T, W = _zeros(S, S.degree, A), _zeros(S, S.degree, A)
     T[0] = t0
     W[0] = 1 + sign * t0 * t0
     DA = euler(S, A)
     for d in range(1, S.degree + 1):
         blk = S.block(d)
-        T[blk] = degree_product(S, DA, W, d) / d
-        W[blk] = sign * degree_product(S, T, T, d)
+        T[blk] = degree_product(S, DA, W, d, xlo=1, yhi=d - 1) / d
+        W[blk] = sign * degree_product(S, T, T, d, yhi=d)
     return T
 
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from . import backend as B
 from .jet import Jet, _matmul, _shift_axis
-from .kernels import constant_like
+from .kernels import constant_like, pad
 
 __all__ = ["array_ufunc", "array_function", "stack", "concatenate", "where"]
 
@@ -48,7 +48,7 @@ def array_ufunc(ufunc, method, inputs, kwargs):
         return ufunc(*vals)
     if name in _ON_COEFFS:
         (x,) = inputs
-        return _ON_COEFFS[name](ufunc(x.coeffs), axis=0)
+        return _ON_COEFFS[name](ufunc(x._coeffs), axis=0)
     if name == "matmul":
         return _matmul(*inputs)
     if name in RULES or name in ALIASES:
@@ -64,31 +64,39 @@ def _common(jets):
 
 
 def _coeffs_all(arrays):
-    """Coefficient arrays of a mix of jets and constants, all in one space."""
+    """Coefficient arrays of a mix of jets and constants on one space, variable
+    subset, degree prefix and batch rank: returns (space, vars, arrays)."""
+    from .rules import align
     jets = [a for a in arrays if isinstance(a, Jet)]
     S = _common(jets)
-    return S, [a.coeffs if isinstance(a, Jet) else constant_like(S, B.asarray(a))
-               for a in arrays]
+    vars, sub, aligned = align(S, jets)
+    it = iter(aligned)
+    cs = [next(it) if isinstance(a, Jet) else constant_like(sub, B.asarray(a)) for a in arrays]
+    top = max(sub.top_degree.get(c.shape[0], 0) for c in cs)
+    cs = [pad(sub, c, top) for c in cs]
+    ndim = max(c.ndim for c in cs)
+    cs = [c.reshape(c.shape[:1] + (1,) * (ndim - c.ndim) + c.shape[1:]) for c in cs]
+    return S, vars, cs
 
 
 def stack(arrays, axis=0):
     """Stack jets (and constants) along a new batch axis, like np.stack."""
     arrays = list(arrays)
-    S, cs = _coeffs_all(arrays)
+    S, vars, cs = _coeffs_all(arrays)
     ndim = cs[0].ndim
     axis = int(axis) % ndim + 1
     cs = np.broadcast_arrays(*cs) if len({c.shape for c in cs}) > 1 else cs
-    return Jet(S, np.stack(cs, axis=axis))
+    return Jet(S, np.stack(cs, axis=axis), vars)
 
 
 def concatenate(arrays, axis=0):
     """Join jets (and constants) along an existing batch axis, like np.concatenate."""
     arrays = list(arrays)
-    S, cs = _coeffs_all(arrays)
+    S, vars, cs = _coeffs_all(arrays)
     if axis is None:
         cs = [c.reshape(c.shape[0], -1) for c in cs]
         axis = 0
-    return Jet(S, np.concatenate(cs, axis=int(axis) % (cs[0].ndim - 1) + 1))
+    return Jet(S, np.concatenate(cs, axis=int(axis) % (cs[0].ndim - 1) + 1), vars)
 
 
 def where(cond, a, b):
@@ -96,8 +104,8 @@ def where(cond, a, b):
     if isinstance(cond, Jet):
         cond = cond.value
     cond = B.asarray(cond, dtype=bool)
-    S, (ca, cb) = _coeffs_all([a, b])
-    return Jet(S, np.where(cond[None], ca, cb))
+    S, vars, (ca, cb) = _coeffs_all([a, b])
+    return Jet(S, np.where(cond[None], ca, cb), vars)
 
 
 def _sum(a, axis=None, dtype=None, out=None, keepdims=False, **kw):
@@ -149,23 +157,23 @@ def _transpose(a, axes=None):
 def _coeffwise(fn):
     """Lift a batch-shape function of numpy onto the coefficient array."""
     def f(a, *args, **kwargs):
-        return Jet(a.space, fn(a.coeffs, *args, **kwargs))
+        return a._new(fn(a._coeffs, *args, **kwargs))
     return f
 
 
 def _moveaxis(a, source, destination):
     src = _shift_axis(source if isinstance(source, (tuple, list)) else source, a.ndim)
     dst = _shift_axis(destination if isinstance(destination, (tuple, list)) else destination, a.ndim)
-    return Jet(a.space, np.moveaxis(a.coeffs, src, dst))
+    return a._new(np.moveaxis(a._coeffs, src, dst))
 
 
 def _swapaxes(a, axis1, axis2):
-    return Jet(a.space, np.swapaxes(a.coeffs, _shift_axis(axis1, a.ndim), _shift_axis(axis2, a.ndim)))
+    return a._new(np.swapaxes(a._coeffs, _shift_axis(axis1, a.ndim), _shift_axis(axis2, a.ndim)))
 
 
 def _expand_dims(a, axis):
     nd = a.ndim + 1
-    return Jet(a.space, np.expand_dims(a.coeffs, _shift_axis(axis, nd)))
+    return a._new(np.expand_dims(a._coeffs, _shift_axis(axis, nd)))
 
 
 def _squeeze(a, axis=None):
@@ -174,7 +182,7 @@ def _squeeze(a, axis=None):
 
 def _broadcast_to(a, shape, subok=False):
     shape = tuple(np.atleast_1d(shape)) if not isinstance(shape, tuple) else shape
-    return Jet(a.space, np.broadcast_to(a.coeffs, (a.coeffs.shape[0],) + tuple(shape)))
+    return a._new(np.broadcast_to(a._coeffs, (a._coeffs.shape[0],) + tuple(shape)))
 
 
 def _ravel(a, order="C"):
@@ -185,11 +193,11 @@ def _cumsum(a, axis=None, dtype=None, out=None):
     _no_out(out, "cumsum")
     if axis is None:
         a, axis = a.ravel(), 0
-    return Jet(a.space, np.cumsum(a.coeffs, axis=_shift_axis(axis, a.ndim)))
+    return a._new(np.cumsum(a._coeffs, axis=_shift_axis(axis, a.ndim)))
 
 
 def _diff(a, n=1, axis=-1):
-    return Jet(a.space, np.diff(a.coeffs, n=n, axis=_shift_axis(axis, a.ndim)))
+    return a._new(np.diff(a._coeffs, n=n, axis=_shift_axis(axis, a.ndim)))
 
 
 def _atleast_1d(*arys):

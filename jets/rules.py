@@ -15,7 +15,7 @@ import numpy as np
 
 from . import backend as B
 from . import kernels as K
-from .jet import Jet
+from .jet import Jet, embed, union_vars
 
 __all__ = ["Rule", "RULES", "ALIASES", "lookup", "apply", "common_space", "FUNCTIONS"]
 
@@ -87,6 +87,7 @@ def _lift(S, x):
 
 
 def _col(v, ndim):
+    """A batch-shaped constant as a row that broadcasts against (L, *batch)."""
     v = B.asarray(v)
     return v.reshape((1,) + v.shape) if ndim else v
 
@@ -129,17 +130,32 @@ def _not_pole(x):
 
 
 # ------------------------------------------------------------ arithmetic
+def _plus(S, X, Y, sign=1):
+    """X + sign*Y for coefficient arrays of possibly different degree prefixes."""
+    if X.shape[0] == Y.shape[0]:
+        return X + Y if sign == 1 else X - Y
+    n = max(X.shape[0], Y.shape[0])
+    out = B.zeros((n,) + B.broadcast_shapes(X.shape[1:], Y.shape[1:]),
+                  dtype=B.result_dtype(X, Y))
+    out[: X.shape[0]] = X
+    if sign == 1:
+        out[: Y.shape[0]] += Y
+    else:
+        out[: Y.shape[0]] -= Y
+    return out
+
+
 @_rule("add", 2, "linear", np.add, "a + b", rational=True, consts_ok=True)
 def _add(S, a, b):
     if isinstance(a, Const):
         a, b = b, a
     if isinstance(b, Const):
-        out = B.zeros((S.ncoeffs,) + B.broadcast_shapes(a.shape[1:], np.shape(b.v)),
+        out = B.empty(a.shape[:1] + B.broadcast_shapes(a.shape[1:], np.shape(b.v)),
                       dtype=B.result_dtype(a, b.v))
         out[...] = a
-        out[0] = out[0] + b.v
+        out[0] = a[0] + b.v
         return out
-    return a + b
+    return _plus(S, a, b)
 
 
 @_rule("subtract", 2, "linear", np.subtract, "a - b", rational=True, consts_ok=True)
@@ -148,7 +164,7 @@ def _subtract(S, a, b):
         return _add(S, a, Const(-b.v))
     if isinstance(a, Const):
         return _add(S, Const(a.v), -b)
-    return a - b
+    return _plus(S, a, b, -1)
 
 
 @_rule("negative", 1, "linear", np.negative, "-a", rational=True)
@@ -194,10 +210,12 @@ def _square(S, a):
 def _int_exponent(r):
     """The exponent as a Python int if it is a scalar with an integer value."""
     r = B.asarray(r)
-    if r.ndim != 0 or r.dtype.kind in "bc":
+    if r.size == 0 or r.dtype.kind in "bc":
         return None
     try:
-        v = r.item()
+        v = r.flat[0]
+        if r.size > 1 and not np.all(r == v):
+            return None
         if v == int(v):
             return int(v)
     except (TypeError, ValueError, OverflowError):
@@ -298,7 +316,10 @@ def _log1p(S, a):
 
 
 def _logaddexp_core(S, a, b, scale):
-    A, Bc = _lift(S, a) * scale, _lift(S, b) * scale
+    A, Bc = _lift(S, a), _lift(S, b)
+    top = S.top_degree[max(A.shape[0], Bc.shape[0])]
+    A, Bc = np.broadcast_arrays(K.pad(S, A, top), K.pad(S, Bc, top))
+    A, Bc = A * scale, Bc * scale      # fresh arrays of a common shape
     m = np.maximum(A[0], Bc[0])
     m = np.where(np.isfinite(m), m, 0)       # a shift of the values only
     A[0], Bc[0] = A[0] - m, Bc[0] - m
@@ -341,7 +362,7 @@ def _cbrt(S, a):
        analytic=False, consts_ok=True)
 def _hypot(S, a, b):
     A, Bc = _lift(S, a), _lift(S, b)
-    s = K.product(S, A, A) + K.product(S, Bc, Bc)
+    s = _plus(S, K.product(S, A, A), K.product(S, Bc, Bc))
     return K.power_real(S, s, 0.5, np.hypot(A[0], Bc[0]))
 
 
@@ -401,8 +422,8 @@ def _arctan(S, a):
        aliases=("atan2",), analytic=False, consts_ok=True)
 def _arctan2(S, y, x):
     Y, X = _lift(S, y), _lift(S, x)
-    num = K.product(S, X, K.euler(S, Y)) - K.product(S, Y, K.euler(S, X))
-    den = K.product(S, X, X) + K.product(S, Y, Y)
+    num = _plus(S, K.product(S, X, K.euler(S, Y)), K.product(S, Y, K.euler(S, X)), -1)
+    den = _plus(S, K.product(S, X, X), K.product(S, Y, Y))
     return K.integrate(S, K.quotient(S, num, den), np.arctan2(Y[0], X[0]))
 
 
@@ -470,11 +491,10 @@ def _absolute(S, a):
        domain=_nonzero, domain_text="a != 0", analytic=False, rational=True)
 def _sign(S, a):
     out = K.constant_like(S, np.sign(a[0]))
-    if S.ncoeffs > 1:
-        jump = (a[0] == 0) & _has_slope(a)
-        if np.any(jump):
-            out = out.astype(np.result_type(out.dtype, float))
-            out[1:] = np.where(jump, np.nan, out[1:])
+    jump = (a[0] == 0) & _has_slope(a)
+    if np.any(jump):
+        out = K.pad(S, out.astype(np.result_type(out.dtype, float)))
+        out[1:] = np.where(jump, np.nan, out[1:])
     return out
 
 
@@ -491,7 +511,8 @@ for _n, _f in (("floor", np.floor), ("ceil", np.ceil), ("trunc", np.trunc), ("ri
 
 def _select(S, cond, A, Bc, value):
     """Choose jet A where cond else Bc; NaN values poison every coefficient."""
-    out = np.where(_col(cond, 1), A, Bc)
+    n = max(A.shape[0], Bc.shape[0])
+    out = np.where(_col(cond, 1), K.pad(S, A, S.top_degree[n]), K.pad(S, Bc, S.top_degree[n]))
     bad = np.isnan(value)
     if np.any(bad):
         out = np.where(_col(bad, 1), np.nan, out)
@@ -606,6 +627,55 @@ def _check_dtype(rule, arrays):
                             f"exact: only + - * / and integer powers are; convert to float")
 
 
+def _plain(a, jet_dtype, rule):
+    """A non-jet argument as a Const: Python scalars are weak (they take the
+    jets' dtype, as in numpy), ints become Fractions next to exact jets."""
+    if isinstance(a, (int, float, complex)) and not isinstance(a, bool):
+        if jet_dtype == object:
+            return Const(B.asarray(_exact(a), dtype=object))
+        return Const(B.asarray(a, dtype=np.result_type(jet_dtype, a)))
+    v = B.asarray(a)
+    if v.dtype.kind not in "biufcO":
+        raise TypeError(f"{rule.name}: cannot combine a jet with {type(a).__name__} "
+                        f"of dtype {v.dtype}")
+    if jet_dtype == object and v.dtype != object:
+        v = v.astype(object)
+        if v.dtype.kind == "O":
+            v = np.vectorize(_exact, otypes=[object])(v) if v.size else v
+    return Const(v)
+
+
+def _exact(x):
+    """Integers as Fractions, so that exact (object) arithmetic stays exact."""
+    from fractions import Fraction
+    return Fraction(x) if isinstance(x, (int, np.integer)) and not isinstance(x, bool) else x
+
+
+def align(S, jets):
+    """Coefficient arrays of jets in one space, on a common variable subset and
+    batch rank: returns (union vars, subspace, arrays)."""
+    vars = union_vars(S, jets)
+    ndim = max(j._coeffs.ndim for j in jets)
+    arrays = []
+    for j in jets:
+        c = embed(S, j._coeffs, j._vars, vars)
+        if c.ndim < ndim:
+            c = c.reshape(c.shape[:1] + (1,) * (ndim - c.ndim) + c.shape[1:])
+        arrays.append(c)
+    return vars, (S.subspace(vars) if vars != () else S), arrays
+
+
+def _to_rank(c, ndim):
+    """Give a coefficient array or a Const `ndim` batch axes (leading ones of
+    size 1), so that the coefficient axis never meets a batch axis."""
+    if isinstance(c, Const):
+        v = c.v
+        return c if v.ndim == ndim else Const(v.reshape((1,) * (ndim - v.ndim) + v.shape))
+    if c.ndim - 1 == ndim:
+        return c
+    return c.reshape(c.shape[:1] + (1,) * (ndim + 1 - c.ndim) + c.shape[1:])
+
+
 def apply(name, *args):
     """Evaluate the rule `name` on jets and/or plain values.
 
@@ -621,22 +691,26 @@ def apply(name, *args):
     S = common_space(*jets)
     if rule.extra == "special":
         _scipy()
-    conv = []
-    for a in args:
-        if isinstance(a, Jet):
-            conv.append(a.coeffs)
-        else:
-            v = B.asarray(a)
-            if v.dtype.kind not in "biufcO":
-                raise TypeError(f"{rule.name}: cannot combine a jet with {type(a).__name__} "
-                                f"of dtype {v.dtype}")
-            conv.append(Const(v))
+    vars, sub, arrays = align(S, jets)
+    jet_dtype = B.result_dtype(*arrays)
+    it = iter(arrays)
+    conv = [next(it) if isinstance(a, Jet) else _plain(a, jet_dtype, rule) for a in args]
+    ndim = max(c.v.ndim if isinstance(c, Const) else c.ndim - 1 for c in conv)
+    conv = [_to_rank(c, ndim) for c in conv]
     _check_dtype(rule, [c if not isinstance(c, Const) else c.v for c in conv])
-    if not rule.consts_ok:
-        conv = [_lift(S, c) for c in conv]
     with np.errstate(all="ignore"):
-        out = rule.jet(S, *conv)
-    return Jet(S, out)
+        if all(isinstance(c, Const) or c.shape[0] == 1 for c in conv):
+            # every argument is constant: so is the result (value only)
+            out = B.asarray(rule.value(*(c.v if isinstance(c, Const) else c[0] for c in conv)))
+            return Jet(S, out[None], ())
+        if not rule.consts_ok:
+            conv = [_lift(sub, c) for c in conv]
+        out = rule.jet(sub, *conv)
+        if out.dtype.kind in "fc" and out.shape[0] > 1:
+            bad = np.isnan(out[0])
+            if bad.any():  # outside the domain: no derivative is meaningful either
+                out[1:] = np.where(bad, np.nan, out[1:])
+    return Jet(S, out, vars)
 
 
 def _make_function(rule):

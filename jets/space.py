@@ -82,7 +82,8 @@ class JetSpace:
     """
 
     __slots__ = ("nvars", "order", "caps", "degree", "ncoeffs", "monomials", "degrees",
-                 "offsets", "index", "factorials", "_pairs", "__weakref__")
+                 "offsets", "index", "factorials", "top_degree", "_pairs", "_interior",
+                 "_embeddings", "__weakref__")
 
     def __init__(self, nvars, order):
         nvars, order = _normalize(nvars, order)
@@ -106,9 +107,13 @@ class JetSpace:
         self.offsets.flags.writeable = False
         self.index = {tuple(int(v) for v in m): i for i, m in enumerate(mons)}
         self.factorials = np.array(
-            [prod(factorial(int(v)) for v in m) for m in mons], dtype=float)
+            [_as_float(prod(factorial(int(v)) for v in m)) for m in mons], dtype=float)
         self.factorials.flags.writeable = False
         self._pairs = tuple(self._build_pairs(d) for d in range(self.degree + 1))
+        #: prefix length -> highest degree it holds (arrays store whole degrees)
+        self.top_degree = {int(self.offsets[p + 1]): p for p in range(self.degree + 1)}
+        self._interior = {}
+        self._embeddings = {}
 
     def _graded_monomials(self):
         n, caps, k = self.nvars, self.caps, self.degree
@@ -166,6 +171,68 @@ class JetSpace:
     def pairs(self, d):
         """(i, j, starts): coefficient pairs landing in degree d, grouped by target."""
         return self._pairs[d]
+
+    def interior_pairs(self, d, lo, hi):
+        """The pairs X_p Y_{d-p}, lo <= p <= hi, landing in H_d, as a list of
+        ranks [(i, j, t), ...]: rank r holds the r-th pair of every target that
+        has one, so within a rank targets are distinct and the block product is
+        a few gathers (no segmented reduction).  Rank 0 reaches every target of
+        H_d (each has divisors of every degree) and has t = None.  Cached."""
+        key = (d, lo, hi)
+        table = self._interior.get(key)
+        if table is None:
+            table = self._build_interior(d, lo, hi)
+            self._interior[key] = table  # a dict store is atomic: racing threads agree
+        return table
+
+    def _build_interior(self, d, lo, hi):
+        i, j, starts = self._pairs[d]
+        t = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(i)]))
+        p = self.degrees[i]
+        keep = (p >= lo) & (p <= hi)
+        i, j, t = i[keep], j[keep], t[keep]
+        starts = np.flatnonzero(np.r_[True, t[1:] != t[:-1]])
+        ntargets = int(self.offsets[d + 1] - self.offsets[d])
+        assert len(starts) == ntargets
+        counts = np.diff(np.r_[starts, len(i)])
+        rank = np.arange(len(i)) - np.repeat(starts, counts)
+        ranks = []
+        for r in range(int(counts.max())):
+            m = rank == r
+            ri, rj, rt = i[m], j[m], t[m]
+            for a in (ri, rj, rt):
+                a.flags.writeable = False
+            ranks.append((ri, rj, None if len(rt) == ntargets else rt))
+        return tuple(ranks)
+
+    # ------------------------------------------------------- variable subsets
+    def subspace(self, vars):
+        """The space of the variables `vars` (a sorted tuple of indices) alone,
+        with the same truncation: jets that depend on few variables live there."""
+        if vars is None or len(vars) == self.nvars:
+            return self
+        order = self.order if self.caps is None else tuple(self.caps[v] for v in vars)
+        return space(len(vars), order)
+
+    def embedding(self, src, dst):
+        """Index array mapping the monomials of subspace(src) into subspace(dst)
+        (src a subset of dst; None means all variables).  Cached."""
+        key = (src, dst)
+        table = self._embeddings.get(key)
+        if table is None:
+            a, b = self.subspace(src), self.subspace(dst)
+            dst_vars = tuple(range(self.nvars)) if dst is None else dst
+            src_vars = tuple(range(self.nvars)) if src is None else src
+            pos = [dst_vars.index(v) for v in src_vars]
+            table = np.empty(a.ncoeffs, dtype=np.intp)
+            for k, m in enumerate(a.monomials):
+                full = [0] * len(dst_vars)
+                for p, e in zip(pos, m):
+                    full[p] = int(e)
+                table[k] = b.index[tuple(full)]
+            table.flags.writeable = False
+            self._embeddings[key] = table
+        return table
 
     def block(self, d):
         """Slice of the coefficient axis holding the homogeneous part of degree d."""
@@ -229,6 +296,14 @@ def _compositions(d, n, caps):
         rest_caps = None if caps is None else caps[1:]
         for rest in _compositions(d - a, n - 1, rest_caps):
             yield (a,) + rest
+
+
+def _as_float(n):
+    """n as a float, inf when it overflows (alpha! beyond 170!)."""
+    try:
+        return float(n)
+    except OverflowError:
+        return float("inf")
 
 
 @lru_cache(maxsize=256)
