@@ -129,7 +129,14 @@ class Jet:
         return c[i] if i < c.shape[0] else B.zeros(c.shape[1:], dtype=c.dtype)[()]
 
     def partial(self, alpha):
-        """Partial derivative d^alpha f(x0) = alpha! * c[alpha], shape ``self.shape``."""
+        """Partial derivative d^alpha f(x0) = alpha! * c[alpha], shape ``self.shape``.
+
+        >>> import jets
+        >>> x, y = jets.variables([4.0, 3.0], order=2)
+        >>> f = (x + 2*y)**3
+        >>> print(f.coefficient((2, 0)), f.partial((2, 0)))
+        30.0 60.0
+        """
         scale = 1
         for a in self._space.validate_alpha(alpha):
             scale *= factorial(a)
@@ -153,7 +160,13 @@ class Jet:
         return self.coeffs * f.reshape((-1,) + (1,) * self.ndim)
 
     def partials(self):
-        """Every partial derivative the jet carries: {alpha: array}, graded order."""
+        """Every partial derivative the jet carries: {alpha: array}, graded order.
+
+        >>> import jets
+        >>> x, y = jets.variables([1.0, 2.0], order=2)
+        >>> {a: float(v) for a, v in (x**2 * y).partials().items()}
+        {(0, 0): 2.0, (1, 0): 4.0, (0, 1): 1.0, (2, 0): 4.0, (1, 1): 2.0, (0, 2): 0.0}
+        """
         S = self._space
         c = self.coeffs
         return {alpha: c[i] * int(S.factorials[i]) for alpha, i in S.index.items()}
@@ -175,7 +188,14 @@ class Jet:
         return self.coeffs[idx]
 
     def hessian(self):
-        """Second partials, shape (nvars, nvars, *shape), symmetric."""
+        """Second partials, shape (nvars, nvars, *shape), symmetric.
+
+        >>> import jets
+        >>> x, y = jets.variables([4.0, 3.0], order=2)
+        >>> ((x + 2*y)**3).hessian()
+        array([[ 60., 120.],
+               [120., 240.]])
+        """
         n = self.nvars
         alphas, scale = [], []
         for i in range(n):
@@ -479,6 +499,16 @@ def variables(points, order):
     Returns
     -------
     tuple of n Jets, each of the shape of its point.
+
+    Examples
+    --------
+    >>> import jets
+    >>> x, y = jets.variables([4.0, 3.0], order=2)
+    >>> (x + 2*y)**3
+    Jet(1000 + 300·dx + 600·dy + 30·dx² + 120·dx·dy + 120·dy², order=2)
+    >>> u, v = jets.variables([0.0, 0.0], order=(1, 1))     # hyper-dual
+    >>> u * v
+    Jet(0 + dx·dy, order=(1, 1))
     """
     if isinstance(points, Jet):
         raise TypeError("variables() takes plain numbers or arrays, not jets")
@@ -504,6 +534,11 @@ def variable(x0, order):
     """Seed one variable x = x0 + e of the given order; x0 a scalar or array.
 
     ``order`` is an int k or a 1-tuple (k,).  Returns a Jet of shape x0.shape.
+
+    >>> import jets
+    >>> t = jets.variable(4.0, order=3)
+    >>> (t**3).derivatives()
+    array([64., 48., 24.,  6.])
     """
     if isinstance(order, (tuple, list)) and len(order) != 1:
         raise ValueError(f"variable() seeds one variable, so order must be an int or a "
