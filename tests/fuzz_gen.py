@@ -1326,16 +1326,21 @@ class Result:
     worst_where: str = ""
     failures: list = field(default_factory=list)
     by_degree: dict = field(default_factory=dict)   # degree -> worst ratio
+    dtype: object = None                            # dtype of the jet's result
 
 
-def check_case(case, max_fail=5, symbolic=False):
+def check_case(case, max_fail=5, symbolic=False, dtype=np.float64):
     """Compare every Taylor coefficient of the jet with the reference, against
     the bound.  symbolic=True uses the whole-tree sympy derivatives instead of
-    the composed reference (slow; for cross-checks)."""
+    the composed reference (slow; for cross-checks).  dtype=np.float32 seeds
+    float32 variables and uses the float32 unit roundoff in the bound."""
     res = Result(case)
-    xs = jets.variables([case.points[i] for i in range(case.nvars)], case.order)
+    u = U32 if np.dtype(dtype) == np.float32 else U64
+    xs = jets.variables([case.points[i].astype(dtype) for i in range(case.nvars)],
+                        case.order)
     f = case.root.evaluate(xs)
-    alphas, M, E = error_bound(case)
+    res.dtype = f.dtype
+    alphas, M, E = error_bound(case, u)
     if symbolic:
         syms = _symbols(case.nvars)
         ref = reference_coeffs(case.root.to_sympy(syms), syms, case.points, alphas)
