@@ -13,13 +13,29 @@ asarray = xp.asarray
 zeros = xp.zeros
 zeros_like = xp.zeros_like
 empty = xp.empty
-broadcast_shapes = xp.broadcast_shapes
+
+
+_F64 = xp.dtype(xp.float64)
 
 
 def result_dtype(*arrays):
     """dtype of the coefficients for these inputs: ints promote to float64,
     float32, complex and object (Fraction) are kept, as numpy promotes."""
-    return xp.result_type(*arrays, 1.0)
+    for a in arrays:
+        if getattr(a, "dtype", None) != _F64:
+            return xp.result_type(*(x if isinstance(x, (xp.ndarray, xp.generic, int, float,
+                                                        complex)) else xp.asarray(x)
+                                    for x in arrays), 1.0)
+    return _F64
+
+
+def broadcast_shapes(*shapes):
+    """numpy.broadcast_shapes, with the common case of equal shapes first."""
+    first = shapes[0]
+    for s in shapes[1:]:
+        if s != first:
+            return xp.broadcast_shapes(*shapes)
+    return first
 
 
 def contract(x, y):

@@ -15,7 +15,12 @@ from . import backend as B
 
 __all__ = ["top", "pad", "degree_product", "product", "euler", "integrate",
            "constant_like", "quotient", "exp", "log", "power_real", "sincos",
-           "sinhcosh", "tan", "tanh", "horner"]
+           "sinhcosh", "tan", "tanh", "horner", "hypot"]
+
+
+#: batches up to this many points take the one-shot product (Python overhead
+#: dominates there); larger ones go degree by degree (memory traffic dominates)
+_SMALL_BATCH = 64
 
 
 def top(S, X):
@@ -86,6 +91,21 @@ def product(S, X, Y, xlo=0):
     """Truncated product X*Y: C_d = sum_{p+q=d} X_p Y_q, up to top(X)+top(Y)."""
     deg = min(S.degree, top(S, X) + top(S, Y))
     out = _zeros(S, deg, X, Y)
+    if S.nvars == 1:
+        # shifted slices over the shorter factor: C[i:] += X_i Y[:...]
+        if X.shape[0] > Y.shape[0] and xlo == 0:
+            X, Y = Y, X
+        n = deg + 1
+        for i in range(xlo, min(X.shape[0], n)):
+            m = min(Y.shape[0], n - i)
+            out[i:i + m] += X[i] * Y[:m]
+        return out
+    if out.size <= _SMALL_BATCH * out.shape[0]:
+        # few points: one gather and one segmented sum for the whole product
+        i, j, starts, targets, _ = S.product_table(top(S, X), top(S, Y), xlo)
+        if len(i):
+            out[targets] = B.segment_sum(X[i] * Y[j], starts)
+        return out
     for d in range(deg + 1):
         out[S.block(d)] = degree_product(S, X, Y, d, xlo=xlo)
     return out
@@ -168,6 +188,23 @@ def power_real(S, A, r, value):
                   - degree_product(S, A, DP, d, xlo=1, ylo=1, yhi=d - 1)) / (d * a0)
         DP[blk] = d * P[blk]
     return P
+
+
+def hypot(S, A, Bc, h0):
+    """sqrt(A^2 + B^2) with H_0 = h0, never squaring a value:  H (D H) = A DA + B DB,
+    so d H_0 H_d = [A DA + B DB]_d - sum_{i=1}^{d-1} H_i (D H)_{d-i}."""
+    Q = product(S, A, euler(S, A))
+    Q2 = product(S, Bc, euler(S, Bc))
+    H = _zeros(S, S.degree, A, Bc)
+    H[0] = h0
+    DH = B.zeros_like(H)
+    tq, tq2 = top(S, Q), top(S, Q2)
+    for d in range(1, S.degree + 1):
+        blk = S.block(d)
+        q = (Q[blk] if d <= tq else 0) + (Q2[blk] if d <= tq2 else 0)
+        H[blk] = (q - degree_product(S, H, DH, d, xlo=1, ylo=1, yhi=d - 1)) / (d * h0)
+        DH[blk] = d * H[blk]
+    return H
 
 
 def sincos(S, A, s0, c0):

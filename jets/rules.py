@@ -357,13 +357,13 @@ def _cbrt(S, a):
     return K.power_real(S, a, 1.0 / 3.0, np.cbrt(a[0]))
 
 
-@_rule("hypot", 2, "recurrence", np.hypot, "sqrt(a^2 + b^2), value np.hypot",
+@_rule("hypot", 2, "recurrence", np.hypot,
+       "d H_0 H_d = [A DA + B DB]_d - sum_{i=1}^{d-1} H_i (DH)_{d-i}, value np.hypot",
        domain=lambda a, b: (a != 0) | (b != 0), domain_text="(a, b) != (0, 0)",
        analytic=False, consts_ok=True)
 def _hypot(S, a, b):
     A, Bc = _lift(S, a), _lift(S, b)
-    s = _plus(S, K.product(S, A, A), K.product(S, Bc, Bc))
-    return K.power_real(S, s, 0.5, np.hypot(A[0], Bc[0]))
+    return K.hypot(S, A, Bc, np.hypot(A[0], Bc[0]))
 
 
 # --------------------------------------------------------- trigonometric
@@ -389,9 +389,11 @@ def _g_pow(S, base, r):
 
 
 def _one_minus_sq(S, a):
-    s = -K.product(S, a, a)
-    s[0] = s[0] + 1
-    return s
+    """1 - a^2 as (1 - a)(1 + a): accurate near |a| = 1, where 1 - a*a cancels."""
+    one_minus, one_plus = -a, a.copy()
+    one_minus[0] = 1 - a[0]
+    one_plus[0] = 1 + a[0]
+    return K.product(S, one_minus, one_plus)
 
 
 def _one_plus_sq(S, a):
@@ -417,14 +419,16 @@ def _arctan(S, a):
     return _from_derivative(S, a, _reciprocal(S, _one_plus_sq(S, a)), np.arctan(a[0]))
 
 
-@_rule("arctan2", 2, "derivative", np.arctan2, "dF = (x dy - y dx) / (x^2 + y^2)",
+@_rule("arctan2", 2, "derivative", np.arctan2, "DF = (x Dy - y Dx) / h / h, h = hypot(x, y)",
        domain=lambda y, x: (x != 0) | (y != 0), domain_text="(y, x) != (0, 0)",
        aliases=("atan2",), analytic=False, consts_ok=True)
 def _arctan2(S, y, x):
     Y, X = _lift(S, y), _lift(S, x)
+    # dF = (X DY - Y DX) / H / H with H = hypot(X, Y): no value is squared, so
+    # neither huge nor tiny points overflow or underflow on the way
+    H = K.hypot(S, X, Y, np.hypot(X[0], Y[0]))
     num = _plus(S, K.product(S, X, K.euler(S, Y)), K.product(S, Y, K.euler(S, X)), -1)
-    den = _plus(S, K.product(S, X, X), K.product(S, Y, Y))
-    return K.integrate(S, K.quotient(S, num, den), np.arctan2(Y[0], X[0]))
+    return K.integrate(S, K.quotient(S, K.quotient(S, num, H), H), np.arctan2(Y[0], X[0]))
 
 
 @_rule("deg2rad", 1, "linear", np.deg2rad, "a * pi / 180", aliases=("radians",))
@@ -461,7 +465,12 @@ def _arcsinh(S, a):
 @_rule("arccosh", 1, "derivative", np.arccosh, "f' = (a^2 - 1)^(-1/2)",
        domain=lambda a: a > 1, domain_text="(1, inf)", aliases=("acosh",))
 def _arccosh(S, a):
-    return _from_derivative(S, a, _g_pow(S, -_one_minus_sq(S, a), -0.5), np.arccosh(a[0]))
+    # (a - 1)^(-1/2) (a + 1)^(-1/2): accurate near 1, and the principal branch
+    # for complex a (where (a^2 - 1)^(-1/2) can take the other sign)
+    am, ap = a.copy(), a.copy()
+    am[0], ap[0] = a[0] - 1, a[0] + 1
+    g = K.product(S, _g_pow(S, am, -0.5), _g_pow(S, ap, -0.5))
+    return _from_derivative(S, a, g, np.arccosh(a[0]))
 
 
 @_rule("arctanh", 1, "derivative", np.arctanh, "f' = 1 / (1 - a^2)",
@@ -513,7 +522,7 @@ def _select(S, cond, A, Bc, value):
     """Choose jet A where cond else Bc; NaN values poison every coefficient."""
     n = max(A.shape[0], Bc.shape[0])
     out = np.where(_col(cond, 1), K.pad(S, A, S.top_degree[n]), K.pad(S, Bc, S.top_degree[n]))
-    bad = np.isnan(value)
+    bad = np.isnan(value) if out.dtype.kind in "fc" else False
     if np.any(bad):
         out = np.where(_col(bad, 1), np.nan, out)
     out[0] = value
@@ -606,14 +615,16 @@ def _digamma(S, a):
 # ------------------------------------------------------------ dispatch
 def common_space(*jets):
     """The one JetSpace of these jets, or ValueError describing the mismatch."""
-    spaces = {j.space for j in jets}
-    if len(spaces) > 1:
-        a, b = list(spaces)[:2]
+    S = jets[0]._space
+    for j in jets[1:]:
+        if j._space is S or j._space == S:
+            continue
+        a, b = S, j._space
         raise ValueError(
             f"cannot combine jets of different spaces: one has {a.describe()}, another "
             f"{b.describe()}. Seed all variables together with "
             f"jets.variables([...], order) so they share one space")
-    return spaces.pop()
+    return S
 
 
 def _check_dtype(rule, arrays):
@@ -654,11 +665,14 @@ def _exact(x):
 def align(S, jets):
     """Coefficient arrays of jets in one space, on a common variable subset and
     batch rank: returns (union vars, subspace, arrays)."""
+    if len(jets) == 1:
+        j = jets[0]
+        return j._vars, (S.subspace(j._vars) if j._vars != () else S), [j._coeffs]
     vars = union_vars(S, jets)
     ndim = max(j._coeffs.ndim for j in jets)
     arrays = []
     for j in jets:
-        c = embed(S, j._coeffs, j._vars, vars)
+        c = j._coeffs if j._vars == vars else embed(S, j._coeffs, j._vars, vars)
         if c.ndim < ndim:
             c = c.reshape(c.shape[:1] + (1,) * (ndim - c.ndim) + c.shape[1:])
         arrays.append(c)
@@ -688,16 +702,21 @@ def apply(name, *args):
     jets = [a for a in args if isinstance(a, Jet)]
     if not jets:
         return rule.value(*args)
-    S = common_space(*jets)
+    S = jets[0]._space if len(jets) == 1 else common_space(*jets)
     if rule.extra == "special":
         _scipy()
     vars, sub, arrays = align(S, jets)
     jet_dtype = B.result_dtype(*arrays)
-    it = iter(arrays)
-    conv = [next(it) if isinstance(a, Jet) else _plain(a, jet_dtype, rule) for a in args]
-    ndim = max(c.v.ndim if isinstance(c, Const) else c.ndim - 1 for c in conv)
-    conv = [_to_rank(c, ndim) for c in conv]
-    _check_dtype(rule, [c if not isinstance(c, Const) else c.v for c in conv])
+    if len(jets) == len(args):
+        conv = arrays
+    else:
+        it = iter(arrays)
+        conv = [next(it) if isinstance(a, Jet) else _plain(a, jet_dtype, rule) for a in args]
+        ndim = max(c.v.ndim if isinstance(c, Const) else c.ndim - 1 for c in conv)
+        conv = [_to_rank(c, ndim) for c in conv]
+    if jet_dtype.kind in "cO" or any(isinstance(c, Const) and c.v.dtype.kind in "cO"
+                                     for c in conv):
+        _check_dtype(rule, [c if not isinstance(c, Const) else c.v for c in conv])
     with np.errstate(all="ignore"):
         if all(isinstance(c, Const) or c.shape[0] == 1 for c in conv):
             # every argument is constant: so is the result (value only)
@@ -706,8 +725,15 @@ def apply(name, *args):
         if not rule.consts_ok:
             conv = [_lift(sub, c) for c in conv]
         out = rule.jet(sub, *conv)
+        if jet_dtype != out.dtype and jet_dtype.kind in "fc":
+            # internal float64 constants must not promote float32 jets: the
+            # result has the dtype numpy gives the inputs
+            want = B.result_dtype(*(c.v if isinstance(c, Const) else c for c in conv))
+            if want != out.dtype and out.dtype.kind in "fc":
+                out = out.astype(want)
         if out.dtype.kind in "fc" and out.shape[0] > 1:
-            bad = np.isnan(out[0])
+            v = out[0]
+            bad = (v != v) if v.ndim == 0 else np.isnan(v)
             if bad.any():  # outside the domain: no derivative is meaningful either
                 out[1:] = np.where(bad, np.nan, out[1:])
     return Jet(S, out, vars)

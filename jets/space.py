@@ -83,7 +83,7 @@ class JetSpace:
 
     __slots__ = ("nvars", "order", "caps", "degree", "ncoeffs", "monomials", "degrees",
                  "offsets", "index", "factorials", "top_degree", "_pairs", "_interior",
-                 "_embeddings", "__weakref__")
+                 "_embeddings", "_subspaces", "_blocks", "__weakref__")
 
     def __init__(self, nvars, order):
         nvars, order = _normalize(nvars, order)
@@ -114,6 +114,9 @@ class JetSpace:
         self.top_degree = {int(self.offsets[p + 1]): p for p in range(self.degree + 1)}
         self._interior = {}
         self._embeddings = {}
+        self._subspaces = {}
+        self._blocks = tuple(slice(int(self.offsets[d]), int(self.offsets[d + 1]))
+                             for d in range(self.degree + 1))
 
     def _graded_monomials(self):
         n, caps, k = self.nvars, self.caps, self.degree
@@ -185,6 +188,32 @@ class JetSpace:
             self._interior[key] = table  # a dict store is atomic: racing threads agree
         return table
 
+    def product_table(self, tx, ty, xlo):
+        """(i, j, starts, targets) for a whole product X*Y at once, where X holds
+        degrees xlo..tx and Y degrees 0..ty: every pair, grouped by target, and
+        the targets reached (a segmented sum; used for small batches).  Cached."""
+        key = ("full", tx, ty, xlo)
+        table = self._interior.get(key)
+        if table is None:
+            deg = min(self.degree, tx + ty)
+            ii, jj, tt = [], [], []
+            for d in range(deg + 1):
+                i, j, starts = self._pairs[d]
+                t = self.offsets[d] + np.repeat(np.arange(len(starts)),
+                                                np.diff(np.r_[starts, len(i)]))
+                keep = ((self.degrees[i] >= xlo) & (self.degrees[i] <= tx)
+                        & (self.degrees[j] <= ty))
+                ii.append(i[keep])
+                jj.append(j[keep])
+                tt.append(t[keep])
+            i, j, t = np.concatenate(ii), np.concatenate(jj), np.concatenate(tt)
+            starts = np.flatnonzero(np.r_[True, t[1:] != t[:-1]]) if len(t) else t
+            table = (i, j, starts, t[starts], int(self.offsets[deg + 1]))
+            for a in table[:4]:
+                a.flags.writeable = False
+            self._interior[key] = table
+        return table
+
     def _build_interior(self, d, lo, hi):
         i, j, starts = self._pairs[d]
         t = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(i)]))
@@ -211,8 +240,11 @@ class JetSpace:
         with the same truncation: jets that depend on few variables live there."""
         if vars is None or len(vars) == self.nvars:
             return self
-        order = self.order if self.caps is None else tuple(self.caps[v] for v in vars)
-        return space(len(vars), order)
+        sub = self._subspaces.get(vars)
+        if sub is None:
+            order = self.order if self.caps is None else tuple(self.caps[v] for v in vars)
+            sub = self._subspaces[vars] = space(len(vars), order)
+        return sub
 
     def embedding(self, src, dst):
         """Index array mapping the monomials of subspace(src) into subspace(dst)
@@ -236,7 +268,7 @@ class JetSpace:
 
     def block(self, d):
         """Slice of the coefficient axis holding the homogeneous part of degree d."""
-        return slice(int(self.offsets[d]), int(self.offsets[d + 1]))
+        return self._blocks[d]
 
     def describe(self):
         """Human description used in error messages."""
