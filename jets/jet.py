@@ -11,7 +11,8 @@ import numpy as np
 
 from . import backend as B
 from .kernels import pad
-from .space import JetSpace, check_size, space as get_space
+from .space import JetSpace, check_size, count_coeffs, space as get_space
+from .space import _normalize as normalize_order
 
 __all__ = ["Jet", "variable", "variables", "constant", "is_jet"]
 
@@ -515,11 +516,13 @@ def variables(points, order):
     pts = [B.asarray(p) for p in points]
     if not pts:
         raise ValueError("variables() needs at least one point")
-    S = get_space(len(pts), order)
+    n, order = normalize_order(len(pts), order)
+    for p in pts:  # the size check comes before any table is built
+        check_size(count_coeffs(n, order), p.size)
+    S = get_space(n, order)
     dtype = _points_dtype(pts)
     out = []
     for i, p in enumerate(pts):
-        check_size(S.ncoeffs, p.size)
         sub = S.subspace((i,))
         c = B.zeros((sub.offsets[min(sub.degree, 1) + 1],) + p.shape, dtype=dtype)
         c[0] = p
