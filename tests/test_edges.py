@@ -365,3 +365,12 @@ def test_cbrt_near_and_at_zero():
           what="cbrt at -1e-30")
     c = np.asarray(jets.cbrt(jets.variable(0.0, 2)).coeffs, dtype=float)
     assert c[0] == 0 and not np.any(np.isfinite(c[1:]))
+
+
+@pytest.mark.parametrize("x0", [-3.5, -2.5, -1.25, 0.75])
+def test_digamma_high_coefficients_at_negative_points(x0):
+    """Even-order polygamma values at negative half-integers are small next to
+    the terms of scipy's recurrence; the jet must still be accurate there."""
+    d = jets.digamma(jets.variable(x0, 10)).coeffs
+    exact = exact_coeffs(lambda z: sp.polygamma(0, z), x0, 10)
+    check(d, exact, rtol=1e-12, what=f"digamma at {x0}")
