@@ -618,6 +618,17 @@ class Ctx:
             L[b] = DL[b] / d
         return L
 
+    def hyp(self, h0, Q):
+        """G with d h0 G_d = Q_d + [(G - G_0) DG]_d: the hypot recurrence, signs positive."""
+        G, DG = np.zeros_like(Q), np.zeros_like(Q)
+        G[0] = h0
+        for d in range(1, self.k + 1):
+            b = self.blocks[d]
+            Gn = self.nonconst(G)
+            G[b] = (Q[b] + self.blk(Gn, DG, d)) / (d * h0)
+            DG[b] = d * G[b]
+        return G
+
     def sinhcosh(self, H, s0, c0):
         Sn, Cs = np.zeros_like(H), np.zeros_like(H)
         Sn[0], Cs[0] = s0, c0
@@ -753,6 +764,20 @@ class Bound:
         cos = Maj(c0, Cs, c.mul(Sn, a.E) + self.rnd(c.loc_rec, Cs) + seed)
         return sin, cos
 
+    def hypot(self, a, b, value):
+        """sqrt(a^2 + b^2) by H DH = A DA + B DB (kernels.hypot, no value squared)."""
+        c = self.c
+        Q = c.mul(a.M, c.deg * a.M) + c.mul(b.M, c.deg * b.M)
+        h0 = np.abs(value)
+        G = c.hyp(h0, Q)
+        R = c.inv(h0, G)
+        d = np.maximum(c.deg, 1)
+        E = c.mul(c.mul(a.M, R), a.E) + c.mul(c.mul(b.M, R), b.E) \
+            + c.mul(R, self.rnd(c.loc_mul, Q / d)) + self.rnd(c.loc_rec, G) \
+            + self.seed(h0 * R)
+        E[0] = (np.abs(a.v) * a.E[0] + np.abs(b.v) * b.E[0]) / h0 + 2 * self.u * h0
+        return Maj(value, G, E)
+
     def tan_like(self, a, value):
         c = self.c
         T, W = c.tan(a.M, np.abs(value))
@@ -814,11 +839,18 @@ class Bound:
         return _RULE_BOUNDS[node.name](self, node, *args)
 
 
-def _one_minus_sq(b, a, sign=1):
-    """1 - a^2 (sign=1) or a^2 - 1 (sign=-1), as the engine builds it."""
-    sq = b.mul(a, a)
+def _one_minus_sq(b, a):
+    """1 - a^2 as the engine builds it: (1 - a)(1 + a), each constant rounded."""
     one = b.const(1.0)
-    return b.add(one, sq, -1) if sign == 1 else b.add(sq, one, -1)
+    return b.mul(b.add(one, a, -1), b.add(one, a))
+
+
+def _b_arccosh(b, node, a):
+    """f' = (a - 1)^(-1/2) (a + 1)^(-1/2), as the engine builds it."""
+    one = b.const(1.0)
+    am, ap = b.add(a, one, -1), b.add(a, one)
+    g = b.mul(_g_pow(b, am, -0.5), _g_pow(b, ap, -0.5))
+    return b.from_derivative(a, g, np.arccosh(a.v))
 
 
 def _one_plus_sq(b, a):
@@ -869,7 +901,11 @@ def _b_logaddexp(b, node, a, c, base2=False):
     val = np.logaddexp2(a.v, c.v) if base2 else np.logaddexp(a.v, c.v)
     ga = np.exp(s * a.v - s * val) * 1.0
     gc = np.exp(s * c.v - s * val) * 1.0
-    return b.set_value(out, val, ga * a.E[0] + gc * c.E[0] + 2 * b.u * np.abs(val))
+    # numpy computes m + log1p(exp(-|a - c|)): accurate to a few u of the two
+    # terms, not of their sum (which may cancel near 0)
+    m0 = np.maximum(a.v, c.v)
+    err0 = ga * a.E[0] + gc * c.E[0] + 2 * b.u * (np.abs(m0) + 2 * np.abs(val - m0))
+    return b.set_value(out, val, err0)
 
 
 def _select(b, cond, x, y):
@@ -931,9 +967,10 @@ def _b_erf(b, node, a, sign):
 
 
 def _b_arctan2(b, node, y, x):
+    """dF = (x dy - y dx) / h / h with h = hypot(x, y), as the engine builds it."""
     num = b.add(b.mul(x, b.euler(y)), b.mul(y, b.euler(x)), -1)
-    den = b.add(b.mul(x, x), b.mul(y, y))
-    q = b.quotient(num, den)
+    h = b.hypot(x, y, np.hypot(x.v, y.v))
+    q = b.quotient(b.quotient(num, h), h)
     val = np.arctan2(y.v, x.v)
     r2 = x.v ** 2 + y.v ** 2
     err0 = (np.abs(x.v) * y.E[0] + np.abs(y.v) * x.E[0]) / r2 + 2 * b.u * np.abs(val)
@@ -946,8 +983,7 @@ def _b_clip(b, node, a, lo, hi):
 
 
 def _b_hypot(b, node, x, y):
-    s = b.add(b.mul(x, x), b.mul(y, y))
-    return b.power_real(s, 0.5, np.hypot(x.v, y.v))
+    return b.hypot(x, y, np.hypot(x.v, y.v))
 
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
@@ -998,8 +1034,7 @@ _RULE_BOUNDS = {
     "tanh": lambda b, n, x: b.tan_like(x, np.tanh(x.v)),
     "arcsinh": lambda b, n, x: b.from_derivative(
         x, _g_pow(b, _one_plus_sq(b, x), -0.5), np.arcsinh(x.v)),
-    "arccosh": lambda b, n, x: b.from_derivative(
-        x, _g_pow(b, _one_minus_sq(b, x, -1), -0.5), np.arccosh(x.v)),
+    "arccosh": _b_arccosh,
     "arctanh": lambda b, n, x: b.from_derivative(
         x, b.quotient(b.const(np.ones(b.P)), _one_minus_sq(b, x)), np.arctanh(x.v)),
     "absolute": lambda b, n, x: Maj(np.abs(x.v), x.M, x.E),
