@@ -38,6 +38,18 @@ class Jet:
     __hash__ = None
 
     def __init__(self, space, coeffs, _vars=None):
+        """A jet of `space` with the Taylor coefficients `coeffs` (copied), shape
+        (space.ncoeffs, *shape) in graded order."""
+        self._init(space, np.array(coeffs, copy=True), _vars)
+
+    @classmethod
+    def _wrap(cls, space, coeffs, _vars=None):
+        """Internal constructor: takes ownership of `coeffs` without a copy."""
+        jet = cls.__new__(cls)
+        jet._init(space, coeffs, _vars)
+        return jet
+
+    def _init(self, space, coeffs, _vars):
         # Internally a jet stores (a) only the variables it depends on, `_vars`
         # (a sorted tuple of indices, None for all): its coefficients live in
         # space.subspace(_vars); and (b) only its degrees up to the last one
@@ -112,7 +124,7 @@ class Jet:
         return self._coeffs.dtype
 
     def _new(self, coeffs):
-        return Jet(self._space, coeffs, self._vars)
+        return Jet._wrap(self._space, coeffs, self._vars)
 
     # ------------------------------------------------------------ coefficients
     def coefficient(self, alpha):
@@ -336,7 +348,13 @@ class Jet:
     def __floordiv__(self, other):
         raise TypeError("floor division of jets is not supported: use jets.floor(a / b)")
 
-    __rfloordiv__ = __mod__ = __rmod__ = __divmod__ = __floordiv__
+    __rfloordiv__ = __floordiv__
+
+    def __mod__(self, other):
+        raise TypeError("the remainder (%, divmod) of jets is not supported: write "
+                        "a - b * jets.floor(a / b)")
+
+    __rmod__ = __divmod__ = __rdivmod__ = __mod__
 
     # -------------------------------------------- comparisons compare values
     def __lt__(self, other):
@@ -364,6 +382,18 @@ class Jet:
         return bool(self.value)
 
     # -------------------------------------------- conversions that lose derivatives
+    def __round__(self, ndigits=None):
+        raise TypeError(f"round() of a Jet: {_CONVERT_HINT} (np.rint(jet) keeps the jet)")
+
+    def __trunc__(self):
+        raise TypeError(f"math.trunc() of a Jet: {_CONVERT_HINT} (np.trunc(jet) keeps the jet)")
+
+    def __floor__(self):
+        raise TypeError(f"math.floor() of a Jet: {_CONVERT_HINT} (np.floor(jet) keeps the jet)")
+
+    def __ceil__(self):
+        raise TypeError(f"math.ceil() of a Jet: {_CONVERT_HINT} (np.ceil(jet) keeps the jet)")
+
     def __float__(self):
         raise TypeError(f"a Jet cannot be converted to a Python float: {_CONVERT_HINT}")
 
@@ -399,7 +429,7 @@ class Jet:
 
 
 def _rebuild(space, coeffs, vars=None):
-    return Jet(space, coeffs, vars)
+    return Jet._wrap(space, coeffs, vars)
 
 
 def embed(S, X, src, dst, full=False):
@@ -443,7 +473,7 @@ def _compact(jet):
     if len(keep) == len(vars):
         return jet
     rows = [0] + [1 + r for r, a in enumerate(active) if a]
-    return Jet(S, c[rows], tuple(vars[k] for k in keep))
+    return Jet._wrap(S, c[rows], tuple(vars[k] for k in keep))
 
 
 def _value(x):
@@ -489,6 +519,24 @@ def _points_dtype(points):
     return B.result_dtype(*points)
 
 
+def _point(p, i):
+    """Point i as a numeric array, or a TypeError that names it."""
+    try:
+        a = B.asarray(p)
+    except (ValueError, TypeError) as exc:
+        raise TypeError(f"point {i} must be a number or a rectangular array of numbers, "
+                        f"got {type(p).__name__} ({exc})") from None
+    if a.dtype.kind not in "biufcO" or (a.dtype.kind == "O" and not _all_numbers(a)):
+        raise TypeError(f"point {i} must be a number or an array of numbers, got "
+                        f"{type(p).__name__} {p!r:.60}")
+    return a
+
+
+def _all_numbers(a):
+    from numbers import Number
+    return all(isinstance(v, Number) and not isinstance(v, bool) for v in a.flat)
+
+
 def variables(points, order):
     """Seed n variables x_i = points[i] + e_i in one shared space.
 
@@ -513,7 +561,7 @@ def variables(points, order):
     """
     if isinstance(points, Jet):
         raise TypeError("variables() takes plain numbers or arrays, not jets")
-    pts = [B.asarray(p) for p in points]
+    pts = [_point(p, i) for i, p in enumerate(points)]
     if not pts:
         raise ValueError("variables() needs at least one point")
     n, order = normalize_order(len(pts), order)
@@ -529,7 +577,7 @@ def variables(points, order):
         if c.shape[0] > 1:
             # the seed e_i; for object dtype keep the points' own number type
             c[1] = p.flat[0] ** 0 if dtype == object and p.size else 1
-        out.append(Jet(S, c, (i,)))
+        out.append(Jet._wrap(S, c, (i,)))
     return tuple(out)
 
 
@@ -554,4 +602,4 @@ def constant(value, like):
     if not isinstance(like, Jet):
         raise TypeError("constant(value, like) needs a Jet as `like`")
     from .kernels import constant_like
-    return Jet(like.space, constant_like(like.space, value))
+    return Jet._wrap(like.space, constant_like(like.space, value), ())

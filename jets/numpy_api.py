@@ -86,7 +86,7 @@ def stack(arrays, axis=0):
     ndim = cs[0].ndim
     axis = int(axis) % ndim + 1
     cs = np.broadcast_arrays(*cs) if len({c.shape for c in cs}) > 1 else cs
-    return Jet(S, np.stack(cs, axis=axis), vars)
+    return Jet._wrap(S, np.stack(cs, axis=axis), vars)
 
 
 def concatenate(arrays, axis=0):
@@ -96,7 +96,7 @@ def concatenate(arrays, axis=0):
     if axis is None:
         cs = [c.reshape(c.shape[0], -1) for c in cs]
         axis = 0
-    return Jet(S, np.concatenate(cs, axis=int(axis) % (cs[0].ndim - 1) + 1), vars)
+    return Jet._wrap(S, np.concatenate(cs, axis=int(axis) % (cs[0].ndim - 1) + 1), vars)
 
 
 def where(cond, a, b):
@@ -105,7 +105,7 @@ def where(cond, a, b):
         cond = cond.value
     cond = B.asarray(cond, dtype=bool)
     S, vars, (ca, cb) = _coeffs_all([a, b])
-    return Jet(S, np.where(cond[None], ca, cb), vars)
+    return Jet._wrap(S, np.where(cond[None], ca, cb), vars)
 
 
 def _sum(a, axis=None, dtype=None, out=None, keepdims=False, **kw):
@@ -254,6 +254,7 @@ def array_function(func, types, args, kwargs):
             return NotImplemented
     impl = _HANDLED.get(func)
     if impl is None:
-        raise TypeError(f"numpy.{func.__name__} is not supported for jets: use .value for "
+        name = f"{func.__module__}.{func.__name__}".replace("numpy.linalg._linalg", "numpy.linalg")
+        raise TypeError(f"{name} is not supported for jets: use .value for "
                         f"the values, or see docs/guide.md for the supported numpy functions")
     return impl(*args, **kwargs)

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import backend as B
 from . import kernels as K
-from .jet import Jet, embed, union_vars
+from .jet import Jet, _all_numbers, embed, union_vars
 
 __all__ = ["Rule", "RULES", "ALIASES", "lookup", "apply", "common_space", "FUNCTIONS"]
 
@@ -161,7 +161,7 @@ def _add(S, a, b):
 @_rule("subtract", 2, "linear", np.subtract, "a - b", rational=True, consts_ok=True)
 def _subtract(S, a, b):
     if isinstance(b, Const):
-        return _add(S, a, Const(-b.v))
+        return _add(S, a, Const(B.asarray(-b.v, dtype=b.v.dtype)))
     if isinstance(a, Const):
         return _add(S, Const(a.v), -b)
     return _plus(S, a, b, -1)
@@ -577,16 +577,52 @@ def _erfc(S, a):
     return _from_derivative(S, a, _erf_slope(S, a, -1), _scipy().erfc(a[0]))
 
 
-def _lgamma_jet(S, a):
+def _polygamma_taylor(S, x, first, shift):
+    """[first(x), psi^(shift)(x)/1!, psi^(shift+1)(x)/2!, ...] up to the order."""
+    sc = _scipy()
+    return [first(x)] + [sc.polygamma(j - 1 + shift, x) / factorial(j)
+                         for j in range(1, S.degree + 1)]
+
+
+def _cot_pi(S, a):
+    """cot(pi a) with exact argument reduction: r = a_0 - round(a_0) is exact,
+    and near r = +-1/2 (a zero of cot) it is -tan(pi (r -+ 1/2)), whose even
+    coefficients vanish exactly there."""
+    x = a[0]
+    r = x - np.round(x)
+    far = np.abs(r) > 0.25
+    h = np.where(far, 0.5 * np.sign(r), 0.0)
+    b = a * pi
+    b[0] = pi * (r - h)
+    t = -K.tan(S, b, np.tan(b[0]))
+    b[0] = pi * r
+    sn, cs = K.sincos(S, b, np.sin(b[0]), np.cos(b[0]))
+    return np.where(far, t, K.quotient(S, cs, sn))
+
+
+def _digamma_jet(S, a):
+    """digamma by composition with polygamma at a_0 >= 1/2; below, where the
+    polygamma values cancel, the reflection digamma(a) = digamma(1 - a) - pi cot(pi a)."""
     sc = _scipy()
     x = a[0]
-    taylor = [sc.gammaln(x)]
-    taylor += [sc.polygamma(j - 1, x) / factorial(j) for j in range(1, S.degree + 1)]
-    return K.horner(S, a, taylor)
+    neg = x < 0.5
+    a_eff = np.where(neg, -a, a) if np.any(neg) else a
+    if a_eff is not a:
+        a_eff[0] = np.where(neg, 1 - x, x)
+    D = K.horner(S, a_eff, _polygamma_taylor(S, a_eff[0], sc.digamma, 1))
+    if a_eff is not a:
+        D = np.where(neg, D - pi * _cot_pi(S, a), D)
+    D[0] = sc.digamma(x)
+    return D
 
 
-@_rule("lgamma", 1, "composition", _special("gammaln"),
-       "sum_j psi^(j-1)(a_0)/j! (a - a_0)^j (polygamma), value scipy gammaln",
+def _lgamma_jet(S, a):
+    """lgamma from its derivative digamma: F = f_0 + D^{-1}(DA digamma(a))."""
+    return _from_derivative(S, a, _digamma_jet(S, a), _scipy().gammaln(a[0]))
+
+
+@_rule("lgamma", 1, "derivative", _special("gammaln"),
+       "f' = digamma(a), value scipy gammaln",
        domain=_not_pole, domain_text="not 0, -1, -2, ...", aliases=("gammaln",),
        analytic=False, extra="special")
 def _lgamma(S, a):
@@ -601,15 +637,12 @@ def _gamma(S, a):
 
 
 @_rule("digamma", 1, "composition", _special("digamma"),
-       "sum_j psi^(j)(a_0)/j! (a - a_0)^j (polygamma), value scipy digamma",
+       "sum_j psi^(j)(a_0)/j! (a - a_0)^j (polygamma) for a_0 >= 1/2; below, "
+       "digamma(1 - a) - pi cot(pi a); value scipy digamma",
        domain=_not_pole, domain_text="not 0, -1, -2, ...", aliases=("psi",),
        analytic=False, extra="special")
 def _digamma(S, a):
-    sc = _scipy()
-    x = a[0]
-    taylor = [sc.digamma(x)]
-    taylor += [sc.polygamma(j, x) / factorial(j) for j in range(1, S.degree + 1)]
-    return K.horner(S, a, taylor)
+    return _digamma_jet(S, a)
 
 
 # ------------------------------------------------------------ dispatch
@@ -645,10 +678,14 @@ def _plain(a, jet_dtype, rule):
         if jet_dtype == object:
             return Const(B.asarray(_exact(a), dtype=object))
         return Const(B.asarray(a, dtype=np.result_type(jet_dtype, a)))
-    v = B.asarray(a)
-    if v.dtype.kind not in "biufcO":
-        raise TypeError(f"{rule.name}: cannot combine a jet with {type(a).__name__} "
-                        f"of dtype {v.dtype}")
+    try:
+        v = B.asarray(a)
+    except (ValueError, TypeError):
+        v = None
+    if v is None or v.dtype.kind not in "biufcO" or (
+            v.dtype.kind == "O" and not _all_numbers(v)):
+        raise TypeError(f"{rule.name}: cannot combine a jet with {type(a).__name__}: "
+                        f"use numbers, numpy arrays of numbers, or jets of the same space")
     if jet_dtype == object and v.dtype != object:
         v = v.astype(object)
         if v.dtype.kind == "O":
@@ -721,7 +758,7 @@ def apply(name, *args):
         if all(isinstance(c, Const) or c.shape[0] == 1 for c in conv):
             # every argument is constant: so is the result (value only)
             out = B.asarray(rule.value(*(c.v if isinstance(c, Const) else c[0] for c in conv)))
-            return Jet(S, out[None], ())
+            return Jet._wrap(S, out[None], ())
         if not rule.consts_ok:
             conv = [_lift(sub, c) for c in conv]
         out = rule.jet(sub, *conv)
@@ -736,7 +773,7 @@ def apply(name, *args):
             bad = (v != v) if v.ndim == 0 else np.isnan(v)
             if bad.any():  # outside the domain: no derivative is meaningful either
                 out[1:] = np.where(bad, np.nan, out[1:])
-    return Jet(S, out, vars)
+    return Jet._wrap(S, out, vars)
 
 
 def _make_function(rule):
