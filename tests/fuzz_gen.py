@@ -62,8 +62,9 @@ ETA = {U64: 2.0 ** -1074, U32: 2.0 ** -149}
 #: (measured against mpmath on random points: numpy <= 1 ulp, scipy.special
 #: erf/erfc/gamma <= 5, gammaln/digamma/polygamma <= 30 away from cancellation)
 VALUE_ULPS = {"erf": 4, "erfc": 8, "gamma": 8, "lgamma": 64, "digamma": 64}
-#: relative backward error of scipy's polygamma (used for lgamma/digamma/gamma
-#: coefficients): accurate as if evaluated at a0 * (1 + 64 u), see theory.md
+#: relative backward error allowed to scipy's polygamma (the digamma / lgamma /
+#: gamma coefficients, at a0 >= 1/2: the engine reflects below): accurate as if
+#: evaluated at a0 * (1 + 64 u), see theory.md
 POLYGAMMA_BACKWARD = 64
 
 
@@ -919,33 +920,57 @@ def _zero_rule(fn):
     return bound
 
 
-def _special(name):
-    import scipy.special as sc
-    return getattr(sc, name)
+def _b_cot_pi(b, a):
+    """cot(pi a) as the engine builds it: exact reduction r = a0 - round(a0);
+    -tan(pi (r -+ 1/2) + pi h) for |r| > 1/4, else cos / sin of pi r + pi h."""
+    x = a.v
+    r = x - np.round(x)
+    far = np.abs(r) > 0.25
+    shift = np.where(far, 0.5 * np.sign(r), 0.0)
+    out = []
+    for v0 in (math.pi * (r - shift), math.pi * r):
+        arg = b.scale(a, math.pi)
+        arg.v = v0
+        arg.M[0] = np.abs(v0)
+        arg.E[0] = math.pi * a.E[0] + 2 * b.u * np.abs(v0)
+        out.append(arg)
+    with np.errstate(all="ignore"):
+        t = b.neg(b.tan_like(out[0], np.tan(out[0].v)))
+        sn, cs = b.sincos(out[1])
+        q = b.quotient(cs, sn)
+    return _select(b, far, t, q)
 
 
-def _polygamma_taylor(x, k, shift):
-    """Coefficients psi^(j-1+shift)(x) / j! ... as arrays over points."""
-    import scipy.special as sc
-    return [sc.polygamma(j - 1 + shift, x) / factorial(j) for j in range(1, k + 2)]
-
-
-def _b_lgamma(b, node, a):
+def _b_digamma_jet(b, a):
+    """digamma: Horner with scipy's polygamma at a0 >= 1/2; below, the
+    reflection digamma(1 - a) - pi cot(pi a) (jets/rules.py _digamma_jet)."""
     import scipy.special as sc
     k = b.c.k
-    taylor = [sc.gammaln(a.v)] + [sc.polygamma(j - 1, a.v) / factorial(j)
-                                  for j in range(1, k + 2)]
+    x = a.v
+    neg = x < 0.5
+    xe = np.where(neg, 1 - x, x)
+    a_eff = Maj(xe, a.M.copy(), a.E.copy())
+    a_eff.M[0] = np.abs(xe)
+    a_eff.E[0] = a.E[0] + np.where(neg, b.u * np.abs(xe), 0.0)
+    taylor = [sc.digamma(xe)] + [sc.polygamma(j, xe) / factorial(j) for j in range(1, k + 2)]
     dtaylor = [(j + 1) * taylor[j + 1] for j in range(k + 1)]
-    return b.horner(a, taylor[:k + 1], dtaylor, VALUE_ULPS["lgamma"])
+    D = b.horner(a_eff, taylor[:k + 1], dtaylor, VALUE_ULPS["digamma"])
+    if np.any(neg):
+        D = _select(b, neg, b.add(D, b.scale(_b_cot_pi(b, a), math.pi), -1), D)
+    val = sc.digamma(x)
+    err0 = np.abs(sc.polygamma(1, x)) * a.E[0] + VALUE_ULPS["digamma"] * 2 * b.u * (
+        np.abs(val) + np.abs(x * sc.polygamma(1, x)))
+    return b.set_value(D, val, err0)
 
 
 def _b_digamma(b, node, a):
+    return _b_digamma_jet(b, a)
+
+
+def _b_lgamma(b, node, a):
+    """lgamma from its derivative: F = gammaln(a0) + D^{-1}(DA digamma(a))."""
     import scipy.special as sc
-    k = b.c.k
-    taylor = [sc.digamma(a.v)] + [sc.polygamma(j, a.v) / factorial(j)
-                                  for j in range(1, k + 2)]
-    dtaylor = [(j + 1) * taylor[j + 1] for j in range(k + 1)]
-    return b.horner(a, taylor[:k + 1], dtaylor, VALUE_ULPS["digamma"])
+    return b.from_derivative(a, _b_digamma_jet(b, a), sc.gammaln(a.v), VALUE_ULPS["lgamma"])
 
 
 def _b_gamma(b, node, a):
