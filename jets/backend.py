@@ -12,6 +12,16 @@ __all__ = ["xp", "asarray", "zeros", "empty", "result_dtype", "broadcast_shapes"
 asarray = xp.asarray
 zeros = xp.zeros
 zeros_like = xp.zeros_like
+empty_like = xp.empty_like
+multiply = xp.multiply
+add = xp.add
+
+
+def take(x, index, out=None):
+    """x[index] along the coefficient axis (axis 0), optionally into `out`."""
+    # mode="clip": the indices come from our own tables and are always valid,
+    # and with out= numpy's default mode="raise" buffers the whole result
+    return xp.take(x, index, axis=0, out=out, mode="clip")
 empty = xp.empty
 
 

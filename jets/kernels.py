@@ -75,16 +75,31 @@ def degree_product(S, X, Y, d, xlo=0, ylo=0, yhi=None):
         acc = t if acc is None else acc + t
         hi = d - 1
     if lo <= hi:
-        ranks = S.interior_pairs(d, lo, hi)
-        i, j, _ = ranks[0]
-        t = X[i] * Y[j]
+        t = _interior(S, X, Y, d, lo, hi)
         acc = t if acc is None else acc + t
-        for i, j, tgt in ranks[1:]:
-            if tgt is None:
-                acc += X[i] * Y[j]
-            else:
-                acc[tgt] += X[i] * Y[j]
     return acc
+
+
+def _interior(S, X, Y, d, lo, hi):
+    """sum over lo <= p <= hi of X_p Y_{d-p}, rank by rank (see
+    JetSpace.interior_pairs): gathers into two reused buffers, in place."""
+    ranks, inverse = S.interior_pairs(d, lo, hi)
+    i, j, m = ranks[0]
+    if X.shape[1:] != Y.shape[1:] or X.dtype != Y.dtype or len(ranks) == 1:
+        acc = X[i] * Y[j]
+        for i, j, m in ranks[1:]:
+            acc[:m] += X[i] * Y[j]
+    else:
+        acc = B.take(X, i)
+        bx, by = B.empty_like(acc), B.empty_like(acc)
+        B.take(Y, j, out=by)
+        B.multiply(acc, by, out=acc)
+        for i, j, m in ranks[1:]:
+            B.take(X, i, out=bx[:m])
+            B.take(Y, j, out=by[:m])
+            B.multiply(bx[:m], by[:m], out=bx[:m])
+            B.add(acc[:m], bx[:m], out=acc[:m])
+    return acc if inverse is None else acc[inverse]
 
 
 def product(S, X, Y, xlo=0):

@@ -176,17 +176,46 @@ class JetSpace:
         return self._pairs[d]
 
     def interior_pairs(self, d, lo, hi):
-        """The pairs X_p Y_{d-p}, lo <= p <= hi, landing in H_d, as a list of
-        ranks [(i, j, t), ...]: rank r holds the r-th pair of every target that
-        has one, so within a rank targets are distinct and the block product is
-        a few gathers (no segmented reduction).  Rank 0 reaches every target of
-        H_d (each has divisors of every degree) and has t = None.  Cached."""
+        """The pairs X_p Y_{d-p}, lo <= p <= hi, landing in H_d, as
+        (ranks, inverse): rank r is (i, j, m), the r-th pair of each of the first
+        m targets, with the targets of H_d permuted so that those with more
+        pairs come first (so rank r covers a prefix: no scatter is needed);
+        `inverse` (None when the order is already right) undoes the
+        permutation.  Every target of degree d has divisors of every degree, so
+        rank 0 covers all of H_d.  Cached."""
         key = (d, lo, hi)
         table = self._interior.get(key)
         if table is None:
             table = self._build_interior(d, lo, hi)
             self._interior[key] = table  # a dict store is atomic: racing threads agree
         return table
+
+    def _build_interior(self, d, lo, hi):
+        i, j, starts = self._pairs[d]
+        t = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(i)]))
+        p = self.degrees[i]
+        keep = (p >= lo) & (p <= hi)
+        i, j, t = i[keep], j[keep], t[keep]
+        starts = np.flatnonzero(np.r_[True, t[1:] != t[:-1]])
+        ntargets = int(self.offsets[d + 1] - self.offsets[d])
+        assert len(starts) == ntargets
+        counts = np.diff(np.r_[starts, len(i)])
+        perm = np.argsort(-counts, kind="stable")      # targets, most pairs first
+        position = np.empty(ntargets, dtype=np.intp)
+        position[perm] = np.arange(ntargets)
+        rank = np.arange(len(i)) - np.repeat(starts, counts)
+        ranks = []
+        for r in range(int(counts.max())):
+            sel = np.flatnonzero(rank == r)
+            order = np.argsort(position[t[sel]])
+            ri, rj = i[sel][order], j[sel][order]
+            for a in (ri, rj):
+                a.flags.writeable = False
+            ranks.append((ri, rj, len(sel)))
+        inverse = None if np.array_equal(perm, np.arange(ntargets)) else position
+        if inverse is not None:
+            inverse.flags.writeable = False
+        return tuple(ranks), inverse
 
     def product_table(self, tx, ty, xlo):
         """(i, j, starts, targets) for a whole product X*Y at once, where X holds
@@ -213,26 +242,6 @@ class JetSpace:
                 a.flags.writeable = False
             self._interior[key] = table
         return table
-
-    def _build_interior(self, d, lo, hi):
-        i, j, starts = self._pairs[d]
-        t = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(i)]))
-        p = self.degrees[i]
-        keep = (p >= lo) & (p <= hi)
-        i, j, t = i[keep], j[keep], t[keep]
-        starts = np.flatnonzero(np.r_[True, t[1:] != t[:-1]])
-        ntargets = int(self.offsets[d + 1] - self.offsets[d])
-        assert len(starts) == ntargets
-        counts = np.diff(np.r_[starts, len(i)])
-        rank = np.arange(len(i)) - np.repeat(starts, counts)
-        ranks = []
-        for r in range(int(counts.max())):
-            m = rank == r
-            ri, rj, rt = i[m], j[m], t[m]
-            for a in (ri, rj, rt):
-                a.flags.writeable = False
-            ranks.append((ri, rj, None if len(rt) == ntargets else rt))
-        return tuple(ranks)
 
     # ------------------------------------------------------- variable subsets
     def subspace(self, vars):
