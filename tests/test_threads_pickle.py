@@ -11,6 +11,7 @@ import pickle
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
+from functools import lru_cache
 
 import numpy as np
 import pytest
@@ -18,6 +19,13 @@ import pytest
 import jets
 
 space_module = importlib.import_module("jets.space")
+
+
+def _fresh_space_cache(monkeypatch):
+    """An empty space cache for this test (the session's cache, and the spaces
+    other tests hold, come back untouched afterwards)."""
+    monkeypatch.setattr(space_module, "_cached",
+                        lru_cache(maxsize=256)(space_module.JetSpace))
 
 
 def _same(a, b):
@@ -191,10 +199,10 @@ SPECS = [(n, k, s, p) for s, (n, k) in enumerate(
      (3, 5), (1, 17), (4, (2, 1, 1, 2)), (6, 2)]) for p in (1, 3, 40)]
 
 
-def test_threads_building_and_using_new_spaces_get_the_serial_results():
-    space_module._cached.cache_clear()
+def test_threads_building_and_using_new_spaces_get_the_serial_results(monkeypatch):
+    _fresh_space_cache(monkeypatch)
     serial = [_task(s) for s in SPECS]
-    space_module._cached.cache_clear()        # the threads build every space anew
+    _fresh_space_cache(monkeypatch)           # the threads build every space anew
     barrier = threading.Barrier(8)
 
     def run(spec):
@@ -212,8 +220,8 @@ def test_threads_building_and_using_new_spaces_get_the_serial_results():
             np.testing.assert_array_equal(a, b)
 
 
-def test_threads_share_one_space_object_per_key_or_equal_ones():
-    space_module._cached.cache_clear()
+def test_threads_share_one_space_object_per_key_or_equal_ones(monkeypatch):
+    _fresh_space_cache(monkeypatch)
     with ThreadPoolExecutor(max_workers=8) as pool:
         spaces = list(pool.map(lambda _: jets.space(3, 6), range(32)))
     assert all(s == spaces[0] for s in spaces)
