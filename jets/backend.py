@@ -15,6 +15,8 @@ zeros_like = xp.zeros_like
 empty_like = xp.empty_like
 multiply = xp.multiply
 add = xp.add
+subtract = xp.subtract
+negative = xp.negative
 
 
 def take(x, index, out=None):
@@ -48,9 +50,11 @@ def broadcast_shapes(*shapes):
     return first
 
 
-def contract(x, y):
+def contract(x, y, out=None):
     """sum_i x[i] * y[i] over the leading axis, broadcasting the rest:
-    (m, *bx), (m, *by) -> broadcast(bx, by)."""
+    (m, *bx), (m, *by) -> broadcast(bx, by) (into `out` when given)."""
+    if out is not None:
+        return xp.einsum("i...,i...->...", x, y, out=out, casting="same_kind")
     return xp.asarray(xp.einsum("i...,i...->...", x, y))
 
 

@@ -48,36 +48,47 @@ def _col(v, ndim):
     return v.reshape(v.shape + (1,) * (ndim - 1))
 
 
-def degree_product(S, X, Y, d, xlo=0, ylo=0, yhi=None):
+def degree_product(S, X, Y, d, xlo=0, ylo=0, yhi=None, out=None):
     """Homogeneous part of degree d of X*Y: sum over p+q = d of X_p Y_q.
 
     Only degrees xlo <= p <= top(X) and ylo <= q <= yhi (default top(Y)) take
-    part; the rest are known to be zero.  Returns (len(H_d), *batch).
+    part; the rest are known to be zero.  Returns (len(H_d), *batch), written
+    into `out` when given (which must not overlap what is read).
     """
     xhi = top(S, X)
     if yhi is None:
         yhi = top(S, Y)
     lo, hi = max(xlo, d - yhi), min(xhi, d - ylo)
     if lo > hi:
+        if out is not None:
+            out[...] = 0
+            return out
         shape = B.broadcast_shapes(X.shape[1:], Y.shape[1:])
         return B.zeros((S.offsets[d + 1] - S.offsets[d],) + shape,
                        dtype=B.result_dtype(X, Y))
     if S.nvars == 1:
         ylo_idx = d - hi
         yrev = Y[d - lo::-1] if ylo_idx == 0 else Y[d - lo:ylo_idx - 1:-1]
-        return B.contract(X[lo:hi + 1], yrev)[None]
-    acc = None
-    if lo == 0:  # X_0 * Y_d: a scalar times a block, no gather
-        acc = X[0] * Y[S.block(d)]
-        lo = 1
-    if hi == d and lo <= d:
-        t = X[S.block(d)] * Y[0]
-        acc = t if acc is None else acc + t
-        hi = d - 1
-    if lo <= hi:
-        t = _interior(S, X, Y, d, lo, hi)
-        acc = t if acc is None else acc + t
-    return acc
+        if out is not None and out.dtype != object:
+            B.contract(X[lo:hi + 1], yrev, out=out.reshape(out.shape[1:]))
+            return out
+        res = B.contract(X[lo:hi + 1], yrev)[None]
+    else:
+        res = None
+        if lo == 0:  # X_0 * Y_d: a scalar times a block, no gather
+            res = X[0] * Y[S.block(d)]
+            lo = 1
+        if hi == d and lo <= d:
+            t = X[S.block(d)] * Y[0]
+            res = t if res is None else res + t
+            hi = d - 1
+        if lo <= hi:
+            t = _interior(S, X, Y, d, lo, hi)
+            res = t if res is None else res + t
+    if out is not None:
+        out[...] = res
+        return out
+    return res
 
 
 def _interior(S, X, Y, d, lo, hi):
@@ -128,7 +139,10 @@ def product(S, X, Y, xlo=0):
 
 def euler(S, X):
     """Euler operator D X = sum_i e_i dX/de_i: multiplies degree d by d."""
-    return X * _col(S.degrees[: X.shape[0]], X.ndim)
+    deg = S.degrees[: X.shape[0]]
+    if X.dtype.kind in "fc":
+        deg = deg.astype(X.dtype)  # keep float32 jets float32
+    return X * _col(deg, X.ndim)
 
 
 def integrate(S, DF, f0):
@@ -159,8 +173,12 @@ def quotient(S, A, Bc):
     Q[0] = A[0] / b0
     for d in range(1, S.degree + 1):
         blk = S.block(d)
-        s = degree_product(S, Bc, Q, d, xlo=1, yhi=d - 1)
-        Q[blk] = ((A[blk] - s) if d <= ta else -s) / b0
+        q = degree_product(S, Bc, Q, d, xlo=1, yhi=d - 1, out=Q[blk])
+        if d <= ta:
+            B.subtract(A[blk], q, out=q)
+        else:
+            B.negative(q, out=q)
+        q /= b0
     return Q
 
 
@@ -170,7 +188,8 @@ def exp(S, A, value):
     E[0] = value
     DA = euler(S, A)
     for d in range(1, S.degree + 1):
-        E[S.block(d)] = degree_product(S, DA, E, d, xlo=1, yhi=d - 1) / d
+        e = degree_product(S, DA, E, d, xlo=1, yhi=d - 1, out=E[S.block(d)])
+        e *= 1 / d
     return E
 
 
@@ -229,8 +248,8 @@ def sincos(S, A, s0, c0):
     DA = euler(S, A)
     for d in range(1, S.degree + 1):
         blk = S.block(d)
-        Sn[blk] = degree_product(S, DA, Cs, d, xlo=1, yhi=d - 1) / d
-        Cs[blk] = degree_product(S, DA, Sn, d, xlo=1, yhi=d - 1) / (-d)
+        degree_product(S, DA, Cs, d, xlo=1, yhi=d - 1, out=Sn[blk])[...] *= 1 / d
+        degree_product(S, DA, Sn, d, xlo=1, yhi=d - 1, out=Cs[blk])[...] *= -1 / d
     return Sn, Cs
 
 
@@ -241,8 +260,8 @@ def sinhcosh(S, A, s0, c0):
     DA = euler(S, A)
     for d in range(1, S.degree + 1):
         blk = S.block(d)
-        Sn[blk] = degree_product(S, DA, Cs, d, xlo=1, yhi=d - 1) / d
-        Cs[blk] = degree_product(S, DA, Sn, d, xlo=1, yhi=d - 1) / d
+        degree_product(S, DA, Cs, d, xlo=1, yhi=d - 1, out=Sn[blk])[...] *= 1 / d
+        degree_product(S, DA, Sn, d, xlo=1, yhi=d - 1, out=Cs[blk])[...] *= 1 / d
     return Sn, Cs
 
 
@@ -255,8 +274,8 @@ def _tan_like(S, A, t0, sign):
     DA = euler(S, A)
     for d in range(1, S.degree + 1):
         blk = S.block(d)
-        T[blk] = degree_product(S, DA, W, d, xlo=1, yhi=d - 1) / d
-        W[blk] = sign * degree_product(S, T, T, d, yhi=d)
+        degree_product(S, DA, W, d, xlo=1, yhi=d - 1, out=T[blk])[...] *= 1 / d
+        degree_product(S, T, T, d, yhi=d, out=W[blk])[...] *= sign
     return T
 
 
