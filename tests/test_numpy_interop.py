@@ -306,3 +306,51 @@ def test_conversion_to_a_plain_array_raises(convert):
     x = jets.variable(np.array([0.5, 1.0, 2.0]), 2)
     with pytest.raises(TypeError, match=r"\.value"):
         convert(x)
+
+
+# ---------------------------------------------- keywords: honoured or refused
+_VALS = np.array([1.0, 2.0, 4.0])
+_MASK = np.array([True, False, True])
+_GRID = np.arange(6.0).reshape(2, 3)
+
+
+def _coeffwise(fn, first_only=None):
+    """Expected coefficients: fn on every coefficient array (first_only: fn for
+    the value, fn0 for the others, as for `initial`, which adds to the value)."""
+    def want(c):
+        if first_only is None:
+            return np.stack([fn(ci) for ci in c])
+        return np.stack([fn(c[0])] + [first_only(ci) for ci in c[1:]])
+    return want
+
+
+KEYWORD_CASES = [
+    pytest.param(lambda a: np.sum(a, where=_MASK), _VALS,
+                 _coeffwise(lambda c: np.sum(c, where=_MASK)), id="sum-where"),
+    pytest.param(lambda a: np.sum(a, initial=10.0), _VALS,
+                 _coeffwise(lambda c: np.sum(c, initial=10.0), lambda c: np.sum(c)),
+                 id="sum-initial"),
+    pytest.param(lambda a: np.mean(a, where=_MASK), _VALS,
+                 _coeffwise(lambda c: np.mean(c, where=_MASK)), id="mean-where"),
+    pytest.param(lambda a: np.add.reduce(a, where=_MASK), _VALS,
+                 _coeffwise(lambda c: np.add.reduce(c, where=_MASK)), id="add.reduce-where"),
+    pytest.param(lambda a: np.add.reduce(a, initial=10.0), _VALS,
+                 _coeffwise(lambda c: np.add.reduce(c, initial=10.0),
+                            lambda c: np.add.reduce(c)), id="add.reduce-initial"),
+    pytest.param(lambda a: np.reshape(a, (3, 2), order="F"), _GRID,
+                 _coeffwise(lambda c: np.reshape(c, (3, 2), order="F")), id="reshape-order-F"),
+    pytest.param(lambda a: np.ravel(a, order="F"), _GRID,
+                 _coeffwise(lambda c: np.ravel(c, order="F")), id="ravel-order-F"),
+]
+
+
+@pytest.mark.parametrize("call, point, want", KEYWORD_CASES)
+def test_numpy_keywords_are_honoured_or_refused(call, point, want):
+    """A keyword numpy understands must act on every coefficient as it acts on a
+    plain array, or raise TypeError; dropping it silently gives wrong numbers."""
+    x = jets.sin(jets.variable(point, 2))
+    try:
+        r = call(x)
+    except TypeError:
+        return
+    np.testing.assert_allclose(r.coeffs, want(x.coeffs), rtol=1e-15)
