@@ -1,0 +1,70 @@
+"""jets, through its object API: seed variables, evaluate, read coefficients."""
+import numpy as np
+
+from ..workloads import W2_ALPHAS
+
+NAME = "jets"
+LABEL = "jets (object API: variable/variables, .derivatives(), .partials(), .hessian())"
+PACKAGES = ("jets", "numpy")
+
+jets = None
+
+
+def startup():
+    global jets
+    import jets as _jets
+    jets = _jets
+    jets.variable(0.5, order=1) * 2.0
+
+
+def reset():
+    # every cell's first call rebuilds the JetSpace index tables
+    import sys
+    cached = getattr(sys.modules.get("jets.space"), "_cached", None)
+    if hasattr(cached, "cache_clear"):
+        cached.cache_clear()
+
+
+def _w1(x):
+    return np.exp(np.sin(x)) / (1 + x**2)
+
+
+def _w2(x, y, z):
+    return np.exp(x * y) * np.sin(z + x) / (1 + y**2 + z**2)
+
+
+def _rosen(X):
+    """Chained Rosenbrock on a jet array of shape (n, B), summed over axis 0."""
+    a, b = X[:-1], X[1:]
+    return (100 * (b - a**2) ** 2 + (1 - a) ** 2).sum(axis=0)
+
+
+def build(cell, inp, info):
+    w = cell["workload"]
+    if w == "W1":
+        k, x0 = cell["k"], inp["x"]
+
+        def run():
+            return _w1(jets.variable(x0, order=k)).derivatives()
+        return run
+    if w == "W2":
+        X0 = inp["X"]
+
+        def run():
+            p = _w2(*jets.variables(X0, order=4)).partials()
+            return np.stack([p[a] for a in W2_ALPHAS])
+        return run
+    if w == "W3" and cell["case"] == "cube":
+        def run():
+            return (jets.variable(4.0, order=3) ** 3).derivatives()
+        return run
+    if w == "W3":
+        def run():
+            x, y = jets.variables([4.0, 3.0], order=2)
+            return ((x + 2 * y) ** 3).hessian()
+        return run
+    X0 = inp["X"]
+
+    def run():
+        return _rosen(jets.stack(jets.variables(X0, order=2))).hessian()
+    return run
