@@ -241,28 +241,27 @@ def hypot(S, A, Bc, h0):
     return H
 
 
-def sincos(S, A, s0, c0):
-    """(sin A, cos A):  d S_d = sum i A_i C_{d-i},  d C_d = -sum i A_i S_{d-i}."""
+def _paired(S, A, s0, c0, sign):
+    """The pair (S, C) with S' = C A' and C' = sign S A': d S_d = sum i A_i C_{d-i},
+    d C_d = sign sum i A_i S_{d-i} (sign -1: sin and cos; +1: sinh and cosh)."""
     Sn, Cs = _zeros(S, S.degree, A), _zeros(S, S.degree, A)
     Sn[0], Cs[0] = s0, c0
     DA = euler(S, A)
     for d in range(1, S.degree + 1):
         blk = S.block(d)
         degree_product(S, DA, Cs, d, xlo=1, yhi=d - 1, out=Sn[blk])[...] *= 1 / d
-        degree_product(S, DA, Sn, d, xlo=1, yhi=d - 1, out=Cs[blk])[...] *= -1 / d
+        degree_product(S, DA, Sn, d, xlo=1, yhi=d - 1, out=Cs[blk])[...] *= sign / d
     return Sn, Cs
+
+
+def sincos(S, A, s0, c0):
+    """(sin A, cos A) with values s0, c0."""
+    return _paired(S, A, s0, c0, -1)
 
 
 def sinhcosh(S, A, s0, c0):
-    """(sinh A, cosh A):  d S_d = sum i A_i C_{d-i},  d C_d = sum i A_i S_{d-i}."""
-    Sn, Cs = _zeros(S, S.degree, A), _zeros(S, S.degree, A)
-    Sn[0], Cs[0] = s0, c0
-    DA = euler(S, A)
-    for d in range(1, S.degree + 1):
-        blk = S.block(d)
-        degree_product(S, DA, Cs, d, xlo=1, yhi=d - 1, out=Sn[blk])[...] *= 1 / d
-        degree_product(S, DA, Sn, d, xlo=1, yhi=d - 1, out=Cs[blk])[...] *= 1 / d
-    return Sn, Cs
+    """(sinh A, cosh A) with values s0, c0."""
+    return _paired(S, A, s0, c0, 1)
 
 
 def _tan_like(S, A, t0, sign):

@@ -291,20 +291,23 @@ def _log(S, a):
     return K.log(S, a, np.log(a[0]))
 
 
+def _log_base(S, a, ln_base, value):
+    """log(a) / ln(base), its value from the accurate numpy function."""
+    L = K.log(S, a, np.log(a[0])) / ln_base
+    L[0] = value
+    return L
+
+
 @_rule("log2", 1, "recurrence", np.log2, "log(a) / ln 2, value np.log2",
        domain=_pos, domain_text="(0, inf)")
 def _log2(S, a):
-    L = K.log(S, a, np.log(a[0])) / _LN2
-    L[0] = np.log2(a[0])
-    return L
+    return _log_base(S, a, _LN2, np.log2(a[0]))
 
 
 @_rule("log10", 1, "recurrence", np.log10, "log(a) / ln 10, value np.log10",
        domain=_pos, domain_text="(0, inf)")
 def _log10(S, a):
-    L = K.log(S, a, np.log(a[0])) / _LN10
-    L[0] = np.log10(a[0])
-    return L
+    return _log_base(S, a, _LN10, np.log10(a[0]))
 
 
 @_rule("log1p", 1, "recurrence", np.log1p, "log recurrence on 1 + a, value np.log1p",
