@@ -165,6 +165,10 @@ IDENTITIES = [
     ("gamma(a+1) = a gamma(a), a in (-2, -1)", [(-1.8, -1.2)],
      lambda a: J.gamma(a + 1), lambda a: a * J.gamma(a)),
     ("lgamma = log gamma", [(0.8, 4)], lambda a: J.lgamma(a), lambda a: J.log(J.gamma(a))),
+    ("lgamma = log|gamma|, a in (-2, -1)", [(-1.8, -1.2)],
+     lambda a: J.lgamma(a), lambda a: J.log(abs(J.gamma(a)))),
+    ("digamma(a+1) = digamma(a) + 1/a, a in (-2, -1)", [(-1.8, -1.2)],
+     lambda a: J.digamma(a + 1), lambda a: J.digamma(a) + 1 / a),
     ("digamma(a+1) = digamma(a) + 1/a", [(0.8, 4)],
      lambda a: J.digamma(a + 1), lambda a: J.digamma(a) + 1 / a),
     ("|a| = a sign a", [(0.5, 3)], lambda a: abs(-a), lambda a: a * J.sign(a)),
@@ -290,3 +294,37 @@ def test_random_jets_batch_equals_point_by_point(data):
     for i in range(3):
         np.testing.assert_allclose(out[i].coeffs, f(a[i], b[i]).coeffs, rtol=1e-13,
                                    atol=1e-13)
+
+
+# ------------------------------------------------ storage does not matter
+#: binary operations on two jets of one space (batch shape (3,))
+BINARY_OPS = [
+    ("a*b + a/(b+3)", lambda a, b: a * b + a / (b + 3)),
+    ("(a+2)**(b+1)", lambda a, b: (a + 2)**(b + 1)),
+    ("stack", lambda a, b: np.stack([a, b, 1.5])),
+    ("concatenate", lambda a, b: np.concatenate([a, b[:1]])),
+    ("where", lambda a, b: np.where(a.value > b.value, a, b)),
+    ("maximum/minimum", lambda a, b: J.maximum(a, b) - 2 * J.minimum(a, b)),
+    ("hypot/arctan2", lambda a, b: J.hypot(a + 2, b) * J.arctan2(a, b + 3)),
+    ("logaddexp", lambda a, b: J.logaddexp(a, b)),
+    ("clip", lambda a, b: J.clip(a, b - 0.1, b + 0.1)),
+    ("matmul", lambda a, b: a @ b + np.ones(3) @ a),
+    ("index/reshape", lambda a, b: a[0] * b[::-1] + a.reshape(3, 1).T[0]),
+    ("sum/mean", lambda a, b: np.sum(a * b) + np.mean(a)),
+]
+
+
+@SETTINGS
+@given(data=st.data())
+def test_results_do_not_depend_on_internal_storage(data):
+    """A jet built from seeded variables (stored compactly: only the variables
+    and degrees it uses) and its dense copy jets.Jet(space, coeffs) give the
+    same results."""
+    S = data.draw(spaces(), label="space")
+    a = data.draw(random_jet(S, (3,), -1, 1, kinds=("sparse", "const")), label="a")
+    b = data.draw(random_jet(S, (3,), -1, 1, kinds=("sparse", "const")), label="b")
+    name, f = data.draw(st.sampled_from(BINARY_OPS), label="op")
+    dense = [jets.Jet(S, np.array(j.coeffs)) for j in (a, b)]
+    r1, r2 = f(a, b), f(*dense)
+    assert r1.space == r2.space and r1.shape == r2.shape, name
+    np.testing.assert_allclose(r1.coeffs, r2.coeffs, rtol=1e-14, atol=1e-14, err_msg=name)
