@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import jets
+import jets.rules
 
 
 # ---------------------------------------------------------------- seeding
@@ -71,11 +72,25 @@ def test_dtype_promotion(point, dtype):
     assert x.value.dtype == dtype
 
 
-def test_float32_stays_float32_through_functions():
+@pytest.mark.parametrize("name", sorted(jets.rules.RULES))
+def test_float32_stays_float32_through_every_rule(name):
+    """Python numbers are weak (NEP 50): a float32 jet stays float32."""
+    rule = jets.rules.RULES[name]
+    x = jets.variable(np.float32(1.5 if name == "arccosh" else 0.5), order=3)
+    args = [x, 0.25, 2.0][: rule.nargs]
+    r = getattr(jets, name)(*args)
+    assert r.dtype == np.float32, r.dtype
+    if rule.nargs > 1:
+        assert getattr(jets, name)(0.25, x, *args[2:]).dtype == np.float32
+
+
+@pytest.mark.parametrize("expr", [lambda x: x * 2.0, lambda x: x / 3, lambda x: x + 1,
+                                  lambda x: 1 / x, lambda x: x**0.5, lambda x: x**2,
+                                  lambda x: 2.0**x, lambda x: x - 1.5, lambda x: -x])
+def test_float32_with_python_numbers(expr):
     x = jets.variable(np.float32(0.5), order=3)
-    assert jets.sin(x).dtype == np.float32
-    assert np.exp(x).dtype == np.float32
-    assert (x * x).dtype == np.float32
+    assert expr(x).dtype == np.float32
+    assert (x * np.float64(2.0)).dtype == np.float64          # numpy scalars are not weak
 
 
 def test_mixed_point_dtypes_promote():
