@@ -69,6 +69,6 @@ def jet_repr(jet):
     if jet.ndim == 0:
         return f"Jet({_polynomial(jet)}, order={order!r})"
     value = np.array2string(np.asarray(jet.value), threshold=6, edgeitems=2,
-                            separator=", ", prefix="       ")
+                            separator=", ", prefix="    value=")
     return (f"Jet(shape={jet.shape}, nvars={jet.nvars}, order={order!r},\n"
             f"    value={value})")

@@ -250,7 +250,11 @@ class Jet:
         """Same jets, batch reshaped like ndarray.reshape."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        return self._new(self._coeffs.reshape(self._coeffs.shape[:1] + tuple(shape)))
+        try:
+            return self._new(self._coeffs.reshape(self._coeffs.shape[:1] + tuple(shape)))
+        except ValueError:
+            raise ValueError(f"cannot reshape a jet batch of shape {self.shape} "
+                             f"({self.size} points) into shape {tuple(shape)}") from None
 
     def transpose(self, *axes):
         """Batch axes permuted like ndarray.transpose."""

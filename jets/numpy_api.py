@@ -38,6 +38,7 @@ def array_ufunc(ufunc, method, inputs, kwargs):
     if method == "reduce" and name == "add" and len(inputs) == 1:
         axis = kwargs.pop("axis", 0)
         keepdims = kwargs.pop("keepdims", False)
+        _refuse(kwargs, "add.reduce")
         return inputs[0].sum(axis=axis, keepdims=keepdims)
     if kwargs:
         raise TypeError(f"numpy.{name}: keyword(s) {sorted(kwargs)} are not supported on jets")
@@ -108,14 +109,43 @@ def where(cond, a, b):
     return Jet._wrap(S, np.where(cond[None], ca, cb), vars)
 
 
-def _sum(a, axis=None, dtype=None, out=None, keepdims=False, **kw):
+def _refuse(kw, name):
+    """TypeError for keywords given a non-default value: never drop one silently."""
+    given = sorted(k for k, v in kw.items() if v is not None and v is not np._NoValue)
+    if given:
+        raise TypeError(f"numpy.{name}: keyword(s) {given} are not supported on jets")
+
+
+def _masked(a, where):
+    """The coefficient array with batch entries outside `where` set to zero."""
+    if where is None or where is True:
+        return a._coeffs
+    return np.where(np.asarray(where, dtype=bool), a._coeffs, 0)
+
+
+def _sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    """Sum over the batch (linear: coefficient-wise); `initial` adds to the value."""
     _no_out(out, "sum")
-    return a.sum(axis=axis, keepdims=keepdims)
+    _refuse({"dtype": dtype}, "sum")
+    c = _masked(a, where)
+    r = a._new(c.sum(axis=_shift_axis(axis, a.ndim), keepdims=keepdims))
+    if initial is not None and initial is not np._NoValue:
+        r = r + initial
+    return r
 
 
-def _mean(a, axis=None, dtype=None, out=None, keepdims=False, **kw):
+def _mean(a, axis=None, dtype=None, out=None, keepdims=False, where=None):
+    """Mean over the batch (linear: coefficient-wise), with numpy's `where`."""
     _no_out(out, "mean")
-    return a.mean(axis=axis, keepdims=keepdims)
+    _refuse({"dtype": dtype}, "mean")
+    if where is None or where is True:
+        return a.mean(axis=axis, keepdims=keepdims)
+    w = np.broadcast_to(np.asarray(where, dtype=bool), a.shape)
+    ax = _shift_axis(axis, a.ndim)
+    total = _masked(a, where).sum(axis=ax, keepdims=keepdims)
+    count = w.sum(axis=None if axis is None else tuple(np.atleast_1d(ax) - 1),
+                  keepdims=keepdims)
+    return a._new(total / count)
 
 
 def _no_out(out, name):
@@ -146,7 +176,10 @@ def _shape_fn(name):
 
 def _reshape(a, shape=None, order="C", **kw):
     if shape is None:
-        shape = kw.get("newshape")
+        shape = kw.pop("newshape", None)
+    if order != "C":
+        raise TypeError(f"numpy.reshape: order={order!r} is not supported on jets (C only)")
+    _refuse(kw, "reshape")
     return a.reshape(shape)
 
 
@@ -186,11 +219,14 @@ def _broadcast_to(a, shape, subok=False):
 
 
 def _ravel(a, order="C"):
+    if order != "C":
+        raise TypeError(f"numpy.ravel: order={order!r} is not supported on jets (C only)")
     return a.ravel()
 
 
 def _cumsum(a, axis=None, dtype=None, out=None):
     _no_out(out, "cumsum")
+    _refuse({"dtype": dtype}, "cumsum")
     if axis is None:
         a, axis = a.ravel(), 0
     return a._new(np.cumsum(a._coeffs, axis=_shift_axis(axis, a.ndim)))
@@ -210,6 +246,7 @@ def _clip(a, a_min=None, a_max=None, out=None, **kw):
     _no_out(out, "clip")
     a_min = kw.pop("min", a_min)
     a_max = kw.pop("max", a_max)
+    _refuse(kw, "clip")
     if a_min is None:
         a_min = -np.inf
     if a_max is None:
@@ -225,11 +262,14 @@ def _where(cond, *ab):
 
 def _stack(arrays, axis=0, out=None, **kw):
     _no_out(out, "stack")
+    _refuse(kw, "stack")
     return stack(arrays, axis=axis)
 
 
 def _concatenate(arrays, axis=0, out=None, **kw):
     _no_out(out, "concatenate")
+    _refuse({k: v for k, v in kw.items() if not (k == "casting" and v == "same_kind")},
+            "concatenate")
     return concatenate(arrays, axis=axis)
 
 
