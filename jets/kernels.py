@@ -113,6 +113,20 @@ def _interior(S, X, Y, d, lo, hi):
     return acc if inverse is None else acc[inverse]
 
 
+def cross_product(S, U, V, X, Y):
+    """X*Y for X in S.subspace(U), Y in S.subspace(V) (U, V tuples of variable
+    indices), computed in subspace(U | V) over the pairs the two can hold."""
+    ranks, targets, length = S.cross_table(U, V, top(S.subspace(U), X),
+                                           top(S.subspace(V), Y))
+    i, j, m = ranks[0]
+    acc = X[i] * Y[j]
+    for i, j, m in ranks[1:]:
+        acc[:m] += X[i] * Y[j]
+    out = B.zeros((length,) + acc.shape[1:], dtype=acc.dtype)
+    out[targets] = acc
+    return out
+
+
 def product(S, X, Y, xlo=0):
     """Truncated product X*Y: C_d = sum_{p+q=d} X_p Y_q, up to top(X)+top(Y)."""
     deg = min(S.degree, top(S, X) + top(S, Y))

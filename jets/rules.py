@@ -730,6 +730,28 @@ def _to_rank(c, ndim):
     return c.reshape(c.shape[:1] + (1,) * (ndim + 1 - c.ndim) + c.shape[1:])
 
 
+def _cross_multiply(S, a, b):
+    """a*b for jets on different variable subsets (x-and-y times x-and-z): the
+    product visits only the pairs the two can hold.  None when not applicable."""
+    U, V = a._vars, b._vars
+    if U == V or U == () or V == () or a._coeffs.shape[0] == 1 or b._coeffs.shape[0] == 1:
+        return None
+    if a.dtype.kind not in "fc" or b.dtype.kind not in "fc":
+        return None
+    all_vars = tuple(range(S.nvars))
+    U = all_vars if U is None else U
+    V = all_vars if V is None else V
+    X, Y = a._coeffs, b._coeffs
+    if X.ndim != Y.ndim:
+        nd = max(X.ndim, Y.ndim)
+        X = X.reshape(X.shape[:1] + (1,) * (nd - X.ndim) + X.shape[1:])
+        Y = Y.reshape(Y.shape[:1] + (1,) * (nd - Y.ndim) + Y.shape[1:])
+    with np.errstate(all="ignore"):
+        out = K.cross_product(S, U, V, X, Y)
+    W = tuple(sorted(set(U) | set(V)))
+    return Jet._wrap(S, out, None if len(W) == S.nvars else W)
+
+
 def apply(name, *args):
     """Evaluate the rule `name` on jets and/or plain values.
 
@@ -745,6 +767,10 @@ def apply(name, *args):
     S = jets[0]._space if len(jets) == 1 else common_space(*jets)
     if rule.extra == "special":
         _scipy()
+    if rule.name == "multiply" and len(jets) == 2 == len(args):
+        out = _cross_multiply(S, *jets)
+        if out is not None:
+            return out
     vars, sub, arrays = align(S, jets)
     jet_dtype = B.result_dtype(*arrays)
     if len(jets) == len(args):

@@ -217,6 +217,65 @@ class JetSpace:
             inverse.flags.writeable = False
         return tuple(ranks), inverse
 
+    def cross_table(self, U, V, tx, ty):
+        """Product table for X in subspace(U) (degrees <= tx) times Y in
+        subspace(V) (degrees <= ty), landing in subspace(U | V).
+
+        Returns (ranks, targets, length): rank r is (i, j, m), the r-th pair of
+        the first m targets (targets ordered by decreasing pair count, so each
+        rank covers a prefix); `targets` are the result indices of those rows,
+        and `length` the result's prefix length.  Only pairs of monomials that
+        the two factors can hold are visited: a jet in (x, y) times one in
+        (x, z) skips every pair with a y^a z^b on one side.  Cached."""
+        key = ("cross", U, V, tx, ty)
+        table = self._interior.get(key)
+        if table is None:
+            table = self._build_cross(U, V, tx, ty)
+            self._interior[key] = table
+        return table
+
+    def _build_cross(self, U, V, tx, ty):
+        W = tuple(sorted(set(U) | set(V)))
+        a, b = self.subspace(U), self.subspace(V)
+        c = self.subspace(W if len(W) < self.nvars else None)
+        dst = W if len(W) < self.nvars else None
+        la, lb = int(a.offsets[tx + 1]), int(b.offsets[ty + 1])
+        ma = c.monomials[self.embedding(U, dst)[:la]]
+        mb = c.monomials[self.embedding(V, dst)[:lb]]
+        sums = ma[:, None, :] + mb[None, :, :]
+        keep = sums.sum(axis=2) <= c.degree
+        if c.caps is not None:
+            keep &= np.all(sums <= np.array(c.caps), axis=2)
+        ii, jj = np.nonzero(keep)
+        sums = sums[ii, jj]
+        deg = sums.sum(axis=1)
+        t = np.empty(len(ii), dtype=np.intp)
+        for d in np.unique(deg):
+            sel = deg == d
+            t[sel] = c._lookup(sums[sel], int(d))
+        order = np.lexsort((ii, t))
+        ii, jj, t = ii[order], jj[order], t[order]
+        starts = np.flatnonzero(np.r_[True, t[1:] != t[:-1]])
+        counts = np.diff(np.r_[starts, len(t)])
+        targets = t[starts]
+        perm = np.argsort(-counts, kind="stable")
+        position = np.empty(len(targets), dtype=np.intp)
+        position[perm] = np.arange(len(targets))
+        rank = np.arange(len(t)) - np.repeat(starts, counts)
+        tpos = np.repeat(position, counts)
+        ranks = []
+        for r in range(int(counts.max())):
+            sel = np.flatnonzero(rank == r)
+            o = np.argsort(tpos[sel])
+            ri, rj = ii[sel][o], jj[sel][o]
+            for arr in (ri, rj):
+                arr.flags.writeable = False
+            ranks.append((ri, rj, len(sel)))
+        targets = targets[perm]
+        targets.flags.writeable = False
+        length = int(c.offsets[min(c.degree, tx + ty) + 1])
+        return tuple(ranks), targets, length
+
     def product_table(self, tx, ty, xlo):
         """(i, j, starts, targets) for a whole product X*Y at once, where X holds
         degrees xlo..tx and Y degrees 0..ty: every pair, grouped by target, and
