@@ -48,7 +48,7 @@ def _col(v, ndim):
     return v.reshape(v.shape + (1,) * (ndim - 1))
 
 
-def degree_product(S, X, Y, d, xlo=0, ylo=0, yhi=None, out=None):
+def degree_product(S, X, Y, d, xlo=0, ylo=0, yhi=None, out=None, xsupport=None):
     """Homogeneous part of degree d of X*Y: sum over p+q = d of X_p Y_q.
 
     Only degrees xlo <= p <= top(X) and ylo <= q <= yhi (default top(Y)) take
@@ -83,7 +83,7 @@ def degree_product(S, X, Y, d, xlo=0, ylo=0, yhi=None, out=None):
             res = t if res is None else res + t
             hi = d - 1
         if lo <= hi:
-            t = _interior(S, X, Y, d, lo, hi)
+            t = _interior(S, X, Y, d, lo, hi, xsupport)
             res = t if res is None else res + t
     if out is not None:
         out[...] = res
@@ -91,10 +91,12 @@ def degree_product(S, X, Y, d, xlo=0, ylo=0, yhi=None, out=None):
     return res
 
 
-def _interior(S, X, Y, d, lo, hi):
+def _interior(S, X, Y, d, lo, hi, xsupport=None):
     """sum over lo <= p <= hi of X_p Y_{d-p}, rank by rank (see
     JetSpace.interior_pairs): gathers into two reused buffers, in place."""
-    ranks, inverse = S.interior_pairs(d, lo, hi)
+    ranks, inverse = S.support_pairs(d, lo, hi, xsupport)
+    if xsupport is not None and (not ranks or inverse is not None and inverse.min() < 0):
+        return _sparse_interior(S, X, Y, d, ranks, inverse)
     i, j, m = ranks[0]
     if X.shape[1:] != Y.shape[1:] or X.dtype != Y.dtype or len(ranks) == 1:
         acc = X[i] * Y[j]
@@ -124,6 +126,20 @@ def cross_product(S, U, V, X, Y):
         acc[:m] += X[i] * Y[j]
     out = B.zeros((length,) + acc.shape[1:], dtype=acc.dtype)
     out[targets] = acc
+    return out
+
+
+def _sparse_interior(S, X, Y, d, ranks, inverse):
+    """_interior when some targets of H_d have no pair (they are zero)."""
+    shape = B.broadcast_shapes(X.shape[1:], Y.shape[1:])
+    out = B.zeros((S.offsets[d + 1] - S.offsets[d],) + shape, dtype=B.result_dtype(X, Y))
+    if ranks:
+        i, j, m = ranks[0]
+        acc = X[i] * Y[j]
+        for i, j, m in ranks[1:]:
+            acc[:m] += X[i] * Y[j]
+        hit = inverse >= 0
+        out[hit] = acc[inverse[hit]]
     return out
 
 
@@ -177,8 +193,9 @@ def constant_like(S, value):
     return out
 
 
-def quotient(S, A, Bc):
-    """A / B:  Q_d = (A_d - sum_{i>=1} B_i Q_{d-i}) / B_0."""
+def quotient(S, A, Bc, bsupport=None):
+    """A / B:  Q_d = (A_d - sum_{i>=1} B_i Q_{d-i}) / B_0.  `bsupport`: the
+    coefficients of B that may be nonzero (B depends on fewer variables)."""
     if top(S, Bc) == 0:
         return A / Bc[0]
     Q = _zeros(S, S.degree, A, Bc)
@@ -187,7 +204,7 @@ def quotient(S, A, Bc):
     Q[0] = A[0] / b0
     for d in range(1, S.degree + 1):
         blk = S.block(d)
-        q = degree_product(S, Bc, Q, d, xlo=1, yhi=d - 1, out=Q[blk])
+        q = degree_product(S, Bc, Q, d, xlo=1, yhi=d - 1, out=Q[blk], xsupport=bsupport)
         if d <= ta:
             B.subtract(A[blk], q, out=q)
         else:

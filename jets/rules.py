@@ -752,6 +752,29 @@ def _cross_multiply(S, a, b):
     return Jet._wrap(S, out, None if len(W) == S.nvars else W)
 
 
+def _divide_by_fewer(S, a, b):
+    """a / b when b depends on fewer variables than a (f(x, y, z) / g(y, z)):
+    the quotient recurrence visits only the coefficients b can hold."""
+    U, V = a._vars, b._vars
+    if not V or U == V or b._coeffs.shape[0] == 1 or a.dtype.kind not in "fc" \
+            or b.dtype.kind not in "fc" or a._coeffs.ndim != b._coeffs.ndim:
+        return None
+    W = tuple(range(S.nvars)) if U is None else U
+    if not set(V) < set(W):
+        return None
+    dst = None if U is None else U
+    sub = S.subspace(dst)
+    support = tuple(int(i) for i in S.embedding(V, dst)[: b._coeffs.shape[0]])
+    Bc = embed(S, b._coeffs, V, dst)
+    with np.errstate(all="ignore"):
+        out = K.quotient(sub, a._coeffs, Bc, support)
+        if out.shape[0] > 1:
+            bad = np.isnan(out[0])
+            if bad.any():
+                out[1:] = np.where(bad, np.nan, out[1:])
+    return Jet._wrap(S, out, dst)
+
+
 def apply(name, *args):
     """Evaluate the rule `name` on jets and/or plain values.
 
@@ -769,6 +792,10 @@ def apply(name, *args):
         _scipy()
     if rule.name == "multiply" and len(jets) == 2 == len(args):
         out = _cross_multiply(S, *jets)
+        if out is not None:
+            return out
+    if rule.name == "divide" and len(jets) == 2 == len(args):
+        out = _divide_by_fewer(S, *jets)
         if out is not None:
             return out
     vars, sub, arrays = align(S, jets)

@@ -183,21 +183,44 @@ class JetSpace:
         `inverse` (None when the order is already right) undoes the
         permutation.  Every target of degree d has divisors of every degree, so
         rank 0 covers all of H_d.  Cached."""
-        key = (d, lo, hi)
+        return self.support_pairs(d, lo, hi, None)
+
+    def support_pairs(self, d, lo, hi, xsupport):
+        """interior_pairs restricted to X's coefficients in `xsupport` (a tuple
+        of coefficient indices that may be nonzero; None: all).  Targets that
+        no pair reaches get no row: they are zero, and `inverse` maps the rows
+        computed back into H_d with -1 for those (see kernels._interior)."""
+        key = (d, lo, hi, xsupport)
         table = self._interior.get(key)
         if table is None:
-            table = self._build_interior(d, lo, hi)
+            table = self._build_interior(d, lo, hi, xsupport)
             self._interior[key] = table  # a dict store is atomic: racing threads agree
         return table
 
-    def _build_interior(self, d, lo, hi):
+    def _build_interior(self, d, lo, hi, xsupport=None):
         i, j, starts = self._pairs[d]
         t = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(i)]))
         p = self.degrees[i]
         keep = (p >= lo) & (p <= hi)
+        if xsupport is not None:
+            keep &= np.isin(i, np.array(xsupport, dtype=np.intp))
         i, j, t = i[keep], j[keep], t[keep]
-        starts = np.flatnonzero(np.r_[True, t[1:] != t[:-1]])
         ntargets = int(self.offsets[d + 1] - self.offsets[d])
+        if len(t) == 0:
+            return (), np.full(ntargets, -1, dtype=np.intp)
+        if xsupport is not None and len(np.unique(t)) < ntargets:
+            # some targets are unreachable: compact the target numbering
+            present, t = np.unique(t, return_inverse=True)
+            ranks, inverse = self._ranks(i, j, t, len(present))
+            full = np.full(ntargets, -1, dtype=np.intp)
+            full[present] = np.arange(len(present)) if inverse is None else inverse
+            full.flags.writeable = False
+            return ranks, full
+        return self._ranks(i, j, t, ntargets)
+
+    def _ranks(self, i, j, t, ntargets):
+        """Rank decomposition of pairs (i, j) -> target t (sorted by t)."""
+        starts = np.flatnonzero(np.r_[True, t[1:] != t[:-1]])
         assert len(starts) == ntargets
         counts = np.diff(np.r_[starts, len(i)])
         perm = np.argsort(-counts, kind="stable")      # targets, most pairs first
