@@ -357,7 +357,7 @@ def render(results, out_path):
             ["cores", f"{m.get('logical_cores')} logical, {m.get('usable_cores', '?')} usable"],
             ["memory", f"{m.get('memory_gib', '?')} GiB"],
             ["load average (1, 5, 15 min) at start / end",
-             " ".join(str(v) for v in m.get("load_average", [])) + " / " +
+             (" ".join(str(v) for v in m.get("load_average") or []) or "?") + " / " +
              " ".join(str(v) for v in (m.get("load_average_end") or []))],
             ["OS", m.get("os")], ["Python", m.get("python")], ["numpy", m.get("numpy")],
             ["BLAS", "; ".join(m.get("blas", []))],
@@ -460,7 +460,7 @@ def plot_w1(results, path):
         ax.set_xticklabels([str(k) for k in ks])
         ax.set_xlabel("order k")
         ax.set_ylabel("steady median per call [s]")
-        ax.set_title(f"W1 exp(sin x)/(1+x²), B = {B:g} points")
+        ax.set_title(f"W1 exp(sin x)/(1+x²), B = {W._fmt_b(B)} point{'s' if B > 1 else ''}")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)
     if not any_line:

@@ -284,6 +284,8 @@ def main(argv=None):
     else:
         mem_cap = int(min(8 * 2**20, 0.4 * avail)) if avail else 8 * 2**20
     t_start = time.time()
+    machine = report.machine_facts()      # load average at the start
+    commit = _git_state()                 # the engine being measured (jets runs first)
     command = "python -m benchmarks" + ("" if not argv else " " + shlex.join(argv))
     print(f"{command}\n{len(cells)} cells x {len(args.tools)} tools ({mode} mode)", flush=True)
 
@@ -310,9 +312,9 @@ def main(argv=None):
         "started": time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(t_start)),
         "wall_s": time.time() - t_start,
         "reference_s": ref_s,
-        "commit": _git_state(),
+        "commit": commit,
         "settings": dict(settings, nsub=nsub, mem_cap_gib=mem_cap / 2**20),
-        "machine": dict(report.machine_facts(), load_average_end=load_end),
+        "machine": dict(machine, load_average_end=load_end),
         "cells": [dict(c, id=W.cell_id(c)) for c in cells],
         "tools": tools,
     }
