@@ -109,7 +109,9 @@ class JetSpace:
         self.factorials = np.array(
             [_as_float(prod(factorial(int(v)) for v in m)) for m in mons], dtype=float)
         self.factorials.flags.writeable = False
-        self._pairs = tuple(self._build_pairs(d) for d in range(self.degree + 1))
+        # pair tables are built per degree on first use: univariate kernels
+        # never need them, and a space of high order would pay for nothing
+        self._pairs = [None] * (self.degree + 1)
         #: prefix length -> highest degree it holds (arrays store whole degrees)
         self.top_degree = {int(self.offsets[p + 1]): p for p in range(self.degree + 1)}
         self._interior = {}
@@ -172,8 +174,12 @@ class JetSpace:
 
     # ------------------------------------------------------------------ queries
     def pairs(self, d):
-        """(i, j, starts): coefficient pairs landing in degree d, grouped by target."""
-        return self._pairs[d]
+        """(i, j, starts): coefficient pairs landing in degree d, grouped by target
+        (built on first use; a racing thread builds the same table)."""
+        table = self._pairs[d]
+        if table is None:
+            table = self._pairs[d] = self._build_pairs(d)
+        return table
 
     def interior_pairs(self, d, lo, hi):
         """The pairs X_p Y_{d-p}, lo <= p <= hi, landing in H_d, as
@@ -198,7 +204,7 @@ class JetSpace:
         return table
 
     def _build_interior(self, d, lo, hi, xsupport=None):
-        i, j, starts = self._pairs[d]
+        i, j, starts = self.pairs(d)
         t = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(i)]))
         p = self.degrees[i]
         keep = (p >= lo) & (p <= hi)
@@ -309,7 +315,7 @@ class JetSpace:
             deg = min(self.degree, tx + ty)
             ii, jj, tt = [], [], []
             for d in range(deg + 1):
-                i, j, starts = self._pairs[d]
+                i, j, starts = self.pairs(d)
                 t = self.offsets[d] + np.repeat(np.arange(len(starts)),
                                                 np.diff(np.r_[starts, len(i)]))
                 keep = ((self.degrees[i] >= xlo) & (self.degrees[i] <= tx)
