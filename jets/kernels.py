@@ -91,27 +91,42 @@ def degree_product(S, X, Y, d, xlo=0, ylo=0, yhi=None, out=None, xsupport=None):
     return res
 
 
-def _interior(S, X, Y, d, lo, hi, xsupport=None):
-    """sum over lo <= p <= hi of X_p Y_{d-p}, rank by rank (see
-    JetSpace.interior_pairs): gathers into two reused buffers, in place."""
-    ranks, inverse = S.support_pairs(d, lo, hi, xsupport)
-    if xsupport is not None and (not ranks or inverse is not None and inverse.min() < 0):
-        return _sparse_interior(S, X, Y, d, ranks, inverse)
+def _ranked_sum(X, Y, ranks):
+    """sum of X[i] * Y[j] over the ranks of a pair table: rank r = (i, j, m)
+    adds to the first m rows, so no scatter is needed.  With equal batch
+    shapes the gathers go into two reused buffers, in place."""
     i, j, m = ranks[0]
     if X.shape[1:] != Y.shape[1:] or X.dtype != Y.dtype or len(ranks) == 1:
         acc = X[i] * Y[j]
         for i, j, m in ranks[1:]:
             acc[:m] += X[i] * Y[j]
-    else:
-        acc = B.take(X, i)
-        bx, by = B.empty_like(acc), B.empty_like(acc)
-        B.take(Y, j, out=by)
-        B.multiply(acc, by, out=acc)
-        for i, j, m in ranks[1:]:
-            B.take(X, i, out=bx[:m])
-            B.take(Y, j, out=by[:m])
-            B.multiply(bx[:m], by[:m], out=bx[:m])
-            B.add(acc[:m], bx[:m], out=acc[:m])
+        return acc
+    acc = B.take(X, i)
+    bx, by = B.empty_like(acc), B.empty_like(acc)
+    B.take(Y, j, out=by)
+    B.multiply(acc, by, out=acc)
+    for i, j, m in ranks[1:]:
+        B.take(X, i, out=bx[:m])
+        B.take(Y, j, out=by[:m])
+        B.multiply(bx[:m], by[:m], out=bx[:m])
+        B.add(acc[:m], bx[:m], out=acc[:m])
+    return acc
+
+
+def _interior(S, X, Y, d, lo, hi, xsupport=None):
+    """sum over lo <= p <= hi of X_p Y_{d-p} (only X's coefficients in
+    `xsupport` when given), in the graded order of H_d."""
+    ranks, inverse = S.support_pairs(d, lo, hi, xsupport)
+    if inverse is not None and (not ranks or inverse.min() < 0):
+        # some targets have no pair (X holds few coefficients): they are zero
+        shape = B.broadcast_shapes(X.shape[1:], Y.shape[1:])
+        out = B.zeros((S.offsets[d + 1] - S.offsets[d],) + shape,
+                      dtype=B.result_dtype(X, Y))
+        if ranks:
+            hit = inverse >= 0
+            out[hit] = _ranked_sum(X, Y, ranks)[inverse[hit]]
+        return out
+    acc = _ranked_sum(X, Y, ranks)
     return acc if inverse is None else acc[inverse]
 
 
@@ -120,26 +135,9 @@ def cross_product(S, U, V, X, Y):
     indices), computed in subspace(U | V) over the pairs the two can hold."""
     ranks, targets, length = S.cross_table(U, V, top(S.subspace(U), X),
                                            top(S.subspace(V), Y))
-    i, j, m = ranks[0]
-    acc = X[i] * Y[j]
-    for i, j, m in ranks[1:]:
-        acc[:m] += X[i] * Y[j]
+    acc = _ranked_sum(X, Y, ranks)
     out = B.zeros((length,) + acc.shape[1:], dtype=acc.dtype)
     out[targets] = acc
-    return out
-
-
-def _sparse_interior(S, X, Y, d, ranks, inverse):
-    """_interior when some targets of H_d have no pair (they are zero)."""
-    shape = B.broadcast_shapes(X.shape[1:], Y.shape[1:])
-    out = B.zeros((S.offsets[d + 1] - S.offsets[d],) + shape, dtype=B.result_dtype(X, Y))
-    if ranks:
-        i, j, m = ranks[0]
-        acc = X[i] * Y[j]
-        for i, j, m in ranks[1:]:
-            acc[:m] += X[i] * Y[j]
-        hit = inverse >= 0
-        out[hit] = acc[inverse[hit]]
     return out
 
 

@@ -752,6 +752,17 @@ def _cross_multiply(S, a, b):
     return Jet._wrap(S, out, None if len(W) == S.nvars else W)
 
 
+def _poison_nan(out):
+    """Where the value is nan (outside the domain) no derivative is meaningful
+    either: set every coefficient there to nan."""
+    if out.dtype.kind in "fc" and out.shape[0] > 1:
+        v = out[0]
+        bad = (v != v) if v.ndim == 0 else np.isnan(v)
+        if bad.any():
+            out[1:] = np.where(bad, np.nan, out[1:])
+    return out
+
+
 def _divide_by_fewer(S, a, b):
     """a / b when b depends on fewer variables than a (f(x, y, z) / g(y, z)):
     the quotient recurrence visits only the coefficients b can hold."""
@@ -767,11 +778,7 @@ def _divide_by_fewer(S, a, b):
     support = tuple(int(i) for i in S.embedding(V, dst)[: b._coeffs.shape[0]])
     Bc = embed(S, b._coeffs, V, dst)
     with np.errstate(all="ignore"):
-        out = K.quotient(sub, a._coeffs, Bc, support)
-        if out.shape[0] > 1:
-            bad = np.isnan(out[0])
-            if bad.any():
-                out[1:] = np.where(bad, np.nan, out[1:])
+        out = _poison_nan(K.quotient(sub, a._coeffs, Bc, support))
     return Jet._wrap(S, out, dst)
 
 
@@ -824,11 +831,7 @@ def apply(name, *args):
             want = B.result_dtype(*(c.v if isinstance(c, Const) else c for c in conv))
             if want != out.dtype and out.dtype.kind in "fc":
                 out = out.astype(want)
-        if out.dtype.kind in "fc" and out.shape[0] > 1:
-            v = out[0]
-            bad = (v != v) if v.ndim == 0 else np.isnan(v)
-            if bad.any():  # outside the domain: no derivative is meaningful either
-                out[1:] = np.where(bad, np.nan, out[1:])
+        out = _poison_nan(out)
     return Jet._wrap(S, out, vars)
 
 

@@ -181,21 +181,16 @@ class JetSpace:
             table = self._pairs[d] = self._build_pairs(d)
         return table
 
-    def interior_pairs(self, d, lo, hi):
-        """The pairs X_p Y_{d-p}, lo <= p <= hi, landing in H_d, as
-        (ranks, inverse): rank r is (i, j, m), the r-th pair of each of the first
-        m targets, with the targets of H_d permuted so that those with more
-        pairs come first (so rank r covers a prefix: no scatter is needed);
-        `inverse` (None when the order is already right) undoes the
-        permutation.  Every target of degree d has divisors of every degree, so
-        rank 0 covers all of H_d.  Cached."""
-        return self.support_pairs(d, lo, hi, None)
-
     def support_pairs(self, d, lo, hi, xsupport):
-        """interior_pairs restricted to X's coefficients in `xsupport` (a tuple
-        of coefficient indices that may be nonzero; None: all).  Targets that
-        no pair reaches get no row: they are zero, and `inverse` maps the rows
-        computed back into H_d with -1 for those (see kernels._interior)."""
+        """The pairs X_p Y_{d-p}, lo <= p <= hi, landing in H_d, with X's
+        coefficients restricted to `xsupport` (a tuple of indices that may be
+        nonzero; None: all), as (ranks, inverse): rank r is (i, j, m), the r-th
+        pair of each of the first m targets, with the targets permuted so that
+        those with more pairs come first (each rank covers a prefix: no scatter
+        is needed).  `inverse` (None when the order is already right) maps H_d
+        to the computed rows, -1 for targets no pair reaches (they are zero;
+        without `xsupport` every target has divisors of every degree, so rank 0
+        covers all of H_d).  Cached."""
         key = (d, lo, hi, xsupport)
         table = self._interior.get(key)
         if table is None:
