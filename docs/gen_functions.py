@@ -127,18 +127,81 @@ def render():
     return "\n".join(lines) + "\n"
 
 
+FUNCTIONS_PY = HERE.parent / "jets" / "functions.py"
+
+FUNCTIONS_HEADER = '''"""Every elementary function of the rule table as an explicit ``jets.<name>``.
+
+Generated from ``jets.rules.RULES`` by ``python docs/gen_functions.py``: do not
+edit by hand (a test keeps it in sync).  Each function works on numbers, numpy
+arrays and jets, elementwise over the batch, and goes through
+``jets.jet.apply`` like the operators and ``np.<ufunc>(jet)`` do.
+"""
+from . import jet as _jet
+from .rules import ALIASES as _ALIASES
+from .rules import RULES as _RULES
+
+'''
+
+FUNCTIONS_FOOTER = '''
+
+def _missing(name):
+    def f(*args):
+        return _jet.apply(name, *args)
+
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = f"{name} on jets or plain arrays (run python docs/gen_functions.py)."
+    return f
+
+
+# a rule added to the table after this file was generated still reaches
+# jets.<name> (the sync test says to regenerate)
+for _name in list(_RULES) + list(_ALIASES):
+    if _name not in globals():
+        globals()[_name] = _missing(_ALIASES.get(_name, _name))
+        __all__.append(_name)
+
+#: name -> public function, for every rule and alias
+FUNCTIONS = {_name: globals()[_name] for _name in list(_RULES) + list(_ALIASES)}
+'''
+
+
+def render_functions_py():
+    """The full text of jets/functions.py."""
+    from jets.rules import RULES
+
+    names, defs = [], []
+    for rule in RULES.values():
+        params = ", ".join("abc"[: rule.nargs]) if rule.nargs > 1 else "a"
+        needs = " Needs scipy (pip install 'jets[special]')." if rule.extra else ""
+        doc = (f"{rule.name}({params}) on jets or plain arrays, elementwise over the batch.\n\n"
+               f"    Coefficients: {rule.formula}.{needs}\n    ")
+        lines = [f"def {rule.name}({params}, /):",
+                 f'    """{doc}"""',
+                 f"    return _jet.apply({rule.name!r}, {params})"]
+        names.append(rule.name)
+        for alias in rule.aliases:
+            lines.append("")
+            lines.append("")
+            lines.append(f"{alias} = {rule.name}")
+            names.append(alias)
+        defs.append("\n".join(lines))
+    all_line = "__all__ = [\n" + "".join(f"    {n!r},\n" for n in sorted(names)) + "]\n"
+    return (FUNCTIONS_HEADER + all_line + "\n\n" + "\n\n\n".join(defs) + "\n\n"
+            + FUNCTIONS_FOOTER)
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
-    text = render()
+    targets = [(TARGET, render()), (FUNCTIONS_PY, render_functions_py())]
     if "--check" in argv:
-        current = TARGET.read_text(encoding="utf-8") if TARGET.exists() else ""
-        if current != text:
-            print(f"{TARGET} is out of date: run python docs/gen_functions.py",
-                  file=sys.stderr)
-            return 1
-        return 0
-    TARGET.write_text(text, encoding="utf-8")
-    print(f"wrote {TARGET}")
+        stale = [t for t, text in targets
+                 if (t.read_text(encoding="utf-8") if t.exists() else "") != text]
+        for t in stale:
+            print(f"{t} is out of date: run python docs/gen_functions.py", file=sys.stderr)
+        return 1 if stale else 0
+    for t, text in targets:
+        t.write_text(text, encoding="utf-8")
+        print(f"wrote {t}")
     return 0
 
 

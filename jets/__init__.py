@@ -4,18 +4,19 @@ Seed variables with :func:`variable` / :func:`variables`, compute with
 operators, numpy ufuncs and ``jets.<function>``, and read values, Taylor
 coefficients and every partial derivative from the result.
 """
+from . import numpy_api as _numpy_api  # noqa: F401  (fills the numpy registries)
 from .api import (derivative, derivative_tensor, derivatives, gradient, hessian, jacobian,
                   partial, partials, taylor)
+from .functions import *  # noqa: F401,F403  (every elementary function, explicit)
+from .functions import __all__ as _function_names
 from .jet import Jet, constant, is_jet, variable, variables
 from .numpy_api import concatenate, stack, where
-from .rules import FUNCTIONS as _FUNCTIONS
+from .program import define
 from .space import JetSpace, space
 
 __version__ = "0.1.0"
 
-globals().update(_FUNCTIONS)
-
 __all__ = ["Jet", "JetSpace", "space", "variable", "variables", "constant", "is_jet",
-           "stack", "concatenate", "where", "__version__",
+           "stack", "concatenate", "where", "define", "__version__",
            "derivative", "derivatives", "taylor", "partial", "partials", "gradient",
-           "jacobian", "hessian", "derivative_tensor", *sorted(_FUNCTIONS)]
+           "jacobian", "hessian", "derivative_tensor", *sorted(_function_names)]

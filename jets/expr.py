@@ -19,7 +19,8 @@ import re
 import numpy as np
 
 from .jet import Jet
-from .rules import ALIASES, RULES, apply
+from .jet import apply
+from .rules import ALIASES, RULES
 
 __all__ = ["ExpressionError", "Expression", "compile_expression", "function_names",
            "CONSTANTS", "MAX_LENGTH", "MAX_DEPTH"]

@@ -2,27 +2,95 @@
 
 A Jet holds ``coeffs`` of shape (ncoeffs, *shape) in the graded order of its
 JetSpace: an array of truncated Taylor polynomials, one per batch element.
-This module knows no elementary function: operators and numpy ufuncs are
-dispatched by name to the rule table in ``jets.rules``.
+This module knows no elementary function: operators, numpy ufuncs and
+``jets.<name>`` go through :func:`apply`, which unwraps the jets, runs the
+rule of the table on the engine and wraps the result.  numpy's functions are
+handled through the registries :data:`ARRAY_FUNCTIONS` and :data:`UFUNC_HANDLER`
+that ``jets.numpy_api`` fills (imports run one way: this module never imports
+it).
+
+Each seeding has an identity: :func:`variables` gives its jets a JetSpace of
+their own (``JetSpace.seeded``), so jets seeded separately are different
+variables; combining them is a TypeError, never a silent shared direction.
 """
 from math import factorial
 
 import numpy as np
 
 from . import backend as B
-from .kernels import pad
+from . import engine
+from .display import jet_repr
+from .engine import Operand, all_numbers, union_vars
+from .kernels import constant_like, embed, pad
+from .rules import lookup
 from .space import JetSpace, check_size, count_coeffs, space as get_space
 from .space import _normalize as normalize_order
 
-__all__ = ["Jet", "variable", "variables", "constant", "is_jet"]
+__all__ = ["Jet", "variable", "variables", "constant", "is_jet", "apply", "common_space",
+           "ARRAY_FUNCTIONS", "TRACER_TYPES"]
 
 _CONVERT_HINT = ("that would drop its derivatives. Use .value for the number, "
                  "and numpy or jets functions (np.sin, jets.sin) instead of math.*")
 
+#: numpy function -> implementation on jets (NEP-18), filled by jets.numpy_api
+ARRAY_FUNCTIONS = {}
+#: the ufunc handler (ufunc, method, inputs, kwargs) -> result, set by jets.numpy_api
+UFUNC_HANDLER = [None]
+#: types whose operations are recorded rather than computed (jets.program's
+#: tracers register here); apply() hands a call with one of them to its
+#: ``_jets_record(rule, args)``
+TRACER_TYPES = []
 
-def _apply(name, *args):
-    from .rules import apply
-    return apply(name, *args)
+
+def common_space(*jets):
+    """The one JetSpace of these jets, or the error that says how to seed them
+    together.  A constant jet (it depends on no variable, so carries no
+    direction) joins any seeding of an equal space."""
+    first = jets[0]._space
+    if all(j._space is first for j in jets):
+        return first
+    S = None
+    for j in jets:
+        if j._space != first:
+            raise ValueError(
+                f"cannot combine jets of different spaces: one has {first.describe()}, "
+                f"another {j._space.describe()}. Seed all variables together with "
+                f"jets.variables([...], order) so they share one space")
+        if j._vars == ():
+            continue
+        if S is None:
+            S = j._space
+        elif j._space is not S:
+            raise TypeError(
+                "cannot combine jets that were seeded separately (by two calls of "
+                "jets.variable/jets.variables, or a jet seeded inside a function given to "
+                "jets.derivative and friends): they are different variables. Seed all "
+                "variables together with jets.variables([x0, y0, ...], order)")
+    return first if S is None else S
+
+
+def apply(name, *args):
+    """Evaluate the rule `name` (or a Rule object) on jets and/or plain values.
+
+    With no jet among the arguments this is the plain numpy function; otherwise
+    every jet must come from one seeding and the result is a Jet.
+    """
+    rule = lookup(name) if isinstance(name, str) else name
+    if len(args) != rule.nargs:
+        raise TypeError(f"{rule.name} takes {rule.nargs} argument(s), got {len(args)}")
+    jets = []
+    for a in args:
+        if isinstance(a, Jet):
+            jets.append(a)
+        elif TRACER_TYPES and isinstance(a, tuple(TRACER_TYPES)):
+            return a._jets_record(rule, args)
+    if not jets:
+        return rule.value(*args)
+    S = jets[0]._space if len(jets) == 1 else common_space(*jets)
+    ops = [Operand(a._coeffs, a._vars) if isinstance(a, Jet) else a for a in args]
+    coeffs, vars = engine.apply(rule, S, ops)
+    return Jet._wrap(S, coeffs, vars)
+
 
 
 class Jet:
@@ -303,45 +371,45 @@ class Jet:
 
     # --------------------------------------------------------------- operators
     def __add__(self, other):
-        return _apply("add", self, other)
+        return apply("add", self, other)
 
     def __radd__(self, other):
-        return _apply("add", other, self)
+        return apply("add", other, self)
 
     def __sub__(self, other):
-        return _apply("subtract", self, other)
+        return apply("subtract", self, other)
 
     def __rsub__(self, other):
-        return _apply("subtract", other, self)
+        return apply("subtract", other, self)
 
     def __mul__(self, other):
-        return _apply("multiply", self, other)
+        return apply("multiply", self, other)
 
     def __rmul__(self, other):
-        return _apply("multiply", other, self)
+        return apply("multiply", other, self)
 
     def __truediv__(self, other):
-        return _apply("divide", self, other)
+        return apply("divide", self, other)
 
     def __rtruediv__(self, other):
-        return _apply("divide", other, self)
+        return apply("divide", other, self)
 
     def __pow__(self, other, mod=None):
         if mod is not None:
             raise TypeError("pow(jet, exponent, mod) is not defined for jets")
-        return _apply("power", self, other)
+        return apply("power", self, other)
 
     def __rpow__(self, other):
-        return _apply("power", other, self)
+        return apply("power", other, self)
 
     def __neg__(self):
-        return _apply("negative", self)
+        return apply("negative", self)
 
     def __pos__(self):
         return self
 
     def __abs__(self):
-        return _apply("absolute", self)
+        return apply("absolute", self)
 
     def __matmul__(self, other):
         return _matmul(self, other)
@@ -417,16 +485,26 @@ class Jet:
 
     # ----------------------------------------------------------- numpy protocols
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        from .numpy_api import array_ufunc
-        return array_ufunc(ufunc, method, inputs, kwargs)
+        handler = UFUNC_HANDLER[0]
+        if handler is None:
+            return NotImplemented
+        return handler(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
-        from .numpy_api import array_function
-        return array_function(func, types, args, kwargs)
+        for t in types:
+            if not (issubclass(t, Jet) or issubclass(t, np.ndarray)):
+                return NotImplemented
+        impl = ARRAY_FUNCTIONS.get(func)
+        if impl is None:
+            name = f"{func.__module__}.{func.__name__}".replace("numpy.linalg._linalg",
+                                                                "numpy.linalg")
+            raise TypeError(f"{name} is not supported for jets: use .value for "
+                            f"the values, or see docs/guide.md for the supported numpy "
+                            f"functions")
+        return impl(*args, **kwargs)
 
     # ------------------------------------------------------------------ repr
     def __repr__(self):
-        from .display import jet_repr
         return jet_repr(self)
 
     __str__ = __repr__
@@ -434,28 +512,6 @@ class Jet:
 
 def _rebuild(space, coeffs, vars=None):
     return Jet._wrap(space, coeffs, vars)
-
-
-def embed(S, X, src, dst, full=False):
-    """Coefficients X of subspace(src) re-indexed into subspace(dst), src being
-    a subset of dst (None: all variables); full=True also pads to every degree."""
-    if src == dst or X.shape[0] == 1:
-        return pad(S.subspace(dst) if dst != () else S, X) if full else X
-    a, b = S.subspace(src), S.subspace(dst)
-    top = b.degree if full else a.top_degree[X.shape[0]]
-    out = B.zeros((b.offsets[top + 1],) + X.shape[1:], dtype=X.dtype)
-    out[S.embedding(src, dst)[: X.shape[0]]] = X
-    return out
-
-
-def union_vars(S, jets):
-    """The variables a combination of these jets depends on (None: all)."""
-    vs = set()
-    for j in jets:
-        if j._vars is None:
-            return None
-        vs.update(j._vars)
-    return None if len(vs) == S.nvars else tuple(sorted(vs))
 
 
 def _compact(jet):
@@ -495,7 +551,6 @@ def _shift_axis(axis, ndim):
 def _matmul(a, b):
     """a @ b where either side is a jet; linear in each jet factor."""
     if isinstance(a, Jet) and isinstance(b, Jet):
-        from .rules import common_space
         common_space(a, b)
         if a.ndim == 1 and b.ndim == 1:
             return (a * b).sum()
@@ -530,15 +585,10 @@ def _point(p, i):
     except (ValueError, TypeError) as exc:
         raise TypeError(f"point {i} must be a number or a rectangular array of numbers, "
                         f"got {type(p).__name__} ({exc})") from None
-    if a.dtype.kind not in "biufcO" or (a.dtype.kind == "O" and not _all_numbers(a)):
+    if a.dtype.kind not in "biufcO" or (a.dtype.kind == "O" and not all_numbers(a)):
         raise TypeError(f"point {i} must be a number or an array of numbers, got "
                         f"{type(p).__name__} {p!r:.60}")
     return a
-
-
-def _all_numbers(a):
-    from numbers import Number
-    return all(isinstance(v, Number) and not isinstance(v, bool) for v in a.flat)
 
 
 def variables(points, order):
@@ -571,7 +621,7 @@ def variables(points, order):
     n, order = normalize_order(len(pts), order)
     for p in pts:  # the size check comes before any table is built
         check_size(count_coeffs(n, order), p.size)
-    S = get_space(n, order)
+    S = get_space(n, order).seeded()      # this seeding's own identity
     dtype = _points_dtype(pts)
     out = []
     for i, p in enumerate(pts):
@@ -605,5 +655,4 @@ def constant(value, like):
     """The constant jet `value` (no derivatives) in the space of the jet `like`."""
     if not isinstance(like, Jet):
         raise TypeError("constant(value, like) needs a Jet as `like`")
-    from .kernels import constant_like
     return Jet._wrap(like.space, constant_like(like.space, value), ())

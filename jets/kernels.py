@@ -8,14 +8,17 @@ Batches broadcast like numpy.  Kernels skip the blocks that are known to be
 zero, which makes products with seeds and low-degree polynomials cheap.
 
 The recurrences run degree by degree over homogeneous parts H_d (a Python
-loop over degrees, never over points); each step is a few vectorised block
-products, see ``docs/theory.md``.
+loop over degrees, never over points); each is written once as a per-degree
+step (``*_steps``) that the whole-series kernel drives, see ``docs/theory.md``.
+This module knows no Jet and no rule: raw arrays in, raw arrays out.
 """
 from . import backend as B
 
 __all__ = ["top", "pad", "degree_product", "product", "euler", "integrate",
-           "constant_like", "quotient", "exp", "log", "power_real", "sincos",
-           "sinhcosh", "tan", "tanh", "horner", "hypot"]
+           "constant_like", "run", "product_steps", "quotient_steps", "quotient",
+           "exp_steps", "exp", "log_steps", "log", "power_real_steps", "power_real",
+           "hypot_steps", "hypot", "paired_steps", "sincos", "sinhcosh", "tan_steps", "tan",
+           "antiderivative_steps", "compose_steps", "compose", "embed"]
 
 
 #: batches up to this many points take the one-shot product (Python overhead
@@ -191,16 +194,55 @@ def constant_like(S, value):
     return out
 
 
-def quotient(S, A, Bc, bsupport=None):
+# ------------------------------------------------------------ per-degree steps
+# Every recurrence below is written once, as a *step*: ``X_steps(S, ...)``
+# allocates the output (every degree, zero), sets its degree-0 block from the
+# given value and returns ``(out, step)``; ``step(d)`` writes the degree-d block
+# of ``out`` from the blocks of degree <= d of the inputs and < d of ``out``.
+# The whole-series kernel (``exp``, ``log``, ...) is ``run(*X_steps(...))``;
+# a recorded program (``jets.program``) interleaves the steps of all its nodes
+# degree by degree, which is what a Taylor ODE step and ``jets.define`` need.
+# Inputs may be filled progressively: a step never reads an input block above d.
+
+
+def run(S, out, step):
+    """Drive a step over degrees 1..S.degree; returns `out` (the whole series)."""
+    for d in range(1, S.degree + 1):
+        step(d)
+    return out
+
+
+def _euler_step(S, A, DA, d):
+    """DA_d = d A_d (the Euler operator one degree at a time, within A's prefix)."""
+    if d <= top(S, A):
+        blk = S.block(d)
+        B.multiply(A[blk], d, out=DA[blk])
+
+
+def _euler_buffer(S, A):
+    """Zero storage for D A, of A's prefix and dtype (filled by _euler_step)."""
+    return B.zeros_like(A)
+
+
+def product_steps(S, X, Y):
+    """X*Y one degree at a time: C_d = sum_{p+q=d} X_p Y_q."""
+    C = _zeros(S, S.degree, X, Y)
+    C[0] = X[0] * Y[0]
+
+    def step(d):
+        degree_product(S, X, Y, d, out=C[S.block(d)])
+    return C, step
+
+
+def quotient_steps(S, A, Bc, bsupport=None):
     """A / B:  Q_d = (A_d - sum_{i>=1} B_i Q_{d-i}) / B_0.  `bsupport`: the
     coefficients of B that may be nonzero (B depends on fewer variables)."""
-    if top(S, Bc) == 0:
-        return A / Bc[0]
     Q = _zeros(S, S.degree, A, Bc)
     b0 = Bc[0]
     ta = top(S, A)
     Q[0] = A[0] / b0
-    for d in range(1, S.degree + 1):
+
+    def step(d):
         blk = S.block(d)
         q = degree_product(S, Bc, Q, d, xlo=1, yhi=d - 1, out=Q[blk], xsupport=bsupport)
         if d <= ta:
@@ -208,122 +250,215 @@ def quotient(S, A, Bc, bsupport=None):
         else:
             B.negative(q, out=q)
         q /= b0
-    return Q
+    return Q, step
+
+
+def quotient(S, A, Bc, bsupport=None):
+    """Whole series of A / B (see quotient_steps); a constant B divides directly."""
+    if top(S, Bc) == 0:
+        return A / Bc[0]
+    return run(S, *quotient_steps(S, A, Bc, bsupport))
+
+
+def exp_steps(S, A, value, scale=1, shift=0):
+    """exp(scale A) - shift with E_0 = value:  E' = scale A' (E + shift), so
+    d E_d = scale [DA E]_d + shift scale d A_d  (exp: shift 0; expm1: shift 1,
+    whose value stays accurate; exp2: scale ln 2)."""
+    E = _zeros(S, S.degree, A)
+    E[0] = value
+    DA = _euler_buffer(S, A)
+
+    def step(d):
+        _euler_step(S, A, DA, d)
+        blk = S.block(d)
+        e = degree_product(S, DA, E, d, xlo=1, yhi=d - 1, out=E[blk])
+        if shift and d <= top(S, A):
+            e += shift * DA[blk]
+        e *= scale / d
+    return E, step
 
 
 def exp(S, A, value):
-    """exp(A) with E_0 = value:  d E_d = sum_i i A_i E_{d-i}  (E' = A' E)."""
-    E = _zeros(S, S.degree, A)
-    E[0] = value
-    DA = euler(S, A)
-    for d in range(1, S.degree + 1):
-        e = degree_product(S, DA, E, d, xlo=1, yhi=d - 1, out=E[S.block(d)])
-        e *= 1 / d
-    return E
+    """Whole series of exp(A) with value E_0 (see exp_steps)."""
+    return run(S, *exp_steps(S, A, value))
 
 
-def log(S, A, value):
-    """log(A) with L_0 = value:  d A_0 L_d = d A_d - sum_{i=1}^{d-1} A_i (D L)_{d-i}."""
+def log_steps(S, A, value, a0=None):
+    """log(A) with L_0 = value:  d A_0 L_d = d A_d - sum_{i=1}^{d-1} A_i (D L)_{d-i}.
+    `a0` replaces A's value in the recurrence (log1p: 1 + A_0; the value row of
+    L is never read, so it may be any accurate function's)."""
     L = _zeros(S, S.degree, A)
     L[0] = value
     DL = _zeros(S, S.degree, A)
-    a0 = A[0]
+    a0 = A[0] if a0 is None else a0
     ta = top(S, A)
-    for d in range(1, S.degree + 1):
+
+    def step(d):
         blk = S.block(d)
-        s = degree_product(S, A, DL, d, xlo=1, ylo=1, yhi=d - 1) / d
+        s = degree_product(S, A, DL, d, xlo=1, ylo=1, yhi=d - 1)
+        s /= d
         L[blk] = ((A[blk] - s) if d <= ta else -s) / a0
-        DL[blk] = d * L[blk]
-    return L
+        B.multiply(L[blk], d, out=DL[blk])
+    return L, step
 
 
-def power_real(S, A, r, value):
+def log(S, A, value):
+    """Whole series of log(A) with value L_0 (see log_steps)."""
+    return run(S, *log_steps(S, A, value))
+
+
+def power_real_steps(S, A, r, value):
     """A**r for a real constant r, P_0 = value:  A (D P) = r (D A) P, so
     d A_0 P_d = r [DA P]_d - sum_{i>=1} A_i (D P)_{d-i}."""
     P = _zeros(S, S.degree, A, B.asarray(r)[None])
     P[0] = value
     DP = B.zeros_like(P)
-    DA = euler(S, A)
+    DA = _euler_buffer(S, A)
     a0 = A[0]
-    for d in range(1, S.degree + 1):
+
+    def step(d):
         blk = S.block(d)
+        _euler_step(S, A, DA, d)
         P[blk] = (r * degree_product(S, DA, P, d, xlo=1, yhi=d - 1)
                   - degree_product(S, A, DP, d, xlo=1, ylo=1, yhi=d - 1)) / (d * a0)
-        DP[blk] = d * P[blk]
-    return P
+        B.multiply(P[blk], d, out=DP[blk])
+    return P, step
 
 
-def hypot(S, A, Bc, h0):
+def power_real(S, A, r, value):
+    """Whole series of A**r for a real constant r (see power_real_steps)."""
+    return run(S, *power_real_steps(S, A, r, value))
+
+
+def hypot_steps(S, A, Bc, h0):
     """sqrt(A^2 + B^2) with H_0 = h0, never squaring a value:  H (D H) = A DA + B DB,
     so d H_0 H_d = [A DA + B DB]_d - sum_{i=1}^{d-1} H_i (D H)_{d-i}."""
-    Q = product(S, A, euler(S, A))
-    Q2 = product(S, Bc, euler(S, Bc))
     H = _zeros(S, S.degree, A, Bc)
     H[0] = h0
     DH = B.zeros_like(H)
-    tq, tq2 = top(S, Q), top(S, Q2)
-    for d in range(1, S.degree + 1):
+    DA, DB = _euler_buffer(S, A), _euler_buffer(S, Bc)
+
+    def step(d):
         blk = S.block(d)
-        q = (Q[blk] if d <= tq else 0) + (Q2[blk] if d <= tq2 else 0)
+        _euler_step(S, A, DA, d)
+        _euler_step(S, Bc, DB, d)
+        q = degree_product(S, A, DA, d, ylo=1) + degree_product(S, Bc, DB, d, ylo=1)
         H[blk] = (q - degree_product(S, H, DH, d, xlo=1, ylo=1, yhi=d - 1)) / (d * h0)
-        DH[blk] = d * H[blk]
-    return H
+        B.multiply(H[blk], d, out=DH[blk])
+    return H, step
 
 
-def _paired(S, A, s0, c0, sign):
+def hypot(S, A, Bc, h0):
+    """Whole series of hypot(A, B) with value h0 (see hypot_steps)."""
+    return run(S, *hypot_steps(S, A, Bc, h0))
+
+
+def paired_steps(S, A, s0, c0, sign):
     """The pair (S, C) with S' = C A' and C' = sign S A': d S_d = sum i A_i C_{d-i},
-    d C_d = sign sum i A_i S_{d-i} (sign -1: sin and cos; +1: sinh and cosh)."""
+    d C_d = sign sum i A_i S_{d-i} (sign -1: sin and cos; +1: sinh and cosh).
+    Returns (S, C, step)."""
     Sn, Cs = _zeros(S, S.degree, A), _zeros(S, S.degree, A)
     Sn[0], Cs[0] = s0, c0
-    DA = euler(S, A)
-    for d in range(1, S.degree + 1):
+    DA = _euler_buffer(S, A)
+
+    def step(d):
         blk = S.block(d)
+        _euler_step(S, A, DA, d)
         degree_product(S, DA, Cs, d, xlo=1, yhi=d - 1, out=Sn[blk])[...] *= 1 / d
         degree_product(S, DA, Sn, d, xlo=1, yhi=d - 1, out=Cs[blk])[...] *= sign / d
-    return Sn, Cs
+    return Sn, Cs, step
 
 
 def sincos(S, A, s0, c0):
-    """(sin A, cos A) with values s0, c0."""
-    return _paired(S, A, s0, c0, -1)
+    """Whole series of (sin A, cos A) with values s0, c0."""
+    Sn, Cs, step = paired_steps(S, A, s0, c0, -1)
+    run(S, Sn, step)
+    return Sn, Cs
 
 
 def sinhcosh(S, A, s0, c0):
-    """(sinh A, cosh A) with values s0, c0."""
-    return _paired(S, A, s0, c0, 1)
+    """Whole series of (sinh A, cosh A) with values s0, c0."""
+    Sn, Cs, step = paired_steps(S, A, s0, c0, 1)
+    run(S, Sn, step)
+    return Sn, Cs
 
 
-def _tan_like(S, A, t0, sign):
-    """T with T' = (1 + sign T^2) A': the auxiliary series W = 1 + sign T^2
-    is built alongside, d T_d = [DA W]_d and W_d = sign [T T]_d."""
+def tan_steps(S, A, t0, w0, sign):
+    """T with T' = W A', W = 1 + sign T^2 (tan: sign +1, tanh: -1), built alongside:
+    d T_d = [DA W]_d and W_d = sign [T T]_d.  `w0` is W's value, given by the
+    caller so that 1 - tanh^2 is not formed by cancellation.  Returns (T, W, step)."""
     T, W = _zeros(S, S.degree, A), _zeros(S, S.degree, A)
     T[0] = t0
-    W[0] = 1 + sign * t0 * t0
-    DA = euler(S, A)
-    for d in range(1, S.degree + 1):
+    W[0] = w0
+    DA = _euler_buffer(S, A)
+
+    def step(d):
         blk = S.block(d)
+        _euler_step(S, A, DA, d)
         degree_product(S, DA, W, d, xlo=1, yhi=d - 1, out=T[blk])[...] *= 1 / d
         degree_product(S, T, T, d, yhi=d, out=W[blk])[...] *= sign
-    return T
+    return T, W, step
 
 
 def tan(S, A, t0):
-    """tan(A): T' = (1 + T^2) A'."""
-    return _tan_like(S, A, t0, 1)
+    """Whole series of tan(A): T' = (1 + T^2) A'."""
+    T, _, step = tan_steps(S, A, t0, 1 + t0 * t0, 1)
+    return run(S, T, step)
 
 
-def tanh(S, A, t0):
-    """tanh(A): T' = (1 - T^2) A'."""
-    return _tan_like(S, A, t0, -1)
+def antiderivative_steps(S, A, G, f0):
+    """F with F_0 = f0 and F' = G A' (in every variable): D F = (D A) G, so
+    F_d = [DA G]_d / d, which reads G only below degree d.  G may be filled
+    after F at each degree (it may even depend on F: jets.define, ODEs)."""
+    F = _zeros(S, S.degree, A, G)
+    F[0] = f0
+    DA = _euler_buffer(S, A)
+
+    def step(d):
+        _euler_step(S, A, DA, d)
+        f = degree_product(S, DA, G, d, xlo=1, yhi=d - 1, out=F[S.block(d)])
+        f *= 1 / d
+    return F, step
 
 
-def horner(S, A, taylor):
-    """f(A) from the univariate Taylor coefficients of f at A_0:
-    f(A) = sum_j taylor[j] (A - A_0)^j, by Horner's rule (one product per j)."""
-    H = A.copy()
-    H[0] = 0
-    F = constant_like(S, taylor[-1])
-    for c in reversed(taylor[:-1]):
-        F = product(S, F, H)
-        F[0] = F[0] + c
-    return F
+def compose_steps(S, A, taylor):
+    """f(A) from the univariate Taylor coefficients of f at A_0, taylor[j] =
+    f^(j)(A_0)/j! (a sequence of k+1 batch arrays): F_d = sum_{j=1}^{d} taylor[j]
+    [H^j]_d with H = A - A_0; the powers H^j are advanced one degree at a time
+    ([H^j]_d = sum_p H_p [H^{j-1}]_{d-p}, and H^j starts at degree j)."""
+    k = S.degree
+    F = _zeros(S, k, A, B.asarray(taylor[0])[None])
+    F[0] = taylor[0]
+    H = _zeros(S, k, A)
+    powers = [None, H]                  # powers[j] = H^j, every degree
+
+    def step(d):
+        blk = S.block(d)
+        if d <= top(S, A):
+            H[blk] = A[blk]
+        if d >= 2:
+            powers.append(_zeros(S, k, H))
+        for j in range(2, d + 1):
+            degree_product(S, H, powers[j - 1], d, xlo=1, ylo=j - 1, yhi=d - 1,
+                           out=powers[j][blk])
+        acc = F[blk]
+        for j in range(1, d + 1):
+            acc += taylor[j] * powers[j][blk]
+    return F, step
+
+
+def compose(S, A, taylor):
+    """Whole series of f(A) from f's univariate Taylor coefficients at A_0."""
+    return run(S, *compose_steps(S, A, taylor))
+
+
+def embed(S, X, src, dst, full=False):
+    """Coefficients X of subspace(src) re-indexed into subspace(dst), src being
+    a subset of dst (None: all variables); full=True also pads to every degree."""
+    if src == dst or X.shape[0] == 1:
+        return pad(S.subspace(dst) if dst != () else S, X) if full else X
+    a, b = S.subspace(src), S.subspace(dst)
+    top_ = b.degree if full else a.top_degree[X.shape[0]]
+    out = B.zeros((b.offsets[top_ + 1],) + X.shape[1:], dtype=X.dtype)
+    out[S.embedding(src, dst)[: X.shape[0]]] = X
+    return out

@@ -1,16 +1,21 @@
 """numpy protocols for Jet: ufuncs dispatch to the rule table by name, and a
 small set of array functions (sum, mean, stack, where, ...) act on the batch.
 
-Anything else raises TypeError naming the numpy function, so that a jet never
-silently turns into a plain array and loses its derivatives.
+This module fills the registries of ``jets.jet`` (``ARRAY_FUNCTIONS``, the
+NEP-18 ``implements`` idiom, and ``UFUNC_HANDLER``); anything not registered
+raises TypeError naming the numpy function, so that a jet never silently
+turns into a plain array and loses its derivatives.
 """
 import numpy as np
 
 from . import backend as B
-from .jet import Jet, _matmul, _shift_axis
+from . import jet as _jet
+from .engine import Operand, align
+from .jet import Jet, _matmul, _shift_axis, common_space
 from .kernels import constant_like, pad
+from .rules import ALIASES, RULES
 
-__all__ = ["array_ufunc", "array_function", "stack", "concatenate", "where"]
+__all__ = ["array_ufunc", "implements", "stack", "concatenate", "where"]
 
 _COMPARISONS = {"less", "less_equal", "greater", "greater_equal", "equal", "not_equal"}
 _ON_COEFFS = {"isfinite": np.all, "isnan": np.any, "isinf": np.any}
@@ -27,7 +32,6 @@ def _foreign(objs):
 
 
 def array_ufunc(ufunc, method, inputs, kwargs):
-    from .rules import ALIASES, RULES, apply
     if _foreign(inputs):
         return NotImplemented
     name = ufunc.__name__
@@ -53,24 +57,22 @@ def array_ufunc(ufunc, method, inputs, kwargs):
     if name == "matmul":
         return _matmul(*inputs)
     if name in RULES or name in ALIASES:
-        return apply(name, *inputs)
+        return _jet.apply(name, *inputs)
     raise TypeError(f"numpy.{name} is not supported for jets: see the function table in "
                     f"docs/functions.md for what is")
 
 
 # -------------------------------------------------------------- functions
 def _common(jets):
-    from .rules import common_space
     return common_space(*jets)
 
 
 def _coeffs_all(arrays):
     """Coefficient arrays of a mix of jets and constants on one space, variable
     subset, degree prefix and batch rank: returns (space, vars, arrays)."""
-    from .rules import align
     jets = [a for a in arrays if isinstance(a, Jet)]
     S = _common(jets)
-    vars, sub, aligned = align(S, jets)
+    vars, sub, aligned = align(S, [Operand(j._coeffs, j._vars) for j in jets])
     it = iter(aligned)
     cs = [next(it) if isinstance(a, Jet) else constant_like(sub, B.asarray(a)) for a in arrays]
     top = max(sub.top_degree.get(c.shape[0], 0) for c in cs)
@@ -242,7 +244,6 @@ def _atleast_1d(*arys):
 
 
 def _clip(a, a_min=None, a_max=None, out=None, **kw):
-    from .rules import apply
     _no_out(out, "clip")
     a_min = kw.pop("min", a_min)
     a_max = kw.pop("max", a_max)
@@ -251,7 +252,7 @@ def _clip(a, a_min=None, a_max=None, out=None, **kw):
         a_min = -np.inf
     if a_max is None:
         a_max = np.inf
-    return apply("clip", a, a_min, a_max)
+    return _jet.apply("clip", a, a_min, a_max)
 
 
 def _where(cond, *ab):
@@ -288,13 +289,15 @@ _HANDLED = {
 }
 
 
-def array_function(func, types, args, kwargs):
-    for t in types:
-        if not (issubclass(t, Jet) or issubclass(t, np.ndarray)):
-            return NotImplemented
-    impl = _HANDLED.get(func)
-    if impl is None:
-        name = f"{func.__module__}.{func.__name__}".replace("numpy.linalg._linalg", "numpy.linalg")
-        raise TypeError(f"{name} is not supported for jets: use .value for "
-                        f"the values, or see docs/guide.md for the supported numpy functions")
-    return impl(*args, **kwargs)
+def implements(*funcs):
+    """Register the decorated function as the jets implementation of `funcs`."""
+    def register(impl):
+        for f in funcs:
+            _jet.ARRAY_FUNCTIONS[f] = impl
+        return impl
+    return register
+
+
+for _func, _impl in _HANDLED.items():
+    implements(_func)(_impl)
+_jet.UFUNC_HANDLER[0] = array_ufunc

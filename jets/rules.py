@@ -2,12 +2,22 @@
 
 Each :class:`Rule` names a function, how its constant coefficient is computed
 (always the accurate scalar function: ``np.log1p``, ``scipy.special.erfc``),
-and how its higher coefficients are (a kind: zero, linear, derivative,
-recurrence, composition).  The table feeds ``jets.<name>``, ``np.<name>(jet)``
-through ``__array_ufunc__``, the Python operators, the command line's list of
-names, the docs' function table and the parametrised tests.
+and how its higher coefficients are, by kind: zero, linear, derivative,
+recurrence, composition.  The kind constructors below (:func:`zero`,
+:func:`from_derivative`, :func:`composition`, :func:`recurrence` and the
+:func:`_rule` decorator for hand-written linear rules) turn one entry into
+
+* ``jet(S, *args)``: the whole series (the eager driver), and
+* ``steps(S, *args) -> (out, step)``: the same computation one degree at a
+  time (the per-degree driver of ``jets.program``: ``jets.define`` and ODEs).
+
+Arguments are raw coefficient arrays (L, *batch) of the space ``S`` or
+:class:`Const` plain values; this module is pure array code and knows no Jet.
+The table feeds ``jets.<name>`` (``jets/functions.py``), ``np.<name>(jet)``,
+the Python operators, the command line's list of names, the docs' function
+table and the parametrised tests.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from math import factorial, log as _mlog, pi, sqrt as _msqrt
 from typing import Callable, Optional
 
@@ -15,9 +25,9 @@ import numpy as np
 
 from . import backend as B
 from . import kernels as K
-from .jet import Jet, _all_numbers, embed, union_vars
 
-__all__ = ["Rule", "RULES", "ALIASES", "lookup", "apply", "common_space", "FUNCTIONS"]
+__all__ = ["Rule", "Const", "RULES", "ALIASES", "lookup", "rule_steps", "Eager", "Stepped",
+           "zero", "recurrence", "from_derivative", "composition", "scipy_special"]
 
 _LN2, _LN10 = _mlog(2.0), _mlog(10.0)
 
@@ -35,11 +45,16 @@ class Const:
 class Rule:
     """One elementary function.
 
-    ``value(*plain)`` evaluates it on plain arrays (the constant coefficient),
-    ``jet(S, *args)`` returns the coefficient array; each arg is a coefficient
-    array (S.ncoeffs, *batch) or a :class:`Const`.  ``domain(*values)`` is a
-    boolean mask of points where the function is smooth (``domain_text`` says
-    it in words, for error messages).
+    ``value(*plain)`` evaluates it on plain arrays (the constant coefficient);
+    ``jet(S, *args)`` returns the whole coefficient array and ``steps(S, *args)``
+    returns ``(out, step)`` for the per-degree driver (None: the engine falls
+    back to recomputing the series on the inputs truncated at each degree,
+    O(k) evaluations).  Each arg is a coefficient array (L, *batch) or a
+    :class:`Const` when ``consts_ok`` (otherwise Consts are lifted to constant
+    jets first).  ``domain(*values)`` is a boolean mask of points where the
+    function is smooth (``domain_text`` says it in words, for error messages);
+    ``fast(S, x, y)`` an optional shortcut on (coeffs, vars) operands that
+    returns (coeffs, vars) or None.
     """
 
     name: str
@@ -48,26 +63,36 @@ class Rule:
     value: Callable
     jet: Callable
     formula: str
+    steps: Optional[Callable] = None
     domain: Optional[Callable] = None
     domain_text: str = ""
     aliases: tuple = ()
     analytic: bool = True       # valid on complex input
     rational: bool = False      # exact on Fraction (object) coefficients
     extra: Optional[str] = None  # optional dependency ("special" -> scipy)
-    consts_ok: bool = False     # jet() accepts Const arguments itself
+    consts_ok: bool = False     # jet()/steps() accept Const arguments themselves
+    fast: Optional[Callable] = None
 
 
 RULES: dict = {}
 ALIASES: dict = {}
 
 
+def _register(rule):
+    if rule.name in RULES or rule.name in ALIASES:
+        raise ValueError(f"the rule table already has a function named {rule.name!r}")
+    RULES[rule.name] = rule
+    for a in rule.aliases:
+        ALIASES[a] = rule.name
+    return rule
+
+
 def _rule(name, nargs, kind, value, formula, **kw):
-    """Decorator: register the coefficient function of `name` in RULES."""
+    """Decorator: register a hand-written whole-series coefficient function
+    ``jet(S, *args)`` as the rule `name` (per-degree steps: ``steps=`` or the
+    truncated-recompute fallback)."""
     def register(jet_fn):
-        rule = Rule(name, nargs, kind, value, jet_fn, formula, **kw)
-        RULES[name] = rule
-        for a in rule.aliases:
-            ALIASES[a] = name
+        _register(Rule(name, nargs, kind, value, jet_fn, formula, **kw))
         return jet_fn
     return register
 
@@ -76,34 +101,191 @@ def lookup(name):
     """The Rule for a numpy name or alias; KeyError-free: ValueError naming it."""
     rule = RULES.get(ALIASES.get(name, name))
     if rule is None:
-        raise ValueError(f"jets has no function named {name!r}")
+        raise ValueError(f"jets has no function named {name!r}: see docs/functions.md for "
+                         f"the table, or jets.define to add your own")
     return rule
 
 
-# ------------------------------------------------------------------ helpers
+# ------------------------------------------------------------ rule calls
+def _as_arg(x, like):
+    """A rule argument: coefficient arrays and Consts pass, numbers become Consts
+    (weak, like numpy's Python scalars: they take the dtype of `like`)."""
+    if isinstance(x, Const) or (hasattr(x, "shape") and hasattr(x, "dtype")):
+        return x
+    dtype = np.result_type(like.dtype, x) if like is not None and like.dtype.kind in "fc" \
+        else None
+    return Const(B.asarray(x, dtype=dtype))
+
+
 def _lift(S, x):
     """Coefficient array of an argument (Const -> constant jet coefficients)."""
     return K.constant_like(S, x.v) if isinstance(x, Const) else x
 
 
+def _prepare(rule, S, args):
+    like = next((a for a in args if not isinstance(a, Const) and hasattr(a, "dtype")), None)
+    args = [_as_arg(a, like) for a in args]
+    if not rule.consts_ok:
+        args = [_lift(S, a) for a in args]
+    return args
+
+
+class Eager:
+    """Calls rules by name on whole coefficient arrays of the space S: the way
+    composite rules (``from_derivative``'s g) are written once for both drivers."""
+
+    __slots__ = ("S",)
+
+    def __init__(self, S):
+        self.S = S
+
+    def __call__(self, name, *args):
+        rule = RULES[name] if isinstance(name, str) else name
+        return rule.jet(self.S, *_prepare(rule, self.S, args))
+
+
+class Stepped:
+    """Calls rules by name in the per-degree driver: each call returns its output
+    array (every degree; degree 0 set now, the rest by its step) and appends
+    the step to ``self.steps``, in call order (inputs before the nodes that
+    read them)."""
+
+    __slots__ = ("S", "steps")
+
+    def __init__(self, S):
+        self.S = S
+        self.steps = []
+
+    def __call__(self, name, *args):
+        rule = RULES[name] if isinstance(name, str) else name
+        out, step = rule_steps(rule, self.S, _prepare(rule, self.S, args))
+        if step is not None:
+            self.steps.append(step)
+        return out
+
+
+def _full(S, X):
+    return K.pad(S, _lift(S, X))
+
+
+def _chain(steps):
+    """One step running several in order."""
+    steps = [s for s in steps if s is not None]
+    if len(steps) == 1:
+        return steps[0]
+
+    def step(d):
+        for s in steps:
+            s(d)
+    return step
+
+
+def _recompute_steps(rule, S, args):
+    """Fallback per-degree driver for a rule without steps: at degree d, the
+    whole series of the inputs truncated after degree d (exact up to d), O(k)
+    evaluations of the rule in all."""
+    def at(d):
+        n = S.offsets[d + 1]
+        with np.errstate(all="ignore"):
+            return rule.jet(S, *(a if isinstance(a, Const) else a[:n] for a in args))
+
+    first = at(0)
+    out = B.zeros((S.ncoeffs,) + first.shape[1:], dtype=first.dtype)
+    out[0] = first[0]
+
+    def step(d):
+        r = at(d)
+        blk = S.block(d)
+        if r.shape[0] > blk.start:
+            out[blk] = r[blk]
+    return out, step
+
+
+def rule_steps(rule, S, args):
+    """``(out, step)`` of `rule` on progressively filled full-length arrays (or
+    Consts): its own steps, or the truncated-recompute fallback."""
+    args = [a if isinstance(a, Const) else K.pad(S, a) for a in args]
+    if rule.steps is not None:
+        return rule.steps(S, *args)
+    return _recompute_steps(rule, S, args)
+
+
+# ------------------------------------------------------------ kind constructors
+def zero(name, fn, formula, **kw):
+    """A function whose higher coefficients are all 0 (value from `fn`)."""
+    def jet(S, a):
+        return K.constant_like(S, fn(a[0]))
+
+    def steps(S, a):
+        out = K.pad(S, K.constant_like(S, fn(a[0])))
+        return out, None
+    kw.setdefault("analytic", False)
+    kw.setdefault("rational", True)
+    return _register(Rule(name, 1, "zero", fn, jet, formula, steps=steps, **kw))
+
+
+def recurrence(name, nargs, value, formula, **kw):
+    """Decorator for a recurrence rule written once as ``body(S, *args) -> (out,
+    step)`` with kernels' ``*_steps``: the eager driver runs the step over every
+    degree, the per-degree driver interleaves it with other nodes."""
+    def register(body):
+        def jet(S, *args):
+            out, step = body(S, *args)
+            return K.run(S, out, step) if step is not None else out
+        _register(Rule(name, nargs, "recurrence", value, jet, formula, steps=body, **kw))
+        return body
+    return register
+
+
+def from_derivative(name, value, g, formula, **kw):
+    """f with f' = g(a), g written with rule calls: ``g(call, A)`` where
+    ``call(name, *args)`` applies a rule of the table.  F = f0 + D^{-1}(DA G):
+    F_d = [DA G]_d / d reads G below degree d only."""
+    def jet(S, a):
+        G = g(Eager(S), a)
+        return K.run(S, *K.antiderivative_steps(S, a, G, value(a[0])))
+
+    def steps(S, a):
+        sub = Stepped(S)
+        G = K.pad(S, g(sub, a))
+        F, fstep = K.antiderivative_steps(S, a, G, value(a[0]))
+        return F, _chain([fstep] + sub.steps)     # F_d first: it reads G below d
+    return _register(Rule(name, 1, "derivative", value, jet, formula, steps=steps, **kw))
+
+
+def composition(name, value, taylor, formula, **kw):
+    """f from its univariate Taylor coefficients at the value, ``taylor(a0, k)``
+    -> sequence of k+1 arrays f^(j)(a0)/j!; f(A) = sum_j taylor[j] (A - a0)^j,
+    the powers advanced one degree at a time (kernels.compose_steps)."""
+    def steps(S, a):
+        t = taylor(a[0], S.degree)
+        F, step = K.compose_steps(S, a, t)
+        F[0] = value(a[0])
+        return F, step
+
+    def jet(S, a):
+        return K.run(S, *steps(S, a))
+    return _register(Rule(name, 1, "composition", value, jet, formula, steps=steps, **kw))
+
+
+# ------------------------------------------------------------------ helpers
 def _col(v, ndim):
     """A batch-shaped constant as a row that broadcasts against (L, *batch)."""
     v = B.asarray(v)
     return v.reshape((1,) + v.shape) if ndim else v
 
 
-def _from_derivative(S, A, g_coeffs, f0):
-    """F with F_0 = f0 and F' = g(A) A':  D F = (D A) G, so F = f0 + D^{-1}(DA G)."""
-    return K.integrate(S, K.product(S, K.euler(S, A), g_coeffs), f0)
-
-
-def _scipy():
+def scipy_special():
+    """scipy.special, or an ImportError naming the extra that brings it."""
     try:
         import scipy.special as sc
     except ImportError:  # pragma: no cover - exercised by a test that hides scipy
         raise ImportError("this function needs scipy: install it with "
                           "pip install 'jets[special]'") from None
     return sc
+
+
+_scipy = scipy_special
 
 
 def _special(fname):
@@ -145,7 +327,29 @@ def _plus(S, X, Y, sign=1):
     return out
 
 
-@_rule("add", 2, "linear", np.add, "a + b", rational=True, consts_ok=True)
+def _linear_steps(S, args, value, lin):
+    """Per-degree driver of a linear rule: value row from `value` on the values,
+    block d = lin(*blocks d) with Consts passed as None (their blocks are 0)."""
+    vals = [a.v if isinstance(a, Const) else a[0] for a in args]
+    v0 = B.asarray(value(*vals))
+    shape = B.broadcast_shapes(*(a.shape[1:] for a in args if not isinstance(a, Const)),
+                               v0.shape)
+    dtype = B.result_dtype(v0, *(a for a in args if not isinstance(a, Const)))
+    out = B.zeros((S.ncoeffs,) + shape, dtype=dtype)
+    out[0] = v0
+
+    def step(d):
+        blk = S.block(d)
+        out[blk] = lin(*(None if isinstance(a, Const) else a[blk] for a in args))
+    return out, step
+
+
+def _add_steps(S, a, b):
+    return _linear_steps(S, [a, b], np.add,
+                         lambda x, y: x if y is None else (y if x is None else x + y))
+
+
+@_rule("add", 2, "linear", np.add, "a + b", rational=True, consts_ok=True, steps=_add_steps)
 def _add(S, a, b):
     if isinstance(a, Const):
         a, b = b, a
@@ -158,7 +362,13 @@ def _add(S, a, b):
     return _plus(S, a, b)
 
 
-@_rule("subtract", 2, "linear", np.subtract, "a - b", rational=True, consts_ok=True)
+def _subtract_steps(S, a, b):
+    return _linear_steps(S, [a, b], np.subtract,
+                         lambda x, y: x if y is None else (-y if x is None else x - y))
+
+
+@_rule("subtract", 2, "linear", np.subtract, "a - b", rational=True, consts_ok=True,
+       steps=_subtract_steps)
 def _subtract(S, a, b):
     if isinstance(b, Const):
         return _add(S, a, Const(B.asarray(-b.v, dtype=b.v.dtype)))
@@ -167,18 +377,56 @@ def _subtract(S, a, b):
     return _plus(S, a, b, -1)
 
 
-@_rule("negative", 1, "linear", np.negative, "-a", rational=True)
-def _negative(S, a):
-    return -a
+def _scaled(name, value, factor, formula, **kw):
+    """The linear rule factor * a (value from the accurate numpy function)."""
+    def jet(S, a):
+        return a * factor       # value too: numpy's deg2rad is x * (pi/180)
+
+    def steps(S, a):
+        return _linear_steps(S, [a], lambda x: x * factor, lambda x: x * factor)
+    return _register(Rule(name, 1, "linear", value, jet, formula, steps=steps, **kw))
 
 
-@_rule("positive", 1, "linear", np.positive, "+a", rational=True)
-def _positive(S, a):
-    return a.copy()
+_scaled("negative", np.negative, -1, "-a", rational=True)
+_scaled("positive", np.positive, 1, "+a", rational=True)
+_scaled("deg2rad", np.deg2rad, pi / 180, "a * pi / 180", aliases=("radians",))
+_scaled("rad2deg", np.rad2deg, 180 / pi, "a * 180 / pi", aliases=("degrees",))
+
+
+def _scale_steps(S, a, c):
+    return _linear_steps(S, [a], lambda x: x * c, lambda x: x * c)
+
+
+def _cross_multiply(S, x, y):
+    """x*y for jets on different variable subsets (x-and-y times x-and-z): the
+    product visits only the pairs the two can hold.  None when not applicable."""
+    (X, U), (Y, V) = x, y
+    if U == V or U == () or V == () or X.shape[0] == 1 or Y.shape[0] == 1:
+        return None
+    if X.dtype.kind not in "fc" or Y.dtype.kind not in "fc":
+        return None
+    all_vars = tuple(range(S.nvars))
+    U = all_vars if U is None else U
+    V = all_vars if V is None else V
+    if X.ndim != Y.ndim:
+        nd = max(X.ndim, Y.ndim)
+        X = X.reshape(X.shape[:1] + (1,) * (nd - X.ndim) + X.shape[1:])
+        Y = Y.reshape(Y.shape[:1] + (1,) * (nd - Y.ndim) + Y.shape[1:])
+    out = K.cross_product(S, U, V, X, Y)
+    W = tuple(sorted(set(U) | set(V)))
+    return out, (None if len(W) == S.nvars else W)
+
+
+def _multiply_steps(S, a, b):
+    if isinstance(a, Const):
+        a, b = b, a
+    if isinstance(b, Const):
+        return _scale_steps(S, a, _col(b.v, 1))
+    return K.product_steps(S, a, b)
 
 
 @_rule("multiply", 2, "recurrence", np.multiply, "C_d = sum_i A_i B_{d-i}",
-       rational=True, consts_ok=True)
+       rational=True, consts_ok=True, steps=_multiply_steps, fast=_cross_multiply)
 def _multiply(S, a, b):
     if isinstance(a, Const):
         a, b = b, a
@@ -187,22 +435,49 @@ def _multiply(S, a, b):
     return K.product(S, a, b)
 
 
+def _divide_by_fewer(S, x, y):
+    """a / b when b depends on fewer variables than a (f(x, y, z) / g(y, z)):
+    the quotient recurrence visits only the coefficients b can hold."""
+    (X, U), (Y, V) = x, y
+    if not V or U == V or Y.shape[0] == 1 or X.dtype.kind not in "fc" \
+            or Y.dtype.kind not in "fc" or X.ndim != Y.ndim:
+        return None
+    W = tuple(range(S.nvars)) if U is None else U
+    if not set(V) < set(W):
+        return None
+    sub = S.subspace(U)
+    support = tuple(int(i) for i in S.embedding(V, U)[: Y.shape[0]])
+    Bc = K.embed(S, Y, V, U)
+    return K.quotient(sub, X, Bc, support), U
+
+
+def _divide_steps(S, a, b):
+    if isinstance(b, Const):
+        return _scale_steps(S, a, 1 / _col(b.v, 1))
+    return K.quotient_steps(S, _full(S, a), b)
+
+
 @_rule("divide", 2, "recurrence", np.divide, "Q_d = (A_d - sum_{i>=1} B_i Q_{d-i}) / B_0",
        domain=lambda a, b: b != 0, domain_text="divisor != 0", aliases=("true_divide",),
-       rational=True, consts_ok=True)
+       rational=True, consts_ok=True, steps=_divide_steps, fast=_divide_by_fewer)
 def _divide(S, a, b):
     if isinstance(b, Const):
         return a / _col(b.v, 1)
     return K.quotient(S, _lift(S, a), b)
 
 
-@_rule("reciprocal", 1, "recurrence", lambda a: 1 / a, "1 / a (quotient recurrence)",
-       domain=_nonzero, domain_text="a != 0", rational=True)
+def _one(S, a):
+    return K.constant_like(S, np.ones((), dtype=B.result_dtype(a)))
+
+
+@recurrence("reciprocal", 1, lambda a: 1 / a, "1 / a (quotient recurrence)",
+            domain=_nonzero, domain_text="a != 0", rational=True)
 def _reciprocal(S, a):
-    return K.quotient(S, K.constant_like(S, np.ones((), dtype=B.result_dtype(a))), a)
+    return K.quotient_steps(S, _one(S, a), a)
 
 
-@_rule("square", 1, "recurrence", np.square, "a * a", rational=True)
+@_rule("square", 1, "recurrence", np.square, "a * a", rational=True,
+       steps=lambda S, a: K.product_steps(S, a, a))
 def _square(S, a):
     return K.product(S, a, a)
 
@@ -210,8 +485,12 @@ def _square(S, a):
 def _int_exponent(r):
     """The exponent as a Python int if it is a scalar with an integer value."""
     r = B.asarray(r)
-    if r.size == 0 or r.dtype.kind in "bc":
+    if r.size == 0 or r.dtype.kind == "b":
         return None
+    if r.dtype.kind == "c":     # (0j jets promote the exponent 2 to 2+0j)
+        if np.any(r.imag != 0):
+            return None
+        r = r.real
     try:
         v = r.flat[0]
         if r.size > 1 and not np.all(r == v):
@@ -241,15 +520,98 @@ def _int_power(S, a, n):
     return result if result is not a else a.copy()
 
 
+def _int_power_steps(S, a, n):
+    """Per-degree a**n for an integer n: the squarings of _int_power as a chain
+    of product steps (exact at a zero value, as the eager path)."""
+    steps = []
+    if n == 0:
+        out = K.pad(S, K.constant_like(S, np.ones(a.shape[1:], dtype=B.result_dtype(a))))
+        return out, None
+    m, result, base = abs(n), None, a
+    while True:
+        if m & 1:
+            if result is None:
+                result = base
+            else:
+                result, s = K.product_steps(S, result, base)
+                steps.append(s)
+        m >>= 1
+        if not m:
+            break
+        base, s = K.product_steps(S, base, base)
+        steps.append(s)
+    if n < 0:
+        result, s = K.quotient_steps(S, _full(S, _one(S, a)), result)
+        steps.append(s)
+    elif result is a:
+        result, s = _linear_steps(S, [a], lambda x: x, lambda x: x)
+        steps.append(s)
+    return result, _chain(steps)
+
+
+def _falling(r, d):
+    """r (r-1) ... (r-d+1) / d!: the binomial coefficient of (1 + u)^r at u^d."""
+    out = 1.0
+    for i in range(d):
+        out = out * (r - i) / (i + 1)
+    return out
+
+
+def _power_at_zero(S, A, r, P):
+    """A**r for a real non-integer r where the value A_0 is exactly 0 (the
+    recurrence divides by it; eager driver only).  If A vanishes to degree p
+    there (A_p its first nonzero block), |A**r| <= C|e|^(p r), so every
+    coefficient of degree below p r is exactly 0; from p r on no two-sided
+    derivative exists in general (sqrt(x**2) = |x|): for p = 1 (A leaves 0
+    linearly) the one-sided limit along A > 0 is +-inf, the sign of
+    r(r-1)...(r-d+1); otherwise nan.  A identically 0 gives
+    0 for r > 0 (numpy's 0**r), nan derivatives for r < 0."""
+    zero = A[0] == 0
+    if not np.any(zero):
+        return P
+    r = B.asarray(r)
+    p = np.full(A.shape[1:], np.inf)
+    for d in range(K.top(S, A), 0, -1):
+        p = np.where(np.any(A[S.block(d)] != 0, axis=0), d, p)
+    pr = p * r
+    Z = B.zeros(P.shape, dtype=P.dtype)
+    Z[0] = P[0]
+    for d in range(1, S.degree + 1):
+        limit = np.where(p == 1, np.copysign(np.inf, _falling(r, d)), np.nan)
+        Z[S.block(d)] = np.where(d >= pr, limit, 0.0)
+    return np.where(_col(zero, 1), Z, P)
+
+
 def _power_domain(a, b):
     return (a > 0) | (np.round(b) == b)
 
 
+def _real_power(S, a, r):
+    """a**r for a real constant r (array of the batch or scalar)."""
+    P = K.power_real(S, a, _col(r, 0), np.power(a[0], r))
+    if a.dtype.kind == "f":
+        P = _power_at_zero(S, a, r, P)
+    return P
+
+
+def _power_steps(S, a, b):
+    if isinstance(b, Const):
+        n = _int_exponent(b.v)
+        if n is not None and np.ndim(b.v) == 0:
+            return _int_power_steps(S, a, n)
+        return K.power_real_steps(S, a, _col(b.v, 0), np.power(a[0], b.v))
+    A = _full(S, a)
+    sub = Stepped(S)
+    L = sub("log", A)
+    E, step = K.exp_steps(S, sub("multiply", b, L), np.power(A[0], b[0]))
+    return E, _chain(sub.steps + [step])
+
+
 @_rule("power", 2, "recurrence", np.power,
-       "integer n: repeated squaring; real r: d A_0 P_d = sum_i ((r+1) i - d) A_i P_{d-i}; "
-       "jet exponent: exp(b log a)",
+       "integer n: repeated squaring; real r: d A_0 P_d = sum_i ((r+1) i - d) A_i P_{d-i} "
+       "(exact zeros below the order of vanishing at a zero value); jet exponent: exp(b log a)",
        domain=_power_domain, domain_text="base > 0 (or an integer exponent)",
-       aliases=("pow", "float_power"), rational=True, consts_ok=True)
+       aliases=("pow", "float_power"), rational=True, consts_ok=True, steps=_power_steps)
 def _power(S, a, b):
     if isinstance(b, Const):
         n = _int_exponent(b.v)
@@ -258,7 +620,7 @@ def _power(S, a, b):
         if a.dtype == object:
             raise TypeError("a non-integer power of an object-dtype (e.g. Fraction) jet is "
                             "not exact: convert to float first")
-        return K.power_real(S, a, _col(b.v, 0), np.power(a[0], b.v))
+        return _real_power(S, a, b.v)
     # jet exponent: a**b = exp(b log a), the value from np.power
     A = _lift(S, a)
     if A.dtype == object:
@@ -268,54 +630,55 @@ def _power(S, a, b):
 
 
 # ------------------------------------------------------- exponentials, logs
-@_rule("exp", 1, "recurrence", np.exp, "d E_d = sum_i i A_i E_{d-i}")
+@recurrence("exp", 1, np.exp, "d E_d = sum_i i A_i E_{d-i}")
 def _exp(S, a):
-    return K.exp(S, a, np.exp(a[0]))
+    return K.exp_steps(S, a, np.exp(a[0]))
 
 
-@_rule("exp2", 1, "recurrence", np.exp2, "exp(a ln 2), value np.exp2")
+@recurrence("exp2", 1, np.exp2, "exp(a ln 2), value np.exp2")
 def _exp2(S, a):
-    return K.exp(S, a * _LN2, np.exp2(a[0]))
+    return K.exp_steps(S, a, np.exp2(a[0]), scale=_LN2)
 
 
-@_rule("expm1", 1, "recurrence", np.expm1, "exp recurrence, value np.expm1")
+@recurrence("expm1", 1, np.expm1, "d E_d = [DA (E + 1)]_d (E = exp(a) - 1), value np.expm1")
 def _expm1(S, a):
-    E = K.exp(S, a, np.exp(a[0]))
-    E[0] = np.expm1(a[0])
-    return E
+    return K.exp_steps(S, a, np.expm1(a[0]), shift=1)
 
 
-@_rule("log", 1, "recurrence", np.log, "d A_0 L_d = d A_d - sum_{i=1}^{d-1} (d-i) A_i L_{d-i}",
-       domain=_pos, domain_text="(0, inf)")
+@recurrence("log", 1, np.log, "d A_0 L_d = d A_d - sum_{i=1}^{d-1} (d-i) A_i L_{d-i}",
+            domain=_pos, domain_text="(0, inf)")
 def _log(S, a):
-    return K.log(S, a, np.log(a[0]))
+    return K.log_steps(S, a, np.log(a[0]))
 
 
 def _log_base(S, a, ln_base, value):
     """log(a) / ln(base), its value from the accurate numpy function."""
-    L = K.log(S, a, np.log(a[0])) / ln_base
-    L[0] = value
-    return L
+    L, step = K.log_steps(S, a, value)
+    if ln_base == 1:
+        return L, step
+
+    def scaled(d):
+        step(d)                 # reads its own blocks through D L, never L itself
+        L[S.block(d)] /= ln_base
+    return L, scaled
 
 
-@_rule("log2", 1, "recurrence", np.log2, "log(a) / ln 2, value np.log2",
-       domain=_pos, domain_text="(0, inf)")
+@recurrence("log2", 1, np.log2, "log(a) / ln 2, value np.log2",
+            domain=_pos, domain_text="(0, inf)")
 def _log2(S, a):
     return _log_base(S, a, _LN2, np.log2(a[0]))
 
 
-@_rule("log10", 1, "recurrence", np.log10, "log(a) / ln 10, value np.log10",
-       domain=_pos, domain_text="(0, inf)")
+@recurrence("log10", 1, np.log10, "log(a) / ln 10, value np.log10",
+            domain=_pos, domain_text="(0, inf)")
 def _log10(S, a):
     return _log_base(S, a, _LN10, np.log10(a[0]))
 
 
-@_rule("log1p", 1, "recurrence", np.log1p, "log recurrence on 1 + a, value np.log1p",
-       domain=lambda a: a > -1, domain_text="(-1, inf)")
+@recurrence("log1p", 1, np.log1p, "log recurrence on 1 + a, value np.log1p",
+            domain=lambda a: a > -1, domain_text="(-1, inf)")
 def _log1p(S, a):
-    one_plus = a.copy()
-    one_plus[0] = one_plus[0] + 1
-    return K.log(S, one_plus, np.log1p(a[0]))
+    return K.log_steps(S, a, np.log1p(a[0]), a0=1 + a[0])
 
 
 def _logaddexp_core(S, a, b, scale):
@@ -348,83 +711,55 @@ def _logaddexp2(S, a, b):
 
 
 # ---------------------------------------------------------------- roots
-@_rule("sqrt", 1, "recurrence", np.sqrt, "power recurrence with r = 1/2, value np.sqrt",
-       domain=_pos, domain_text="(0, inf)")
-def _sqrt(S, a):
-    return K.power_real(S, a, 0.5, np.sqrt(a[0]))
+def _root(r, fn):
+    """The rule body of a**r for a fixed real r (sqrt, cbrt): the power
+    recurrence, exact zeros / inf at a zero value (eager driver)."""
+    def jet(S, a):
+        P = K.power_real(S, a, r, fn(a[0]))
+        return _power_at_zero(S, a, r, P) if a.dtype.kind == "f" else P
+
+    def steps(S, a):
+        return K.power_real_steps(S, a, r, fn(a[0]))
+    return jet, steps
 
 
-@_rule("cbrt", 1, "recurrence", np.cbrt, "power recurrence with r = 1/3, value np.cbrt",
-       domain=_nonzero, domain_text="a != 0", analytic=False)
-def _cbrt(S, a):
-    return K.power_real(S, a, 1.0 / 3.0, np.cbrt(a[0]))
+_sqrt, _sqrt_steps = _root(0.5, np.sqrt)
+_rule("sqrt", 1, "recurrence", np.sqrt, "power recurrence with r = 1/2, value np.sqrt",
+      domain=_pos, domain_text="(0, inf)", steps=_sqrt_steps)(_sqrt)
+_cbrt, _cbrt_steps = _root(1.0 / 3.0, np.cbrt)
+_rule("cbrt", 1, "recurrence", np.cbrt, "power recurrence with r = 1/3, value np.cbrt",
+      domain=_nonzero, domain_text="a != 0", analytic=False, steps=_cbrt_steps)(_cbrt)
 
 
-@_rule("hypot", 2, "recurrence", np.hypot,
-       "d H_0 H_d = [A DA + B DB]_d - sum_{i=1}^{d-1} H_i (DH)_{d-i}, value np.hypot",
-       domain=lambda a, b: (a != 0) | (b != 0), domain_text="(a, b) != (0, 0)",
-       analytic=False, consts_ok=True)
+@recurrence("hypot", 2, np.hypot,
+            "d H_0 H_d = [A DA + B DB]_d - sum_{i=1}^{d-1} H_i (DH)_{d-i}, value np.hypot",
+            domain=lambda a, b: (a != 0) | (b != 0), domain_text="(a, b) != (0, 0)",
+            analytic=False)
 def _hypot(S, a, b):
-    A, Bc = _lift(S, a), _lift(S, b)
-    return K.hypot(S, A, Bc, np.hypot(A[0], Bc[0]))
+    return K.hypot_steps(S, a, b, np.hypot(a[0], b[0]))
 
 
 # --------------------------------------------------------- trigonometric
-@_rule("sin", 1, "recurrence", np.sin, "d S_d = sum_i i A_i C_{d-i} (paired with cos)")
+@recurrence("sin", 1, np.sin, "d S_d = sum_i i A_i C_{d-i} (paired with cos)")
 def _sin(S, a):
-    return K.sincos(S, a, np.sin(a[0]), np.cos(a[0]))[0]
+    Sn, _, step = K.paired_steps(S, a, np.sin(a[0]), np.cos(a[0]), -1)
+    return Sn, step
 
 
-@_rule("cos", 1, "recurrence", np.cos, "d C_d = -sum_i i A_i S_{d-i} (paired with sin)")
+@recurrence("cos", 1, np.cos, "d C_d = -sum_i i A_i S_{d-i} (paired with sin)")
 def _cos(S, a):
-    return K.sincos(S, a, np.sin(a[0]), np.cos(a[0]))[1]
+    _, Cs, step = K.paired_steps(S, a, np.sin(a[0]), np.cos(a[0]), -1)
+    return Cs, step
 
 
-@_rule("tan", 1, "recurrence", np.tan, "d T_d = sum_i i A_i W_{d-i}, W = 1 + T^2",
-       domain=lambda a: np.cos(a) != 0, domain_text="cos(a) != 0")
+@recurrence("tan", 1, np.tan, "d T_d = sum_i i A_i W_{d-i}, W = 1 + T^2",
+            domain=lambda a: np.cos(a) != 0, domain_text="cos(a) != 0")
 def _tan(S, a):
-    return K.tan(S, a, np.tan(a[0]))
+    t0 = np.tan(a[0])
+    T, _, step = K.tan_steps(S, a, t0, 1 + t0 * t0, 1)
+    return T, step
 
 
-def _g_pow(S, base, r):
-    """Coefficients of base**r (a helper for derivative rules)."""
-    return K.power_real(S, base, r, np.power(base[0], r))
-
-
-def _one_minus_sq(S, a):
-    """1 - a^2 as (1 - a)(1 + a): accurate near |a| = 1, where 1 - a*a cancels."""
-    one_minus, one_plus = -a, a.copy()
-    one_minus[0] = 1 - a[0]
-    one_plus[0] = 1 + a[0]
-    return K.product(S, one_minus, one_plus)
-
-
-def _one_plus_sq(S, a):
-    s = K.product(S, a, a)
-    s[0] = s[0] + 1
-    return s
-
-
-@_rule("arcsin", 1, "derivative", np.arcsin, "f' = (1 - a^2)^(-1/2)",
-       domain=_open_unit, domain_text="(-1, 1)", aliases=("asin",))
-def _arcsin(S, a):
-    return _from_derivative(S, a, _g_pow(S, _one_minus_sq(S, a), -0.5), np.arcsin(a[0]))
-
-
-@_rule("arccos", 1, "derivative", np.arccos, "f' = -(1 - a^2)^(-1/2)",
-       domain=_open_unit, domain_text="(-1, 1)", aliases=("acos",))
-def _arccos(S, a):
-    return _from_derivative(S, a, -_g_pow(S, _one_minus_sq(S, a), -0.5), np.arccos(a[0]))
-
-
-@_rule("arctan", 1, "derivative", np.arctan, "f' = 1 / (1 + a^2)", aliases=("atan",))
-def _arctan(S, a):
-    return _from_derivative(S, a, _reciprocal(S, _one_plus_sq(S, a)), np.arctan(a[0]))
-
-
-@_rule("arctan2", 2, "derivative", np.arctan2, "DF = (x Dy - y Dx) / h / h, h = hypot(x, y)",
-       domain=lambda y, x: (x != 0) | (y != 0), domain_text="(y, x) != (0, 0)",
-       aliases=("atan2",), analytic=False, consts_ok=True)
 def _arctan2(S, y, x):
     Y, X = _lift(S, y), _lift(S, x)
     # dF = (X DY - Y DX) / H / H with H = hypot(X, Y): no value is squared, so
@@ -434,52 +769,71 @@ def _arctan2(S, y, x):
     return K.integrate(S, K.quotient(S, K.quotient(S, num, H), H), np.arctan2(Y[0], X[0]))
 
 
-@_rule("deg2rad", 1, "linear", np.deg2rad, "a * pi / 180", aliases=("radians",))
-def _deg2rad(S, a):
-    return a * (pi / 180)
+_rule("arctan2", 2, "derivative", np.arctan2, "DF = (x Dy - y Dx) / h / h, h = hypot(x, y)",
+      domain=lambda y, x: (x != 0) | (y != 0), domain_text="(y, x) != (0, 0)",
+      aliases=("atan2",), analytic=False, consts_ok=True)(_arctan2)
 
 
-@_rule("rad2deg", 1, "linear", np.rad2deg, "a * 180 / pi", aliases=("degrees",))
-def _rad2deg(S, a):
-    return a * (180 / pi)
+def _one_minus_sq(call, a):
+    """1 - a^2 as (1 - a)(1 + a): accurate near |a| = 1, where 1 - a*a cancels."""
+    return call("multiply", call("subtract", 1, a), call("add", 1, a))
 
+
+def _one_plus_sq(call, a):
+    return call("add", 1, call("square", a))
+
+
+from_derivative("arcsin", np.arcsin,
+                lambda call, a: call("power", _one_minus_sq(call, a), -0.5),
+                "f' = (1 - a^2)^(-1/2)", domain=_open_unit, domain_text="(-1, 1)",
+                aliases=("asin",))
+from_derivative("arccos", np.arccos,
+                lambda call, a: call("negative", call("power", _one_minus_sq(call, a), -0.5)),
+                "f' = -(1 - a^2)^(-1/2)", domain=_open_unit, domain_text="(-1, 1)",
+                aliases=("acos",))
+from_derivative("arctan", np.arctan,
+                lambda call, a: call("reciprocal", _one_plus_sq(call, a)),
+                "f' = 1 / (1 + a^2)", aliases=("atan",))
 
 # ------------------------------------------------------------ hyperbolic
-@_rule("sinh", 1, "recurrence", np.sinh, "d S_d = sum_i i A_i C_{d-i} (paired with cosh)")
+
+
+@recurrence("sinh", 1, np.sinh, "d S_d = sum_i i A_i C_{d-i} (paired with cosh)")
 def _sinh(S, a):
-    return K.sinhcosh(S, a, np.sinh(a[0]), np.cosh(a[0]))[0]
+    Sn, _, step = K.paired_steps(S, a, np.sinh(a[0]), np.cosh(a[0]), 1)
+    return Sn, step
 
 
-@_rule("cosh", 1, "recurrence", np.cosh, "d C_d = sum_i i A_i S_{d-i} (paired with sinh)")
+@recurrence("cosh", 1, np.cosh, "d C_d = sum_i i A_i S_{d-i} (paired with sinh)")
 def _cosh(S, a):
-    return K.sinhcosh(S, a, np.sinh(a[0]), np.cosh(a[0]))[1]
+    _, Cs, step = K.paired_steps(S, a, np.sinh(a[0]), np.cosh(a[0]), 1)
+    return Cs, step
 
 
-@_rule("tanh", 1, "recurrence", np.tanh, "d T_d = sum_i i A_i W_{d-i}, W = 1 - T^2")
+@recurrence("tanh", 1, np.tanh,
+            "d T_d = sum_i i A_i W_{d-i}, W = 1 - T^2 (W_0 = 1/cosh^2 a_0: no cancellation)")
 def _tanh(S, a):
-    return K.tanh(S, a, np.tanh(a[0]))
+    a0 = a[0]
+    with np.errstate(over="ignore"):
+        w0 = 1 / np.cosh(a0) ** 2 if a.dtype.kind != "O" else 1 - np.tanh(a0) ** 2
+    T, _, step = K.tan_steps(S, a, np.tanh(a0), w0, -1)
+    return T, step
 
 
-@_rule("arcsinh", 1, "derivative", np.arcsinh, "f' = (1 + a^2)^(-1/2)", aliases=("asinh",))
-def _arcsinh(S, a):
-    return _from_derivative(S, a, _g_pow(S, _one_plus_sq(S, a), -0.5), np.arcsinh(a[0]))
-
-
-@_rule("arccosh", 1, "derivative", np.arccosh, "f' = (a^2 - 1)^(-1/2)",
-       domain=lambda a: a > 1, domain_text="(1, inf)", aliases=("acosh",))
-def _arccosh(S, a):
-    # (a - 1)^(-1/2) (a + 1)^(-1/2): accurate near 1, and the principal branch
-    # for complex a (where (a^2 - 1)^(-1/2) can take the other sign)
-    am, ap = a.copy(), a.copy()
-    am[0], ap[0] = a[0] - 1, a[0] + 1
-    g = K.product(S, _g_pow(S, am, -0.5), _g_pow(S, ap, -0.5))
-    return _from_derivative(S, a, g, np.arccosh(a[0]))
-
-
-@_rule("arctanh", 1, "derivative", np.arctanh, "f' = 1 / (1 - a^2)",
-       domain=_open_unit, domain_text="(-1, 1)", aliases=("atanh",))
-def _arctanh(S, a):
-    return _from_derivative(S, a, _reciprocal(S, _one_minus_sq(S, a)), np.arctanh(a[0]))
+from_derivative("arcsinh", np.arcsinh,
+                lambda call, a: call("power", _one_plus_sq(call, a), -0.5),
+                "f' = (1 + a^2)^(-1/2)", aliases=("asinh",))
+# (a - 1)^(-1/2) (a + 1)^(-1/2): accurate near 1, and the principal branch for
+# complex a (where (a^2 - 1)^(-1/2) can take the other sign)
+from_derivative("arccosh", np.arccosh,
+                lambda call, a: call("multiply", call("power", call("subtract", a, 1), -0.5),
+                                     call("power", call("add", a, 1), -0.5)),
+                "f' = (a - 1)^(-1/2) (a + 1)^(-1/2)",
+                domain=lambda a: a > 1, domain_text="(1, inf)", aliases=("acosh",))
+from_derivative("arctanh", np.arctanh,
+                lambda call, a: call("reciprocal", _one_minus_sq(call, a)),
+                "f' = 1 / (1 - a^2)", domain=_open_unit, domain_text="(-1, 1)",
+                aliases=("atanh",))
 
 
 # --------------------------------------------------------- non-smooth
@@ -562,22 +916,18 @@ def _clip(S, a, lo, hi):
 _SQRT_PI_2 = 2 / _msqrt(pi)
 
 
-def _erf_slope(S, a, sign):
-    """sign * 2/sqrt(pi) * exp(-a^2), the derivative of erf (sign=1) / erfc (-1)."""
-    m = -K.product(S, a, a)
-    return K.exp(S, m, np.exp(m[0])) * (sign * _SQRT_PI_2)
+def _erf_slope(sign):
+    """g(a) = sign * 2/sqrt(pi) * exp(-a^2): the derivative of erf (1) / erfc (-1)."""
+    def g(call, a):
+        return call("multiply", call("exp", call("negative", call("square", a))),
+                    sign * _SQRT_PI_2)
+    return g
 
 
-@_rule("erf", 1, "derivative", _special("erf"), "f' = 2/sqrt(pi) exp(-a^2), value scipy erf",
-       extra="special")
-def _erf(S, a):
-    return _from_derivative(S, a, _erf_slope(S, a, 1), _scipy().erf(a[0]))
-
-
-@_rule("erfc", 1, "derivative", _special("erfc"),
-       "f' = -2/sqrt(pi) exp(-a^2), value scipy erfc", extra="special")
-def _erfc(S, a):
-    return _from_derivative(S, a, _erf_slope(S, a, -1), _scipy().erfc(a[0]))
+from_derivative("erf", _special("erf"), _erf_slope(1),
+                "f' = 2/sqrt(pi) exp(-a^2), value scipy erf", extra="special")
+from_derivative("erfc", _special("erfc"), _erf_slope(-1),
+                "f' = -2/sqrt(pi) exp(-a^2), value scipy erfc", extra="special")
 
 
 def _polygamma_taylor(S, x, first, shift):
@@ -612,244 +962,33 @@ def _digamma_jet(S, a):
     a_eff = np.where(neg, -a, a) if np.any(neg) else a
     if a_eff is not a:
         a_eff[0] = np.where(neg, 1 - x, x)
-    D = K.horner(S, a_eff, _polygamma_taylor(S, a_eff[0], sc.digamma, 1))
+    D = K.compose(S, a_eff, _polygamma_taylor(S, a_eff[0], sc.digamma, 1))
     if a_eff is not a:
         D = np.where(neg, D - pi * _cot_pi(S, a), D)
     D[0] = sc.digamma(x)
     return D
 
 
-def _lgamma_jet(S, a):
-    """lgamma from its derivative digamma: F = f_0 + D^{-1}(DA digamma(a))."""
-    return _from_derivative(S, a, _digamma_jet(S, a), _scipy().gammaln(a[0]))
+_rule("digamma", 1, "composition", _special("digamma"),
+      "sum_j psi^(j)(a_0)/j! (a - a_0)^j (polygamma) for a_0 >= 1/2; below, "
+      "digamma(1 - a) - pi cot(pi a); value scipy digamma",
+      domain=_not_pole, domain_text="not 0, -1, -2, ...", aliases=("psi",),
+      analytic=False, extra="special")(_digamma_jet)
+from_derivative("lgamma", _special("gammaln"), lambda call, a: call("digamma", a),
+                "f' = digamma(a), value scipy gammaln",
+                domain=_not_pole, domain_text="not 0, -1, -2, ...", aliases=("gammaln",),
+                analytic=False, extra="special")
 
 
-@_rule("lgamma", 1, "derivative", _special("gammaln"),
-       "f' = digamma(a), value scipy gammaln",
-       domain=_not_pole, domain_text="not 0, -1, -2, ...", aliases=("gammaln",),
-       analytic=False, extra="special")
-def _lgamma(S, a):
-    return _lgamma_jet(S, a)
+def _gamma_steps(S, a):
+    sub = Stepped(S)
+    E, step = K.exp_steps(S, sub("lgamma", a), _scipy().gamma(a[0]))
+    return E, _chain(sub.steps + [step])
 
 
 @_rule("gamma", 1, "recurrence", _special("gamma"),
        "exp recurrence on lgamma(a), value scipy gamma (carries the sign)",
-       domain=_not_pole, domain_text="not 0, -1, -2, ...", analytic=False, extra="special")
+       domain=_not_pole, domain_text="not 0, -1, -2, ...", analytic=False,
+       extra="special", steps=_gamma_steps)
 def _gamma(S, a):
-    return K.exp(S, _lgamma_jet(S, a), _scipy().gamma(a[0]))
-
-
-@_rule("digamma", 1, "composition", _special("digamma"),
-       "sum_j psi^(j)(a_0)/j! (a - a_0)^j (polygamma) for a_0 >= 1/2; below, "
-       "digamma(1 - a) - pi cot(pi a); value scipy digamma",
-       domain=_not_pole, domain_text="not 0, -1, -2, ...", aliases=("psi",),
-       analytic=False, extra="special")
-def _digamma(S, a):
-    return _digamma_jet(S, a)
-
-
-# ------------------------------------------------------------ dispatch
-def common_space(*jets):
-    """The one JetSpace of these jets, or ValueError describing the mismatch."""
-    S = jets[0]._space
-    for j in jets[1:]:
-        if j._space is S or j._space == S:
-            continue
-        a, b = S, j._space
-        raise ValueError(
-            f"cannot combine jets of different spaces: one has {a.describe()}, another "
-            f"{b.describe()}. Seed all variables together with "
-            f"jets.variables([...], order) so they share one space")
-    return S
-
-
-def _check_dtype(rule, arrays):
-    for c in arrays:
-        kind = c.dtype.kind
-        if kind == "c" and not rule.analytic:
-            raise TypeError(f"{rule.name} is not analytic, so it has no complex derivative: "
-                            f"use it on real jets only")
-        if kind == "O" and not rule.rational:
-            raise TypeError(f"{rule.name} of an object-dtype (e.g. Fraction) jet cannot be "
-                            f"exact: only + - * / and integer powers are; convert to float")
-
-
-def _plain(a, jet_dtype, rule):
-    """A non-jet argument as a Const: Python scalars are weak (they take the
-    jets' dtype, as in numpy), ints become Fractions next to exact jets."""
-    if isinstance(a, (int, float, complex)) and not isinstance(a, bool):
-        if jet_dtype == object:
-            return Const(B.asarray(_exact(a), dtype=object))
-        return Const(B.asarray(a, dtype=np.result_type(jet_dtype, a)))
-    try:
-        v = B.asarray(a)
-    except (ValueError, TypeError):
-        v = None
-    if v is None or v.dtype.kind not in "biufcO" or (
-            v.dtype.kind == "O" and not _all_numbers(v)):
-        raise TypeError(f"{rule.name}: cannot combine a jet with {type(a).__name__}: "
-                        f"use numbers, numpy arrays of numbers, or jets of the same space")
-    if jet_dtype == object and v.dtype != object:
-        v = v.astype(object)
-        if v.dtype.kind == "O":
-            v = np.vectorize(_exact, otypes=[object])(v) if v.size else v
-    return Const(v)
-
-
-def _exact(x):
-    """Integers as Fractions, so that exact (object) arithmetic stays exact."""
-    from fractions import Fraction
-    return Fraction(x) if isinstance(x, (int, np.integer)) and not isinstance(x, bool) else x
-
-
-def align(S, jets):
-    """Coefficient arrays of jets in one space, on a common variable subset and
-    batch rank: returns (union vars, subspace, arrays)."""
-    if len(jets) == 1:
-        j = jets[0]
-        return j._vars, (S.subspace(j._vars) if j._vars != () else S), [j._coeffs]
-    vars = union_vars(S, jets)
-    ndim = max(j._coeffs.ndim for j in jets)
-    arrays = []
-    for j in jets:
-        c = j._coeffs if j._vars == vars else embed(S, j._coeffs, j._vars, vars)
-        if c.ndim < ndim:
-            c = c.reshape(c.shape[:1] + (1,) * (ndim - c.ndim) + c.shape[1:])
-        arrays.append(c)
-    return vars, (S.subspace(vars) if vars != () else S), arrays
-
-
-def _to_rank(c, ndim):
-    """Give a coefficient array or a Const `ndim` batch axes (leading ones of
-    size 1), so that the coefficient axis never meets a batch axis."""
-    if isinstance(c, Const):
-        v = c.v
-        return c if v.ndim == ndim else Const(v.reshape((1,) * (ndim - v.ndim) + v.shape))
-    if c.ndim - 1 == ndim:
-        return c
-    return c.reshape(c.shape[:1] + (1,) * (ndim + 1 - c.ndim) + c.shape[1:])
-
-
-def _cross_multiply(S, a, b):
-    """a*b for jets on different variable subsets (x-and-y times x-and-z): the
-    product visits only the pairs the two can hold.  None when not applicable."""
-    U, V = a._vars, b._vars
-    if U == V or U == () or V == () or a._coeffs.shape[0] == 1 or b._coeffs.shape[0] == 1:
-        return None
-    if a.dtype.kind not in "fc" or b.dtype.kind not in "fc":
-        return None
-    all_vars = tuple(range(S.nvars))
-    U = all_vars if U is None else U
-    V = all_vars if V is None else V
-    X, Y = a._coeffs, b._coeffs
-    if X.ndim != Y.ndim:
-        nd = max(X.ndim, Y.ndim)
-        X = X.reshape(X.shape[:1] + (1,) * (nd - X.ndim) + X.shape[1:])
-        Y = Y.reshape(Y.shape[:1] + (1,) * (nd - Y.ndim) + Y.shape[1:])
-    with np.errstate(all="ignore"):
-        out = K.cross_product(S, U, V, X, Y)
-    W = tuple(sorted(set(U) | set(V)))
-    return Jet._wrap(S, out, None if len(W) == S.nvars else W)
-
-
-def _poison_nan(out):
-    """Where the value is nan (outside the domain) no derivative is meaningful
-    either: set every coefficient there to nan."""
-    if out.dtype.kind in "fc" and out.shape[0] > 1:
-        v = out[0]
-        bad = (v != v) if v.ndim == 0 else np.isnan(v)
-        if bad.any():
-            out[1:] = np.where(bad, np.nan, out[1:])
-    return out
-
-
-def _divide_by_fewer(S, a, b):
-    """a / b when b depends on fewer variables than a (f(x, y, z) / g(y, z)):
-    the quotient recurrence visits only the coefficients b can hold."""
-    U, V = a._vars, b._vars
-    if not V or U == V or b._coeffs.shape[0] == 1 or a.dtype.kind not in "fc" \
-            or b.dtype.kind not in "fc" or a._coeffs.ndim != b._coeffs.ndim:
-        return None
-    W = tuple(range(S.nvars)) if U is None else U
-    if not set(V) < set(W):
-        return None
-    dst = None if U is None else U
-    sub = S.subspace(dst)
-    support = tuple(int(i) for i in S.embedding(V, dst)[: b._coeffs.shape[0]])
-    Bc = embed(S, b._coeffs, V, dst)
-    with np.errstate(all="ignore"):
-        out = _poison_nan(K.quotient(sub, a._coeffs, Bc, support))
-    return Jet._wrap(S, out, dst)
-
-
-def apply(name, *args):
-    """Evaluate the rule `name` on jets and/or plain values.
-
-    With no jet among the arguments this is the plain numpy function; otherwise
-    every jet must share one space and the result is a Jet.
-    """
-    rule = lookup(name)
-    if len(args) != rule.nargs:
-        raise TypeError(f"{rule.name} takes {rule.nargs} argument(s), got {len(args)}")
-    jets = [a for a in args if isinstance(a, Jet)]
-    if not jets:
-        return rule.value(*args)
-    S = jets[0]._space if len(jets) == 1 else common_space(*jets)
-    if rule.extra == "special":
-        _scipy()
-    if rule.name == "multiply" and len(jets) == 2 == len(args):
-        out = _cross_multiply(S, *jets)
-        if out is not None:
-            return out
-    if rule.name == "divide" and len(jets) == 2 == len(args):
-        out = _divide_by_fewer(S, *jets)
-        if out is not None:
-            return out
-    vars, sub, arrays = align(S, jets)
-    jet_dtype = B.result_dtype(*arrays)
-    if len(jets) == len(args):
-        conv = arrays
-    else:
-        it = iter(arrays)
-        conv = [next(it) if isinstance(a, Jet) else _plain(a, jet_dtype, rule) for a in args]
-        ndim = max(c.v.ndim if isinstance(c, Const) else c.ndim - 1 for c in conv)
-        conv = [_to_rank(c, ndim) for c in conv]
-    if jet_dtype.kind in "cO" or any(isinstance(c, Const) and c.v.dtype.kind in "cO"
-                                     for c in conv):
-        _check_dtype(rule, [c if not isinstance(c, Const) else c.v for c in conv])
-    with np.errstate(all="ignore"):
-        if all(isinstance(c, Const) or c.shape[0] == 1 for c in conv):
-            # every argument is constant: so is the result (value only)
-            out = B.asarray(rule.value(*(c.v if isinstance(c, Const) else c[0] for c in conv)))
-            return Jet._wrap(S, out[None], ())
-        if not rule.consts_ok:
-            conv = [_lift(sub, c) for c in conv]
-        out = rule.jet(sub, *conv)
-        if jet_dtype != out.dtype and jet_dtype.kind in "fc":
-            # internal float64 constants must not promote float32 jets: the
-            # result has the dtype numpy gives the inputs
-            want = B.result_dtype(*(c.v if isinstance(c, Const) else c for c in conv))
-            if want != out.dtype and out.dtype.kind in "fc":
-                out = out.astype(want)
-        out = _poison_nan(out)
-    return Jet._wrap(S, out, vars)
-
-
-def _make_function(rule):
-    def f(*args):
-        return apply(rule.name, *args)
-    f.__name__ = f.__qualname__ = rule.name
-    args = ", ".join("abc"[: rule.nargs]) if rule.nargs > 1 else "a"
-    needs = " Needs scipy (pip install 'jets[special]')." if rule.extra else ""
-    f.__doc__ = (f"{rule.name}({args}) on jets or plain arrays, elementwise over the batch.\n\n"
-                 f"Coefficients: {rule.formula}.{needs}")
-    return f
-
-
-#: name -> public function (numpy names and aliases), exported as jets.<name>
-FUNCTIONS = {}
-for _rule_obj in RULES.values():
-    _fn = _make_function(_rule_obj)
-    FUNCTIONS[_rule_obj.name] = _fn
-    for _alias in _rule_obj.aliases:
-        FUNCTIONS[_alias] = _fn
+    return K.exp(S, RULES["lgamma"].jet(S, a), _scipy().gamma(a[0]))

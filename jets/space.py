@@ -406,7 +406,18 @@ class JetSpace:
         return f"JetSpace(nvars={self.nvars}, order={self.order!r})"
 
     def __reduce__(self):
-        return (space, (self.nvars, self.order))
+        if _cached(self.nvars, self.order) is self:
+            return (space, (self.nvars, self.order))
+        return (_seeded_space, (self.nvars, self.order))
+
+    def seeded(self):
+        """A new space of the same (nvars, order) with an identity of its own,
+        sharing every table: each call of ``jets.variables`` seeds one, so that
+        jets seeded separately are different variables and never combine."""
+        view = JetSpace.__new__(JetSpace)
+        for name in JetSpace.__slots__[:-1]:
+            setattr(view, name, getattr(self, name))
+        return view
 
 
 def _compositions(d, n, caps):
@@ -433,6 +444,11 @@ def _as_float(n):
 @lru_cache(maxsize=256)
 def _cached(nvars, order):
     return JetSpace(nvars, order)
+
+
+def _seeded_space(nvars, order):
+    """Unpickling a seeded space: a fresh identity (pickled together, jets share it)."""
+    return space(nvars, order).seeded()
 
 
 def space(nvars, order):

@@ -17,11 +17,12 @@ import sympy as sp
 
 import jets
 import jets.rules as R
+import jets.functions as F
 from sympy_ref import SYMPY, reference_partials_batch, symbols as real_symbols
 
 RTOL = 1e-12
-JET = SimpleNamespace(**R.FUNCTIONS, pi=math.pi)
-SYM = SimpleNamespace(**{name: SYMPY[R.lookup(name).name] for name in R.FUNCTIONS}, pi=sp.pi)
+JET = SimpleNamespace(**F.FUNCTIONS, pi=math.pi)
+SYM = SimpleNamespace(**{name: SYMPY[R.lookup(name).name] for name in F.FUNCTIONS}, pi=sp.pi)
 X, Y, Z = real_symbols("x y z")
 
 #: rule name -> (f(namespace, x) using that rule, points)

@@ -152,10 +152,20 @@ def test_pickle_round_trip(name, protocol):
     f = _examples()[name]
     g = pickle.loads(pickle.dumps(f, protocol=protocol))
     _same(f, g)
-    assert g.space is f.space                  # the cached space comes back
+    assert g.space == f.space
     assert not g.coeffs.flags.writeable
     assert g.partials().keys() == f.partials().keys()
-    _same(f + g, 2 * f)                        # and it combines with the original
+    _same(g + g, 2 * f)
+
+
+def test_pickled_together_jets_stay_one_seeding_apart_not():
+    """Jets pickled together keep sharing their seeding; an unpickled copy is a
+    seeding of its own, so it never silently shares a direction with the original."""
+    x, y = jets.variables([1.0, 2.0], 2)
+    u, v = pickle.loads(pickle.dumps((x, y)))
+    _same(u * v, x * y)
+    with pytest.raises(TypeError, match="seeded separately"):
+        u + x
 
 
 @pytest.mark.parametrize("name", sorted(_examples()))
@@ -225,7 +235,8 @@ def test_threads_share_one_space_object_per_key_or_equal_ones(monkeypatch):
     with ThreadPoolExecutor(max_workers=8) as pool:
         spaces = list(pool.map(lambda _: jets.space(3, 6), range(32)))
     assert all(s == spaces[0] for s in spaces)
-    # jets seeded in different threads combine (equal spaces are one space)
+    # jets seeded in different threads are different variables, as anywhere
     with ThreadPoolExecutor(max_workers=4) as pool:
         parts = list(pool.map(lambda v: jets.variables([v, 1.0, 2.0], 6)[0], [0.5, 1.5]))
-    _same(parts[0] + parts[1], 2 * jets.variables([1.0, 1.0, 2.0], 6)[0])
+    with pytest.raises(TypeError, match="seeded separately"):
+        parts[0] + parts[1]

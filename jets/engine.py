@@ -1,0 +1,177 @@
+"""The engine: applies a rule of the table to raw operands, with the one
+shared final step.
+
+An operand is an :class:`Operand` (the coefficient array of a jet and the
+variables it depends on) or a plain value.  :func:`apply` aligns the operands
+(common variable subset, degree prefix and batch rank), converts plain values
+to :class:`~jets.rules.Const`, checks dtypes, runs the rule's fast path (a
+hook declared on the rule) or its coefficient function, and then always runs
+:func:`finish`: the dtype numpy gives the inputs, and nan poisoning (where a
+value is nan no derivative is meaningful, so every coefficient, stored or not,
+is nan).  The same expression therefore never gives two answers by two paths.
+This module knows no Jet; ``jets.jet`` unwraps and wraps.
+"""
+from fractions import Fraction
+from numbers import Number
+
+import numpy as np
+
+from . import backend as B
+from . import kernels as K
+from .rules import Const
+
+__all__ = ["Operand", "apply", "align", "union_vars", "finish", "all_numbers"]
+
+
+class Operand:
+    """A jet's coefficient array (L, *batch) in S.subspace(vars), and vars (a
+    sorted tuple of variable indices, None for all)."""
+
+    __slots__ = ("coeffs", "vars")
+
+    def __init__(self, coeffs, vars):
+        self.coeffs = coeffs
+        self.vars = vars
+
+
+def all_numbers(a):
+    """True if every entry of the object array `a` is a (non-bool) number."""
+    return all(isinstance(v, Number) and not isinstance(v, bool) for v in a.flat)
+
+
+def union_vars(S, ops):
+    """The variables a combination of these operands depends on (None: all)."""
+    vs = set()
+    for o in ops:
+        if o.vars is None:
+            return None
+        vs.update(o.vars)
+    return None if len(vs) == S.nvars else tuple(sorted(vs))
+
+
+def align(S, ops):
+    """Coefficient arrays of operands in one space, on a common variable subset
+    and batch rank: returns (union vars, subspace, arrays)."""
+    if len(ops) == 1:
+        o = ops[0]
+        return o.vars, (S.subspace(o.vars) if o.vars != () else S), [o.coeffs]
+    vars = union_vars(S, ops)
+    ndim = max(o.coeffs.ndim for o in ops)
+    arrays = []
+    for o in ops:
+        c = o.coeffs if o.vars == vars else K.embed(S, o.coeffs, o.vars, vars)
+        if c.ndim < ndim:
+            c = c.reshape(c.shape[:1] + (1,) * (ndim - c.ndim) + c.shape[1:])
+        arrays.append(c)
+    return vars, (S.subspace(vars) if vars != () else S), arrays
+
+
+def _exact(x):
+    """Integers as Fractions, so that exact (object) arithmetic stays exact."""
+    return Fraction(x) if isinstance(x, (int, np.integer)) and not isinstance(x, bool) else x
+
+
+def as_const(a, jet_dtype, rule):
+    """A non-jet argument as a Const: Python scalars are weak (they take the
+    jets' dtype, as in numpy), ints become Fractions next to exact jets."""
+    if isinstance(a, (int, float, complex)) and not isinstance(a, bool):
+        if jet_dtype == object:
+            return Const(B.asarray(_exact(a), dtype=object))
+        return Const(B.asarray(a, dtype=np.result_type(jet_dtype, a)))
+    try:
+        v = B.asarray(a)
+    except (ValueError, TypeError):
+        v = None
+    if v is None or v.dtype.kind not in "biufcO" or (
+            v.dtype.kind == "O" and not all_numbers(v)):
+        raise TypeError(f"{rule.name}: cannot combine a jet with {type(a).__name__}: "
+                        f"use numbers, numpy arrays of numbers, or jets of the same seeding")
+    if jet_dtype == object and v.dtype != object:
+        v = v.astype(object)
+        if v.dtype.kind == "O":
+            v = np.vectorize(_exact, otypes=[object])(v) if v.size else v
+    return Const(v)
+
+
+def _to_rank(c, ndim):
+    """Give a coefficient array or a Const `ndim` batch axes (leading ones of
+    size 1), so that the coefficient axis never meets a batch axis."""
+    if isinstance(c, Const):
+        v = c.v
+        return c if v.ndim == ndim else Const(v.reshape((1,) * (ndim - v.ndim) + v.shape))
+    if c.ndim - 1 == ndim:
+        return c
+    return c.reshape(c.shape[:1] + (1,) * (ndim + 1 - c.ndim) + c.shape[1:])
+
+
+def _check_dtype(rule, arrays):
+    for c in arrays:
+        kind = c.dtype.kind
+        if kind == "c" and not rule.analytic:
+            raise TypeError(f"{rule.name} is not analytic, so it has no complex derivative: "
+                            f"use it on real jets only")
+        if kind == "O" and not rule.rational:
+            raise TypeError(f"{rule.name} of an object-dtype (e.g. Fraction) jet cannot be "
+                            f"exact: only + - * / and integer powers are; convert to float")
+
+
+def finish(S, out, vars, want=None):
+    """The one shared final step of every rule application: cast to the dtype
+    numpy gives the inputs (`want`, when internal float64 constants promoted a
+    float32 jet), and nan poisoning: where the value is nan, every coefficient
+    of the whole space is nan, also the degrees and variables not stored.
+    Returns (coeffs, vars)."""
+    if want is not None and want != out.dtype and out.dtype.kind in "fc" \
+            and want.kind in "fc":
+        out = out.astype(want)
+    if out.dtype.kind in "fc":
+        v = out[0]
+        bad = (v != v) if v.ndim == 0 else np.isnan(v)
+        if bad.any():
+            if vars is not None or out.shape[0] < S.ncoeffs:
+                out = K.embed(S, out, vars, None, full=True)
+                vars = None
+            out = np.where(bad, np.nan, out) if out.ndim > 1 else \
+                np.full_like(out, np.nan)
+    return out, vars
+
+
+def apply(rule, S, args):
+    """Evaluate `rule` on operands of the space S (at least one Operand).
+    Returns (coeffs, vars) of the result."""
+    if rule.extra == "special":
+        from .rules import scipy_special
+        scipy_special()
+    ops = [a for a in args if isinstance(a, Operand)]
+    if rule.fast is not None and len(ops) == 2 == len(args):
+        with np.errstate(all="ignore"):
+            r = rule.fast(S, (ops[0].coeffs, ops[0].vars), (ops[1].coeffs, ops[1].vars))
+            if r is not None:
+                return finish(S, r[0], r[1])
+    vars, sub, arrays = align(S, ops)
+    jet_dtype = B.result_dtype(*arrays)
+    if len(ops) == len(args):
+        conv = arrays
+    else:
+        it = iter(arrays)
+        conv = [next(it) if isinstance(a, Operand) else as_const(a, jet_dtype, rule)
+                for a in args]
+        ndim = max(c.v.ndim if isinstance(c, Const) else c.ndim - 1 for c in conv)
+        conv = [_to_rank(c, ndim) for c in conv]
+    if jet_dtype.kind in "cO" or any(isinstance(c, Const) and c.v.dtype.kind in "cO"
+                                     for c in conv):
+        _check_dtype(rule, [c if not isinstance(c, Const) else c.v for c in conv])
+    with np.errstate(all="ignore"):
+        if all(isinstance(c, Const) or c.shape[0] == 1 for c in conv):
+            # every argument is constant: so is the result (value only)
+            out = B.asarray(rule.value(*(c.v if isinstance(c, Const) else c[0] for c in conv)))
+            return finish(S, out[None], ())
+        if not rule.consts_ok:
+            conv = [K.constant_like(sub, c.v) if isinstance(c, Const) else c for c in conv]
+        out = rule.jet(sub, *conv)
+        want = None
+        if jet_dtype != out.dtype and jet_dtype.kind in "fc":
+            # internal float64 constants must not promote float32 jets: the
+            # result has the dtype numpy gives the inputs
+            want = B.result_dtype(*(c.v if isinstance(c, Const) else c for c in conv))
+        return finish(S, out, vars, want)
