@@ -200,6 +200,13 @@ def _collect(out, S, batch, top, path):
             raise _bad_return(top, path, f"a jet of {out.space.describe()}",
                               f", but `x` was seeded as {S.describe()}: compute with the jet "
                               f"array f receives instead of seeding new variables")
+        if out.space is not S and out._vars != ():
+            raise TypeError(
+                "`f` returned a jet seeded separately from the jets it received (by "
+                "jets.variable/jets.variables or a nested jets.derivative inside f): its "
+                "derivatives are with respect to another variable, not x. Compute with the "
+                "jet array f receives; for derivatives of a derivative use a higher order "
+                "(jets.derivatives(f, x, 2)) or jets.partials with several variables")
         return _fit(_full(S, out.coeffs), out.shape, batch, True, top, path)
     if isinstance(out, np.ndarray) and out.dtype == object and out.ndim > 0 \
             and any(isinstance(e, Jet) for e in out.flat):

@@ -462,6 +462,8 @@ def _divide_steps(S, a, b):
        rational=True, consts_ok=True, steps=_divide_steps, fast=_divide_by_fewer)
 def _divide(S, a, b):
     if isinstance(b, Const):
+        if np.any(b.v == 0):    # a / 0: every coefficient is x/0, the unstored 0/0 = nan
+            a = K.pad(S, a)
         return a / _col(b.v, 1)
     return K.quotient(S, _lift(S, a), b)
 
