@@ -26,9 +26,14 @@ from . import workloads as W
 
 
 def _versions(packages):
+    """{distribution: version}; jets reports the ``jets.__version__`` of the code that ran
+    (the installed metadata may describe another checkout, e.g. an editable install)."""
     from importlib import metadata
     out = {}
     for p in packages:
+        if p == "jets" and "jets" in sys.modules:
+            out[p] = sys.modules["jets"].__version__
+            continue
         try:
             out[p] = metadata.version(p)
         except metadata.PackageNotFoundError:
