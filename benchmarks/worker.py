@@ -8,7 +8,8 @@ reads them while the worker runs and can kill it at a time or memory limit):
     {"event": "unavailable", "reason": ...}            the tool cannot be imported
     {"event": "ready", "startup_s": ..., "versions": ..., "threads": ...}
     {"event": "cell_start", "id": ...}
-    {"event": "cell", "id": ..., "status": "ok" | "n/a" | "error" | "limit" | "OOM" | "skipped", ...}
+    {"event": "cell", "id": ...,
+     "status": "ok" | "n/a" | "error" | "limit" | "OOM" | "skipped", ...}
     {"event": "memory", "id": ..., "mem_mib": ...}     (memory phase only)
 """
 import gc

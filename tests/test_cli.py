@@ -53,14 +53,14 @@ def table_rows(out):
 def sympy_partials(text, point, alphas):
     """{alpha: float} of the sympy derivatives of text at point."""
     syms = sp.symbols(list(point))
-    f = sp.sympify(text, locals=dict(zip(point, syms)))
+    f = sp.sympify(text, locals=dict(zip(point, syms, strict=True)))
     out = {}
     for alpha in alphas:
         d = f
-        for s, a in zip(syms, alpha):
+        for s, a in zip(syms, alpha, strict=True):
             if a:
                 d = sp.diff(d, s, a)
-        out[tuple(alpha)] = float(d.subs(dict(zip(syms, point.values()))).evalf(30))
+        out[tuple(alpha)] = float(d.subs(dict(zip(syms, point.values(), strict=True))).evalf(30))
     return out
 
 

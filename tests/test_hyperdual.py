@@ -17,7 +17,8 @@ import sympy as sp
 
 import jets
 import jets.rules as R
-from sympy_ref import SYMPY, reference_partials_batch, symbols as real_symbols
+from sympy_ref import SYMPY, reference_partials_batch
+from sympy_ref import symbols as real_symbols
 
 RTOL = 1e-12
 JET = SimpleNamespace(**R.FUNCTIONS, pi=math.pi)
