@@ -443,7 +443,7 @@ def plot_w1(results, path):
     styles = {"jets": dict(color="black", linewidth=2.6, marker="o"),
               "numba": dict(color="gray", linestyle="--", marker="s")}
     any_line = False
-    for ax, B in zip(axes[0], panels):
+    for ax, B in zip(axes[0], panels, strict=True):
         for t in [t for t in T.TOOLS if t in results["tools"]]:
             pts = []
             for c in sorted((c for c in cells if c["B"] == B), key=lambda c: c["k"]):
@@ -452,7 +452,7 @@ def plot_w1(results, path):
                     pts.append((c["k"], v))
             if pts:
                 any_line = True
-                ax.plot(*zip(*pts), label=t, **styles.get(t, dict(marker=".")))
+                ax.plot(*zip(*pts, strict=True), label=t, **styles.get(t, dict(marker=".")))
         ks = sorted({c["k"] for c in cells})
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")

@@ -8,7 +8,8 @@ reads them while the worker runs and can kill it at a time or memory limit):
     {"event": "unavailable", "reason": ...}            the tool cannot be imported
     {"event": "ready", "startup_s": ..., "versions": ..., "threads": ...}
     {"event": "cell_start", "id": ...}
-    {"event": "cell", "id": ..., "status": "ok" | "n/a" | "error" | "limit" | "OOM" | "skipped", ...}
+    {"event": "cell", "id": ...,
+     "status": "ok" | "n/a" | "error" | "limit" | "OOM" | "skipped", ...}
     {"event": "memory", "id": ..., "mem_mib": ...}     (memory phase only)
 """
 import gc
@@ -26,9 +27,14 @@ from . import workloads as W
 
 
 def _versions(packages):
+    """{distribution: version}; jets reports the ``jets.__version__`` of the code that ran
+    (the installed metadata may describe another checkout, e.g. an editable install)."""
     from importlib import metadata
     out = {}
     for p in packages:
+        if p == "jets" and "jets" in sys.modules:
+            out[p] = sys.modules["jets"].__version__
+            continue
         try:
             out[p] = metadata.version(p)
         except metadata.PackageNotFoundError:

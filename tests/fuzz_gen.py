@@ -31,7 +31,7 @@ import math
 import sys
 from dataclasses import dataclass, field
 from fractions import Fraction
-from functools import lru_cache
+from functools import cache, lru_cache
 from math import factorial
 
 import mpmath
@@ -472,7 +472,7 @@ def make_case(index, seed=SEED, nvars=None, order=None, npoints=3, max_size=None
 
 
 # ===================================================================== reference
-@lru_cache(maxsize=None)
+@cache
 def _symbols(n):
     return tuple(sp.symbols(f"x0:{n}", real=True))
 
@@ -548,7 +548,7 @@ class Ctx:
             for i, a in enumerate(self.alphas):
                 for j, b in enumerate(self.alphas):
                     if self.deg[i, 0] + self.deg[j, 0] == d:
-                        t = index.get(tuple(x + y for x, y in zip(a, b)))
+                        t = index.get(tuple(x + y for x, y in zip(a, b, strict=True)))
                         if t is not None:
                             I.append(i)
                             J.append(j)
@@ -1231,7 +1231,7 @@ class SeriesRing:
         return F
 
 
-@lru_cache(maxsize=None)
+@cache
 def _elementary(key, k):
     """mpmath function of z returning [f(z), f'(z)/1!, ..., f^(k)(z)/k!] for the
     sympy twin of `key` (a rule name, or ("power", r) for z**r)."""
@@ -1243,7 +1243,7 @@ def _elementary(key, k):
     else:
         f = SYMPY[key](z)
     ds = [f]
-    for j in range(1, k + 1):
+    for _ in range(1, k + 1):
         ds.append(sp.diff(ds[-1], z))
     ds = [d / factorial(j) for j, d in enumerate(ds)]
     return sp.lambdify((z,), ds, modules=[MPMATH_NAMES, "mpmath"], cse=True)
@@ -1344,7 +1344,7 @@ class ComposedReference:
             t2 = -self.unary("arctan", R.mul(x, self.unary("reciprocal", ys)))
             F = self.select(use_x, t1, t2)
             with mpmath.workdps(self.dps):
-                val = [mpmath.atan2(yy, xx) for yy, xx in zip(self.a0(y), self.a0(x))]
+                val = [mpmath.atan2(yy, xx) for yy, xx in zip(self.a0(y), self.a0(x), strict=True)]
             v = DD.from_mp(val)
             F.hi[0], F.lo[0] = v.hi, v.lo
             return F
@@ -1420,7 +1420,7 @@ def check_case(case, max_fail=5, symbolic=False, dtype=np.float64):
     j, p = np.unravel_index(np.argmax(ratio), ratio.shape)
     res.worst_ratio = float(ratio[j, p])
     res.worst_where = f"alpha={alphas[j]} point #{p}"
-    for j, p in zip(*np.nonzero(~(ratio <= 1.0))):
+    for j, p in zip(*np.nonzero(~(ratio <= 1.0)), strict=True):
         if len(res.failures) >= max_fail:
             break
         alpha = alphas[j]

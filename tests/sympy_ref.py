@@ -4,6 +4,7 @@
 ``reference_partials`` differentiates a sympy expression symbolically and
 evaluates each partial at 30 digits.  sympy is used by the tests only.
 """
+import mpmath as _mp
 import sympy as sp
 
 __all__ = ["SYMPY", "ZERO_DERIVATIVE", "reference_partials", "reference_value", "symbols",
@@ -113,7 +114,7 @@ def reference_partials(expr, symbols, point, alphas, dps=30):
     preferred); alphas: iterable of n-tuples.
     """
     subs = dict(zip(symbols, [sp.nsimplify(p, rational=True) if isinstance(p, float)
-                              else p for p in point]))
+                              else p for p in point], strict=True))
     memo = {tuple(0 for _ in symbols): expr}
 
     def deriv(alpha):
@@ -144,10 +145,6 @@ def reference_partials(expr, symbols, point, alphas, dps=30):
 # ``reference_partials_batch`` evaluates all partials of an expression at many
 # points with mpmath at `dps` digits, compiling the DAG once into a straight-line
 # program.  Everything is cached for the test session.
-
-import math as _math
-
-import mpmath as _mp
 
 _ZERO, _ONE = sp.S.Zero, sp.S.One
 _DMEMO = {}         # (id(node), var) -> (node, derivative); node kept alive

@@ -7,7 +7,7 @@ is the jet array f receives) and a sympy namespace for the ground truth
 ``lambdify(..., "numpy")`` on the same batch of points.
 """
 import doctest
-from functools import lru_cache
+from functools import cache
 from itertools import product
 from math import comb, factorial
 from types import SimpleNamespace
@@ -54,18 +54,18 @@ def jet_f(name):
     return lambda x: F(x, jets)
 
 
-@lru_cache(maxsize=None)
+@cache
 def symbols(n):
     return sp.symbols(f"x0:{n}", real=True)
 
 
-@lru_cache(maxsize=None)
+@cache
 def sym_expr(name):
     n, F = FUNCS[name]
     return F(list(symbols(n)), SYM)
 
 
-@lru_cache(maxsize=None)
+@cache
 def sym_partial(name, alpha):
     """sympy's d^alpha F, differentiating the cached parent (one diff per call)."""
     if not any(alpha):
@@ -75,7 +75,7 @@ def sym_partial(name, alpha):
     return sp.diff(sym_partial(name, parent), symbols(len(alpha))[i])
 
 
-@lru_cache(maxsize=None)
+@cache
 def sym_fn(name, alpha):
     n = len(alpha)
     return sp.lambdify(symbols(n), sym_partial(name, alpha), "numpy")
@@ -411,7 +411,9 @@ def test_rows_of_x_are_broadcast():
 @pytest.mark.parametrize("batch", BATCHES)
 def test_ignored_variables_give_exact_zeros(batch):
     x = points(4, batch)
-    f = lambda v: jets.sin(v[0]) * v[2]
+    def f(v):
+        return jets.sin(v[0]) * v[2]
+
     g = jets.gradient(f, x)
     assert np.all(g[1] == 0) and np.all(g[3] == 0)
     H = jets.hessian(f, x)
@@ -569,7 +571,8 @@ def test_api_docstring_examples():
 
 
 # ====================================== identities across index sets (hypothesis)
-from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
 
 @settings(max_examples=40, deadline=None)

@@ -54,7 +54,7 @@ The largest scaled error over the corpus is printed by ``test_report``
 (run with ``-s`` to see it).
 """
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import SimpleNamespace
 
 import numpy as np
@@ -62,9 +62,10 @@ import pytest
 import sympy as sp
 
 import jets
-import jets.rules as R
 import jets.functions as F
-from sympy_ref import SYMPY, evaluate_batch, reference_partials_batch, symbols as real_symbols
+import jets.rules as R
+from sympy_ref import SYMPY, evaluate_batch, reference_partials_batch
+from sympy_ref import symbols as real_symbols
 
 RTOL = 1e-10
 UNI_ORDER = 12
@@ -256,7 +257,7 @@ def _reference(case):
         syms = SYMBOLS[: case.nvars]
         expr = case.fn(SYM, *syms)
         vals = reference_partials_batch(expr, syms, case.points, wanted)
-        _REFS[case.id] = dict(zip(wanted, vals))
+        _REFS[case.id] = dict(zip(wanted, vals, strict=True))
     return _REFS[case.id]
 
 

@@ -15,8 +15,8 @@
 Failures report the file and the line of the example in it.
 """
 import ast
-import doctest
 import difflib
+import doctest
 import importlib
 import importlib.util
 import io

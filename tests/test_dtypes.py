@@ -7,7 +7,6 @@ the float32 unit roundoff (docs/theory.md, "Accuracy and the tolerance model").
 import math
 from fractions import Fraction
 
-import mpmath
 import numpy as np
 import pytest
 import sympy as sp
@@ -180,11 +179,11 @@ def _fr(*values):
 
 def _exact_partials(expr, syms, point, order):
     out = {}
-    subs = dict(zip(syms, [sp.Rational(p.numerator, p.denominator) for p in point]))
+    subs = dict(zip(syms, [sp.Rational(p.numerator, p.denominator) for p in point], strict=True))
     for alpha in _alphas(len(syms), order) if len(syms) == 2 else [(j,) for j in
                                                                   range(order + 1)]:
         d = expr
-        for s, a in zip(syms, alpha):
+        for s, a in zip(syms, alpha, strict=True):
             d = sp.diff(d, s, a)
         v = sp.Rational(d.subs(subs))
         out[alpha] = Fraction(int(v.p), int(v.q))

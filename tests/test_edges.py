@@ -40,7 +40,7 @@ def check(got, exact, rtol=1e-13, what=""):
     """Accurate where the exact coefficient is a normal float; inf (right sign)
     or nan where it overflows or does not exist; never a wrong finite number."""
     got = np.asarray(got, dtype=float).ravel()
-    for j, (g, e) in enumerate(zip(got, exact)):
+    for j, (g, e) in enumerate(zip(got, exact, strict=True)):
         label = f"{what} coefficient {j}: got {g!r}, exact {e}"
         if not e.is_finite:
             assert not np.isfinite(g), label

@@ -72,6 +72,7 @@ def test_rosenbrock_hessian_matches_sympy(capsys):
 
 def test_rosenbrock_in_four_variables_matches_scipy():
     from scipy.optimize import rosen_hess
+
     import jets
     ex = load("rosenbrock_hessian.py")
     x = np.random.default_rng(1).uniform(-2, 2, (4, 50))

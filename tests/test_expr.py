@@ -14,7 +14,8 @@ from jets.rules import ALIASES, RULES
 
 def value(text, **point):
     names = list(point)
-    env = dict(zip(names, jets.variables([point[n] for n in names], order=3))) if names else {}
+    seeds = jets.variables([point[n] for n in names], order=3) if names else []
+    env = dict(zip(names, seeds, strict=True))
     return compile_expression(text).evaluate(env)
 
 

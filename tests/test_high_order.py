@@ -10,7 +10,7 @@ prints the measured relative errors (run with ``-s``); the numbers quoted in
 docs/theory.md come from it.
 """
 from fractions import Fraction
-from functools import lru_cache
+from functools import cache
 
 import mpmath
 import numpy as np
@@ -211,7 +211,7 @@ RELATIVE = {"exp": 1e-13, "sinh": 1e-13, "cosh": 1e-13, "1/(1-x)": 1e-13,
             "x**-1.5": 1e-12, "tan": 1e-12, "tanh": 1e-12}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _measure(name, order=ORDER):
     tree, points, coeff = CASES[name]
     pts = np.array([points])
@@ -284,8 +284,9 @@ def test_report():
             j_first = next((j for j in range(ORDER + 1)
                             if mag[j, i] > 0 and err[j, i] > 1e-12 * mag[j, i]), None)
             ratio = np.max(err[:, i] / np.where(E[:, i] > 0, E[:, i], np.inf))
+            j_worst = int(np.argmax(np.where(nz, err[:, i] / np.where(nz, mag[:, i], 1), 0)))
             lines.append(f"{name:>10} at {p:>6}: worst rel. error {rel.max():.2g} "
-                         f"(j={int(np.argmax(np.where(nz, err[:, i] / np.where(nz, mag[:, i], 1), 0)))}), "
+                         f"(j={j_worst}), "
                          f"first j with rel. error > 1e-12: {j_first}, "
                          f"worst error/bound {ratio:.2g}")
     print("\n" + "\n".join(lines))

@@ -187,7 +187,7 @@ def test_partials_keys_are_the_space_in_graded_order(nvars, order):
         assert all(sum(k) <= order for k in keys)
     else:
         assert len(keys) == math.prod(c + 1 for c in order)
-        assert all(all(a <= c for a, c in zip(k, order)) for k in keys)
+        assert all(all(a <= c for a, c in zip(k, order, strict=True)) for k in keys)
     # every partial of exp(x1 + ... + xn) is exp(n * 0.5)
     for v in p.values():
         assert math.isclose(v, math.exp(0.5 * nvars), rel_tol=1e-14)

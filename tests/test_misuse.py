@@ -145,7 +145,7 @@ def test_bool_of_a_batch_jet(xb):
     with pytest.raises(ValueError, match=r"ambiguous: use \(jet > 0\).any\(\)"):
         bool(xb)
     with pytest.raises(ValueError, match="ambiguous"):
-        if xb:           # noqa: the implicit bool() of an if
+        if xb:           # the implicit bool() of an if
             pass
     # a single point has a truth value (its value's), comparisons give numpy bools
     assert bool(jets.variable(1.0, 2)) is True

@@ -226,7 +226,7 @@ def test_threads_building_and_using_new_spaces_get_the_serial_results(monkeypatc
         results = list(pool.map(run, SPECS * 3))
     for k, got in enumerate(results):
         want = serial[k % len(SPECS)]
-        for a, b in zip(got, want):
+        for a, b in zip(got, want, strict=True):
             np.testing.assert_array_equal(a, b)
 
 

@@ -84,7 +84,7 @@ def build(cell, inp, info):
                 if d == 1:
                     out[0] = y.data[0, 0]
                 coef = np.tensordot(Gamma, y.data[d], axes=1)   # (len(mi), B)
-                for row, alpha in zip(coef, mi):
+                for row, alpha in zip(coef, mi, strict=True):
                     alpha = tuple(int(a) for a in alpha)
                     out[pos[alpha]] = row * _fact(alpha)
             return out
@@ -111,7 +111,7 @@ def build(cell, inp, info):
         y = (100 * (b - a**2) ** 2 + (1 - a) ** 2).sum(axis=0)
         coef = np.tensordot(Gamma, y.data[2], axes=1)
         H = np.zeros((n, n) + X0.shape[1:])
-        for row, alpha in zip(coef, mi):
+        for row, alpha in zip(coef, mi, strict=True):
             idx = [i for i, a_i in enumerate(alpha) for _ in range(int(a_i))]
             i, j = idx
             H[i, j] = H[j, i] = row * (2 if i == j else 1)

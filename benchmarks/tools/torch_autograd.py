@@ -6,7 +6,6 @@ pass gives the derivative at every point); W2 walks the multi-indices degree by
 degree, one backward pass per distinct lower partial giving its three children;
 W4 builds the Hessian row by row from the gradient, n backward passes.
 """
-import numpy as np
 
 from ..workloads import W2_ALPHAS
 
@@ -69,7 +68,7 @@ def build(cell, inp, info):
                     continue
                 gs = grad(vals[alpha].sum(), xs, create_graph=d < 3, retain_graph=True,
                           allow_unused=True)
-                for c, g in zip(children, gs):
+                for c, g in zip(children, gs, strict=True):
                     if c not in vals:
                         vals[c] = g if g is not None else torch.zeros_like(x)
             return torch.stack([vals[a].detach() for a in W2_ALPHAS]).numpy()

@@ -43,7 +43,7 @@ def main():
     t = np.linspace(0.0, np.pi / 2, 5)
     print(f"{'t':>6}  {'ellipse 3x1':>12}  {'helix r=2 c=0.5':>15}  {'Lissajous 3:2':>13}")
     k_e, k_h, k_l = curvature(ellipse, t), curvature(helix, t), curvature(lissajous, t)
-    for row in zip(t, k_e, k_h, k_l):
+    for row in zip(t, k_e, k_h, k_l, strict=True):
         print(f"{row[0]:6.3f}  {row[1]:12.6f}  {row[2]:15.6f}  {row[3]:13.6f}")
     print(f"helix: r / (r^2 + c^2) = {2.0 / (4.0 + 0.25):.6f}")
     return t, k_e, k_h, k_l

@@ -65,7 +65,7 @@ def main():
     x = np.stack([np.full(5, 20.0), angles, np.full(5, 1.5)])
     s3 = jets.partial(launch_range, x, (2, 1, 0))
     print(f"{'theta':>6}  {'d3R/dv2 dtheta':>15}")
-    for a, s in zip(np.degrees(angles), s3):
+    for a, s in zip(np.degrees(angles), s3, strict=True):
         print(f"{a:6.0f}  {s:15.6f}")
     return x0, T3, errors, x, s3
 

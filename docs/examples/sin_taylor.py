@@ -43,7 +43,7 @@ def main():
     err = np.abs(partial_sum(c, x) - np.sin(x))
     print()
     print("degree-15 polynomial minus sin(x):")
-    for xi, e in zip(x, err):
+    for xi, e in zip(x, err, strict=True):
         print(f"  x = {xi:3.1f}   |error| = {e:.2e}")
     return c, x, err
 
