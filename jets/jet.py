@@ -26,6 +26,11 @@ from .rules import lookup
 from .space import JetSpace, check_size, count_coeffs, space as get_space
 from .space import _normalize as normalize_order
 
+try:  # numpy >= 2
+    from numpy.lib.array_utils import normalize_axis_index
+except ImportError:  # numpy 1.25, 1.26
+    from numpy.core.multiarray import normalize_axis_index
+
 __all__ = ["Jet", "variable", "variables", "constant", "is_jet", "apply", "common_space",
            "ARRAY_FUNCTIONS", "TRACER_TYPES"]
 
@@ -304,34 +309,50 @@ class Jet:
             yield self[i]
 
     def __getitem__(self, key):
+        """The jets at `key` of the batch, like ndarray indexing on the values: ints,
+        slices, Ellipsis, None, bools, integer and boolean arrays (numpy's errors)."""
         if not isinstance(key, tuple):
             key = (key,)
         if any(isinstance(k, Jet) for k in key):
             raise TypeError("a jet cannot be used as an index: use its .value")
-        return _compact(self._new(self._coeffs[(slice(None),) + key]))
+        _like_numpy(lambda d: d[key], self.shape)       # numpy's IndexError, if any
+        c = self._coeffs
+        if _advanced_apart(key):
+            # numpy puts the axes of advanced indices that are not side by side
+            # first; with the coefficient axis last they go before the batch only
+            last = np.moveaxis(c, 0, -1)
+            tail = (slice(None),) if any(k is Ellipsis for k in key) else ()
+            out = np.moveaxis(last[key + tail], -1, 0)
+        else:
+            out = c[(slice(None),) + key]
+        return _compact(self._new(out))
 
     def __setitem__(self, key, value):
         raise TypeError("jets are immutable: build a new one with np.where, "
                         "jets.stack or np.concatenate instead of assigning into it")
 
     def reshape(self, *shape):
-        """Same jets, batch reshaped like ndarray.reshape."""
+        """Same jets, batch reshaped like ndarray.reshape (-1 allowed; numpy's errors)."""
+        args = shape
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
         try:
-            return self._new(self._coeffs.reshape(self._coeffs.shape[:1] + tuple(shape)))
-        except ValueError:
+            new = _like_numpy(lambda d: d.reshape(*args), self.shape).shape
+        except ValueError as exc:
             raise ValueError(f"cannot reshape a jet batch of shape {self.shape} "
-                             f"({self.size} points) into shape {tuple(shape)}") from None
+                             f"({self.size} points) into shape {tuple(shape)} "
+                             f"(numpy: {exc})") from None
+        return self._new(self._coeffs.reshape(self._coeffs.shape[:1] + new))
 
     def transpose(self, *axes):
-        """Batch axes permuted like ndarray.transpose."""
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = tuple(axes[0])
+        """Batch axes permuted like ndarray.transpose (numpy's errors for bad axes)."""
+        _like_numpy(lambda d: d.transpose(*axes), self.shape)
+        if len(axes) == 1 and (axes[0] is None or np.ndim(axes[0]) == 1):
+            axes = () if axes[0] is None else tuple(axes[0])
         if not axes:
             axes = tuple(range(self.ndim))[::-1]
-        axes = tuple(int(a) % self.ndim + 1 if self.ndim else a for a in axes)
-        return self._new(self._coeffs.transpose((0,) + axes))
+        perm = tuple(_shift_axis(a, self.ndim) for a in axes)
+        return self._new(self._coeffs.transpose((0,) + perm))
 
     @property
     def T(self):
@@ -343,19 +364,21 @@ class Jet:
     flatten = ravel
 
     def squeeze(self, axis=None):
-        if axis is None:
-            axes = tuple(i + 1 for i, s in enumerate(self.shape) if s == 1)
-        else:
-            axes = tuple(a % self.ndim + 1 for a in np.atleast_1d(axis))
-        return self._new(self._coeffs.squeeze(axis=axes))
+        """Size-1 batch axes removed like ndarray.squeeze (numpy's errors)."""
+        new = _like_numpy(lambda d: d.squeeze(axis=axis), self.shape).shape
+        return self._new(self._coeffs.reshape(self._coeffs.shape[:1] + new))
 
     def sum(self, axis=None, keepdims=False):
-        """Sum over batch axes (linear, so coefficient-wise)."""
-        return self._new(self._coeffs.sum(axis=_shift_axis(axis, self.ndim), keepdims=keepdims))
+        """Sum over batch axes (linear, so coefficient-wise), like ndarray.sum."""
+        _like_numpy(np.sum, (1,) * self.ndim, axis=axis, keepdims=keepdims)
+        return self._new(self._coeffs.sum(axis=_reduce_axes(axis, self.ndim),
+                                          keepdims=keepdims))
 
     def mean(self, axis=None, keepdims=False):
-        """Mean over batch axes (linear, so coefficient-wise)."""
-        return self._new(self._coeffs.mean(axis=_shift_axis(axis, self.ndim), keepdims=keepdims))
+        """Mean over batch axes (linear, so coefficient-wise), like ndarray.mean."""
+        _like_numpy(np.mean, (1,) * self.ndim, axis=axis, keepdims=keepdims)
+        return self._new(self._coeffs.mean(axis=_reduce_axes(axis, self.ndim),
+                                           keepdims=keepdims))
 
     def copy(self):
         return self._new(self._coeffs.copy())
@@ -540,33 +563,109 @@ def _value(x):
     return x.value if isinstance(x, Jet) else x
 
 
+def _stand_in(shape):
+    """A read-only array of the given shape that holds no memory (one broadcast
+    byte): numpy's functions applied to it check axes and shapes as they would
+    for the jet's batch, without touching any coefficient."""
+    return np.broadcast_to(np.zeros((), dtype=np.int8), shape)
+
+
+def _like_numpy(fn, *shapes, **kwargs):
+    """numpy's `fn` applied to stand-ins of these batch shapes: raises numpy's own
+    error (type, wording and quirks: AxisError for a bad axis, ...) for arguments
+    numpy refuses; returns the stand-in result (its shape is numpy's result shape)."""
+    return fn(*(_stand_in(s) for s in shapes), **kwargs)
+
+
 def _shift_axis(axis, ndim):
+    """A batch axis (an int, a sequence of them, or None for all) as the axis of
+    the coefficient array, shape (L, *batch): batch axis + 1, so that the
+    coefficient axis 0 is never named.  Negative axes count from the end like
+    numpy; out of range raises numpy's AxisError (never wraps around)."""
     if axis is None:
         return tuple(range(1, ndim + 1))
     if isinstance(axis, (tuple, list)):
-        return tuple(int(a) % ndim + 1 for a in axis)
-    return int(axis) % ndim + 1
+        return type(axis)(_shift_axis(a, ndim) for a in axis)
+    return normalize_axis_index(axis, ndim) + 1
+
+
+def _reduce_axes(axis, ndim):
+    """`_shift_axis` for reductions checked by numpy first: numpy lets a reduction
+    of a 0-d array take axis 0 or -1 (none named), so a 0-d batch reduces over ()."""
+    return () if ndim == 0 else _shift_axis(axis, ndim)
+
+
+def _advanced_apart(key):
+    """True if the index `key` (a tuple) has advanced entries (arrays, lists, bools,
+    and then ints too) that are not side by side: numpy then puts their axes first."""
+    basic = (slice, type(None), type(Ellipsis))
+    if all(isinstance(k, basic) or (np.ndim(k) == 0 and not isinstance(k, (bool, np.bool_))
+                                    and not isinstance(k, np.ndarray)) for k in key):
+        return False  # basic indexing only
+    where = [i for i, k in enumerate(key) if not isinstance(k, basic)]
+    return where[-1] - where[0] + 1 != len(where)
+
+
+def _matmul_shape(ashape, bshape):
+    """The shape of a @ b for operands of these shapes, by numpy's rules (1-d
+    operands promoted and the promoted axis removed, batch axes broadcast), or
+    numpy's own error (0-d operand, core mismatch, batch mismatch)."""
+    if ashape and bshape:
+        a2 = ashape if len(ashape) > 1 else (1,) + ashape
+        b2 = bshape if len(bshape) > 1 else bshape + (1,)
+        if a2[-1] == b2[-2]:
+            try:
+                batch = np.broadcast_shapes(a2[:-2], b2[:-2])
+            except ValueError:
+                pass
+            else:
+                return batch + ashape[-2:-1] * (len(ashape) > 1) + b2[-1:] * (len(bshape) > 1)
+    _like_numpy(np.matmul, ashape, bshape)
+    raise ValueError(f"matmul: operands of shapes {ashape} and {bshape} do not match")
+
+
+def _matrix(m):
+    """A constant operand of @ as an array of numbers, or TypeError naming its type."""
+    try:
+        arr = B.asarray(m)
+    except (TypeError, ValueError):
+        arr = None
+    if arr is None or arr.dtype.kind not in "biufcO" or (arr.dtype.kind == "O"
+                                                          and not _all_numbers(arr)):
+        raise TypeError(f"matmul: cannot combine a jet with {type(m).__name__}: use "
+                        f"numbers, numpy arrays of numbers, or jets of the same space")
+    return arr
 
 
 def _matmul(a, b):
-    """a @ b where either side is a jet; linear in each jet factor."""
-    if isinstance(a, Jet) and isinstance(b, Jet):
+    """a @ b like np.matmul where either side is a jet: numpy's shapes and errors,
+    and the coefficient axis never takes part.  Linear in each jet factor: with a
+    constant M, (M @ J).coeffs[i] == M @ J.coeffs[i] for every coefficient i."""
+    ja, jb = isinstance(a, Jet), isinstance(b, Jet)
+    a = a if ja else _matrix(a)
+    b = b if jb else _matrix(b)
+    shape = _matmul_shape(a.shape, b.shape)
+    if ja and jb:
         common_space(a, b)
-        if a.ndim == 1 and b.ndim == 1:
-            return (a * b).sum()
-        if b.ndim == 1:
-            return (a * b).sum(axis=-1)
-        if a.ndim == 1:
-            return (a[..., :, None] * b).sum(axis=-2)
-        return (a[..., :, :, None] * b[..., None, :, :]).sum(axis=-2)
-    if isinstance(a, Jet):
-        m = B.asarray(b)
-        return a._new(np.matmul(a._coeffs, m))
-    m = B.asarray(a)
-    c = b._coeffs
-    if b.ndim == 1:
-        return b._new(np.matmul(c, m.T) if m.ndim == 2 else np.matmul(m, c[..., None])[..., 0])
-    return b._new(np.matmul(m, c))
+        a2 = a if a.ndim > 1 else a.reshape((1,) + a.shape)      # (..., p, k)
+        b2 = b if b.ndim > 1 else b.reshape(b.shape + (1,))      # (..., k, q)
+        return (a2[..., :, :, None] * b2[..., None, :, :]).sum(axis=-2).reshape(shape)
+    if jb:  # M @ J
+        c = b._coeffs
+        L = c.shape[0]
+        if b.ndim == 1:  # M (..., k) @ C.T (k, L) -> (..., L): L to the front
+            out = np.moveaxis(np.matmul(a, c.T), -1, 0)
+        else:  # batch axes of C padded so that M's batch never meets the axis L
+            out = np.matmul(a, c.reshape((L,) + (1,) * max(0, a.ndim - b.ndim) + b.shape))
+        return b._new(out.reshape((L,) + shape))
+    c = a._coeffs  # J @ N
+    L = c.shape[0]
+    if a.ndim == 1:  # C (L, k) @ N: L is the row axis of the product
+        out = np.matmul(c, b)
+        out = np.moveaxis(out, -2, 0) if b.ndim > 1 else out
+    else:
+        out = np.matmul(c.reshape((L,) + (1,) * max(0, b.ndim - a.ndim) + a.shape), b)
+    return a._new(out.reshape((L,) + shape))
 
 
 def is_jet(x):

@@ -11,7 +11,9 @@ import numpy as np
 from . import backend as B
 from . import jet as _jet
 from .engine import Operand, align
-from .jet import Jet, _matmul, _shift_axis, common_space
+from .jet import (Jet, _like_numpy, _matmul, _reduce_axes, _shift_axis, _stand_in,
+                  common_space)
+from .jet import normalize_axis_index
 from .kernels import constant_like, pad
 from .rules import ALIASES, RULES
 
@@ -82,33 +84,64 @@ def _coeffs_all(arrays):
     return S, vars, cs
 
 
+def _shape(a):
+    return a.shape if isinstance(a, Jet) else np.shape(a)
+
+
 def stack(arrays, axis=0):
-    """Stack jets (and constants) along a new batch axis, like np.stack."""
+    """Stack jets (and constants) along a new batch axis, like np.stack.
+
+    The jets must all have one shape and `axis` must be valid for the result, as
+    in numpy (numpy's errors).  Plain numbers and arrays are constants, broadcast
+    to the jets' shape (numpy's error if they do not broadcast to it)."""
     arrays = list(arrays)
+    if not any(isinstance(a, Jet) for a in arrays):
+        return np.stack(arrays, axis=axis)
+    target = next(a.shape for a in arrays if isinstance(a, Jet))
+    shapes = [a.shape if isinstance(a, Jet) else _like_numpy(
+        lambda d: np.broadcast_to(d, target), np.shape(a)).shape for a in arrays]
+    if len(set(shapes)) > 1:
+        np.stack([_stand_in(s) for s in shapes], axis=axis)    # numpy's error
+    ax = normalize_axis_index(axis, len(shapes[0]) + 1) + 1   # numpy's own check
     S, vars, cs = _coeffs_all(arrays)
-    ndim = cs[0].ndim
-    axis = int(axis) % ndim + 1
     cs = np.broadcast_arrays(*cs) if len({c.shape for c in cs}) > 1 else cs
-    return Jet._wrap(S, np.stack(cs, axis=axis), vars)
+    return Jet._wrap(S, np.stack(cs, axis=ax), vars)
 
 
 def concatenate(arrays, axis=0):
-    """Join jets (and constants) along an existing batch axis, like np.concatenate."""
+    """Join jets (and constants) along an existing batch axis, like np.concatenate:
+    numpy's shapes and errors (same ndim >= 1, sizes equal off the axis; axis=None
+    joins the flattened operands)."""
     arrays = list(arrays)
+    if not any(isinstance(a, Jet) for a in arrays):
+        return np.concatenate(arrays, axis=axis)
+    shapes = [_shape(a) for a in arrays]
+    _like_numpy(lambda *d: np.concatenate(d, axis=axis), *shapes)   # numpy's errors
     S, vars, cs = _coeffs_all(arrays)
     if axis is None:
-        cs = [c.reshape(c.shape[0], -1) for c in cs]
-        axis = 0
-    return Jet._wrap(S, np.concatenate(cs, axis=int(axis) % (cs[0].ndim - 1) + 1), vars)
+        return Jet._wrap(S, np.concatenate([c.reshape(c.shape[0], -1) for c in cs], axis=1),
+                         vars)
+    return Jet._wrap(S, np.concatenate(cs, axis=_shift_axis(axis, len(shapes[0]))), vars)
 
 
 def where(cond, a, b):
-    """Choose a where cond else b, pointwise over the batch (cond on values)."""
+    """Choose a where cond else b, pointwise over the batch (cond on values); cond,
+    a and b broadcast against each other like np.where (numpy's error if not)."""
     if isinstance(cond, Jet):
         cond = cond.value
     cond = B.asarray(cond, dtype=bool)
+    if not isinstance(a, Jet) and not isinstance(b, Jet):
+        return np.where(cond, a, b)
+    shapes = [cond.shape, _shape(a), _shape(b)]
+    try:
+        ndim = len(np.broadcast_shapes(*shapes))
+    except ValueError:
+        _like_numpy(np.where, *shapes)                            # numpy's error
+        raise
     S, vars, (ca, cb) = _coeffs_all([a, b])
-    return Jet._wrap(S, np.where(cond[None], ca, cb), vars)
+    ca, cb = (c.reshape(c.shape[:1] + (1,) * (ndim + 1 - c.ndim) + c.shape[1:]) for c in (ca, cb))
+    cond = cond.reshape((1,) * (ndim + 1 - cond.ndim) + cond.shape)
+    return Jet._wrap(S, np.where(cond, ca, cb), vars)
 
 
 def _refuse(kw, name):
@@ -125,12 +158,21 @@ def _masked(a, where):
     return np.where(np.asarray(where, dtype=bool), a._coeffs, 0)
 
 
+def _check_reduction(fn, a, axis, keepdims, where):
+    """numpy's errors for this reduction of an array of the jet's batch shape (a
+    stand-in of ones when no `where` mask needs the true shape)."""
+    shape = (1,) * a.ndim if where is None or where is True else a.shape
+    kw = {} if where is None or where is True else {"where": where}
+    _like_numpy(fn, shape, axis=axis, keepdims=keepdims, **kw)
+
+
 def _sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
     """Sum over the batch (linear: coefficient-wise); `initial` adds to the value."""
     _no_out(out, "sum")
     _refuse({"dtype": dtype}, "sum")
+    _check_reduction(np.sum, a, axis, keepdims, where)
     c = _masked(a, where)
-    r = a._new(c.sum(axis=_shift_axis(axis, a.ndim), keepdims=keepdims))
+    r = a._new(c.sum(axis=_reduce_axes(axis, a.ndim), keepdims=keepdims))
     if initial is not None and initial is not np._NoValue:
         r = r + initial
     return r
@@ -142,11 +184,11 @@ def _mean(a, axis=None, dtype=None, out=None, keepdims=False, where=None):
     _refuse({"dtype": dtype}, "mean")
     if where is None or where is True:
         return a.mean(axis=axis, keepdims=keepdims)
+    _check_reduction(np.mean, a, axis, keepdims, where)
     w = np.broadcast_to(np.asarray(where, dtype=bool), a.shape)
-    ax = _shift_axis(axis, a.ndim)
+    ax = _reduce_axes(axis, a.ndim)
     total = _masked(a, where).sum(axis=ax, keepdims=keepdims)
-    count = w.sum(axis=None if axis is None else tuple(np.atleast_1d(ax) - 1),
-                  keepdims=keepdims)
+    count = w.sum(axis=tuple(np.atleast_1d(ax) - 1), keepdims=keepdims)
     return a._new(total / count)
 
 
@@ -156,11 +198,31 @@ def _no_out(out, name):
 
 
 def _dot(a, b, out=None):
+    """np.dot with jets: numpy's shapes and errors.  A 0-d operand multiplies; up
+    to 2-d it is a @ b; else the sum over the last axis of a and the second-to-last
+    of b (the last if b is 1-d), the other axes of a then of b in order."""
     _no_out(out, "dot")
-    if (isinstance(a, Jet) and a.ndim == 0) or (isinstance(b, Jet) and b.ndim == 0) \
-            or np.ndim(a) == 0 or np.ndim(b) == 0:
+    sa, sb = _shape(a), _shape(b)
+    if not sa or not sb:
         return a * b
-    return _matmul(a, b)
+    kb = len(sb) - 2 if len(sb) > 1 else 0
+    if sa[-1] != sb[kb]:
+        _like_numpy(np.dot, sa, sb)                               # numpy's error
+        raise ValueError(f"dot: shapes {sa} and {sb} not aligned")
+    if len(sa) <= 2 and len(sb) <= 2:
+        return _matmul(a, b)
+    if isinstance(a, Jet) and isinstance(b, Jet):
+        if len(sb) == 1:
+            return (a * b).sum(axis=-1)
+        # r[I, J, q] = sum_k a[I, k] b[J, k, q]
+        a2 = a.reshape(sa[:-1] + (1,) * (len(sb) - 2) + (sa[-1], 1))
+        return (a2 * b).sum(axis=-2)
+    if isinstance(b, Jet):  # dot(M, C[i]) for each coefficient: L lands after M's axes
+        c, m = b._coeffs, B.asarray(a)
+        out = np.tensordot(m, c, axes=([m.ndim - 1], [kb + 1]))
+        return b._new(np.moveaxis(out, m.ndim - 1, 0))
+    c, m = a._coeffs, B.asarray(b)
+    return a._new(np.tensordot(c, m, axes=([c.ndim - 1], [kb])))
 
 
 def _shape_fn(name):
@@ -197,18 +259,26 @@ def _coeffwise(fn):
 
 
 def _moveaxis(a, source, destination):
-    src = _shift_axis(source if isinstance(source, (tuple, list)) else source, a.ndim)
-    dst = _shift_axis(destination if isinstance(destination, (tuple, list)) else destination, a.ndim)
-    return a._new(np.moveaxis(a._coeffs, src, dst))
+    _like_numpy(lambda d: np.moveaxis(d, source, destination), a.shape)
+    if a.ndim == 0:
+        return a
+    return a._new(np.moveaxis(a._coeffs, _shift_axis(source, a.ndim),
+                              _shift_axis(destination, a.ndim)))
 
 
 def _swapaxes(a, axis1, axis2):
-    return a._new(np.swapaxes(a._coeffs, _shift_axis(axis1, a.ndim), _shift_axis(axis2, a.ndim)))
+    _like_numpy(lambda d: np.swapaxes(d, axis1, axis2), a.shape)
+    return a._new(np.swapaxes(a._coeffs, _shift_axis(axis1, a.ndim),
+                              _shift_axis(axis2, a.ndim)))
+
+
+def _reshaped(a, new_shape):
+    """The jet with its batch reshaped to numpy's result shape (a view)."""
+    return a._new(a._coeffs.reshape(a._coeffs.shape[:1] + tuple(new_shape)))
 
 
 def _expand_dims(a, axis):
-    nd = a.ndim + 1
-    return a._new(np.expand_dims(a._coeffs, _shift_axis(axis, nd)))
+    return _reshaped(a, _like_numpy(lambda d: np.expand_dims(d, axis), a.shape).shape)
 
 
 def _squeeze(a, axis=None):
@@ -216,8 +286,12 @@ def _squeeze(a, axis=None):
 
 
 def _broadcast_to(a, shape, subok=False):
-    shape = tuple(np.atleast_1d(shape)) if not isinstance(shape, tuple) else shape
-    return a._new(np.broadcast_to(a._coeffs, (a._coeffs.shape[0],) + tuple(shape)))
+    """The jets broadcast to `shape` like np.broadcast_to on the values: the batch
+    axes only (the coefficient axis is kept in front, never broadcast)."""
+    shape = _like_numpy(lambda d: np.broadcast_to(d, shape), a.shape).shape
+    c = a._coeffs
+    c = c.reshape(c.shape[:1] + (1,) * (len(shape) - a.ndim) + a.shape)
+    return a._new(np.broadcast_to(c, c.shape[:1] + shape))
 
 
 def _ravel(a, order="C"):
@@ -229,18 +303,25 @@ def _ravel(a, order="C"):
 def _cumsum(a, axis=None, dtype=None, out=None):
     _no_out(out, "cumsum")
     _refuse({"dtype": dtype}, "cumsum")
-    if axis is None:
+    _like_numpy(np.cumsum, (1,) * a.ndim, axis=axis)          # numpy's errors
+    if axis is None or a.ndim == 0:  # numpy: the flattened array (a 0-d one too)
         a, axis = a.ravel(), 0
     return a._new(np.cumsum(a._coeffs, axis=_shift_axis(axis, a.ndim)))
 
 
 def _diff(a, n=1, axis=-1):
+    _like_numpy(np.diff, (1,) * a.ndim, n=n, axis=axis)       # numpy's errors
+    if n == 0:  # numpy returns the input as it is (axis unchecked)
+        return a
     return a._new(np.diff(a._coeffs, n=n, axis=_shift_axis(axis, a.ndim)))
 
 
 def _atleast_1d(*arys):
-    res = [a.reshape(1) if isinstance(a, Jet) and a.ndim == 0 else a for a in arys]
-    return res[0] if len(res) == 1 else res
+    """Like np.atleast_1d: a 0-d jet becomes shape (1,); plain operands go to numpy;
+    several operands give a tuple, as in numpy 2."""
+    res = [(a.reshape(1) if a.ndim == 0 else a) if isinstance(a, Jet) else np.atleast_1d(a)
+           for a in arys]
+    return res[0] if len(res) == 1 else tuple(res)
 
 
 def _clip(a, a_min=None, a_max=None, out=None, **kw):

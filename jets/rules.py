@@ -617,8 +617,12 @@ def _power_steps(S, a, b):
 def _power(S, a, b):
     if isinstance(b, Const):
         n = _int_exponent(b.v)
-        if n is not None:
-            return _int_power(S, a, n)
+        if n is not None:  # also an array of equal integers: the result has the
+            out = _int_power(S, a, n)  # broadcast shape of base and exponent
+            shape = B.broadcast_shapes(a.shape[1:], b.v.shape)
+            if out.shape[1:] != shape:
+                out = np.array(np.broadcast_to(out, out.shape[:1] + shape))
+            return out
         if a.dtype == object:
             raise TypeError("a non-integer power of an object-dtype (e.g. Fraction) jet is "
                             "not exact: convert to float first")
