@@ -125,6 +125,11 @@ def _lift(S, x):
 def _prepare(rule, S, args):
     like = next((a for a in args if not isinstance(a, Const) and hasattr(a, "dtype")), None)
     args = [_as_arg(a, like) for a in args]
+    # a Const gets the batch rank of the arrays (leading axes of size 1), so that
+    # the coefficient axis never meets a batch axis
+    ndim = max((a.ndim - 1 for a in args if not isinstance(a, Const)), default=0)
+    args = [Const(a.v.reshape((1,) * (ndim - a.v.ndim) + a.v.shape))
+            if isinstance(a, Const) and a.v.ndim < ndim else a for a in args]
     if not rule.consts_ok:
         args = [_lift(S, a) for a in args]
     return args
@@ -393,8 +398,10 @@ _scaled("deg2rad", np.deg2rad, pi / 180, "a * pi / 180", aliases=("radians",))
 _scaled("rad2deg", np.rad2deg, 180 / pi, "a * 180 / pi", aliases=("degrees",))
 
 
-def _scale_steps(S, a, c):
-    return _linear_steps(S, [a], lambda x: x * c, lambda x: x * c)
+def _scale_steps(S, a, v):
+    """Per-degree a * v for a plain batch array v (the value a_0 v, blocks a_d v)."""
+    col = _col(v, 1)
+    return _linear_steps(S, [a], lambda x: x * v, lambda x: x * col)
 
 
 def _cross_multiply(S, x, y):
@@ -421,7 +428,7 @@ def _multiply_steps(S, a, b):
     if isinstance(a, Const):
         a, b = b, a
     if isinstance(b, Const):
-        return _scale_steps(S, a, _col(b.v, 1))
+        return _scale_steps(S, a, b.v)
     return K.product_steps(S, a, b)
 
 
@@ -453,7 +460,7 @@ def _divide_by_fewer(S, x, y):
 
 def _divide_steps(S, a, b):
     if isinstance(b, Const):
-        return _scale_steps(S, a, 1 / _col(b.v, 1))
+        return _scale_steps(S, a, 1 / b.v)
     return K.quotient_steps(S, _full(S, a), b)
 
 
