@@ -25,7 +25,8 @@ KINDS = {
                   "power, sin/cos, sinh/cosh, tan/tanh), degree by degree",
     "derivative": "from the derivative: F = f0 + D^-1 (DA * G) with G = f'(A) built from "
                   "jet operations",
-    "composition": "univariate Taylor coefficients at the value, composed by Horner's rule",
+    "composition": "univariate Taylor coefficients at the value, composed with the argument's "
+                   "series one degree at a time",
 }
 
 HEADER = """\

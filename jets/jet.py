@@ -32,7 +32,7 @@ except ImportError:  # numpy 1.25, 1.26
     from numpy.core.multiarray import normalize_axis_index
 
 __all__ = ["Jet", "variable", "variables", "constant", "is_jet", "apply", "common_space",
-           "ARRAY_FUNCTIONS", "TRACER_TYPES"]
+           "ARRAY_FUNCTIONS", "register_tracer"]
 
 _CONVERT_HINT = ("that would drop its derivatives. Use .value for the number, "
                  "and numpy or jets functions (np.sin, jets.sin) instead of math.*")
@@ -42,9 +42,15 @@ ARRAY_FUNCTIONS = {}
 #: the ufunc handler (ufunc, method, inputs, kwargs) -> result, set by jets.numpy_api
 UFUNC_HANDLER = [None]
 #: types whose operations are recorded rather than computed (jets.program's
-#: tracers register here); apply() hands a call with one of them to its
-#: ``_jets_record(rule, args)``
-TRACER_TYPES = []
+#: tracers register here with register_tracer); apply() hands a call with one
+#: of them to its ``_jets_record(rule, args)``
+TRACER_TYPES = ()
+
+
+def register_tracer(cls):
+    """Let apply() hand operations on instances of `cls` to ``cls._jets_record``."""
+    global TRACER_TYPES
+    TRACER_TYPES = TRACER_TYPES + (cls,)
 
 
 def common_space(*jets):
@@ -87,7 +93,7 @@ def apply(name, *args):
     for a in args:
         if isinstance(a, Jet):
             jets.append(a)
-        elif TRACER_TYPES and isinstance(a, tuple(TRACER_TYPES)):
+        elif isinstance(a, TRACER_TYPES):
             return a._jets_record(rule, args)
     if not jets:
         return rule.value(*args)

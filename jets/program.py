@@ -171,7 +171,7 @@ class Tracer:
                         f"(jets.define's derivative): write it with elementwise operations")
 
 
-_jet.TRACER_TYPES.append(Tracer)
+_jet.register_tracer(Tracer)
 
 
 def _check_define(name, value, derivative, taylor):

@@ -76,14 +76,17 @@ class Rule:
 
 RULES: dict = {}
 ALIASES: dict = {}
+_BY_NAME: dict = {}     # every name and alias -> its Rule (one lookup per call)
 
 
 def _register(rule):
-    if rule.name in RULES or rule.name in ALIASES:
+    if rule.name in _BY_NAME or any(a in _BY_NAME for a in rule.aliases):
         raise ValueError(f"the rule table already has a function named {rule.name!r}")
     RULES[rule.name] = rule
+    _BY_NAME[rule.name] = rule
     for a in rule.aliases:
         ALIASES[a] = rule.name
+        _BY_NAME[a] = rule
     return rule
 
 
@@ -99,7 +102,7 @@ def _rule(name, nargs, kind, value, formula, **kw):
 
 def lookup(name):
     """The Rule for a numpy name or alias; KeyError-free: ValueError naming it."""
-    rule = RULES.get(ALIASES.get(name, name))
+    rule = _BY_NAME.get(name)
     if rule is None:
         raise ValueError(f"jets has no function named {name!r}: see docs/functions.md for "
                          f"the table, or jets.define to add your own")

@@ -11,6 +11,7 @@ space is safe to share between threads.
 from functools import lru_cache
 from itertools import product as _cartesian
 from math import comb, factorial, prod
+from operator import attrgetter
 
 import numpy as np
 
@@ -415,8 +416,8 @@ class JetSpace:
         sharing every table: each call of ``jets.variables`` seeds one, so that
         jets seeded separately are different variables and never combine."""
         view = JetSpace.__new__(JetSpace)
-        for name in JetSpace.__slots__[:-1]:
-            setattr(view, name, getattr(self, name))
+        for name, value in zip(_SHARED, _get_shared(self)):
+            setattr(view, name, value)
         return view
 
 
@@ -444,6 +445,10 @@ def _as_float(n):
 @lru_cache(maxsize=256)
 def _cached(nvars, order):
     return JetSpace(nvars, order)
+
+
+_SHARED = JetSpace.__slots__[:-1]          # every slot but __weakref__
+_get_shared = attrgetter(*_SHARED)
 
 
 def _seeded_space(nvars, order):
