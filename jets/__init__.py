@@ -9,6 +9,7 @@ from .api import (derivative, derivative_tensor, derivatives, gradient, hessian,
 from .jet import Jet, constant, is_jet, variable, variables
 from .numpy_api import concatenate, stack, where
 from .rules import FUNCTIONS as _FUNCTIONS
+from .rules import OneSidedWarning
 from .space import JetSpace, space
 
 __version__ = "0.1.0"
@@ -16,6 +17,6 @@ __version__ = "0.1.0"
 globals().update(_FUNCTIONS)
 
 __all__ = ["Jet", "JetSpace", "space", "variable", "variables", "constant", "is_jet",
-           "stack", "concatenate", "where", "__version__",
+           "stack", "concatenate", "where", "OneSidedWarning", "__version__",
            "derivative", "derivatives", "taylor", "partial", "partials", "gradient",
            "jacobian", "hessian", "derivative_tensor", *sorted(_FUNCTIONS)]

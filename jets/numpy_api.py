@@ -7,7 +7,7 @@ silently turns into a plain array and loses its derivatives.
 import numpy as np
 
 from . import backend as B
-from .jet import Jet, _matmul, _shift_axis
+from .jet import Comparison, Jet, _matmul, _shift_axis, compare
 from .kernels import constant_like, pad
 
 __all__ = ["array_ufunc", "array_function", "stack", "concatenate", "where"]
@@ -45,8 +45,7 @@ def array_ufunc(ufunc, method, inputs, kwargs):
     if method != "__call__":
         raise TypeError(f"numpy.{name}.{method} is not supported for jets")
     if name in _COMPARISONS:
-        vals = [x.value if isinstance(x, Jet) else x for x in inputs]
-        return ufunc(*vals)
+        return compare(name, *inputs)
     if name in _ON_COEFFS:
         (x,) = inputs
         return _ON_COEFFS[name](ufunc(x._coeffs), axis=0)
@@ -101,12 +100,44 @@ def concatenate(arrays, axis=0):
 
 
 def where(cond, a, b):
-    """Choose a where cond else b, pointwise over the batch (cond on values)."""
+    """Choose a where cond else b, pointwise over the batch, every coefficient
+    from the chosen side.
+
+    cond is read by its values, except where it is a comparison of jets
+    (``x > 0``, a :class:`Comparison`) whose two sides are equal at a point:
+    there the side the condition holds on near the point decides, by the
+    series of the difference (docs/guide.md, "Edge points")."""
+    operands = cond._operands if isinstance(cond, Comparison) else None
     if isinstance(cond, Jet):
         cond = cond.value
     cond = B.asarray(cond, dtype=bool)
+    if operands is not None:
+        out = _where_at_ties(cond, a, b, *operands)
+        if out is not None:
+            return out
     S, vars, (ca, cb) = _coeffs_all([a, b])
     return Jet._wrap(S, np.where(cond[None], ca, cb), vars)
+
+
+def _where_at_ties(cond, a, b, op, lhs, rhs):
+    """where(cond, a, b) for cond = op(lhs, rhs) when the two sides tie at some
+    point; None when nothing needs the series (no tie, complex values, a jet of
+    another space, constant operands): then cond's values decide."""
+    from .rules import _where_ties, apply
+    with np.errstate(all="ignore"):
+        if not np.any(np.equal(*(x.value if isinstance(x, Jet) else x for x in (lhs, rhs)))):
+            return None
+        jets = [x for x in (a, b) if isinstance(x, Jet)]
+        try:
+            D = apply("subtract", lhs, rhs)
+        except (TypeError, ValueError):
+            return None
+        if not jets or D._coeffs.shape[0] == 1 or D.dtype.kind not in "fO" \
+                or not (D._space is jets[0]._space or D._space == jets[0]._space):
+            return None
+        S, vars, (ca, cb, cd) = _coeffs_all([a, b, D])
+        out = _where_ties(S.subspace(vars), op, cond, ca, cb, cd)
+    return Jet._wrap(S, out, vars)
 
 
 def _refuse(kw, name):
