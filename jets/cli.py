@@ -465,6 +465,21 @@ def _json(expr_text, point, order, rows, digits):
 
 
 # -------------------------------------------------------------------- main
+def _evaluate(expr, env):
+    """expr.evaluate(env) -> (result, problem, notes): `notes` are the lines
+    'jets: note: abs is one-sided at this point (the branch a >= 0)', one per
+    one-sided choice a non-smooth function made (jets.OneSidedWarning), in
+    order and without repeats; no Python warning text reaches stderr."""
+    import warnings
+    from .rules import OneSidedWarning
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result, problem = expr.evaluate(env)
+    notes = [f"jets: note: {w.message.function} is one-sided at this point (the branch "
+             f"{w.message.branch})" for w in caught if isinstance(w.message, OneSidedWarning)]
+    return result, problem, list(dict.fromkeys(notes))
+
+
 def _run(argv, state):
     prog = _prog()
     if not argv:
@@ -507,7 +522,7 @@ def _run(argv, state):
     state["phase"] = "evaluate"
     import jets
     env = dict(zip(names, jets.variables([point[m] for m in names], order=order))) if n else {}
-    result, problem = expr.evaluate(env)
+    result, problem, notes = _evaluate(expr, env)
 
     if isinstance(result, jets.Jet):
         S = result.space
@@ -531,6 +546,8 @@ def _run(argv, state):
                      _unicode_ok(sys.stdout))
         finite = all(math.isfinite(c if args.taylor else d) for _, d, c in rows)
     _say(sys.stdout, out)
+    for note in notes:
+        _say(sys.stderr, note)
     if finite:
         return 0
     _say(sys.stderr, f"jets: {problem or 'the result is not finite'}")

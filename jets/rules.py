@@ -524,7 +524,7 @@ def _one_sided(mask, function, branch):
     import os
     import sys
     import warnings
-    here, level, f = os.path.dirname(__file__), 1, sys._getframe()
+    here, level, f = os.path.dirname(os.path.abspath(__file__)) + os.sep, 1, sys._getframe()
     while f is not None and f.f_code.co_filename.startswith(here):
         f, level = f.f_back, level + 1
     warnings.warn(OneSidedWarning(function, branch, count), stacklevel=level)
@@ -718,7 +718,7 @@ def _extreme(S, a, b, larger, name, branch):
        "nonzero degree); at a kink the first (the side a > b, OneSidedWarning)",
        analytic=False, rational=True, consts_ok=True)
 def _maximum(S, a, b):
-    return _extreme(S, a, b, True, "maximum", "a > b (the first argument)")
+    return _extreme(S, a, b, True, "maximum", "a > b, the first argument")
 
 
 @_rule("minimum", 2, "linear", np.minimum,
@@ -726,7 +726,7 @@ def _maximum(S, a, b):
        "nonzero degree); at a kink the second (the side a > b, OneSidedWarning)",
        analytic=False, rational=True, consts_ok=True)
 def _minimum(S, a, b):
-    return _extreme(S, a, b, False, "minimum", "a > b (the second argument)")
+    return _extreme(S, a, b, False, "minimum", "a > b, the second argument")
 
 
 def _clip_value(a, lo, hi):
@@ -737,8 +737,8 @@ def _clip_value(a, lo, hi):
        "minimum(maximum(a, lo), hi), ties as there: at a kink a at lo, hi at hi",
        analytic=False, rational=True, consts_ok=True)
 def _clip(S, a, lo, hi):
-    m = _extreme(S, a, lo, True, "clip", "a > lo (a itself)")
-    return _extreme(S, m, hi, False, "clip", "a > hi (the bound hi)")
+    m = _extreme(S, a, lo, True, "clip", "a > lo, a itself")
+    return _extreme(S, m, hi, False, "clip", "a > hi, the bound hi")
 
 
 _NEAR_OPS = {"less": -1, "less_equal": -1, "greater": 1, "greater_equal": 1}
