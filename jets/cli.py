@@ -8,6 +8,7 @@ the table or JSON is read back with ``Jet.partial`` / ``Jet.coefficient``.
 Exit status: 0 when every printed value is finite, 1 when some value is not
 (the values are still printed, and stderr names the operation that left its
 domain), 2 for usage and parse errors.  No traceback ever reaches the user.
+A one-sided choice at a kink (jets.OneSidedWarning) becomes a note on stderr.
 """
 import argparse
 import json
@@ -79,6 +80,8 @@ d3f/dx2dy, y for df/dy) or by an index tuple in the order of --at (2,1).
 exit status: 0 every printed value is finite; 1 some value is not (the values
 are still printed, and a line on stderr names the operation that left its
 domain, e.g. "log: argument -1 is outside (0, inf)"); 2 usage or parse error.
+A line "jets: note: ..." on stderr marks derivatives that hold on one side of
+a kink only (abs at 0, see the guide); it does not change the exit status.
 
 limits: EXPR up to {maxlen} characters and {maxdepth} levels of nesting; at most
 {maxvars} variables; order at most {maxorder}; a bound on the jet size (lower --order

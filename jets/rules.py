@@ -674,7 +674,7 @@ def _zero_rule(name, fn, text):
 
 _STEP_TEXT = {"floor": "a_0 an integer: 0 if a stays above it, else nan",
               "ceil": "a_0 an integer: 0 if a stays below it, else nan",
-              "trunc": "a_0 a nonzero integer: 0 if a stays on the side of 0, else nan",
+              "trunc": "a_0 a nonzero integer: 0 if a stays on the side away from 0, else nan",
               "rint": "a_0 a half-integer: 0 if a stays on the side rounded to, else nan"}
 for _n, _f in (("floor", np.floor), ("ceil", np.ceil), ("trunc", np.trunc), ("rint", np.rint)):
     _zero_rule(_n, _f, f"value np.{_n}, higher coefficients 0; at a jump ({_STEP_TEXT[_n]}, "
