@@ -500,19 +500,22 @@ class OneSidedWarning(UserWarning):
     ``count`` (how many points of the batch)."""
 
     def __init__(self, function, branch, count):
-        super().__init__(f"{function} is one-sided at {count} point(s): the expansion of "
-                         f"the branch {branch}, valid on that side only")
+        super().__init__(f"{function} is one-sided at {count} point(s) (the branch "
+                         f"{branch}): the expansion holds on that side only")
         self.function, self.branch, self.count = function, branch, count
 
 
 # how D behaves near a point where its value is 0 (codes of _tie_codes)
-_FLAT, _POS, _NEG, _ODD, _MIXED, _UNKNOWN = 0, 1, -1, 2, 3, 4
-#   _FLAT     every coefficient to the order is 0: both sides agree
-#   _POS/_NEG D > 0 / D < 0 on a punctured neighbourhood (even p, definite part)
-#   _ODD      one variable, odd p: D changes sign and is nonzero off the point
-#   _MIXED    several variables, odd p or a part not shown definite: D changes
-#             sign (or may), and it vanishes on a surface through the point
-#   _UNKNOWN  a nan coefficient where the decision falls
+_FLAT, _POS, _NEG, _ODD, _MIXED, _UNKNOWN, _SOME_POS, _SOME_NEG = 0, 1, -1, 2, 3, 4, 5, -5
+#   _FLAT      every coefficient to the order is 0: both sides agree
+#   _POS/_NEG  D > 0 / D < 0 on a punctured neighbourhood (even p, definite part)
+#   _ODD       one variable, odd p: D changes sign and is nonzero off the point
+#   _MIXED     several variables, odd p or an indefinite part: D takes both signs
+#              near the point (each on an open set) and vanishes on a surface
+#   _SOME_POS/_SOME_NEG  even p, a semidefinite part (or one not shown definite):
+#              D > 0 (< 0) on an open set near the point, the other sign unknown
+#   _UNKNOWN   a nan coefficient where the decision falls, a sign jets cannot
+#              find, or (per-variable caps) a degree the caps do not hold whole
 
 
 def _one_sided(mask, function, branch):
@@ -535,17 +538,21 @@ def _active_vars(S):
     return [i for i in range(S.nvars) if S.caps is None or S.caps[i] >= 1]
 
 
-def _definite_sign(S, p, act, blk):
-    """+1 / -1 where the degree-p part (even p) with coefficients `blk` (m, n),
-    float, finite, is positive / negative definite in the variables `act`; 0
-    where that is not shown.  One variable: the sign of its coefficient.  p = 2:
-    the eigenvalues of the form's symmetric matrix (np.linalg.eigvalsh over the
-    n points; eigenvalues within rounding of 0 count as 0, i.e. not definite).
-    p >= 4: definite if every pure power c_i x_i^p has one sign s and
-    |c_i| > sum over the mixed monomials c_m x^m of (m_i / p) |c_m| (by the
-    weighted AM-GM inequality |x^m| <= sum_i (m_i / p) |x_i|^p), a sufficient test."""
+def _form_sign(S, p, act, blk):
+    """Codes (_POS, _NEG, _SOME_POS, _SOME_NEG, _MIXED, _UNKNOWN) of the
+    degree-p part, p even, with coefficients `blk` (m, n), float and finite,
+    in the variables `act` (the space holds all its monomials).
+
+    One variable: the sign of its coefficient.  p = 2: the eigenvalues of the
+    form's symmetric matrix (np.linalg.eigvalsh over the n points; those within
+    rounding of 0 count as 0).  p >= 4: definite if every pure power c_i x_i^p
+    has one sign s and |c_i| > sum over the mixed monomials c_m x^m of
+    (m_i / p) |c_m| (weighted AM-GM: |x^m| <= sum_i (m_i / p) |x_i|^p); else the
+    signs of the form on the directions e_i and e_i +- e_j say which sides
+    exist (on an open cone around such a direction D has the form's sign)."""
     mons = S.monomials[S.offsets[p]:S.offsets[p + 1]][:, act]
     k, n = len(act), blk.shape[1]
+    eps = np.finfo(float).eps
     if k == 1:
         return np.sign(blk[0]).astype(np.int8)
     if p == 2:
@@ -557,26 +564,40 @@ def _definite_sign(S, p, act, blk):
             else:
                 Q[:, ij[0], ij[1]] = Q[:, ij[1], ij[0]] = blk[r] / 2
         ev = np.linalg.eigvalsh(Q)
-        tol = 32 * k * np.finfo(float).eps * np.max(np.abs(ev), axis=1)
-        return ((ev[:, 0] > tol).astype(np.int8) - (ev[:, -1] < -tol).astype(np.int8))
-    pure = np.count_nonzero(mons, axis=1) == 1
-    c = np.zeros((k, n))
-    rows = np.flatnonzero(pure)
-    c[np.argmax(mons[rows], axis=1)] = blk[rows]
-    bound = (mons[~pure].T / p) @ np.abs(blk[~pure])
-    s = np.sign(c[0])
-    ok = np.all((np.sign(c) == s) & (np.abs(c) > bound * (1 + 64 * np.finfo(float).eps)),
-                axis=0)
-    return np.where(ok, s, 0).astype(np.int8)
+        tol = 32 * k * eps * np.max(np.abs(ev), axis=1)
+        plus, minus = ev[:, -1] > tol, ev[:, 0] < -tol
+        definite = np.where(ev[:, 0] > tol, _POS, np.where(ev[:, -1] < -tol, _NEG, 0))
+    else:
+        pure = np.count_nonzero(mons, axis=1) == 1
+        c = np.zeros((k, n))
+        rows = np.flatnonzero(pure)
+        c[np.argmax(mons[rows], axis=1)] = blk[rows]
+        bound = (mons[~pure].T / p) @ np.abs(blk[~pure])
+        s = np.sign(c[0])
+        ok = np.all((np.sign(c) == s) & (np.abs(c) > bound * (1 + 64 * eps)), axis=0)
+        definite = np.where(ok, s, 0)
+        dirs = [np.eye(k)[i] for i in range(k)]
+        dirs += [np.eye(k)[i] + sg * np.eye(k)[j]
+                 for i in range(k) for j in range(i + 1, k) for sg in (1, -1)]
+        T = np.prod(np.array(dirs)[:, None, :] ** mons[None], axis=2)     # (ndirs, m)
+        F = T @ blk
+        tol = 64 * len(mons) * eps * (np.abs(T) @ np.abs(blk))
+        plus, minus = np.any(F > tol, axis=0), np.any(F < -tol, axis=0)
+    side = np.where(plus & minus, _MIXED, np.where(plus, _SOME_POS,
+                                                  np.where(minus, _SOME_NEG, _UNKNOWN)))
+    return np.where(definite != 0, definite, side).astype(np.int8)
 
 
 def _tie_side(S, D):
     """Codes (_FLAT, ...) of D (L, n): the first degree p >= 1 where a point has a
-    nonzero coefficient decides it (D's own value is not read)."""
+    nonzero coefficient decides it (D's own value is not read).  With
+    per-variable caps only the degrees up to the smallest cap hold every
+    monomial; a first nonzero degree beyond gives _UNKNOWN."""
     n = D.shape[1]
     code = np.zeros(n, dtype=np.int8)
     undecided = np.ones(n, dtype=bool)
     act = _active_vars(S)
+    whole = S.degree if S.caps is None else min(S.caps[i] for i in act)
     for p in range(1, S.top_degree[D.shape[0]] + 1):
         blk = D[S.offsets[p]:S.offsets[p + 1]]
         hit = undecided & np.any(blk != 0, axis=0)
@@ -585,13 +606,14 @@ def _tie_side(S, D):
         undecided &= ~hit
         b = np.asarray(blk[:, hit], dtype=float)       # exact zeros were tested above
         finite = np.all(np.isfinite(b), axis=0)
-        if p % 2:
+        if p > whole:
+            c = np.full(b.shape[1], _UNKNOWN, dtype=np.int8)
+        elif p % 2:
             c = np.full(b.shape[1], _ODD if len(act) == 1 else _MIXED, dtype=np.int8)
         else:
-            s = np.zeros(b.shape[1], dtype=np.int8)
+            c = np.full(b.shape[1], _UNKNOWN, dtype=np.int8)
             if finite.any():
-                s[finite] = _definite_sign(S, p, act, b[:, finite])
-            c = np.where(s != 0, s, _MIXED).astype(np.int8)
+                c[finite] = _form_sign(S, p, act, b[:, finite])
         code[hit] = np.where(np.any(np.isnan(b), axis=0), _UNKNOWN, c)
         if not undecided.any():
             break
@@ -606,6 +628,10 @@ def _tie_codes(S, D, tie):
         D = np.broadcast_to(D, D.shape[:1] + tie.shape)
         code[tie] = _tie_side(S, D[:, tie])
     return code
+
+
+#: codes of a kink where the default side (a >= 0, a > b) is taken: it exists
+_KINK_UP = (_ODD, _MIXED, _SOME_POS)
 
 
 def _nan_derivatives(S, out, mask):
@@ -625,8 +651,9 @@ def _absolute(S, a):
     s = np.where(a[0] < 0, -1, 1)
     tie = B.asarray(a[0] == 0)
     code = _tie_codes(S, a, tie)
-    s = np.where(code == _NEG, -1, s)
-    _one_sided(tie & ((code == _ODD) | (code == _MIXED)), "abs", "a >= 0")
+    s = np.where((code == _NEG) | (code == _SOME_NEG), -1, s)
+    _one_sided(tie & np.isin(code, _KINK_UP), "abs", "a >= 0")
+    _one_sided(tie & (code == _SOME_NEG), "abs", "a <= 0")
     out = a * _col(s, 1)
     out[0] = np.absolute(a[0])
     return _nan_derivatives(S, out, code == _UNKNOWN)
@@ -692,10 +719,11 @@ def _select(S, cond, A, Bc, value):
     return out
 
 
-def _extreme(S, a, b, larger, name, branch):
+def _extreme(S, a, b, larger, name, branches):
     """maximum (larger) or minimum of a and b; at a tie the side the series of
-    a - b takes; at a kink the side a > b (one-sided: OneSidedWarning naming
-    `name` and `branch`)."""
+    a - b takes; at a kink the side a > b, or a < b where only that side is
+    known to exist (one-sided: OneSidedWarning naming `name` and the text of
+    `branches` for the two sides)."""
     A, Bc = _lift(S, a), _lift(S, b)
     a0, b0 = A[0], Bc[0]
     value = np.maximum(a0, b0) if larger else np.minimum(a0, b0)
@@ -704,11 +732,12 @@ def _extreme(S, a, b, larger, name, branch):
     if tie.any() and max(A.shape[0], Bc.shape[0]) > 1:
         top = S.top_degree[max(A.shape[0], Bc.shape[0])]
         code = _tie_codes(S, _plus(S, K.pad(S, A, top), K.pad(S, Bc, top), -1), tie)
-        _one_sided(tie & ((code == _ODD) | (code == _MIXED)), name, branch)
-    # away from ties by the values; at a tie a is taken where a > b nearby for
-    # maximum (code != _NEG: also flat and kinks), where a < b for minimum
-    pick_a = np.where(tie, code != _NEG, a0 > b0) if larger else \
-        np.where(tie, code == _NEG, a0 < b0)
+        _one_sided(tie & np.isin(code, _KINK_UP), name, branches[0])
+        _one_sided(tie & (code == _SOME_NEG), name, branches[1])
+    # away from ties by the values; at a tie the side a < b nearby (for
+    # maximum b, for minimum a) where D < 0 there, else the side a > b
+    below = (code == _NEG) | (code == _SOME_NEG)
+    pick_a = np.where(tie, ~below, a0 > b0) if larger else np.where(tie, below, a0 < b0)
     out = _select(S, pick_a, A, Bc, value)
     return _nan_derivatives(S, out, code == _UNKNOWN)
 
@@ -718,7 +747,8 @@ def _extreme(S, a, b, larger, name, branch):
        "nonzero degree); at a kink the first (the side a > b, OneSidedWarning)",
        analytic=False, rational=True, consts_ok=True)
 def _maximum(S, a, b):
-    return _extreme(S, a, b, True, "maximum", "a > b, the first argument")
+    return _extreme(S, a, b, True, "maximum",
+                    ("a > b, the first argument", "a < b, the second argument"))
 
 
 @_rule("minimum", 2, "linear", np.minimum,
@@ -726,7 +756,8 @@ def _maximum(S, a, b):
        "nonzero degree); at a kink the second (the side a > b, OneSidedWarning)",
        analytic=False, rational=True, consts_ok=True)
 def _minimum(S, a, b):
-    return _extreme(S, a, b, False, "minimum", "a > b, the second argument")
+    return _extreme(S, a, b, False, "minimum",
+                    ("a > b, the second argument", "a < b, the first argument"))
 
 
 def _clip_value(a, lo, hi):
@@ -737,8 +768,8 @@ def _clip_value(a, lo, hi):
        "minimum(maximum(a, lo), hi), ties as there: at a kink a at lo, hi at hi",
        analytic=False, rational=True, consts_ok=True)
 def _clip(S, a, lo, hi):
-    m = _extreme(S, a, lo, True, "clip", "a > lo, a itself")
-    return _extreme(S, m, hi, False, "clip", "a > hi, the bound hi")
+    m = _extreme(S, a, lo, True, "clip", ("a > lo, a itself", "a < lo, the bound lo"))
+    return _extreme(S, m, hi, False, "clip", ("a > hi, the bound hi", "a < hi, a itself"))
 
 
 _NEAR_OPS = {"less": -1, "less_equal": -1, "greater": 1, "greater_equal": 1}
@@ -748,13 +779,15 @@ def _where_ties(S, op, cond, A, Bc, D):
     """where(cond, A, Bc) for a condition `op`(lhs, rhs) with D = lhs - rhs:
     coefficient arrays (L, *batch) of one length; cond batch-shaped bool.
 
-    At a tie (D's value 0) the condition near the point follows the series of D:
-    where it holds on a whole punctured neighbourhood but not at the point (or
+    At a tie (D's value 0) the condition near the point follows the series of D.
+    Where it holds on a whole punctured neighbourhood but not at the point (or
     the reverse), the function is the near branch around the point: its jet if
-    the two values agree, else a jump (nan derivatives).  Where it changes across
-    the point, the branches agreeing in value make a kink: the branch the
-    condition takes at the point, one-sided (OneSidedWarning); disagreeing, a
-    jump (nan).  Identical branches are never a problem."""
+    the two values agree, else a jump (nan derivatives).  Where the condition
+    takes both values near the point, branches agreeing in value make a kink:
+    the branch the condition takes on an open side of the point (for < <= > >=
+    its value at the point, unless only one sign of D is known to occur; for
+    == != the one off the surface D = 0), one-sided (OneSidedWarning);
+    disagreeing values, a jump (nan).  Identical branches need no choice."""
     A, Bc, D = np.broadcast_arrays(A, Bc, D)
     cond = np.broadcast_to(cond, A.shape[1:])
     out = np.where(cond, A, Bc)
@@ -764,18 +797,20 @@ def _where_ties(S, op, cond, A, Bc, D):
     code = _tie_codes(S, D, tie)
     same = np.all(A == Bc, axis=0)
     level = A[0] == Bc[0]
+    some = (code == _SOME_POS) | (code == _SOME_NEG)
     if op in _NEAR_OPS:
-        known = (code == _POS) | (code == _NEG)
+        exact = (code == _POS) | (code == _NEG)
         near = code * _NEAR_OPS[op] > 0
-        crossing = (code == _ODD) | (code == _MIXED)
-    else:  # equal, not_equal: near the point D != 0 unless it vanishes on a surface
-        known = (code == _POS) | (code == _NEG) | (code == _ODD)
-        near = np.full(tie.shape, op == "not_equal")
-        crossing = code == _MIXED
-    flips = tie & known & (near != cond) & ~same
-    out = np.where(flips & level, np.where(near, A, Bc), out)
-    kink = tie & crossing & ~same
-    _one_sided(kink & level, "where", "the condition takes at the point")
+        kink = (code == _ODD) | (code == _MIXED) | some
+        side = np.where(some, near, cond)
+    else:  # equal, not_equal: near the point D != 0, but for a surface D = 0
+        exact = (code == _POS) | (code == _NEG) | (code == _ODD)
+        near = side = np.full(tie.shape, op == "not_equal")
+        kink = (code == _MIXED) | some
+    flips = tie & exact & (near != cond) & ~same
+    kink = tie & kink & ~same
+    out = np.where((flips | kink) & level, np.where(near & flips | side & kink, A, Bc), out)
+    _one_sided(kink & level, "where", "the condition selects on one side of the point")
     jump = ((flips | kink) & ~level) | (tie & (code == _UNKNOWN) & ~same)
     return _nan_derivatives(S, out, jump)
 
