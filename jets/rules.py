@@ -635,7 +635,10 @@ _KINK_UP = (_ODD, _MIXED, _SOME_POS)
 
 
 def _nan_derivatives(S, out, mask):
-    """out with every coefficient but the value set to nan where `mask`."""
+    """out, padded to the order, with every coefficient but the value set to
+    nan where `mask`, and where the value is nan (nan in, nan everywhere)."""
+    if out.dtype.kind == "f":
+        mask = mask | np.isnan(out[0])
     if not np.any(mask):
         return out
     out = K.pad(S, out.astype(np.result_type(out.dtype, float)))
@@ -660,18 +663,20 @@ def _absolute(S, a):
 
 
 @_rule("sign", 1, "zero", np.sign,
-       "value np.sign, higher coefficients 0; nan at a_0 = 0 unless a is constant to the "
-       "order", domain=_nonzero, domain_text="a != 0", analytic=False, rational=True)
+       "value np.sign, higher coefficients 0; nan at a_0 = 0 (no side of 0 has the value 0)",
+       domain=_nonzero, domain_text="a != 0", analytic=False, rational=True)
 def _sign(S, a):
     out = K.constant_like(S, np.sign(a[0]))
-    tie = B.asarray(a[0] == 0)
-    return _nan_derivatives(S, out, _tie_codes(S, a, tie) != _FLAT)
+    # at a_0 = 0 sign jumps whichever way a goes, also when the jet sees no slope:
+    # a flat jet may be x**3 seen at order 2 (a constant jet never gets here)
+    return _nan_derivatives(S, out, (a[0] == 0) if a.shape[0] > 1 else False)
 
 
 def _step(S, a, name, fn):
     """floor, ceil, trunc, rint: constant between jumps.  At a jump the function
     keeps its value on one side only (`keep`: +1 above, -1 below); there the
-    derivatives are 0 if the series of a stays on that side, else nan."""
+    derivatives are 0 if the series of a stays on that side, else (also when
+    the series is flat to the order) nan."""
     x = a[0]
     out = K.constant_like(S, fn(x))
     if a.shape[0] == 1:
@@ -689,7 +694,8 @@ def _step(S, a, name, fn):
             tie &= x != 0                           # trunc is 0 on (-1, 1)
             keep = np.where(x > 0, 1, -1)
     code = _tie_codes(S, a, B.asarray(tie))
-    return _nan_derivatives(S, out, tie & (code != _FLAT) & (code != keep))
+    # _FLAT too: the side is beyond the order (1 - x**2 at order 1), not known
+    return _nan_derivatives(S, out, tie & (code != keep))
 
 
 def _zero_rule(name, fn, text):
@@ -699,13 +705,13 @@ def _zero_rule(name, fn, text):
     return _z
 
 
-_STEP_TEXT = {"floor": "a_0 an integer: 0 if a stays above it, else nan",
-              "ceil": "a_0 an integer: 0 if a stays below it, else nan",
-              "trunc": "a_0 a nonzero integer: 0 if a stays on the side away from 0, else nan",
-              "rint": "a_0 a half-integer: 0 if a stays on the side rounded to, else nan"}
+_STEP_TEXT = {"floor": "a_0 an integer: 0 if the series of a keeps a above it",
+              "ceil": "a_0 an integer: 0 if the series of a keeps a below it",
+              "trunc": "a_0 a nonzero integer: 0 if the series of a keeps a away from 0",
+              "rint": "a_0 a half-integer: 0 if the series of a keeps a on the side rounded to"}
 for _n, _f in (("floor", np.floor), ("ceil", np.ceil), ("trunc", np.trunc), ("rint", np.rint)):
     _zero_rule(_n, _f, f"value np.{_n}, higher coefficients 0; at a jump ({_STEP_TEXT[_n]}, "
-               f"by the series of a)")
+               f"else nan)")
 
 
 def _select(S, cond, A, Bc, value):
@@ -811,7 +817,9 @@ def _where_ties(S, op, cond, A, Bc, D):
     kink = tie & kink & ~same
     out = np.where((flips | kink) & level, np.where(near & flips | side & kink, A, Bc), out)
     _one_sided(kink & level, "where", "the condition selects on one side of the point")
-    jump = ((flips | kink) & ~level) | (tie & (code == _UNKNOWN) & ~same)
+    # _FLAT: the condition near the point is decided beyond the order, unknown
+    unknown = tie & ((code == _UNKNOWN) | (code == _FLAT)) & ~same
+    jump = ((flips | kink) & ~level) | unknown
     return _nan_derivatives(S, out, jump)
 
 

@@ -307,8 +307,11 @@ def test_sign_at_zero():
     x = jets.variable(0.0, 2)
     c = np.asarray(jets.sign(x).coeffs, dtype=float)
     assert c[0] == 0 and np.all(np.isnan(c[1:]))            # a jump where x varies
-    flat = jets.sign(0 * x)                                 # 0 * x does not vary
+    flat = jets.sign(jets.constant(0.0, like=x))            # a constant jet: a constant
     assert np.asarray(flat.coeffs, float).tolist() == [0, 0, 0]
+    # 0 * x has zero slope to the order, like x**3 at order 2: the side is unknown
+    c = np.asarray(jets.sign(0 * x).coeffs, dtype=float)
+    assert c[0] == 0 and np.all(np.isnan(c[1:]))
     away = np.asarray(jets.sign(jets.variable(-3.0, 2)).coeffs, float)
     assert away.tolist() == [-1, 0, 0]
     # in a batch only the point at zero gets nan
