@@ -490,7 +490,9 @@ def _arctanh(S, a):
 # even p and a definite part (D > 0 or D < 0 on both sides): the function is
 # smooth there and equals that side; odd p, or an indefinite part: D changes
 # sign, the function has a kink (a one-sided expansion, OneSidedWarning) or a
-# jump (nan derivatives).  docs/guide.md, "Edge points", says it for users.
+# jump (nan derivatives); D zero to the order: abs, maximum, minimum agree on
+# both sides to the order, a jump or where cannot tell (nan).  docs/guide.md,
+# "Edge points", says it for users.
 
 class OneSidedWarning(UserWarning):
     """A non-smooth function met a kink at some point of the batch and returned
@@ -507,7 +509,7 @@ class OneSidedWarning(UserWarning):
 
 # how D behaves near a point where its value is 0 (codes of _tie_codes)
 _FLAT, _POS, _NEG, _ODD, _MIXED, _UNKNOWN, _SOME_POS, _SOME_NEG = 0, 1, -1, 2, 3, 4, 5, -5
-#   _FLAT      every coefficient to the order is 0: both sides agree
+#   _FLAT      every coefficient to the order is 0: the side lies beyond the order
 #   _POS/_NEG  D > 0 / D < 0 on a punctured neighbourhood (even p, definite part)
 #   _ODD       one variable, odd p: D changes sign and is nonzero off the point
 #   _MIXED     several variables, odd p or an indefinite part: D takes both signs
@@ -793,7 +795,8 @@ def _where_ties(S, op, cond, A, Bc, D):
     the branch the condition takes on an open side of the point (for < <= > >=
     its value at the point, unless only one sign of D is known to occur; for
     == != the one off the surface D = 0), one-sided (OneSidedWarning);
-    disagreeing values, a jump (nan).  Identical branches need no choice."""
+    disagreeing values, a jump (nan).  D flat to the order, or undecidable:
+    the side is unknown, nan.  Identical branches need no choice."""
     A, Bc, D = np.broadcast_arrays(A, Bc, D)
     cond = np.broadcast_to(cond, A.shape[1:])
     out = np.where(cond, A, Bc)
