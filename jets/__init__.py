@@ -12,11 +12,12 @@ from .functions import __all__ as _function_names
 from .jet import Jet, constant, is_jet, variable, variables
 from .numpy_api import concatenate, stack, where
 from .program import define
+from .rules import OneSidedWarning
 from .space import JetSpace, space
 
 __version__ = "0.1.0"
 
 __all__ = ["Jet", "JetSpace", "space", "variable", "variables", "constant", "is_jet",
-           "stack", "concatenate", "where", "define", "__version__",
+           "stack", "concatenate", "where", "define", "OneSidedWarning", "__version__",
            "derivative", "derivatives", "taylor", "partial", "partials", "gradient",
            "jacobian", "hessian", "derivative_tensor", *sorted(_function_names)]

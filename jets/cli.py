@@ -8,6 +8,7 @@ the table or JSON is read back with ``Jet.partial`` / ``Jet.coefficient``.
 Exit status: 0 when every printed value is finite, 1 when some value is not
 (the values are still printed, and stderr names the operation that left its
 domain), 2 for usage and parse errors.  No traceback ever reaches the user.
+A one-sided choice at a kink (jets.OneSidedWarning) becomes a note on stderr.
 """
 import argparse
 import json
@@ -79,6 +80,8 @@ d3f/dx2dy, y for df/dy) or by an index tuple in the order of --at (2,1).
 exit status: 0 every printed value is finite; 1 some value is not (the values
 are still printed, and a line on stderr names the operation that left its
 domain, e.g. "log: argument -1 is outside (0, inf)"); 2 usage or parse error.
+A line "jets: note: ..." on stderr marks derivatives that hold on one side of
+a kink only (abs at 0, see the guide); it does not change the exit status.
 
 limits: EXPR up to {maxlen} characters and {maxdepth} levels of nesting; at most
 {maxvars} variables; order at most {maxorder}; a bound on the jet size (lower --order
@@ -465,6 +468,21 @@ def _json(expr_text, point, order, rows, digits):
 
 
 # -------------------------------------------------------------------- main
+def _evaluate(expr, env):
+    """expr.evaluate(env) -> (result, problem, notes): `notes` are the lines
+    'jets: note: abs is one-sided at this point (the branch a >= 0)', one per
+    one-sided choice a non-smooth function made (jets.OneSidedWarning), in
+    order and without repeats; no Python warning text reaches stderr."""
+    import warnings
+    from .rules import OneSidedWarning
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result, problem = expr.evaluate(env)
+    notes = [f"jets: note: {w.message.function} is one-sided at this point (the branch "
+             f"{w.message.branch})" for w in caught if isinstance(w.message, OneSidedWarning)]
+    return result, problem, list(dict.fromkeys(notes))
+
+
 def _run(argv, state):
     prog = _prog()
     if not argv:
@@ -507,7 +525,7 @@ def _run(argv, state):
     state["phase"] = "evaluate"
     import jets
     env = dict(zip(names, jets.variables([point[m] for m in names], order=order))) if n else {}
-    result, problem = expr.evaluate(env)
+    result, problem, notes = _evaluate(expr, env)
 
     if isinstance(result, jets.Jet):
         S = result.space
@@ -531,6 +549,8 @@ def _run(argv, state):
                      _unicode_ok(sys.stdout))
         finite = all(math.isfinite(c if args.taylor else d) for _, d, c in rows)
     _say(sys.stdout, out)
+    for note in notes:
+        _say(sys.stderr, note)
     if finite:
         return 0
     _say(sys.stderr, f"jets: {problem or 'the result is not finite'}")

@@ -406,7 +406,7 @@ atanh = arctanh
 def absolute(a, /):
     """absolute(a) on jets or plain arrays, elementwise over the batch.
 
-    Coefficients: sign(a_0) * a; at a_0 = 0 the branch a >= 0 (one-sided, documented).
+    Coefficients: sign(a_0) * a; at a_0 = 0 the side the series of a takes (the first nonzero degree); at a kink the branch a >= 0 (one-sided, OneSidedWarning).
     """
     return _jet.apply('absolute', a)
 
@@ -420,7 +420,7 @@ fabs = absolute
 def sign(a, /):
     """sign(a) on jets or plain arrays, elementwise over the batch.
 
-    Coefficients: value np.sign, higher coefficients 0; nan at a_0 = 0 when a varies.
+    Coefficients: value np.sign, higher coefficients 0; nan at a_0 = 0 (no side of 0 has the value 0).
     """
     return _jet.apply('sign', a)
 
@@ -428,7 +428,7 @@ def sign(a, /):
 def floor(a, /):
     """floor(a) on jets or plain arrays, elementwise over the batch.
 
-    Coefficients: value np.floor, higher coefficients 0 (one-sided at jumps).
+    Coefficients: value np.floor, higher coefficients 0; at a jump (a_0 an integer: 0 if the series of a keeps a above it, else nan).
     """
     return _jet.apply('floor', a)
 
@@ -436,7 +436,7 @@ def floor(a, /):
 def ceil(a, /):
     """ceil(a) on jets or plain arrays, elementwise over the batch.
 
-    Coefficients: value np.ceil, higher coefficients 0 (one-sided at jumps).
+    Coefficients: value np.ceil, higher coefficients 0; at a jump (a_0 an integer: 0 if the series of a keeps a below it, else nan).
     """
     return _jet.apply('ceil', a)
 
@@ -444,7 +444,7 @@ def ceil(a, /):
 def trunc(a, /):
     """trunc(a) on jets or plain arrays, elementwise over the batch.
 
-    Coefficients: value np.trunc, higher coefficients 0 (one-sided at jumps).
+    Coefficients: value np.trunc, higher coefficients 0; at a jump (a_0 a nonzero integer: 0 if the series of a keeps a away from 0, else nan).
     """
     return _jet.apply('trunc', a)
 
@@ -452,7 +452,7 @@ def trunc(a, /):
 def rint(a, /):
     """rint(a) on jets or plain arrays, elementwise over the batch.
 
-    Coefficients: value np.rint, higher coefficients 0 (one-sided at jumps).
+    Coefficients: value np.rint, higher coefficients 0; at a jump (a_0 a half-integer: 0 if the series of a keeps a on the side rounded to, else nan).
     """
     return _jet.apply('rint', a)
 
@@ -460,7 +460,7 @@ def rint(a, /):
 def maximum(a, b, /):
     """maximum(a, b) on jets or plain arrays, elementwise over the batch.
 
-    Coefficients: the larger argument; at a tie the first (the side a > b).
+    Coefficients: the larger argument; at a tie the side the series of a - b takes (the first nonzero degree); at a kink the first (the side a > b, OneSidedWarning).
     """
     return _jet.apply('maximum', a, b)
 
@@ -468,7 +468,7 @@ def maximum(a, b, /):
 def minimum(a, b, /):
     """minimum(a, b) on jets or plain arrays, elementwise over the batch.
 
-    Coefficients: the smaller argument; at a tie the second (the side a > b).
+    Coefficients: the smaller argument; at a tie the side the series of a - b takes (the first nonzero degree); at a kink the second (the side a > b, OneSidedWarning).
     """
     return _jet.apply('minimum', a, b)
 
@@ -476,7 +476,7 @@ def minimum(a, b, /):
 def clip(a, b, c, /):
     """clip(a, b, c) on jets or plain arrays, elementwise over the batch.
 
-    Coefficients: minimum(maximum(a, lo), hi).
+    Coefficients: minimum(maximum(a, lo), hi), ties as there: at a kink a at lo, hi at hi.
     """
     return _jet.apply('clip', a, b, c)
 

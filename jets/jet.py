@@ -458,23 +458,24 @@ class Jet:
     __rmod__ = __divmod__ = __rdivmod__ = __mod__
 
     # -------------------------------------------- comparisons compare values
+    # (a Comparison: a bool array that also remembers the operands, for where)
     def __lt__(self, other):
-        return np.less(self.value, _value(other))
+        return compare("less", self, other)
 
     def __le__(self, other):
-        return np.less_equal(self.value, _value(other))
+        return compare("less_equal", self, other)
 
     def __gt__(self, other):
-        return np.greater(self.value, _value(other))
+        return compare("greater", self, other)
 
     def __ge__(self, other):
-        return np.greater_equal(self.value, _value(other))
+        return compare("greater_equal", self, other)
 
     def __eq__(self, other):
-        return np.equal(self.value, _value(other))
+        return compare("equal", self, other)
 
     def __ne__(self, other):
-        return np.not_equal(self.value, _value(other))
+        return compare("not_equal", self, other)
 
     def __bool__(self):
         if self.size != 1:
@@ -581,6 +582,44 @@ def _like_numpy(fn, *shapes, **kwargs):
     error (type, wording and quirks: AxisError for a bad axis, ...) for arguments
     numpy refuses; returns the stand-in result (its shape is numpy's result shape)."""
     return fn(*(_stand_in(s) for s in shapes), **kwargs)
+
+
+class Comparison(np.ndarray):
+    """The result of comparing jets (``x > 0``, ``np.less(x, y)``): a numpy bool
+    array of the values' comparison, shape the broadcast batch shape (0-d for
+    one point), that also remembers what was compared (``_operands``: the
+    ufunc name, the left and the right operand).
+
+    jets.where reads the operands to choose by the series at a tie (where the
+    values are equal), see docs/guide.md "Edge points".  Everything computed
+    from a Comparison (``~c``, ``c & d``, ``c[0]``, ``np.asarray(c)``) is a plain
+    bool array, which where reads by its values."""
+
+    def __array_finalize__(self, obj):
+        self._operands = None
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        def plain(x):
+            return x.view(np.ndarray) if isinstance(x, Comparison) else x
+        if "out" in kwargs:
+            kwargs["out"] = tuple(plain(o) for o in kwargs["out"])
+        return getattr(ufunc, method)(*(plain(x) for x in inputs), **kwargs)
+
+    def __getitem__(self, key):
+        return self.view(np.ndarray)[key]
+
+    def __repr__(self):
+        return repr(self.view(np.ndarray))
+
+    def __reduce__(self):
+        return self.view(np.ndarray).__reduce__()
+
+
+def compare(op, lhs, rhs):
+    """numpy's comparison `op` ("less", ...) of the values, as a Comparison."""
+    c = np.asarray(getattr(np, op)(_value(lhs), _value(rhs))).view(Comparison)
+    c._operands = (op, lhs, rhs)
+    return c
 
 
 def _shift_axis(axis, ndim):

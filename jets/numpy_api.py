@@ -11,11 +11,11 @@ import numpy as np
 from . import backend as B
 from . import jet as _jet
 from .engine import Operand, align
-from .jet import (Jet, _like_numpy, _matmul, _reduce_axes, _shift_axis, _stand_in,
-                  common_space)
+from .jet import (Comparison, Jet, _like_numpy, _matmul, _reduce_axes, _shift_axis, _stand_in,
+                  common_space, compare)
 from .jet import normalize_axis_index
 from .kernels import constant_like, pad
-from .rules import ALIASES, RULES
+from .rules import ALIASES, RULES, _where_ties
 
 __all__ = ["array_ufunc", "implements", "stack", "concatenate", "where"]
 
@@ -51,8 +51,7 @@ def array_ufunc(ufunc, method, inputs, kwargs):
     if method != "__call__":
         raise TypeError(f"numpy.{name}.{method} is not supported for jets")
     if name in _COMPARISONS:
-        vals = [x.value if isinstance(x, Jet) else x for x in inputs]
-        return ufunc(*vals)
+        return compare(name, *inputs)
     if name in _ON_COEFFS:
         (x,) = inputs
         return _ON_COEFFS[name](ufunc(x._coeffs), axis=0)
@@ -125,8 +124,15 @@ def concatenate(arrays, axis=0):
 
 
 def where(cond, a, b):
-    """Choose a where cond else b, pointwise over the batch (cond on values); cond,
-    a and b broadcast against each other like np.where (numpy's error if not)."""
+    """Choose a where cond else b, pointwise over the batch, every coefficient
+    from the chosen side; cond, a and b broadcast against each other like
+    np.where (numpy's error if not).
+
+    cond is read by its values, except where it is a comparison of jets
+    (``x > 0``, a :class:`Comparison`) whose two sides are equal at a point:
+    there the side the condition holds on near the point decides, by the
+    series of the difference (docs/guide.md, "Edge points")."""
+    operands = cond._operands if isinstance(cond, Comparison) else None
     if isinstance(cond, Jet):
         cond = cond.value
     cond = B.asarray(cond, dtype=bool)
@@ -138,10 +144,34 @@ def where(cond, a, b):
     except ValueError:
         _like_numpy(np.where, *shapes)                            # numpy's error
         raise
+    if operands is not None:
+        out = _where_at_ties(cond, a, b, *operands)
+        if out is not None:
+            return out
     S, vars, (ca, cb) = _coeffs_all([a, b])
     ca, cb = (c.reshape(c.shape[:1] + (1,) * (ndim + 1 - c.ndim) + c.shape[1:]) for c in (ca, cb))
     cond = cond.reshape((1,) * (ndim + 1 - cond.ndim) + cond.shape)
     return Jet._wrap(S, np.where(cond, ca, cb), vars)
+
+
+def _where_at_ties(cond, a, b, op, lhs, rhs):
+    """where(cond, a, b) for cond = op(lhs, rhs) when the two sides tie at some
+    point; None when nothing needs the series (no tie, complex values, a jet of
+    another space, constant operands): then cond's values decide."""
+    with np.errstate(all="ignore"):
+        if not np.any(np.equal(*(x.value if isinstance(x, Jet) else x for x in (lhs, rhs)))):
+            return None
+        jets = [x for x in (a, b) if isinstance(x, Jet)]
+        try:
+            D = _jet.apply("subtract", lhs, rhs)
+        except (TypeError, ValueError):
+            return None
+        if not jets or D._coeffs.shape[0] == 1 or D.dtype.kind not in "fO" \
+                or not (D._space is jets[0]._space or D._space == jets[0]._space):
+            return None
+        S, vars, (ca, cb, cd) = _coeffs_all([a, b, D])
+        out = _where_ties(S.subspace(vars), op, cond, ca, cb, cd)
+    return Jet._wrap(S, out, vars)
 
 
 def _refuse(kw, name):

@@ -853,42 +853,237 @@ from_derivative("arctanh", np.arctanh,
 
 
 # --------------------------------------------------------- non-smooth
-def _has_slope(a):
-    """Points where some higher coefficient of `a` is nonzero."""
-    return np.any(a[1:] != 0, axis=0) if a.shape[0] > 1 else np.zeros(a.shape[1:], bool)
+# At a tie (abs at a = 0, maximum at a = b, floor at an integer, a comparison
+# between equal values) the value alone cannot say which side a function is
+# on: the series of the difference D (the argument minus the tie value, or a - b)
+# can.  Its first nonzero homogeneous part, of degree p, decides near the point:
+# even p and a definite part (D > 0 or D < 0 on both sides): the function is
+# smooth there and equals that side; odd p, or an indefinite part: D changes
+# sign, the function has a kink (a one-sided expansion, OneSidedWarning) or a
+# jump (nan derivatives); D zero to the order: abs, maximum, minimum agree on
+# both sides to the order, a jump or where cannot tell (nan).  docs/guide.md,
+# "Edge points", says it for users.
+
+class OneSidedWarning(UserWarning):
+    """A non-smooth function met a kink at some point of the batch and returned
+    the expansion of one documented branch, valid on that side only.
+
+    Attributes: ``function`` (e.g. "abs"), ``branch`` (e.g. "a >= 0"),
+    ``count`` (how many points of the batch)."""
+
+    def __init__(self, function, branch, count):
+        super().__init__(f"{function} is one-sided at {count} point(s) (the branch "
+                         f"{branch}): the expansion holds on that side only")
+        self.function, self.branch, self.count = function, branch, count
+
+
+# how D behaves near a point where its value is 0 (codes of _tie_codes)
+_FLAT, _POS, _NEG, _ODD, _MIXED, _UNKNOWN, _SOME_POS, _SOME_NEG = 0, 1, -1, 2, 3, 4, 5, -5
+#   _FLAT      every coefficient to the order is 0: the side lies beyond the order
+#   _POS/_NEG  D > 0 / D < 0 on a punctured neighbourhood (even p, definite part)
+#   _ODD       one variable, odd p: D changes sign and is nonzero off the point
+#   _MIXED     several variables, odd p or an indefinite part: D takes both signs
+#              near the point (each on an open set) and vanishes on a surface
+#   _SOME_POS/_SOME_NEG  even p, a semidefinite part (or one not shown definite):
+#              D > 0 (< 0) on an open set near the point, the other sign unknown
+#   _UNKNOWN   a nan coefficient where the decision falls, a sign jets cannot
+#              find, or (per-variable caps) a degree the caps do not hold whole
+
+
+def _one_sided(mask, function, branch):
+    """Emit a OneSidedWarning (pointing at the caller outside jets) if any of
+    `mask` (a batch-shaped bool array) is set."""
+    count = int(np.count_nonzero(mask))
+    if not count:
+        return
+    import os
+    import sys
+    import warnings
+    here, level, f = os.path.dirname(os.path.abspath(__file__)) + os.sep, 1, sys._getframe()
+    while f is not None and f.f_code.co_filename.startswith(here):
+        f, level = f.f_back, level + 1
+    warnings.warn(OneSidedWarning(function, branch, count), stacklevel=level)
+
+
+def _active_vars(S):
+    """Variables of S that the space differentiates in (a cap of 0 is a fixed one)."""
+    return [i for i in range(S.nvars) if S.caps is None or S.caps[i] >= 1]
+
+
+def _form_sign(S, p, act, blk):
+    """Codes (_POS, _NEG, _SOME_POS, _SOME_NEG, _MIXED, _UNKNOWN) of the
+    degree-p part, p even, with coefficients `blk` (m, n), float and finite,
+    in the variables `act` (the space holds all its monomials).
+
+    One variable: the sign of its coefficient.  p = 2: the eigenvalues of the
+    form's symmetric matrix (np.linalg.eigvalsh over the n points; those within
+    rounding of 0 count as 0).  p >= 4: definite if every pure power c_i x_i^p
+    has one sign s and |c_i| > sum over the mixed monomials c_m x^m of
+    (m_i / p) |c_m| (weighted AM-GM: |x^m| <= sum_i (m_i / p) |x_i|^p); else the
+    signs of the form on the directions e_i and e_i +- e_j say which sides
+    exist (on an open cone around such a direction D has the form's sign)."""
+    mons = S.monomials[S.offsets[p]:S.offsets[p + 1]][:, act]
+    k, n = len(act), blk.shape[1]
+    eps = np.finfo(float).eps
+    if k == 1:
+        return np.sign(blk[0]).astype(np.int8)
+    if p == 2:
+        Q = np.zeros((n, k, k))
+        for r, m in enumerate(mons):
+            ij = np.flatnonzero(m)
+            if len(ij) == 1:
+                Q[:, ij[0], ij[0]] = blk[r]
+            else:
+                Q[:, ij[0], ij[1]] = Q[:, ij[1], ij[0]] = blk[r] / 2
+        ev = np.linalg.eigvalsh(Q)
+        tol = 32 * k * eps * np.max(np.abs(ev), axis=1)
+        plus, minus = ev[:, -1] > tol, ev[:, 0] < -tol
+        definite = np.where(ev[:, 0] > tol, _POS, np.where(ev[:, -1] < -tol, _NEG, 0))
+    else:
+        pure = np.count_nonzero(mons, axis=1) == 1
+        c = np.zeros((k, n))
+        rows = np.flatnonzero(pure)
+        c[np.argmax(mons[rows], axis=1)] = blk[rows]
+        bound = (mons[~pure].T / p) @ np.abs(blk[~pure])
+        s = np.sign(c[0])
+        ok = np.all((np.sign(c) == s) & (np.abs(c) > bound * (1 + 64 * eps)), axis=0)
+        definite = np.where(ok, s, 0)
+        dirs = [np.eye(k)[i] for i in range(k)]
+        dirs += [np.eye(k)[i] + sg * np.eye(k)[j]
+                 for i in range(k) for j in range(i + 1, k) for sg in (1, -1)]
+        T = np.prod(np.array(dirs)[:, None, :] ** mons[None], axis=2)     # (ndirs, m)
+        F = T @ blk
+        tol = 64 * len(mons) * eps * (np.abs(T) @ np.abs(blk))
+        plus, minus = np.any(F > tol, axis=0), np.any(F < -tol, axis=0)
+    side = np.where(plus & minus, _MIXED, np.where(plus, _SOME_POS,
+                                                  np.where(minus, _SOME_NEG, _UNKNOWN)))
+    return np.where(definite != 0, definite, side).astype(np.int8)
+
+
+def _tie_side(S, D):
+    """Codes (_FLAT, ...) of D (L, n): the first degree p >= 1 where a point has a
+    nonzero coefficient decides it (D's own value is not read).  With
+    per-variable caps only the degrees up to the smallest cap hold every
+    monomial; a first nonzero degree beyond gives _UNKNOWN."""
+    n = D.shape[1]
+    code = np.zeros(n, dtype=np.int8)
+    undecided = np.ones(n, dtype=bool)
+    act = _active_vars(S)
+    whole = S.degree if S.caps is None else min(S.caps[i] for i in act)
+    for p in range(1, S.top_degree[D.shape[0]] + 1):
+        blk = D[S.offsets[p]:S.offsets[p + 1]]
+        hit = undecided & np.any(blk != 0, axis=0)
+        if not hit.any():
+            continue
+        undecided &= ~hit
+        b = np.asarray(blk[:, hit], dtype=float)       # exact zeros were tested above
+        finite = np.all(np.isfinite(b), axis=0)
+        if p > whole:
+            c = np.full(b.shape[1], _UNKNOWN, dtype=np.int8)
+        elif p % 2:
+            c = np.full(b.shape[1], _ODD if len(act) == 1 else _MIXED, dtype=np.int8)
+        else:
+            c = np.full(b.shape[1], _UNKNOWN, dtype=np.int8)
+            if finite.any():
+                c[finite] = _form_sign(S, p, act, b[:, finite])
+        code[hit] = np.where(np.any(np.isnan(b), axis=0), _UNKNOWN, c)
+        if not undecided.any():
+            break
+    return code
+
+
+def _tie_codes(S, D, tie):
+    """Batch-shaped codes of D (L, *batch) at the points `tie` (batch-shaped
+    bool), _FLAT elsewhere; only the tie points are examined."""
+    code = np.zeros(tie.shape, dtype=np.int8)
+    if D.shape[0] > 1 and tie.any():
+        D = np.broadcast_to(D, D.shape[:1] + tie.shape)
+        code[tie] = _tie_side(S, D[:, tie])
+    return code
+
+
+#: codes of a kink where the default side (a >= 0, a > b) is taken: it exists
+_KINK_UP = (_ODD, _MIXED, _SOME_POS)
+
+
+def _nan_derivatives(S, out, mask):
+    """out, padded to the order, with every coefficient but the value set to
+    nan where `mask`, and where the value is nan (nan in, nan everywhere)."""
+    if out.dtype.kind == "f":
+        mask = mask | np.isnan(out[0])
+    if not np.any(mask):
+        return out
+    out = K.pad(S, out.astype(np.result_type(out.dtype, float)))
+    out[1:] = np.where(mask, np.nan, out[1:])
+    return out
 
 
 @_rule("absolute", 1, "linear", np.absolute,
-       "sign(a_0) * a; at a_0 = 0 the branch a >= 0 (one-sided, documented)",
+       "sign(a_0) * a; at a_0 = 0 the side the series of a takes (the first nonzero "
+       "degree); at a kink the branch a >= 0 (one-sided, OneSidedWarning)",
        aliases=("abs", "fabs"), analytic=False, rational=True)
 def _absolute(S, a):
     s = np.where(a[0] < 0, -1, 1)
+    tie = B.asarray(a[0] == 0)
+    code = _tie_codes(S, a, tie)
+    s = np.where((code == _NEG) | (code == _SOME_NEG), -1, s)
+    _one_sided(tie & np.isin(code, _KINK_UP), "abs", "a >= 0")
+    _one_sided(tie & (code == _SOME_NEG), "abs", "a <= 0")
     out = a * _col(s, 1)
     out[0] = np.absolute(a[0])
-    return out
+    return _nan_derivatives(S, out, code == _UNKNOWN)
 
 
 @_rule("sign", 1, "zero", np.sign,
-       "value np.sign, higher coefficients 0; nan at a_0 = 0 when a varies",
+       "value np.sign, higher coefficients 0; nan at a_0 = 0 (no side of 0 has the value 0)",
        domain=_nonzero, domain_text="a != 0", analytic=False, rational=True)
 def _sign(S, a):
     out = K.constant_like(S, np.sign(a[0]))
-    jump = (a[0] == 0) & _has_slope(a)
-    if np.any(jump):
-        out = K.pad(S, out.astype(np.result_type(out.dtype, float)))
-        out[1:] = np.where(jump, np.nan, out[1:])
-    return out
+    # at a_0 = 0 sign jumps whichever way a goes, also when the jet sees no slope:
+    # a flat jet may be x**3 seen at order 2 (a constant jet never gets here)
+    return _nan_derivatives(S, out, (a[0] == 0) if a.shape[0] > 1 else False)
+
+
+def _step(S, a, name, fn):
+    """floor, ceil, trunc, rint: constant between jumps.  At a jump the function
+    keeps its value on one side only (`keep`: +1 above, -1 below); there the
+    derivatives are 0 if the series of a stays on that side, else (also when
+    the series is flat to the order) nan."""
+    x = a[0]
+    out = K.constant_like(S, fn(x))
+    if a.shape[0] == 1:
+        return out
+    if name == "rint":
+        low = np.floor(x)
+        tie = (x - low) == 0.5
+        keep = np.where(out[0] == low + 1, 1, -1)   # rint rounds half to even
+    else:
+        tie = x == np.floor(x)
+        if x.dtype.kind == "f":
+            tie &= np.isfinite(x)
+        keep = {"floor": 1, "ceil": -1}.get(name)
+        if name == "trunc":
+            tie &= x != 0                           # trunc is 0 on (-1, 1)
+            keep = np.where(x > 0, 1, -1)
+    code = _tie_codes(S, a, B.asarray(tie))
+    # _FLAT too: the side is beyond the order (1 - x**2 at order 1), not known
+    return _nan_derivatives(S, out, tie & (code != keep))
 
 
 def _zero_rule(name, fn, text):
     @_rule(name, 1, "zero", fn, text, analytic=False, rational=True)
     def _z(S, a):
-        return K.constant_like(S, fn(a[0]))
+        return _step(S, a, name, fn)
     return _z
 
 
+_STEP_TEXT = {"floor": "a_0 an integer: 0 if the series of a keeps a above it",
+              "ceil": "a_0 an integer: 0 if the series of a keeps a below it",
+              "trunc": "a_0 a nonzero integer: 0 if the series of a keeps a away from 0",
+              "rint": "a_0 a half-integer: 0 if the series of a keeps a on the side rounded to"}
 for _n, _f in (("floor", np.floor), ("ceil", np.ceil), ("trunc", np.trunc), ("rint", np.rint)):
-    _zero_rule(_n, _f, f"value np.{_n}, higher coefficients 0 (one-sided at jumps)")
+    _zero_rule(_n, _f, f"value np.{_n}, higher coefficients 0; at a jump ({_STEP_TEXT[_n]}, "
+               f"else nan)")
 
 
 def _select(S, cond, A, Bc, value):
@@ -902,30 +1097,103 @@ def _select(S, cond, A, Bc, value):
     return out
 
 
+def _extreme(S, a, b, larger, name, branches):
+    """maximum (larger) or minimum of a and b; at a tie the side the series of
+    a - b takes; at a kink the side a > b, or a < b where only that side is
+    known to exist (one-sided: OneSidedWarning naming `name` and the text of
+    `branches` for the two sides)."""
+    A, Bc = _lift(S, a), _lift(S, b)
+    a0, b0 = A[0], Bc[0]
+    value = np.maximum(a0, b0) if larger else np.minimum(a0, b0)
+    tie = B.asarray(a0 == b0)
+    code = np.zeros(tie.shape, dtype=np.int8)
+    if tie.any() and max(A.shape[0], Bc.shape[0]) > 1:
+        top = S.top_degree[max(A.shape[0], Bc.shape[0])]
+        code = _tie_codes(S, _plus(S, K.pad(S, A, top), K.pad(S, Bc, top), -1), tie)
+        _one_sided(tie & np.isin(code, _KINK_UP), name, branches[0])
+        _one_sided(tie & (code == _SOME_NEG), name, branches[1])
+    # away from ties by the values; at a tie the side a < b nearby (for
+    # maximum b, for minimum a) where D < 0 there, else the side a > b
+    below = (code == _NEG) | (code == _SOME_NEG)
+    pick_a = np.where(tie, ~below, a0 > b0) if larger else np.where(tie, below, a0 < b0)
+    out = _select(S, pick_a, A, Bc, value)
+    return _nan_derivatives(S, out, code == _UNKNOWN)
+
+
 @_rule("maximum", 2, "linear", np.maximum,
-       "the larger argument; at a tie the first (the side a > b)",
+       "the larger argument; at a tie the side the series of a - b takes (the first "
+       "nonzero degree); at a kink the first (the side a > b, OneSidedWarning)",
        analytic=False, rational=True, consts_ok=True)
 def _maximum(S, a, b):
-    A, Bc = _lift(S, a), _lift(S, b)
-    return _select(S, A[0] >= Bc[0], A, Bc, np.maximum(A[0], Bc[0]))
+    return _extreme(S, a, b, True, "maximum",
+                    ("a > b, the first argument", "a < b, the second argument"))
 
 
 @_rule("minimum", 2, "linear", np.minimum,
-       "the smaller argument; at a tie the second (the side a > b)",
+       "the smaller argument; at a tie the side the series of a - b takes (the first "
+       "nonzero degree); at a kink the second (the side a > b, OneSidedWarning)",
        analytic=False, rational=True, consts_ok=True)
 def _minimum(S, a, b):
-    A, Bc = _lift(S, a), _lift(S, b)
-    return _select(S, A[0] < Bc[0], A, Bc, np.minimum(A[0], Bc[0]))
+    return _extreme(S, a, b, False, "minimum",
+                    ("a > b, the second argument", "a < b, the first argument"))
 
 
 def _clip_value(a, lo, hi):
     return np.minimum(np.maximum(a, lo), hi)
 
 
-@_rule("clip", 3, "linear", _clip_value, "minimum(maximum(a, lo), hi)",
+@_rule("clip", 3, "linear", _clip_value,
+       "minimum(maximum(a, lo), hi), ties as there: at a kink a at lo, hi at hi",
        analytic=False, rational=True, consts_ok=True)
 def _clip(S, a, lo, hi):
-    return _minimum(S, _maximum(S, a, lo), hi)
+    m = _extreme(S, a, lo, True, "clip", ("a > lo, a itself", "a < lo, the bound lo"))
+    return _extreme(S, m, hi, False, "clip", ("a > hi, the bound hi", "a < hi, a itself"))
+
+
+_NEAR_OPS = {"less": -1, "less_equal": -1, "greater": 1, "greater_equal": 1}
+
+
+def _where_ties(S, op, cond, A, Bc, D):
+    """where(cond, A, Bc) for a condition `op`(lhs, rhs) with D = lhs - rhs:
+    coefficient arrays (L, *batch) of one length; cond batch-shaped bool.
+
+    At a tie (D's value 0) the condition near the point follows the series of D.
+    Where it holds on a whole punctured neighbourhood but not at the point (or
+    the reverse), the function is the near branch around the point: its jet if
+    the two values agree, else a jump (nan derivatives).  Where the condition
+    takes both values near the point, branches agreeing in value make a kink:
+    the branch the condition takes on an open side of the point (for < <= > >=
+    its value at the point, unless only one sign of D is known to occur; for
+    == != the one off the surface D = 0), one-sided (OneSidedWarning);
+    disagreeing values, a jump (nan).  D flat to the order, or undecidable:
+    the side is unknown, nan.  Identical branches need no choice."""
+    A, Bc, D = np.broadcast_arrays(A, Bc, D)
+    cond = np.broadcast_to(cond, A.shape[1:])
+    out = np.where(cond, A, Bc)
+    tie = B.asarray(D[0] == 0)
+    if not tie.any():
+        return out
+    code = _tie_codes(S, D, tie)
+    same = np.all(A == Bc, axis=0)
+    level = A[0] == Bc[0]
+    some = (code == _SOME_POS) | (code == _SOME_NEG)
+    if op in _NEAR_OPS:
+        exact = (code == _POS) | (code == _NEG)
+        near = code * _NEAR_OPS[op] > 0
+        kink = (code == _ODD) | (code == _MIXED) | some
+        side = np.where(some, near, cond)
+    else:  # equal, not_equal: near the point D != 0, but for a surface D = 0
+        exact = (code == _POS) | (code == _NEG) | (code == _ODD)
+        near = side = np.full(tie.shape, op == "not_equal")
+        kink = (code == _MIXED) | some
+    flips = tie & exact & (near != cond) & ~same
+    kink = tie & kink & ~same
+    out = np.where((flips | kink) & level, np.where(near & flips | side & kink, A, Bc), out)
+    _one_sided(kink & level, "where", "the condition selects on one side of the point")
+    # _FLAT: the condition near the point is decided beyond the order, unknown
+    unknown = tie & ((code == _UNKNOWN) | (code == _FLAT)) & ~same
+    jump = ((flips | kink) & ~level) | unknown
+    return _nan_derivatives(S, out, jump)
 
 
 # --------------------------------------------------- special (scipy extra)

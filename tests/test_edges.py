@@ -7,8 +7,10 @@ coefficients whose exact value overflows must come out inf (with the right
 sign) or nan.  At a singularity, every coefficient that does not exist must be
 inf or nan.  At kinks and jumps the documented one-sided choices of
 jets/rules.py hold: abs at 0 takes the branch a >= 0, maximum at a tie the first
-argument and minimum the second, floor/ceil/trunc/rint have zero derivatives,
-sign at 0 gives nan derivatives when its argument varies.
+argument and minimum the second (when the argument crosses the kink: ties
+decided by the series are in tests/test_nonsmooth.py), floor/ceil/trunc/rint
+have zero derivatives between jumps and nan ones at a jump crossed, sign at 0
+gives nan derivatives when its argument varies.
 """
 import math
 
@@ -285,19 +287,32 @@ def test_clip_at_its_bounds():
 
 
 @pytest.mark.parametrize("name, x0, value", [
-    ("floor", 2.0, 2.0), ("ceil", 2.0, 2.0), ("trunc", -3.0, -3.0), ("rint", 2.5, 2.0),
-    ("rint", 3.5, 4.0), ("floor", -0.5, -1.0), ("ceil", -0.5, -0.0)])
+    ("floor", -0.5, -1.0), ("ceil", -0.5, -0.0), ("trunc", 0.0, 0.0), ("rint", 2.25, 2.0),
+    ("rint", 3.0, 3.0)])
 def test_piecewise_constant_functions_have_zero_derivatives(name, x0, value):
     c = np.asarray(getattr(jets, name)(jets.variable(x0, 3)).coeffs, dtype=float)
     assert c[0] == value and np.all(c[1:] == 0), c
+
+
+@pytest.mark.parametrize("name, x0, value", [
+    ("floor", 2.0, 2.0), ("ceil", 2.0, 2.0), ("trunc", -3.0, -3.0), ("rint", 2.5, 2.0),
+    ("rint", 3.5, 4.0)])
+def test_piecewise_constant_functions_at_a_jump_have_nan_derivatives(name, x0, value):
+    """x crosses the jump: no side keeps the value, so no derivative exists
+    (tests/test_nonsmooth.py covers arguments that stay on one side)."""
+    c = np.asarray(getattr(jets, name)(jets.variable(x0, 3)).coeffs, dtype=float)
+    assert c[0] == value and np.all(np.isnan(c[1:])), c
 
 
 def test_sign_at_zero():
     x = jets.variable(0.0, 2)
     c = np.asarray(jets.sign(x).coeffs, dtype=float)
     assert c[0] == 0 and np.all(np.isnan(c[1:]))            # a jump where x varies
-    flat = jets.sign(0 * x)                                 # 0 * x does not vary
+    flat = jets.sign(jets.constant(0.0, like=x))            # a constant jet: a constant
     assert np.asarray(flat.coeffs, float).tolist() == [0, 0, 0]
+    # 0 * x has zero slope to the order, like x**3 at order 2: the side is unknown
+    c = np.asarray(jets.sign(0 * x).coeffs, dtype=float)
+    assert c[0] == 0 and np.all(np.isnan(c[1:]))
     away = np.asarray(jets.sign(jets.variable(-3.0, 2)).coeffs, float)
     assert away.tolist() == [-1, 0, 0]
     # in a batch only the point at zero gets nan
