@@ -35,9 +35,10 @@ MAX_COEFFS = 10 ** 6
 #: Most (product pairs x variables) of the jet space: bounds the time to build
 #: the space's tables and every product (about a second at the limit).
 MAX_WORK = 10 ** 7
-#: Most (operations of EXPR x product pairs of the space): bounds the whole
-#: evaluation (each operation costs at most about one full product).
-MAX_TOTAL_WORK = 5 * 10 ** 8
+#: Most (cost of EXPR in full jet products x product pairs of the space): bounds
+#: the whole evaluation to a few seconds (Expression.work counts the squarings of a
+#: power and the per-order products of gamma, lgamma and digamma).
+MAX_TOTAL_WORK = 2 * 10 ** 8
 #: Longest --partial or --at argument, in characters.
 MAX_ARG_LENGTH = 2 * MAX_LENGTH
 
@@ -352,7 +353,8 @@ def _factorial_overflows(order):
 
 def _check_size(n, order, how, operations=1):
     """Refuse a jet space (or an evaluation) too large for the command line,
-    before building anything."""
+    before building anything; `operations` is the evaluation's cost in full jet
+    products (Expression.work)."""
     if _factorial_overflows(order):
         raise UsageError(f"{how} asks for derivatives whose factorial overflows a float "
                          f"(171! > 1.8e308): the order limit is {MAX_ORDER}")
@@ -368,8 +370,10 @@ def _check_size(n, order, how, operations=1):
             f"lower the order, or ask only for the derivatives you need with --partial")
     if operations * count_pairs(n, order) > MAX_TOTAL_WORK:
         raise UsageError(
-            f"{how}: {operations} operations on jets of {ncoeffs} coefficients are more work "
-            f"than the command line allows: lower the order, use --partial, or shorten EXPR")
+            f"{how}: EXPR costs about {operations} jet products (a power a**n counts its "
+            f"squarings, gamma/lgamma/digamma one product per order) on jets of {ncoeffs} "
+            f"coefficients, more work than the command line allows: lower the order, use "
+            f"--partial, or simplify EXPR")
 
 
 def _choose_order(n, alphas):
@@ -498,11 +502,12 @@ def _run(argv, state):
     if args.partial:
         alphas = list(dict.fromkeys(_parse_alpha(a, names) for a in args.partial))
         order = _choose_order(n, alphas)
-        _check_size(n, order, "--partial " + " ".join(args.partial)[:40], expr.operations)
+        _check_size(n, order, "--partial " + " ".join(args.partial)[:40],
+                    expr.work(sum(order) if isinstance(order, tuple) else order))
     else:
         order = 2 if args.order is None else args.order
         alphas = None
-        _check_size(n, order, f"--order {order}", expr.operations)
+        _check_size(n, order, f"--order {order}", expr.work(order))
 
     state["phase"] = "evaluate"
     import jets

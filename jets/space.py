@@ -180,9 +180,11 @@ class JetSpace:
 
     @property
     def _dense(self):
-        """True when the tables work on the dense exponent matrix (caps, or one
-        variable); False for total degree in several variables (index lists)."""
-        return self.caps is not None or self.nvars == 1
+        """True when the tables work on the dense exponent matrix (caps, or no
+        more variables than the degree: a monomial is n numbers); False for
+        total degree in more variables than the degree (index lists: a monomial
+        of degree d is d numbers, so 1000 variables of order 2 stay small)."""
+        return self.caps is not None or self.nvars <= self.degree
 
     @property
     def monomials(self):
@@ -193,19 +195,22 @@ class JetSpace:
         entries (then the smallest type holding twice the degree)."""
         mons = self._monomials
         if mons is None:
-            n, k = self.nvars, self.degree
-            dtype = np.int64
-            if self.ncoeffs * n > _DENSE_INT64:
-                dtype = next(t for t in (np.int8, np.int16, np.int32, np.int64)
-                             if 2 * k <= np.iinfo(t).max)
-            mons = np.zeros((self.ncoeffs, n), dtype=dtype)
-            flat = mons.reshape(-1)
-            for d in range(1, k + 1):
-                ms = self._ms(d)
-                rows = np.arange(self.offsets[d], self.offsets[d + 1], dtype=np.intp)
-                np.add.at(flat, (rows[:, None] * n + ms).ravel(), 1)
-            _freeze(mons)
-            self._monomials = mons
+            mons = self._monomials = _freeze(self._dense_from_lists())
+        return mons
+
+    def _dense_from_lists(self):
+        """The dense exponent matrix of a total-degree space, from its index lists."""
+        n, k = self.nvars, self.degree
+        dtype = np.int64
+        if self.ncoeffs * n > _DENSE_INT64:
+            dtype = next(t for t in (np.int8, np.int16, np.int32, np.int64)
+                         if 2 * k <= np.iinfo(t).max)
+        mons = np.zeros((self.ncoeffs, n), dtype=dtype)
+        flat = mons.reshape(-1)
+        for d in range(1, k + 1):
+            ms = self._ms(d)
+            rows = np.arange(self.offsets[d], self.offsets[d + 1], dtype=np.intp)
+            np.add.at(flat, (rows[:, None] * n + ms).ravel(), 1)
         return mons
 
     @property
@@ -217,6 +222,13 @@ class JetSpace:
         """Dense exponents of a caps (or one-variable) space, graded order: the
         cartesian product of the caps, first exponent descending, then a
         stable sort by degree (no recursion: any number of variables)."""
+        if self.caps is None and self.nvars > 1:
+            offsets = np.cumsum([0] + [comb(self.nvars - 1 + d, d)
+                                       for d in range(self.degree + 1)])
+            self.offsets = offsets  # _dense_from_lists needs the block starts
+            mons = self._dense_from_lists()
+            self._msets = None   # rebuilt on demand (a cross table may need them)
+            return mons
         caps = self.caps if self.caps is not None else (self.degree,)
         mons = np.zeros((1, 0), dtype=np.int64)
         for c in caps:
