@@ -8,7 +8,7 @@ import numpy as np
 
 from . import backend as B
 from .jet import Jet, _matmul, _shift_axis
-from .kernels import constant_like, pad
+from .kernels import check_result, constant_like, pad
 
 __all__ = ["array_ufunc", "array_function", "stack", "concatenate", "where"]
 
@@ -80,19 +80,37 @@ def _coeffs_all(arrays):
     return S, vars, cs
 
 
+def _check_arrays(arrays, name):
+    """The arguments of stack/concatenate as a list holding at least one jet."""
+    try:
+        arrays = list(arrays)
+    except TypeError:
+        raise TypeError(f"{name} takes a sequence of jets, got "
+                        f"{type(arrays).__name__}") from None
+    if not arrays:
+        raise ValueError(f"{name} needs at least one jet, got an empty sequence")
+    if not any(isinstance(a, Jet) for a in arrays):
+        raise TypeError(f"{name} needs at least one jet among its arguments (plain numbers "
+                        f"have no space to put them in): use np.{name} for plain arrays")
+    return arrays
+
+
 def stack(arrays, axis=0):
     """Stack jets (and constants) along a new batch axis, like np.stack."""
-    arrays = list(arrays)
+    arrays = _check_arrays(arrays, "stack")
     S, vars, cs = _coeffs_all(arrays)
     ndim = cs[0].ndim
     axis = int(axis) % ndim + 1
-    cs = np.broadcast_arrays(*cs) if len({c.shape for c in cs}) > 1 else cs
+    if len({c.shape for c in cs}) > 1:
+        # broadcasting (9000,) with (9000, 1) can make far more than the inputs hold
+        check_result(cs[0].shape[0] * len(cs), *(c.shape[1:] for c in cs))
+        cs = np.broadcast_arrays(*cs)
     return Jet._wrap(S, np.stack(cs, axis=axis), vars)
 
 
 def concatenate(arrays, axis=0):
     """Join jets (and constants) along an existing batch axis, like np.concatenate."""
-    arrays = list(arrays)
+    arrays = _check_arrays(arrays, "concatenate")
     S, vars, cs = _coeffs_all(arrays)
     if axis is None:
         cs = [c.reshape(c.shape[0], -1) for c in cs]

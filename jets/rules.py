@@ -832,6 +832,7 @@ def apply(name, *args):
         if out is not None:
             return out
     vars, sub, arrays = align(S, jets)
+    K.check_broadcast(sub, [c.shape[1:] for c in arrays] + _plain_shapes(args))
     jet_dtype = B.result_dtype(*arrays)
     if len(jets) == len(args):
         conv = arrays
@@ -859,6 +860,18 @@ def apply(name, *args):
                 out = out.astype(want)
         out = _poison_nan(out)
     return Jet._wrap(S, out, vars)
+
+
+def _plain_shapes(args):
+    """Batch shapes of the non-jet arguments (for the memory guard)."""
+    shapes = []
+    for a in args:
+        if not isinstance(a, Jet):
+            try:
+                shapes.append(np.shape(a))
+            except ValueError:  # ragged: _plain reports it
+                pass
+    return shapes
 
 
 def _make_function(rule):
