@@ -17,10 +17,13 @@ import os
 import re
 import sys
 import textwrap
+import warnings
+
+import numpy as np
 
 from .display import format_number
 from .expr import (CONSTANTS, MAX_DEPTH, MAX_LENGTH, ExpressionError, compile_expression,
-                   did_you_mean, function_names)
+                   did_you_mean, escape_controls, function_names)
 from .rules import RULES
 from .space import count_coeffs, count_pairs
 
@@ -168,7 +171,9 @@ def _build_parser(prog):
 
 # ------------------------------------------------------------------ messages
 def _say(stream, text):
-    """Write text + newline, escaping what the stream's encoding cannot show."""
+    """Write text + newline, escaping control characters (user input echoed in a
+    message must not drive the terminal) and what the stream's encoding cannot show."""
+    text = escape_controls(text)
     try:
         stream.write(text + "\n")
     except UnicodeEncodeError:
@@ -196,7 +201,8 @@ def _report(ex):
 
 def _quote(text, limit=40):
     text = text if len(text) <= limit else text[: limit - 3] + "..."
-    return "'" + text.encode("ascii", "backslashreplace").decode("ascii") + "'"
+    return "'" + escape_controls(text, keep="").encode("ascii", "backslashreplace"
+                                                       ).decode("ascii") + "'"
 
 
 def _unicode_ok(stream):
@@ -280,8 +286,8 @@ def _parse_point(at_args):
 
 
 def _check_names(expr, point):
-    used = expr.names
-    missing = [n for n in used if n not in point]
+    used = set(expr.names)  # a set: thousands of --at names stay linear
+    missing = [n for n in expr.names if n not in point]
     if missing:
         n = missing[0]
         if n in set(function_names()):
@@ -298,7 +304,7 @@ def _check_names(expr, point):
     if unused:
         n = unused[0]
         raise UsageError(f"--at gives {n} a value, but the expression does not use {n}"
-                         f"{did_you_mean(n, list(used)) or ' (a typo?)'}")
+                         f"{did_you_mean(n, list(expr.names)) or ' (a typo?)'}")
 
 
 # ------------------------------------------------------------ the partials
@@ -475,10 +481,12 @@ def _run(argv, state):
         _say(sys.stderr, SHORT_USAGE.format(prog=prog))
         return 2
     parser = _build_parser(prog)
+    argv, at_args = _take_at(argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as ex:  # --help and --version print and exit 0
         return ex.code if isinstance(ex.code, int) else 0
+    args.at = at_args + args.at
     if args.expr is None:
         raise UsageError(f"missing EXPR: e.g. {prog} \"x**3\" --at x=4 (see {prog} --help)")
     if args.digits is not None and not 1 <= args.digits <= 17:
@@ -542,6 +550,29 @@ def _run(argv, state):
     return 1
 
 
+def _take_at(argv):
+    """(argv without the --at options, their values in order): argparse takes
+    quadratic time over thousands of repeated options, this one pass is linear.
+    Stops at '--'; a trailing --at without a value is left for argparse."""
+    rest, values = [], []
+    i, n = 0, len(argv)
+    while i < n:
+        a = argv[i]
+        if a == "--":
+            rest.extend(argv[i:])
+            break
+        if a == "--at" and i + 1 < n and not argv[i + 1].startswith("--"):
+            values.append(argv[i + 1])
+            i += 2
+            continue
+        if a.startswith("--at="):
+            values.append(a[len("--at="):])
+        else:
+            rest.append(a)
+        i += 1
+    return rest, values
+
+
 def main(argv=None):
     """Run the command line on ``argv`` (default ``sys.argv[1:]``); return the exit status.
 
@@ -553,7 +584,11 @@ def main(argv=None):
         argv = sys.argv[1:]
     state = {"phase": "parse"}
     try:
-        return _run(list(argv), state)
+        # no Python warning ever reaches stderr (overflow in a derivative is
+        # reported by the exit status and one line naming the operation)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            return _run(list(argv), state)
     except (UsageError, ExpressionError) as ex:
         _report(ex)
         return 2

@@ -15,6 +15,7 @@ import ast
 import difflib
 import math
 import re
+import warnings
 
 import numpy as np
 
@@ -91,11 +92,22 @@ def did_you_mean(name, candidates):
     return f" (did you mean {text}?)"
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def escape_controls(text, keep="\n"):
+    """Text with every control character (C0, DEL, C1; `keep` excepted) written
+    as a visible \\xNN escape, so user input echoed to a terminal cannot move
+    the cursor, ring the bell or start an escape sequence."""
+    return _CONTROL.sub(lambda m: m.group() if m.group() in keep else
+                        f"\\x{ord(m.group()):02x}", text)
+
+
 def _quote(text, limit=40):
-    """Text for an error message: shortened, non-ASCII escaped, and single-quoted
-    unless it holds quotes itself."""
+    """Text for an error message: shortened, control characters and non-ASCII
+    escaped, and single-quoted unless it holds quotes itself."""
     text = text if len(text) <= limit else text[: limit - 3] + "..."
-    text = text.encode("ascii", "backslashreplace").decode("ascii")
+    text = escape_controls(text, keep="").encode("ascii", "backslashreplace").decode("ascii")
     return text if ("'" in text or '"' in text) else "'" + text + "'"
 
 
@@ -145,6 +157,9 @@ def _precheck(text):
     for i, ch in enumerate(text):
         if ch == "^":
             raise ExpressionError("^ is not a power here: use ** (x**2, not x^2)", text, i)
+        if ch == "#":
+            raise ExpressionError("comments (#) are not allowed in an expression: remove "
+                                  "the # and what follows", text, i)
         if not (" " <= ch <= "~"):
             raise ExpressionError(
                 f"the expression has the character {ch!a} (U+{ord(ch):04X}) at column "
@@ -163,7 +178,9 @@ def _precheck(text):
 def _parse(text):
     lead = len(text) - len(text.lstrip())  # ast.parse refuses leading blanks (indent)
     try:
-        return ast.parse(text[lead:], mode="eval")
+        with warnings.catch_warnings():  # e.g. SyntaxWarning for '1if x': never printed
+            warnings.simplefilter("ignore")
+            return ast.parse(text[lead:], mode="eval")
     except SyntaxError as ex:
         msg = (ex.msg or "invalid syntax").split("\n")[0]
         if "integer string conversion" in msg:  # Python's digit limit on int literals

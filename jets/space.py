@@ -259,7 +259,7 @@ class JetSpace:
             return np.zeros(len(ms), dtype=np.intp)
         T = self._comb
         if T is None:
-            T = self._comb = _comb_table(n + self.degree, self.degree)
+            T = self._comb = _freeze(_comb_table(n + self.degree, self.degree))
         prev = np.empty_like(ms)
         prev[:, 0] = 0
         prev[:, 1:] = ms[:, :-1]
@@ -385,7 +385,7 @@ class JetSpace:
         i, j, t = i[keep], j[keep], t[keep]
         ntargets = int(self.offsets[d + 1] - self.offsets[d])
         if len(t) == 0:
-            return (), np.full(ntargets, -1, dtype=np.intp)
+            return (), _freeze(np.full(ntargets, -1, dtype=np.intp))
         if xsupport is not None and len(np.unique(t)) < ntargets:
             # some targets are unreachable: compact the target numbering
             present, t = np.unique(t, return_inverse=True)
@@ -603,7 +603,7 @@ class JetSpace:
         return f"JetSpace(nvars={self.nvars}, order={self.order!r})"
 
     def __reduce__(self):
-        return (space, (self.nvars, self.order))
+        return (_unpickle, (PICKLE_VERSION, self.nvars, self.order))
 
 
 def _freeze(a):
@@ -618,7 +618,7 @@ def _multisets(n, k):
     lexicographic order, which is the graded order (first exponent descending).
     Built degree by degree without recursion: each list of degree d - 1 is
     extended by every index >= its last one."""
-    out = [np.zeros((1, 0), dtype=np.intp)]
+    out = [_freeze(np.zeros((1, 0), dtype=np.intp))]
     for d in range(1, k + 1):
         prev = out[-1]
         last = prev[:, -1] if d > 1 else np.zeros(1, dtype=np.intp)
@@ -714,6 +714,22 @@ def _as_float(n):
         return float(n)
     except OverflowError:
         return float("inf")
+
+
+#: Format of a pickled JetSpace: (PICKLE_VERSION, nvars, order) for _unpickle.
+PICKLE_VERSION = 1
+
+
+def _unpickle(version, nvars, order):
+    """Unpickle a JetSpace: check the format version and the content (a pickle
+    is data from outside), then return the cached space."""
+    if version != PICKLE_VERSION:
+        raise ValueError(f"cannot unpickle a JetSpace: unknown format version {version!r}, "
+                         f"this jets reads version {PICKLE_VERSION} (rebuild the space)")
+    try:
+        return space(nvars, order)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"cannot unpickle a JetSpace: {exc}") from None
 
 
 @lru_cache(maxsize=256)
