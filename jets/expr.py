@@ -158,8 +158,8 @@ def _precheck(text):
         if ch == "^":
             raise ExpressionError("^ is not a power here: use ** (x**2, not x^2)", text, i)
         if ch == "#":
-            raise ExpressionError("comments (#) are not allowed in an expression: remove "
-                                  "the # and what follows", text, i)
+            raise ExpressionError("comments are not allowed in an expression: remove "
+                                  "the # and what follows it", text, i)
         if not (" " <= ch <= "~"):
             raise ExpressionError(
                 f"the expression has the character {ch!a} (U+{ord(ch):04X}) at column "
