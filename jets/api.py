@@ -41,7 +41,10 @@ def _check_callable(f):
 
 
 def _check_count(value, name):
-    """A non-negative Python int from `value`, or ValueError/TypeError naming `name`."""
+    """A non-negative Python int from `value`, or ValueError/TypeError naming `name`
+    (a 0-d integer array such as np.array(3) is the integer it holds)."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
     if isinstance(value, (bool, np.bool_)):
         raise TypeError(f"`{name}` must be a non-negative integer, got the bool {value!r}")
     if isinstance(value, (float, np.floating)):
@@ -56,7 +59,7 @@ def _check_count(value, name):
 
 def _check_order(order, n, name="order"):
     """`order` as an int (total degree) or a tuple of n per-variable caps."""
-    if isinstance(order, (tuple, list, np.ndarray)):
+    if isinstance(order, (tuple, list)) or isinstance(order, np.ndarray) and order.ndim:
         caps = tuple(order.tolist() if isinstance(order, np.ndarray) else order)
         if len(caps) != n:
             raise ValueError(
@@ -92,6 +95,10 @@ def _points(x, several):
         raise TypeError("`x` must hold plain numbers, not a Jet: the functions of "
                         "jets.api seed the jet themselves; pass x.value, or use the "
                         "jet's own methods (.partial, .gradient, ...)")
+    if isinstance(x, np.ma.MaskedArray):
+        raise TypeError("`x` is a numpy masked array: jets would drop its mask. Pass "
+                        "x.filled(value) to keep every point, or x.compressed() for the "
+                        "unmasked ones")
     if several and isinstance(x, (list, tuple)):
         if len(x) == 0:
             raise ValueError("`x` is empty: give one row per variable, shape (n, *batch)")
@@ -117,9 +124,14 @@ def _points(x, several):
     if kind not in "iufcO":
         raise TypeError(f"`x` must hold numbers, got an array of dtype {arr.dtype}")
     if kind == "O":
+        from decimal import Decimal
         for e in arr.flat:
             if isinstance(e, Jet):
                 raise TypeError("`x` must hold plain numbers, not jets")
+            if isinstance(e, Decimal):
+                raise TypeError("`x` holds decimal.Decimal numbers, which numpy cannot "
+                                "compute with: convert with float(d), or fractions.Fraction(d) "
+                                "for exact arithmetic")
             if not isinstance(e, numbers.Number) or isinstance(e, bool):
                 raise TypeError(f"`x` must hold numbers, got an element that is {_describe(e)}")
     if several:

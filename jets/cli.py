@@ -18,10 +18,13 @@ import os
 import re
 import sys
 import textwrap
+import warnings
+
+import numpy as np
 
 from .display import format_number
 from .expr import (CONSTANTS, MAX_DEPTH, MAX_LENGTH, ExpressionError, compile_expression,
-                   did_you_mean, function_names)
+                   did_you_mean, escape_controls, function_names)
 from .rules import RULES
 from .space import count_coeffs, count_pairs
 
@@ -36,9 +39,10 @@ MAX_COEFFS = 10 ** 6
 #: Most (product pairs x variables) of the jet space: bounds the time to build
 #: the space's tables and every product (about a second at the limit).
 MAX_WORK = 10 ** 7
-#: Most (operations of EXPR x product pairs of the space): bounds the whole
-#: evaluation (each operation costs at most about one full product).
-MAX_TOTAL_WORK = 5 * 10 ** 8
+#: Most (cost of EXPR in full jet products x product pairs of the space): bounds
+#: the whole evaluation to a few seconds (Expression.work counts the squarings of a
+#: power and the per-order products of gamma, lgamma and digamma).
+MAX_TOTAL_WORK = 2 * 10 ** 8
 #: Longest --partial or --at argument, in characters.
 MAX_ARG_LENGTH = 2 * MAX_LENGTH
 
@@ -170,7 +174,9 @@ def _build_parser(prog):
 
 # ------------------------------------------------------------------ messages
 def _say(stream, text):
-    """Write text + newline, escaping what the stream's encoding cannot show."""
+    """Write text + newline, escaping control characters (user input echoed in a
+    message must not drive the terminal) and what the stream's encoding cannot show."""
+    text = escape_controls(text)
     try:
         stream.write(text + "\n")
     except UnicodeEncodeError:
@@ -198,7 +204,8 @@ def _report(ex):
 
 def _quote(text, limit=40):
     text = text if len(text) <= limit else text[: limit - 3] + "..."
-    return "'" + text.encode("ascii", "backslashreplace").decode("ascii") + "'"
+    return "'" + escape_controls(text, keep="").encode("ascii", "backslashreplace"
+                                                       ).decode("ascii") + "'"
 
 
 def _unicode_ok(stream):
@@ -282,8 +289,8 @@ def _parse_point(at_args):
 
 
 def _check_names(expr, point):
-    used = expr.names
-    missing = [n for n in used if n not in point]
+    used = set(expr.names)  # a set: thousands of --at names stay linear
+    missing = [n for n in expr.names if n not in point]
     if missing:
         n = missing[0]
         if n in set(function_names()):
@@ -300,7 +307,7 @@ def _check_names(expr, point):
     if unused:
         n = unused[0]
         raise UsageError(f"--at gives {n} a value, but the expression does not use {n}"
-                         f"{did_you_mean(n, list(used)) or ' (a typo?)'}")
+                         f"{did_you_mean(n, list(expr.names)) or ' (a typo?)'}")
 
 
 # ------------------------------------------------------------ the partials
@@ -355,7 +362,8 @@ def _factorial_overflows(order):
 
 def _check_size(n, order, how, operations=1):
     """Refuse a jet space (or an evaluation) too large for the command line,
-    before building anything."""
+    before building anything; `operations` is the evaluation's cost in full jet
+    products (Expression.work)."""
     if _factorial_overflows(order):
         raise UsageError(f"{how} asks for derivatives whose factorial overflows a float "
                          f"(171! > 1.8e308): the order limit is {MAX_ORDER}")
@@ -371,8 +379,10 @@ def _check_size(n, order, how, operations=1):
             f"lower the order, or ask only for the derivatives you need with --partial")
     if operations * count_pairs(n, order) > MAX_TOTAL_WORK:
         raise UsageError(
-            f"{how}: {operations} operations on jets of {ncoeffs} coefficients are more work "
-            f"than the command line allows: lower the order, use --partial, or shorten EXPR")
+            f"{how}: EXPR costs about {operations} jet products (a power a**n counts its "
+            f"squarings, gamma/lgamma/digamma one product per order) on jets of {ncoeffs} "
+            f"coefficients, more work than the command line allows: lower the order, use "
+            f"--partial, or simplify EXPR")
 
 
 def _choose_order(n, alphas):
@@ -489,10 +499,12 @@ def _run(argv, state):
         _say(sys.stderr, SHORT_USAGE.format(prog=prog))
         return 2
     parser = _build_parser(prog)
+    argv, at_args = _take_at(argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as ex:  # --help and --version print and exit 0
         return ex.code if isinstance(ex.code, int) else 0
+    args.at = at_args + args.at
     if args.expr is None:
         raise UsageError(f"missing EXPR: e.g. {prog} \"x**3\" --at x=4 (see {prog} --help)")
     if args.digits is not None and not 1 <= args.digits <= 17:
@@ -516,11 +528,12 @@ def _run(argv, state):
     if args.partial:
         alphas = list(dict.fromkeys(_parse_alpha(a, names) for a in args.partial))
         order = _choose_order(n, alphas)
-        _check_size(n, order, "--partial " + " ".join(args.partial)[:40], expr.operations)
+        _check_size(n, order, "--partial " + " ".join(args.partial)[:40],
+                    expr.work(sum(order) if isinstance(order, tuple) else order))
     else:
         order = 2 if args.order is None else args.order
         alphas = None
-        _check_size(n, order, f"--order {order}", expr.operations)
+        _check_size(n, order, f"--order {order}", expr.work(order))
 
     state["phase"] = "evaluate"
     import jets
@@ -557,6 +570,29 @@ def _run(argv, state):
     return 1
 
 
+def _take_at(argv):
+    """(argv without the --at options, their values in order): argparse takes
+    quadratic time over thousands of repeated options, this one pass is linear.
+    Stops at '--'; a trailing --at without a value is left for argparse."""
+    rest, values = [], []
+    i, n = 0, len(argv)
+    while i < n:
+        a = argv[i]
+        if a == "--":
+            rest.extend(argv[i:])
+            break
+        if a == "--at" and i + 1 < n and not argv[i + 1].startswith("--"):
+            values.append(argv[i + 1])
+            i += 2
+            continue
+        if a.startswith("--at="):
+            values.append(a[len("--at="):])
+        else:
+            rest.append(a)
+        i += 1
+    return rest, values
+
+
 def main(argv=None):
     """Run the command line on ``argv`` (default ``sys.argv[1:]``); return the exit status.
 
@@ -568,7 +604,11 @@ def main(argv=None):
         argv = sys.argv[1:]
     state = {"phase": "parse"}
     try:
-        return _run(list(argv), state)
+        # no Python warning ever reaches stderr (overflow in a derivative is
+        # reported by the exit status and one line naming the operation)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            return _run(list(argv), state)
     except (UsageError, ExpressionError) as ex:
         _report(ex)
         return 2

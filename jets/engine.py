@@ -136,6 +136,18 @@ def finish(S, out, vars, want=None):
     return out, vars
 
 
+def _plain_shapes(args):
+    """Batch shapes of the plain (non-jet) arguments, for the memory guard."""
+    shapes = []
+    for a in args:
+        if not isinstance(a, Operand):
+            try:
+                shapes.append(np.shape(a))
+            except ValueError:      # ragged: as_const reports it
+                pass
+    return shapes
+
+
 def apply(rule, S, args):
     """Evaluate `rule` on operands of the space S (at least one Operand).
     Returns (coeffs, vars) of the result."""
@@ -149,6 +161,8 @@ def apply(rule, S, args):
             if r is not None:
                 return finish(S, r[0], r[1])
     vars, sub, arrays = align(S, ops)
+    if len(args) > 1:       # the memory guard: broadcasting may grow the batch
+        K.check_broadcast(sub, [c.shape[1:] for c in arrays] + _plain_shapes(args))
     jet_dtype = B.result_dtype(*arrays)
     if len(ops) == len(args):
         conv = arrays

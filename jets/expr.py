@@ -15,6 +15,7 @@ import ast
 import difflib
 import math
 import re
+import warnings
 
 import numpy as np
 
@@ -92,11 +93,22 @@ def did_you_mean(name, candidates):
     return f" (did you mean {text}?)"
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def escape_controls(text, keep="\n"):
+    """Text with every control character (C0, DEL, C1; `keep` excepted) written
+    as a visible \\xNN escape, so user input echoed to a terminal cannot move
+    the cursor, ring the bell or start an escape sequence."""
+    return _CONTROL.sub(lambda m: m.group() if m.group() in keep else
+                        f"\\x{ord(m.group()):02x}", text)
+
+
 def _quote(text, limit=40):
-    """Text for an error message: shortened, non-ASCII escaped, and single-quoted
-    unless it holds quotes itself."""
+    """Text for an error message: shortened, control characters and non-ASCII
+    escaped, and single-quoted unless it holds quotes itself."""
     text = text if len(text) <= limit else text[: limit - 3] + "..."
-    text = text.encode("ascii", "backslashreplace").decode("ascii")
+    text = escape_controls(text, keep="").encode("ascii", "backslashreplace").decode("ascii")
     return text if ("'" in text or '"' in text) else "'" + text + "'"
 
 
@@ -146,6 +158,9 @@ def _precheck(text):
     for i, ch in enumerate(text):
         if ch == "^":
             raise ExpressionError("^ is not a power here: use ** (x**2, not x^2)", text, i)
+        if ch == "#":
+            raise ExpressionError("comments are not allowed in an expression: remove "
+                                  "the # and what follows it", text, i)
         if not (" " <= ch <= "~"):
             raise ExpressionError(
                 f"the expression has the character {ch!a} (U+{ord(ch):04X}) at column "
@@ -164,7 +179,9 @@ def _precheck(text):
 def _parse(text):
     lead = len(text) - len(text.lstrip())  # ast.parse refuses leading blanks (indent)
     try:
-        return ast.parse(text[lead:], mode="eval")
+        with warnings.catch_warnings():  # e.g. SyntaxWarning for '1if x': never printed
+            warnings.simplefilter("ignore")
+            return ast.parse(text[lead:], mode="eval")
     except SyntaxError as ex:
         msg = (ex.msg or "invalid syntax").split("\n")[0]
         if "integer string conversion" in msg:  # Python's digit limit on int literals
@@ -409,6 +426,39 @@ def _overflow_message(rule, values, out):
     return f"{rule.name}: {what} at {args}"
 
 
+#: Cost in full jet products of one call, by the rule's kind (see rules.Rule):
+#: the recurrences run about two products' worth of degree steps.
+_KIND_COST = {"linear": 1, "zero": 1, "recurrence": 2, "derivative": 3}
+#: Functions that compose with a Taylor series: one product per degree.
+_SERIES = {"digamma", "lgamma", "gamma"}
+
+
+def _has_var(node):
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Var):
+            return True
+        if isinstance(n, Chain):
+            stack.append(n.first)
+            stack.extend(a for _, a in n.rest)
+        elif isinstance(n, Call):
+            stack.extend(n.args)
+    return False
+
+
+def power_cost(p):
+    """Full products that ``jet ** p`` costs for a constant exponent p: repeated
+    squaring takes up to 2 log2|n| for an integer n (plus a quotient when n < 0),
+    up to rules.MAX_SQUARING_EXPONENT; the real-power recurrence about 3."""
+    from .rules import MAX_SQUARING_EXPONENT
+    p = float(p)
+    if not math.isfinite(p) or not p.is_integer() or abs(p) > MAX_SQUARING_EXPONENT:
+        return 3
+    n = abs(int(p))
+    return max(1, 2 * n.bit_length()) + (2 if p < 0 else 0)
+
+
 class Expression:
     """A checked expression: ``text``, the tree, ``names`` (its variables, in
     order of first appearance) and ``operations`` (how many rule calls it makes)."""
@@ -416,6 +466,35 @@ class Expression:
     def __init__(self, text, root, names, operations=0):
         self.text, self.root, self.names = text, root, names
         self.operations = operations
+
+    def work(self, degree):
+        """The evaluation's cost in full jet products at truncation degree
+        `degree`, counted before anything runs: an operator or a recurrence 1-3,
+        ``a ** n`` up to 2 log2|n| (the squarings), gamma/lgamma/digamma one
+        product per degree.  The command line multiplies it by the space's pair
+        count to refuse input that would run for long."""
+        total = 0
+        stack = [self.root]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, Chain):
+                total += sum(1 if rule in ("add", "subtract") else 2 for rule, _ in node.rest)
+                stack.append(node.first)
+                stack.extend(a for _, a in node.rest)
+            elif isinstance(node, Call):
+                stack.extend(node.args)
+                if node.rule == "power":
+                    base, expo = node.args
+                    if _has_var(expo):
+                        total += 5       # exp(b log a)
+                    elif _has_var(base):
+                        with np.errstate(all="ignore"):
+                            total += power_cost(_Evaluator({}).eval(expo))
+                elif node.rule in _SERIES:
+                    total += degree + 4
+                else:
+                    total += _KIND_COST.get(RULES[node.rule].kind, degree + 2)
+        return total
 
     def evaluate(self, env):
         """Value of the expression with variables from ``env`` (name -> Jet or number).

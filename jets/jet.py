@@ -396,7 +396,8 @@ class Jet:
         return self._new(self._coeffs.copy())
 
     def __reduce__(self):
-        return (_rebuild, (self._space, np.array(self._coeffs), self._vars))
+        # format version last: pickles from before versions (3 arguments) still load
+        return (_rebuild, (self._space, np.array(self._coeffs), self._vars, PICKLE_VERSION))
 
     # --------------------------------------------------------------- operators
     def __add__(self, other):
@@ -540,7 +541,39 @@ class Jet:
     __str__ = __repr__
 
 
-def _rebuild(space, coeffs, vars=None):
+#: Format of a pickled Jet: (space, coeffs, vars, PICKLE_VERSION) for _rebuild.
+PICKLE_VERSION = 1
+
+
+def _rebuild(space, coeffs, vars=None, version=None):
+    """Unpickle a Jet, checking what is restored: a pickle is data from outside,
+    so a wrong space, shape, dtype or variable tuple is a clear ValueError here
+    rather than a wrong number later.  version None: a pickle from before
+    versions (the same layout)."""
+    def bad(why):
+        return ValueError(f"cannot unpickle a Jet: {why} (the pickle is damaged or from "
+                          f"another version of jets; rebuild the jet)")
+    if version is not None and version != PICKLE_VERSION:
+        raise bad(f"unknown format version {version!r}, this jets reads version "
+                  f"{PICKLE_VERSION}")
+    if not isinstance(space, JetSpace):
+        raise bad(f"its space is a {type(space).__name__}, not a JetSpace")
+    if not isinstance(coeffs, np.ndarray) or coeffs.ndim == 0:
+        raise bad(f"its coefficients are {type(coeffs).__name__}, not an array of shape "
+                  f"(ncoeffs, *batch)")
+    if coeffs.dtype.kind not in "iufcO" or (coeffs.dtype.kind == "O"
+                                            and not all_numbers(coeffs)):
+        raise bad(f"its coefficients have dtype {coeffs.dtype}, not numbers")
+    if vars is not None:
+        if not isinstance(vars, tuple) or any(
+                isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < space.nvars
+                for v in vars) or list(vars) != sorted(set(vars)):
+            raise bad(f"its variables {vars!r:.60} are not a sorted tuple of distinct "
+                      f"indices below {space.nvars}")
+    sub = space.subspace(vars) if vars else space
+    if coeffs.shape[0] not in sub.top_degree or (vars == () and coeffs.shape[0] != 1):
+        raise bad(f"{coeffs.shape[0]} coefficients do not fill whole degrees of "
+                  f"{sub.describe()}")
     return Jet._wrap(space, coeffs, vars)
 
 
@@ -676,7 +709,7 @@ def _matrix(m):
     except (TypeError, ValueError):
         arr = None
     if arr is None or arr.dtype.kind not in "biufcO" or (arr.dtype.kind == "O"
-                                                          and not _all_numbers(arr)):
+                                                          and not all_numbers(arr)):
         raise TypeError(f"matmul: cannot combine a jet with {type(m).__name__}: use "
                         f"numbers, numpy arrays of numbers, or jets of the same space")
     return arr
@@ -722,14 +755,40 @@ def _points_dtype(points):
     return B.result_dtype(*points)
 
 
+def _refuse_point_kind(p, what):
+    """TypeError for points jets refuses up front: masked arrays (the mask would
+    be dropped silently), bools (not numbers here, as in the functional API)
+    and Decimals (numpy has no Decimal arithmetic: it fails deep inside)."""
+    if isinstance(p, np.ma.MaskedArray):
+        raise TypeError(f"{what} is a numpy masked array: jets would drop its mask. Pass "
+                        f"p.filled(value) to keep every point, or p.compressed() for the "
+                        f"unmasked ones")
+    a = p if isinstance(p, np.ndarray) else None
+    if a is not None and a.dtype.kind == "b" or isinstance(p, (bool, np.bool_)):
+        raise TypeError(f"{what} holds booleans (dtype bool), not numbers: convert with "
+                        f"x.astype(float) or float(x)")
+
+
+def _refuse_decimal(a, what):
+    from decimal import Decimal
+    if a.dtype.kind == "O" and any(isinstance(v, Decimal) for v in a.flat):
+        raise TypeError(f"{what} holds decimal.Decimal numbers, which numpy cannot compute "
+                        f"with: convert with float(d), or fractions.Fraction(d) for exact "
+                        f"arithmetic")
+
+
 def _point(p, i):
     """Point i as a numeric array, or a TypeError that names it."""
+    _refuse_point_kind(p, f"point {i}")
     try:
         a = B.asarray(p)
     except (ValueError, TypeError) as exc:
         raise TypeError(f"point {i} must be a number or a rectangular array of numbers, "
                         f"got {type(p).__name__} ({exc})") from None
-    if a.dtype.kind not in "biufcO" or (a.dtype.kind == "O" and not all_numbers(a)):
+    if a.dtype.kind == "b":
+        _refuse_point_kind(a, f"point {i}")
+    _refuse_decimal(a, f"point {i}")
+    if a.dtype.kind not in "iufcO" or (a.dtype.kind == "O" and not all_numbers(a)):
         raise TypeError(f"point {i} must be a number or an array of numbers, got "
                         f"{type(p).__name__} {p!r:.60}")
     return a
@@ -759,6 +818,13 @@ def variables(points, order):
     """
     if isinstance(points, Jet):
         raise TypeError("variables() takes plain numbers or arrays, not jets")
+    _refuse_point_kind(points, "points")
+    if isinstance(points, np.ndarray) and points.ndim == 0 or np.isscalar(points) \
+            or not hasattr(points, "__iter__"):
+        raise TypeError(f"variables(points, order): points must be a sequence of n points "
+                        f"(one per variable), got {type(points).__name__} {points!r:.40}: "
+                        f"write jets.variables([{points!r:.20}], order) or jets.variable(x0, "
+                        f"order)")
     pts = [_point(p, i) for i, p in enumerate(points)]
     if not pts:
         raise ValueError("variables() needs at least one point")

@@ -12,6 +12,8 @@ loop over degrees, never over points); each is written once as a per-degree
 step (``*_steps``) that the whole-series kernel drives, see ``docs/theory.md``.
 This module knows no Jet and no rule: raw arrays in, raw arrays out.
 """
+from math import prod
+
 from . import backend as B
 
 __all__ = ["top", "pad", "degree_product", "product", "euler", "integrate",
@@ -41,8 +43,32 @@ def pad(S, X, deg=None):
     return out
 
 
+def check_result(L, *batch_shapes):
+    """Memory guard: refuse (ValueError naming the size in GiB and the fix) a
+    result of L coefficients over the broadcast of `batch_shapes` larger than
+    space.MAX_ELEMENTS numbers, before anything is allocated.  Returns the
+    broadcast batch shape."""
+    from .space import check_size
+    shape = B.broadcast_shapes(*batch_shapes)
+    check_size(int(L), prod(int(s) for s in shape), "result")
+    return shape
+
+
+def check_broadcast(S, batch_shapes):
+    """The memory guard of an operation: when broadcasting the arguments'
+    batch shapes ((9000,) with (9000, 1)) makes a batch larger than any
+    argument's, the result (up to S.ncoeffs coefficients) must fit the size
+    limit.  (A batch that does not grow was admitted when it was seeded.)"""
+    try:
+        shape = B.broadcast_shapes(*batch_shapes)
+    except ValueError:
+        return  # numpy's own message follows
+    if prod(int(s) for s in shape) > max(prod(int(s) for s in b) for b in batch_shapes):
+        check_result(S.ncoeffs, *batch_shapes)
+
+
 def _zeros(S, deg, *arrays):
-    shape = B.broadcast_shapes(*(a.shape[1:] for a in arrays))
+    shape = check_result(S.offsets[deg + 1], *(a.shape[1:] for a in arrays))
     return B.zeros((S.offsets[deg + 1],) + shape, dtype=B.result_dtype(*arrays))
 
 
@@ -138,6 +164,7 @@ def cross_product(S, U, V, X, Y):
     indices), computed in subspace(U | V) over the pairs the two can hold."""
     ranks, targets, length = S.cross_table(U, V, top(S.subspace(U), X),
                                            top(S.subspace(V), Y))
+    check_result(length, X.shape[1:], Y.shape[1:])
     acc = _ranked_sum(X, Y, ranks)
     out = B.zeros((length,) + acc.shape[1:], dtype=acc.dtype)
     out[targets] = acc

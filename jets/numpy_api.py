@@ -14,7 +14,7 @@ from .engine import Operand, align
 from .jet import (Comparison, Jet, _like_numpy, _matmul, _reduce_axes, _shift_axis, _stand_in,
                   common_space, compare)
 from .jet import normalize_axis_index
-from .kernels import constant_like, pad
+from .kernels import check_result, constant_like, pad
 from .rules import ALIASES, RULES, _where_ties
 
 __all__ = ["array_ufunc", "implements", "stack", "concatenate", "where"]
@@ -83,6 +83,18 @@ def _coeffs_all(arrays):
     return S, vars, cs
 
 
+def _check_arrays(arrays, name):
+    """The arguments of stack/concatenate as a non-empty list."""
+    try:
+        arrays = list(arrays)
+    except TypeError:
+        raise TypeError(f"{name} takes a sequence of jets, got "
+                        f"{type(arrays).__name__}") from None
+    if not arrays:
+        raise ValueError(f"{name} needs at least one jet, got an empty sequence")
+    return arrays
+
+
 def _shape(a):
     return a.shape if isinstance(a, Jet) else np.shape(a)
 
@@ -93,9 +105,9 @@ def stack(arrays, axis=0):
     The jets must all have one shape and `axis` must be valid for the result, as
     in numpy (numpy's errors).  Plain numbers and arrays are constants, broadcast
     to the jets' shape (numpy's error if they do not broadcast to it)."""
-    arrays = list(arrays)
+    arrays = _check_arrays(arrays, "stack")
     if not any(isinstance(a, Jet) for a in arrays):
-        return np.stack(arrays, axis=axis)
+        return np.stack(arrays, axis=axis)      # no jet: numpy's own result
     target = next(a.shape for a in arrays if isinstance(a, Jet))
     shapes = [a.shape if isinstance(a, Jet) else _like_numpy(
         lambda d: np.broadcast_to(d, target), np.shape(a)).shape for a in arrays]
@@ -103,7 +115,10 @@ def stack(arrays, axis=0):
         np.stack([_stand_in(s) for s in shapes], axis=axis)    # numpy's error
     ax = normalize_axis_index(axis, len(shapes[0]) + 1) + 1   # numpy's own check
     S, vars, cs = _coeffs_all(arrays)
-    cs = np.broadcast_arrays(*cs) if len({c.shape for c in cs}) > 1 else cs
+    if len({c.shape for c in cs}) > 1:
+        # broadcasting (9000,) with (9000, 1) can make far more than the inputs hold
+        check_result(cs[0].shape[0] * len(cs), *(c.shape[1:] for c in cs))
+        cs = np.broadcast_arrays(*cs)
     return Jet._wrap(S, np.stack(cs, axis=ax), vars)
 
 
@@ -111,7 +126,7 @@ def concatenate(arrays, axis=0):
     """Join jets (and constants) along an existing batch axis, like np.concatenate:
     numpy's shapes and errors (same ndim >= 1, sizes equal off the axis; axis=None
     joins the flattened operands)."""
-    arrays = list(arrays)
+    arrays = _check_arrays(arrays, "concatenate")
     if not any(isinstance(a, Jet) for a in arrays):
         return np.concatenate(arrays, axis=axis)
     shapes = [_shape(a) for a in arrays]

@@ -514,8 +514,34 @@ def _int_exponent(r):
     return None
 
 
+#: Integer exponents above this size (in absolute value) take the real-power
+#: recurrence instead of repeated squaring: about two products instead of up
+#: to 2 log2|n| (a float exponent like 1e308 is an integer of 1024 bits).  The
+#: recurrence P_d = (r [DA P]_d - [A DP]_d) / (d A_0) has no cancellation of
+#: its own, so it is as accurate; at a zero value (where it would divide by 0)
+#: the exact result is used: (0 + h)**n = h**n has degree n > the order, so 0.
+MAX_SQUARING_EXPONENT = 2 ** 20
+
+
 def _int_power(S, a, n):
-    """a**n for an integer n by repeated squaring: exact at a zero value."""
+    """a**n for an integer n by repeated squaring: exact at a zero value.
+    |n| > MAX_SQUARING_EXPONENT on float jets: the real-power recurrence, with
+    the sign of the value from the parity of n (exact for any size), and the
+    exact zeros at a zero value for n > 0."""
+    if abs(n) > MAX_SQUARING_EXPONENT and a.dtype.kind == "f" and a.shape[0] > 1 \
+            and abs(n) > S.degree:
+        huge = n.bit_length() > 1024 or abs(n) > int(np.finfo(a.dtype).max)
+        r = np.finfo(a.dtype).max * (1 if n > 0 else -1) if huge else float(n)
+        a0 = a[0]
+        value = np.power(np.abs(a0), r)
+        if n % 2:
+            value = np.where(a0 < 0, -value, value)
+        out = K.power_real(S, a, np.asarray(r, dtype=a.dtype), value.astype(a.dtype))
+        if huge:  # at |a0| = 1 the derivatives overflow, with a sign we do not track
+            out[1:] = np.where(np.abs(a0) == 1, np.nan, out[1:])
+        if n > 0 and np.any(a0 == 0):
+            out = np.where(a0 == 0, 0, out).astype(out.dtype)
+        return out
     if n < 0:
         return K.quotient(S, K.constant_like(S, np.ones((), dtype=B.result_dtype(a))),
                           _int_power(S, a, -n))

@@ -8,8 +8,8 @@ a degree, exponents of the first variable descending.  Every table is built
 once, when the space is first asked for, and never changes afterwards, so a
 space is safe to share between threads.
 """
+from collections.abc import Mapping
 from functools import lru_cache
-from itertools import product as _cartesian
 from math import comb, factorial, prod
 from operator import attrgetter
 
@@ -22,13 +22,31 @@ __all__ = ["JetSpace", "space", "MAX_ELEMENTS", "MAX_PAIRS", "check_size"]
 MAX_ELEMENTS = 2 * 10**8
 #: Largest number of coefficient pairs a space's product tables may hold.
 MAX_PAIRS = 3 * 10**7
+#: Temporaries of the table builders hold at most about this many integers
+#: (8 bytes each) at a time: larger tables are built in chunks.
+CHUNK_ELEMENTS = 2**22
+#: The dense `monomials` matrix (ncoeffs x nvars) uses int64 up to this many
+#: entries and the smallest integer type that holds twice the degree above.
+_DENSE_INT64 = 2**24
+
+
+def _as_order_scalar(order):
+    """A 0-d integer array (np.array(3)) is the integer it holds."""
+    if isinstance(order, np.ndarray) and order.ndim == 0:
+        return order.item()
+    return order
 
 
 def _normalize(nvars, order):
-    """Validate (nvars, order) and return the canonical key."""
+    """Validate (nvars, order) and return the canonical key.
+
+    A non-integer order (a float, a bool, a string, None) is a TypeError, a
+    negative one or a tuple of caps of the wrong length a ValueError, as in
+    the functional API (jets.derivatives & co.)."""
     if isinstance(nvars, bool) or not isinstance(nvars, (int, np.integer)) or nvars < 1:
         raise ValueError(f"nvars must be a positive integer, got {nvars!r}")
     nvars = int(nvars)
+    order = _as_order_scalar(order)
     if isinstance(order, (tuple, list, np.ndarray)):
         caps = tuple(order)
         if len(caps) != nvars:
@@ -37,15 +55,21 @@ def _normalize(nvars, order):
                 f"variables: give one cap per variable, or an int for total degree")
         out = []
         for c in caps:
-            if isinstance(c, bool) or not isinstance(c, (int, np.integer)) or c < 0:
+            c = _as_order_scalar(c)
+            if isinstance(c, (bool, np.bool_)) or not isinstance(c, (int, np.integer)):
+                raise TypeError(
+                    f"order caps must be non-negative integers, got {tuple(order)!r}")
+            if c < 0:
                 raise ValueError(
                     f"order caps must be non-negative integers, got {tuple(order)!r}")
             out.append(int(c))
         return nvars, tuple(out)
-    if isinstance(order, float) and order.is_integer():
-        raise ValueError(f"order must be an integer, got the float {order!r}: write {int(order)}")
-    if isinstance(order, bool) or not isinstance(order, (int, np.integer)):
-        raise ValueError(f"order must be a non-negative integer or a tuple of them, got {order!r}")
+    if isinstance(order, (float, np.floating)) and float(order).is_integer():
+        raise TypeError(f"order must be an integer, got the float {order!r}: "
+                        f"write {int(order)}")
+    if isinstance(order, (bool, np.bool_)) or not isinstance(order, (int, np.integer)):
+        raise TypeError(f"order must be a non-negative integer or a tuple of them, "
+                        f"got {order!r}")
     if order < 0:
         raise ValueError(f"order must be non-negative, got {order}")
     return nvars, int(order)
@@ -65,13 +89,35 @@ def count_pairs(nvars, order):
     return comb(2 * nvars + order, order)
 
 
+def _count_text(n):
+    """An integer for a message: 3 significant digits, also past the float range."""
+    n = int(n)
+    if n.bit_length() < 1000:
+        return f"{n:.3g}"
+    s = str(n)
+    return f"{s[0]}.{s[1:3]}e+{len(s) - 1}"
+
+
+def _gib_text(nelements, itemsize=8):
+    """Size in GiB of nelements numbers, also for counts past the float range."""
+    nbytes = int(nelements) * itemsize
+    if nbytes.bit_length() < 1000:
+        return f"{nbytes / 2**30:.3g}"
+    return _count_text(nbytes // 2**30)
+
+
 def check_size(ncoeffs, batch_size, what="jet"):
-    """Raise ValueError before allocating more than MAX_ELEMENTS elements."""
-    total = ncoeffs * batch_size
+    """Raise ValueError before allocating more than MAX_ELEMENTS elements.
+
+    Every array a jet operation allocates (coefficients x batch points) goes
+    through here first: the limit (2e8 numbers, 1.5 GiB of float64) bounds the
+    memory of one operation; the message gives the size and the way out."""
+    total = int(ncoeffs) * int(batch_size)
     if total > MAX_ELEMENTS:
         raise ValueError(
-            f"this {what} would hold {ncoeffs} coefficients x {batch_size} points = "
-            f"{total:.3g} numbers (~{total * 8 / 2**30:.3g} GiB), above the limit of "
+            f"this {what} would hold {_count_text(ncoeffs) if ncoeffs > 10**12 else ncoeffs} "
+            f"coefficients x {batch_size} points = "
+            f"{_count_text(total)} numbers (~{_gib_text(total)} GiB), above the limit of "
             f"{MAX_ELEMENTS:.3g}: lower the order, use per-variable caps, or split the batch")
 
 
@@ -82,9 +128,9 @@ class JetSpace:
     (nvars, order) are.
     """
 
-    __slots__ = ("nvars", "order", "caps", "degree", "ncoeffs", "monomials", "degrees",
-                 "offsets", "index", "factorials", "top_degree", "_pairs", "_interior",
-                 "_embeddings", "_subspaces", "_blocks", "__weakref__")
+    __slots__ = ("nvars", "order", "caps", "degree", "ncoeffs", "_monomials", "degrees",
+                 "offsets", "_index", "factorials", "top_degree", "_pairs", "_interior",
+                 "_embeddings", "_subspaces", "_blocks", "_msets", "_comb", "__weakref__")
 
     def __init__(self, nvars, order):
         nvars, order = _normalize(nvars, order)
@@ -97,19 +143,31 @@ class JetSpace:
         if npairs > MAX_PAIRS:
             raise ValueError(
                 f"order {order!r} in {nvars} variables needs {self.ncoeffs} coefficients "
-                f"and {npairs:.3g} product pairs, above the limit of {MAX_PAIRS:.3g}: "
+                f"and {_count_text(npairs)} product pairs, above the limit of {MAX_PAIRS:.3g}: "
                 f"lower the order or use per-variable caps")
-        mons = self._graded_monomials()
-        self.monomials = mons
-        self.monomials.flags.writeable = False
-        self.degrees = mons.sum(axis=1)
-        self.degrees.flags.writeable = False
+        self._monomials = self._index = self._msets = self._comb = None
+        if self._dense:
+            # per-variable caps or one variable: the dense exponent matrix is small
+            mons = self._graded_monomials()
+            _freeze(mons)
+            self._monomials = mons
+            self.degrees = mons.sum(axis=1)
+        else:
+            # total degree in several variables: degree d holds C(n-1+d, d) monomials;
+            # the tables work on sorted index lists (x0^2 x2 -> (0, 0, 2)), whose size
+            # grows with the degree, not with the number of variables
+            sizes = [comb(nvars - 1 + d, d) for d in range(self.degree + 1)]
+            self.degrees = np.repeat(np.arange(self.degree + 1), sizes)
         self.offsets = np.searchsorted(self.degrees, np.arange(self.degree + 2))
-        self.offsets.flags.writeable = False
-        self.index = {tuple(int(v) for v in m): i for i, m in enumerate(mons)}
-        self.factorials = np.array(
-            [_as_float(prod(factorial(int(v)) for v in m)) for m in mons], dtype=float)
-        self.factorials.flags.writeable = False
+        if self._dense:
+            self._index = {tuple(int(v) for v in m): i for i, m in enumerate(mons)}
+            self.factorials = np.array(
+                [_as_float(prod(factorial(int(v)) for v in m)) for m in mons], dtype=float)
+        else:
+            self._index = _RankIndex(self)
+            self.factorials = self._multiset_factorials()
+        for a in (self.degrees, self.offsets, self.factorials):
+            _freeze(a)
         # pair tables are built per degree on first use: univariate kernels
         # never need them, and a space of high order would pay for nothing
         self._pairs = [None] * (self.degree + 1)
@@ -121,45 +179,164 @@ class JetSpace:
         self._blocks = tuple(slice(int(self.offsets[d]), int(self.offsets[d + 1]))
                              for d in range(self.degree + 1))
 
+    @property
+    def _dense(self):
+        """True when the tables work on the dense exponent matrix (caps, or no
+        more variables than the degree: a monomial is n numbers); False for
+        total degree in more variables than the degree (index lists: a monomial
+        of degree d is d numbers, so 1000 variables of order 2 stay small)."""
+        return self.caps is not None or self.nvars <= self.degree
+
+    @property
+    def monomials(self):
+        """Exponents, shape (ncoeffs, nvars), graded order (read-only).  Built on
+        first use for total-degree spaces: nothing in the product tables needs
+        it, and for many variables it is large (1000 variables of order 2:
+        501501 x 1000); its integer type is int64 unless it has more than 2**24
+        entries (then the smallest type holding twice the degree)."""
+        mons = self._monomials
+        if mons is None:
+            mons = self._monomials = _freeze(self._dense_from_lists())
+        return mons
+
+    def _dense_from_lists(self):
+        """The dense exponent matrix of a total-degree space, from its index lists."""
+        n, k = self.nvars, self.degree
+        dtype = np.int64
+        if self.ncoeffs * n > _DENSE_INT64:
+            dtype = next(t for t in (np.int8, np.int16, np.int32, np.int64)
+                         if 2 * k <= np.iinfo(t).max)
+        mons = np.zeros((self.ncoeffs, n), dtype=dtype)
+        flat = mons.reshape(-1)
+        for d in range(1, k + 1):
+            ms = self._ms(d)
+            rows = np.arange(self.offsets[d], self.offsets[d + 1], dtype=np.intp)
+            np.add.at(flat, (rows[:, None] * n + ms).ravel(), 1)
+        return mons
+
+    @property
+    def index(self):
+        """Mapping exponent tuple -> coefficient index (graded order when iterated)."""
+        return self._index
+
     def _graded_monomials(self):
-        n, caps, k = self.nvars, self.caps, self.degree
-        rows = []
-        for d in range(k + 1):
-            rows.extend(_compositions(d, n, caps))
-        return np.array(rows, dtype=np.int64).reshape(-1, n)
+        """Dense exponents of a caps (or one-variable) space, graded order: the
+        cartesian product of the caps, first exponent descending, then a
+        stable sort by degree (no recursion: any number of variables)."""
+        if self.caps is None and self.nvars > 1:
+            offsets = np.cumsum([0] + [comb(self.nvars - 1 + d, d)
+                                       for d in range(self.degree + 1)])
+            self.offsets = offsets  # _dense_from_lists needs the block starts
+            mons = self._dense_from_lists()
+            self._msets = None   # rebuilt on demand (a cross table may need them)
+            return mons
+        caps = self.caps if self.caps is not None else (self.degree,)
+        mons = np.zeros((1, 0), dtype=np.int64)
+        for c in caps:
+            vals = np.arange(c, -1, -1, dtype=np.int64)
+            mons = np.concatenate([np.repeat(mons, c + 1, axis=0),
+                                   np.tile(vals, len(mons))[:, None]], axis=1)
+        return np.ascontiguousarray(mons[np.argsort(mons.sum(axis=1), kind="stable")])
+
+    # ------------------------------------- index lists (total degree, n > 1)
+    def _ms(self, d):
+        """The degree-d monomials as sorted variable-index lists, shape
+        (C(n-1+d, d), d), in graded order (lexicographic order of the lists is
+        'first exponent descending').  Total-degree spaces only."""
+        if self.nvars == 1:
+            return np.zeros((1, d), dtype=np.intp)
+        msets = self._msets
+        if msets is None:
+            msets = self._msets = _multisets(self.nvars, self.degree)
+        return msets[d]
+
+    def _rank_rows(self, ms, d):
+        """Index within degree d of the sorted index lists `ms` (m, d): the
+        number of degree-d monomials before each in graded order.  With
+        s_0 = 0 and r = d - p, position p adds C(n - s_{p-1} + r, r + 1) -
+        C(n - s_p + r, r + 1) (the lists with a smaller entry there)."""
+        n = self.nvars
+        if n == 1 or d == 0:
+            return np.zeros(len(ms), dtype=np.intp)
+        T = self._comb
+        if T is None:
+            T = self._comb = _freeze(_comb_table(n + self.degree, self.degree))
+        prev = np.empty_like(ms)
+        prev[:, 0] = 0
+        prev[:, 1:] = ms[:, :-1]
+        r = d - 1 - np.arange(d)
+        return (T[n - prev + r, r + 1] - T[n - ms + r, r + 1]).sum(axis=1)
+
+    def _rank_alpha(self, alpha):
+        """Coefficient index of the exponent tuple alpha (KeyError if absent)."""
+        n = self.nvars
+        if not isinstance(alpha, tuple) or len(alpha) != n:
+            raise KeyError(alpha)
+        d, parts = 0, []
+        for v, a in enumerate(alpha):
+            if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)) \
+                    or a < 0:
+                raise KeyError(alpha)
+            if a:
+                parts.append((v, int(a)))
+                d += int(a)
+        if d > self.degree:
+            raise KeyError(alpha)
+        rank, prev, p = 0, 0, 0
+        for v, a in parts:
+            r = d - p - 1
+            rank += comb(n - prev + r, r + 1) - comb(n - v + r, r + 1)
+            p, prev = p + a, v
+        return int(self.offsets[d]) + rank
+
+    def _multiset_factorials(self):
+        """alpha! for every monomial, from the run lengths of the index lists
+        (a run of m equal entries contributes m!), exactly rounded."""
+        out = np.ones(self.ncoeffs, dtype=float)
+        for d in range(2, self.degree + 1):
+            ms = self._ms(d)
+            run = np.ones(ms.shape, dtype=np.int64)
+            for p in range(1, d):
+                run[:, p] = np.where(ms[:, p] == ms[:, p - 1], run[:, p - 1] + 1, 1)
+            blk = slice(int(self.offsets[d]), int(self.offsets[d + 1]))
+            if d <= 20:   # 20! < 2**63: exact in int64, then one rounding to float
+                out[blk] = run.prod(axis=1).astype(float)
+            else:
+                out[blk] = [_as_float(prod(int(v) for v in row)) for row in run]
+        return out
 
     def _build_pairs(self, d):
         """Pairs (i, j) of coefficient indices whose monomials multiply into
         degree d, sorted by target, and the segment starts per target."""
-        mons, off = self.monomials, self.offsets
+        off = self.offsets
         idx_i, idx_j, targets = [], [], []
-        lo_t = off[d]
         for p in range(d + 1):
             q = d - p
-            ip = np.arange(off[p], off[p + 1])
-            iq = np.arange(off[q], off[q + 1])
-            if len(ip) == 0 or len(iq) == 0:
-                continue
-            sums = mons[ip][:, None, :] + mons[iq][None, :, :]
-            ii, jj = np.meshgrid(ip, iq, indexing="ij")
-            sums = sums.reshape(-1, self.nvars)
-            ii, jj = ii.ravel(), jj.ravel()
-            if self.caps is not None:
-                keep = np.all(sums <= np.array(self.caps), axis=1)
-                sums, ii, jj = sums[keep], ii[keep], jj[keep]
-            t = self._lookup(sums, d)
-            idx_i.append(ii)
-            idx_j.append(jj)
-            targets.append(t)
-        i = np.concatenate(idx_i)
-        j = np.concatenate(idx_j)
+            if self._dense:
+                ip = np.arange(off[p], off[p + 1])
+                iq = np.arange(off[q], off[q + 1])
+                if len(ip) == 0 or len(iq) == 0:
+                    continue
+                caps = None if self.caps is None else np.array(self.caps)
+                for ii, jj, sums in _dense_pair_sums(self.monomials, ip, iq, caps):
+                    idx_i.append(ii)
+                    idx_j.append(jj)
+                    targets.append(self._lookup(sums, d))
+            else:
+                A, Bm = self._ms(p), self._ms(q)
+                for ii, jj, merged in _list_pair_sums(A, Bm):
+                    idx_i.append(ii + off[p])
+                    idx_j.append(jj + off[q])
+                    targets.append(off[d] + self._rank_rows(merged, d))
+        i = np.concatenate(idx_i).astype(np.intp, copy=False)
+        j = np.concatenate(idx_j).astype(np.intp, copy=False)
         t = np.concatenate(targets)
         order = np.argsort(t, kind="stable")
         i, j, t = i[order], j[order], t[order]
         starts = np.flatnonzero(np.r_[True, t[1:] != t[:-1]])
-        assert len(starts) == off[d + 1] - lo_t
+        assert len(starts) == off[d + 1] - off[d]
         for a in (i, j, starts):
-            a.flags.writeable = False
+            _freeze(a)
         return i, j, starts
 
     def _lookup(self, rows, d):
@@ -209,7 +386,7 @@ class JetSpace:
         i, j, t = i[keep], j[keep], t[keep]
         ntargets = int(self.offsets[d + 1] - self.offsets[d])
         if len(t) == 0:
-            return (), np.full(ntargets, -1, dtype=np.intp)
+            return (), _freeze(np.full(ntargets, -1, dtype=np.intp))
         if xsupport is not None and len(np.unique(t)) < ntargets:
             # some targets are unreachable: compact the target numbering
             present, t = np.unique(t, return_inverse=True)
@@ -265,19 +442,36 @@ class JetSpace:
         c = self.subspace(W if len(W) < self.nvars else None)
         dst = W if len(W) < self.nvars else None
         la, lb = int(a.offsets[tx + 1]), int(b.offsets[ty + 1])
-        ma = c.monomials[self.embedding(U, dst)[:la]]
-        mb = c.monomials[self.embedding(V, dst)[:lb]]
-        sums = ma[:, None, :] + mb[None, :, :]
-        keep = sums.sum(axis=2) <= c.degree
-        if c.caps is not None:
-            keep &= np.all(sums <= np.array(c.caps), axis=2)
-        ii, jj = np.nonzero(keep)
-        sums = sums[ii, jj]
-        deg = sums.sum(axis=1)
-        t = np.empty(len(ii), dtype=np.intp)
-        for d in np.unique(deg):
-            sel = deg == d
-            t[sel] = c._lookup(sums[sel], int(d))
+        iis, jjs, ts = [], [], []
+        if c._dense:
+            # caps: dense exponent sums, in chunks (never la x lb x n at once)
+            ma = c.monomials[self.embedding(U, dst)[:la]]
+            mb = c.monomials[self.embedding(V, dst)[:lb]]
+            caps = None if c.caps is None else np.array(c.caps)
+            for ii, jj, sums in _dense_pair_sums(np.concatenate([ma, mb]), np.arange(la),
+                                                 la + np.arange(lb), caps, c.degree):
+                deg = sums.sum(axis=1)
+                t = np.empty(len(ii), dtype=np.intp)
+                for d in np.unique(deg):
+                    sel = deg == d
+                    t[sel] = c._lookup(sums[sel], int(d))
+                iis.append(ii)
+                jjs.append(jj - la)
+                ts.append(t)
+        else:
+            # total degree: index lists of U and V renamed into W, merged per degree pair
+            wv = np.array(W, dtype=np.intp)
+            pu = np.searchsorted(wv, np.array(U, dtype=np.intp))
+            pv = np.searchsorted(wv, np.array(V, dtype=np.intp))
+            for p in range(tx + 1):
+                for q in range(min(ty, c.degree - p) + 1):
+                    for ii, jj, merged in _list_pair_sums(pu[a._ms(p)], pv[b._ms(q)]):
+                        iis.append(ii + a.offsets[p])
+                        jjs.append(jj + b.offsets[q])
+                        ts.append(c.offsets[p + q] + c._rank_rows(merged, p + q))
+        ii = np.concatenate(iis).astype(np.intp, copy=False)
+        jj = np.concatenate(jjs).astype(np.intp, copy=False)
+        t = np.concatenate(ts).astype(np.intp, copy=False)
         order = np.lexsort((ii, t))
         ii, jj, t = ii[order], jj[order], t[order]
         starts = np.flatnonzero(np.r_[True, t[1:] != t[:-1]])
@@ -346,16 +540,19 @@ class JetSpace:
         table = self._embeddings.get(key)
         if table is None:
             a, b = self.subspace(src), self.subspace(dst)
-            dst_vars = tuple(range(self.nvars)) if dst is None else dst
-            src_vars = tuple(range(self.nvars)) if src is None else src
-            pos = [dst_vars.index(v) for v in src_vars]
+            dst_vars = np.arange(self.nvars) if dst is None else np.array(dst, dtype=np.intp)
+            src_vars = np.arange(self.nvars) if src is None else np.array(src, dtype=np.intp)
+            pos = np.searchsorted(dst_vars, src_vars)
             table = np.empty(a.ncoeffs, dtype=np.intp)
-            for k, m in enumerate(a.monomials):
-                full = [0] * len(dst_vars)
-                for p, e in zip(pos, m):
-                    full[p] = int(e)
-                table[k] = b.index[tuple(full)]
-            table.flags.writeable = False
+            for d in range(a.degree + 1):
+                blk = a.block(d)
+                if b._dense:
+                    rows = np.zeros((blk.stop - blk.start, b.nvars), dtype=np.int64)
+                    rows[:, pos] = a.monomials[blk]
+                    table[blk] = b._lookup(rows, d)
+                else:
+                    table[blk] = b.offsets[d] + b._rank_rows(pos[a._ms(d)], d)
+            _freeze(table)
             self._embeddings[key] = table
         return table
 
@@ -407,9 +604,8 @@ class JetSpace:
         return f"JetSpace(nvars={self.nvars}, order={self.order!r})"
 
     def __reduce__(self):
-        if _cached(self.nvars, self.order) is self:
-            return (space, (self.nvars, self.order))
-        return (_seeded_space, (self.nvars, self.order))
+        seeded = _cached(self.nvars, self.order) is not self
+        return (_unpickle, (PICKLE_VERSION, self.nvars, self.order, seeded))
 
     def seeded(self):
         """A new space of the same (nvars, order) with an identity of its own,
@@ -421,17 +617,106 @@ class JetSpace:
         return view
 
 
-def _compositions(d, n, caps):
-    """Exponent tuples of degree d in n variables (first exponent descending)."""
-    if n == 1:
-        if caps is None or d <= caps[0]:
-            yield (d,)
-        return
-    top = d if caps is None else min(d, caps[0])
-    for a in range(top, -1, -1):
-        rest_caps = None if caps is None else caps[1:]
-        for rest in _compositions(d - a, n - 1, rest_caps):
-            yield (a,) + rest
+def _freeze(a):
+    """Make a cached table read-only: a user holding it cannot corrupt the cache."""
+    a.flags.writeable = False
+    return a
+
+
+def _multisets(n, k):
+    """[M_0, ..., M_k]: M_d of shape (C(n-1+d, d), d) lists the degree-d monomials
+    of n variables as sorted variable indices (x0^2 x2 -> (0, 0, 2)), in
+    lexicographic order, which is the graded order (first exponent descending).
+    Built degree by degree without recursion: each list of degree d - 1 is
+    extended by every index >= its last one."""
+    out = [_freeze(np.zeros((1, 0), dtype=np.intp))]
+    for d in range(1, k + 1):
+        prev = out[-1]
+        last = prev[:, -1] if d > 1 else np.zeros(1, dtype=np.intp)
+        counts = n - last
+        rows = np.repeat(prev, counts, axis=0)
+        first = np.cumsum(counts) - counts
+        col = np.arange(len(rows), dtype=np.intp) - np.repeat(first - last, counts)
+        out.append(_freeze(np.concatenate([rows, col[:, None]], axis=1)))
+    return out
+
+
+def _comb_table(a, k):
+    """T[i, b] = C(i, b) for 0 <= i <= a, 0 <= b <= k, int64 (Pascal by cumsum).
+    Entries past int64 wrap, but the ranks read only C(i, b) <= ncoeffs."""
+    T = np.zeros((a + 1, k + 1), dtype=np.int64)
+    T[:, 0] = 1
+    for b in range(1, k + 1):
+        T[1:, b] = np.cumsum(T[:-1, b - 1])
+    return T
+
+
+def _chunks(rows, per_row):
+    """Row ranges of `rows` rows so that a chunk holds about CHUNK_ELEMENTS."""
+    step = max(1, CHUNK_ELEMENTS // max(1, per_row))
+    return [(lo, min(rows, lo + step)) for lo in range(0, rows, step)]
+
+
+def _dense_pair_sums(mons, ip, iq, caps=None, degree=None):
+    """(i, j, mons[i] + mons[j]) for every i in ip, j in iq whose sum stays
+    within `caps` and total `degree` (when given), in chunks of ip."""
+    n = mons.shape[1]
+    mq = mons[iq].astype(np.int64)
+    for lo, hi in _chunks(len(ip), len(iq) * n):
+        sums = mons[ip[lo:hi]].astype(np.int64)[:, None, :] + mq[None, :, :]
+        keep = np.ones(sums.shape[:2], dtype=bool)
+        if degree is not None:
+            keep &= sums.sum(axis=2) <= degree
+        if caps is not None:
+            keep &= np.all(sums <= caps, axis=2)
+        a, b = np.nonzero(keep)
+        yield ip[lo:hi][a], iq[b], sums[a, b]
+
+
+def _list_pair_sums(A, Bm):
+    """(i, j, sorted(A[i] + B[j])) for all rows i of A and j of B (index lists:
+    the product of two monomials is the merged list), in chunks of A."""
+    na, nb = len(A), len(Bm)
+    width = A.shape[1] + Bm.shape[1]
+    for lo, hi in _chunks(na, nb * max(width, 1)):
+        i = np.repeat(np.arange(lo, hi, dtype=np.intp), nb)
+        j = np.tile(np.arange(nb, dtype=np.intp), hi - lo)
+        merged = np.concatenate([A[i], Bm[j]], axis=1)
+        merged.sort(axis=1)
+        yield i, j, merged
+
+
+class _RankIndex(Mapping):
+    """exponent tuple -> coefficient index of a total-degree space in several
+    variables, computed from the tuple (no table of ncoeffs x nvars tuples);
+    iteration yields the tuples in graded order."""
+
+    __slots__ = ("_space", "_cache")
+
+    def __init__(self, space):
+        self._space = space
+        self._cache = {}
+
+    def __getitem__(self, alpha):
+        i = self._cache.get(alpha) if isinstance(alpha, tuple) else None
+        if i is None:
+            i = self._space._rank_alpha(alpha)
+            if len(self._cache) < 100_000:
+                self._cache[alpha] = i
+        return i
+
+    def __iter__(self):
+        S = self._space
+        n = S.nvars
+        for d in range(S.degree + 1):
+            for row in S._ms(d):
+                alpha = [0] * n
+                for v in row:
+                    alpha[v] += 1
+                yield tuple(alpha)
+
+    def __len__(self):
+        return self._space.ncoeffs
 
 
 def _as_float(n):
@@ -442,6 +727,24 @@ def _as_float(n):
         return float("inf")
 
 
+#: Format of a pickled JetSpace: (PICKLE_VERSION, nvars, order) for _unpickle.
+PICKLE_VERSION = 1
+
+
+def _unpickle(version, nvars, order, seeded=False):
+    """Unpickle a JetSpace: check the format version and the content (a pickle
+    is data from outside), then return the cached space, or for a seeding's
+    space a fresh identity (jets pickled together share it)."""
+    if version != PICKLE_VERSION:
+        raise ValueError(f"cannot unpickle a JetSpace: unknown format version {version!r}, "
+                         f"this jets reads version {PICKLE_VERSION} (rebuild the space)")
+    try:
+        S = space(nvars, order)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"cannot unpickle a JetSpace: {exc}") from None
+    return S.seeded() if seeded is True else S
+
+
 @lru_cache(maxsize=256)
 def _cached(nvars, order):
     return JetSpace(nvars, order)
@@ -449,11 +752,6 @@ def _cached(nvars, order):
 
 _SHARED = JetSpace.__slots__[:-1]          # every slot but __weakref__
 _get_shared = attrgetter(*_SHARED)
-
-
-def _seeded_space(nvars, order):
-    """Unpickling a seeded space: a fresh identity (pickled together, jets share it)."""
-    return space(nvars, order).seeded()
 
 
 def space(nvars, order):

@@ -67,14 +67,17 @@ def test_bad_alpha_with_per_variable_caps():
 
 
 # -------------------------------------------------------------- 3. bad order
-@pytest.mark.parametrize("order, words", [
-    (-1, "non-negative"), (2.5, "non-negative integer"), (2.0, "write 2"),
-    (True, "non-negative integer"), ("2", "non-negative integer"), (None, "non-negative"),
-    (np.float64(3.0), "write 3"), ([1, -2], "non-negative"), ((1, 2, 3), "3 entries"),
-    ((1, 2.0), "non-negative integers"),
+@pytest.mark.parametrize("order, exc, words", [
+    (-1, ValueError, "non-negative"), (2.5, TypeError, "non-negative integer"),
+    (2.0, TypeError, "write 2"), (True, TypeError, "non-negative integer"),
+    ("2", TypeError, "non-negative integer"), (None, TypeError, "non-negative"),
+    (np.float64(3.0), TypeError, "write 3"), ([1, -2], ValueError, "non-negative"),
+    ((1, 2, 3), ValueError, "3 entries"), ((1, 2.0), TypeError, "non-negative integers"),
 ])
-def test_negative_or_non_integer_order(order, words):
-    with pytest.raises(ValueError) as info:
+def test_negative_or_non_integer_order(order, exc, words):
+    """A non-integer order is a TypeError (as in jets.derivatives & co.), a
+    negative one or a wrong number of caps a ValueError."""
+    with pytest.raises(exc) as info:
         jets.variables([1.0, 2.0], order)
     assert "order" in str(info.value) and words in str(info.value), str(info.value)
 
