@@ -79,14 +79,20 @@ def apply(name, *args):
     if len(args) != rule.nargs:
         raise TypeError(f"{rule.name} takes {rule.nargs} argument(s), got {len(args)}")
     jets = []
+    tracked = False
     for a in args:
         if isinstance(a, Jet):
             jets.append(a)
+            tracked = tracked or a._err is not None
         elif TRACER_TYPES and isinstance(a, tuple(TRACER_TYPES)):
             return a._jets_record(rule, args)
     if not jets:
         return rule.value(*args)
     S = jets[0]._space if len(jets) == 1 else common_space(*jets)
+    if tracked:
+        ops = [Operand(a._coeffs, a._vars, a._err) if isinstance(a, Jet) else a for a in args]
+        coeffs, vars, err = engine.apply_tracked(rule, S, ops)
+        return Jet._wrap(S, coeffs, vars, err)
     ops = [Operand(a._coeffs, a._vars) if isinstance(a, Jet) else a for a in args]
     coeffs, vars = engine.apply(rule, S, ops)
     return Jet._wrap(S, coeffs, vars)
@@ -101,7 +107,7 @@ class Jet:
     ``coeffs`` has shape (ncoeffs, *shape), graded order.
     """
 
-    __slots__ = ("_space", "_coeffs", "_vars")
+    __slots__ = ("_space", "_coeffs", "_vars", "_err")
     __array_priority__ = 1000
     __hash__ = None
 
@@ -111,18 +117,23 @@ class Jet:
         self._init(space, np.array(coeffs, copy=True), _vars)
 
     @classmethod
-    def _wrap(cls, space, coeffs, _vars=None):
-        """Internal constructor: takes ownership of `coeffs` without a copy."""
+    def _wrap(cls, space, coeffs, _vars=None, _err=None):
+        """Internal constructor: takes ownership of `coeffs` without a copy.
+        `_err`: (M, E) of a tracked jet (see :meth:`error`), else None."""
         jet = cls.__new__(cls)
-        jet._init(space, coeffs, _vars)
+        jet._init(space, coeffs, _vars, _err)
         return jet
 
-    def _init(self, space, coeffs, _vars):
+    def _init(self, space, coeffs, _vars, _err=None):
         # Internally a jet stores (a) only the variables it depends on, `_vars`
         # (a sorted tuple of indices, None for all): its coefficients live in
         # space.subspace(_vars); and (b) only its degrees up to the last one
         # that may be nonzero: `_coeffs` is a whole-degree prefix of the graded
-        # order.  `coeffs` shows the full array of the public space.
+        # order.  `coeffs` shows the full array of the public space.  A jet
+        # seeded with track_error=True also holds `_err` = (M, E): a majorant
+        # and the estimated absolute error of every coefficient, float64
+        # arrays of the FULL shape (space.ncoeffs, *shape) (jets.majorants);
+        # untracked jets hold None and never pay for it.
         if not isinstance(space, JetSpace):
             raise TypeError(f"space must be a JetSpace, got {type(space).__name__}")
         coeffs = B.asarray(coeffs)
@@ -139,6 +150,7 @@ class Jet:
         self._space = space
         self._coeffs = coeffs
         self._vars = _vars
+        self._err = _err
 
     # ---------------------------------------------------------------- storage
     @property
@@ -191,8 +203,50 @@ class Jet:
     def dtype(self):
         return self._coeffs.dtype
 
-    def _new(self, coeffs):
-        return Jet._wrap(self._space, coeffs, self._vars)
+    def _new(self, coeffs, err=None):
+        """A jet of the same space and variables with new coefficients.  A
+        tracked jet must say what becomes of its error (`err`, or :meth:`_map`);
+        if it does not, the error is unknown (nan), never silently 0."""
+        if self._err is not None and err is None:
+            nan = np.full((self._space.ncoeffs,) + coeffs.shape[1:], np.nan)
+            err = (nan, nan)
+        return Jet._wrap(self._space, coeffs, self._vars, err)
+
+    def _map(self, fn, sums=0):
+        """fn applied to the coefficient array (a batch-shape function of numpy:
+        indexing, reshape, transpose, sum, ...) and, on a tracked jet, to its
+        majorant and error arrays.  `sums` > 0: fn adds that many terms per
+        output entry, whose rounding (sums - 1) u M adds to the error."""
+        c = fn(self._coeffs)
+        if self._err is None:
+            return Jet._wrap(self._space, c, self._vars)
+        M, E = self._err
+        M, E = fn(M), fn(E)
+        if sums > 1:
+            from .majorants import unit_roundoff
+            E = E + (sums - 1) * unit_roundoff(c.dtype)[0] * M
+        return Jet._wrap(self._space, c, self._vars, (M, E))
+
+    def error(self):
+        """The estimated absolute error of every Taylor coefficient, shape of
+        ``coeffs`` (ncoeffs, *shape), float64: a running majorant estimate of
+        the rounding of every step, carried through the expression (see
+        docs/theory.md, "Error estimates").  The error of the partial d^alpha
+        is ``error()[i] * alpha!``.  Only jets seeded with ``track_error=True``
+        (and everything computed from them) carry it.
+
+        >>> import jets, numpy as np
+        >>> x = jets.variable(1e-8, order=4, track_error=True)
+        >>> f = np.sin(x) / x
+        >>> bool(abs(f.coeffs[4] - 1 / 120) <= f.error()[4])
+        True
+        """
+        if self._err is None:
+            raise ValueError("this jet carries no error estimate: seed its variables with "
+                             "jets.variable(x0, order, track_error=True) or "
+                             "jets.variables(points, order, track_error=True)")
+        E = np.broadcast_to(self._err[1], (self._space.ncoeffs,) + self.shape)
+        return np.array(E, dtype=float)
 
     # ------------------------------------------------------------ coefficients
     def coefficient(self, alpha):
@@ -308,7 +362,7 @@ class Jet:
             key = (key,)
         if any(isinstance(k, Jet) for k in key):
             raise TypeError("a jet cannot be used as an index: use its .value")
-        return _compact(self._new(self._coeffs[(slice(None),) + key]))
+        return _compact(self._map(lambda c: c[(slice(None),) + key]))
 
     def __setitem__(self, key, value):
         raise TypeError("jets are immutable: build a new one with np.where, "
@@ -319,7 +373,7 @@ class Jet:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
         try:
-            return self._new(self._coeffs.reshape(self._coeffs.shape[:1] + tuple(shape)))
+            return self._map(lambda c: c.reshape(c.shape[:1] + tuple(shape)))
         except ValueError:
             raise ValueError(f"cannot reshape a jet batch of shape {self.shape} "
                              f"({self.size} points) into shape {tuple(shape)}") from None
@@ -331,7 +385,7 @@ class Jet:
         if not axes:
             axes = tuple(range(self.ndim))[::-1]
         axes = tuple(int(a) % self.ndim + 1 if self.ndim else a for a in axes)
-        return self._new(self._coeffs.transpose((0,) + axes))
+        return self._map(lambda c: c.transpose((0,) + axes))
 
     @property
     def T(self):
@@ -347,27 +401,32 @@ class Jet:
             axes = tuple(i + 1 for i, s in enumerate(self.shape) if s == 1)
         else:
             axes = tuple(a % self.ndim + 1 for a in np.atleast_1d(axis))
-        return self._new(self._coeffs.squeeze(axis=axes))
+        return self._map(lambda c: c.squeeze(axis=axes))
 
     def sum(self, axis=None, keepdims=False):
         """Sum over batch axes (linear, so coefficient-wise)."""
-        return self._new(self._coeffs.sum(axis=_shift_axis(axis, self.ndim), keepdims=keepdims))
+        ax = _shift_axis(axis, self.ndim)
+        n = int(np.prod([self._coeffs.shape[i] for i in np.atleast_1d(ax)]))
+        return self._map(lambda c: c.sum(axis=ax, keepdims=keepdims), sums=n)
 
     def mean(self, axis=None, keepdims=False):
         """Mean over batch axes (linear, so coefficient-wise)."""
-        return self._new(self._coeffs.mean(axis=_shift_axis(axis, self.ndim), keepdims=keepdims))
+        ax = _shift_axis(axis, self.ndim)
+        n = int(np.prod([self._coeffs.shape[i] for i in np.atleast_1d(ax)]))
+        return self._map(lambda c: c.mean(axis=ax, keepdims=keepdims), sums=n + 1)
 
     def copy(self):
-        return self._new(self._coeffs.copy())
+        return self._map(np.copy)
 
     def __copy__(self):
         return self
 
     def __deepcopy__(self, memo):
-        return self._new(self._coeffs.copy())
+        return self._map(np.copy)
 
     def __reduce__(self):
-        return (_rebuild, (self._space, np.array(self._coeffs), self._vars))
+        err = None if self._err is None else tuple(np.array(e) for e in self._err)
+        return (_rebuild, (self._space, np.array(self._coeffs), self._vars, err))
 
     # --------------------------------------------------------------- operators
     def __add__(self, other):
@@ -510,8 +569,8 @@ class Jet:
     __str__ = __repr__
 
 
-def _rebuild(space, coeffs, vars=None):
-    return Jet._wrap(space, coeffs, vars)
+def _rebuild(space, coeffs, vars=None, err=None):
+    return Jet._wrap(space, coeffs, vars, err)
 
 
 def _compact(jet):
@@ -533,7 +592,7 @@ def _compact(jet):
     if len(keep) == len(vars):
         return jet
     rows = [0] + [1 + r for r, a in enumerate(active) if a]
-    return Jet._wrap(S, c[rows], tuple(vars[k] for k in keep))
+    return Jet._wrap(S, c[rows], tuple(vars[k] for k in keep), jet._err)
 
 
 def _value(x):
@@ -561,12 +620,25 @@ def _matmul(a, b):
         return (a[..., :, :, None] * b[..., None, :, :]).sum(axis=-2)
     if isinstance(a, Jet):
         m = B.asarray(b)
-        return a._new(np.matmul(a._coeffs, m))
+        return _by_matrix(a, lambda c, w: np.matmul(c, w), m, m.shape[0] if m.ndim else 1)
     m = B.asarray(a)
-    c = b._coeffs
     if b.ndim == 1:
-        return b._new(np.matmul(c, m.T) if m.ndim == 2 else np.matmul(m, c[..., None])[..., 0])
-    return b._new(np.matmul(m, c))
+        return _by_matrix(b, lambda c, w: np.matmul(c, w.T) if w.ndim == 2 else
+                          np.matmul(w, c[..., None])[..., 0], m, m.shape[-1])
+    return _by_matrix(b, lambda c, w: np.matmul(w, c), m, m.shape[-1])
+
+
+def _by_matrix(jet, f, m, n):
+    """f(coeffs, m) for a plain matrix m (linear in the jet); on a tracked jet
+    the error is f(E, |m|) plus the rounding of the n-term sums."""
+    c = f(jet._coeffs, m)
+    if jet._err is None:
+        return jet._new(c)
+    from .majorants import unit_roundoff
+    w = np.abs(m)
+    M = f(jet._err[0], w)
+    E = f(jet._err[1], w) + n * unit_roundoff(c.dtype)[0] * M
+    return jet._new(c, (M, E))
 
 
 def is_jet(x):
@@ -591,13 +663,18 @@ def _point(p, i):
     return a
 
 
-def variables(points, order):
+def variables(points, order, track_error=False):
     """Seed n variables x_i = points[i] + e_i in one shared space.
 
     Parameters
     ----------
     points : sequence of n scalars or arrays (or an array of shape (n, *batch))
     order : int (total degree) or tuple of n per-variable caps
+    track_error : bool
+        Carry a running estimate of the absolute rounding error of every Taylor
+        coefficient through every operation (:meth:`Jet.error`; the points are
+        taken as exact).  Costs a majorant computation per operation; off, it
+        costs nothing.
 
     Returns
     -------
@@ -623,6 +700,9 @@ def variables(points, order):
         check_size(count_coeffs(n, order), p.size)
     S = get_space(n, order).seeded()      # this seeding's own identity
     dtype = _points_dtype(pts)
+    if track_error and dtype.kind not in "iufc":
+        raise TypeError("track_error=True needs float or complex points: exact (Fraction) "
+                        "jets have no rounding error to track")
     out = []
     for i, p in enumerate(pts):
         sub = S.subspace((i,))
@@ -631,14 +711,25 @@ def variables(points, order):
         if c.shape[0] > 1:
             # the seed e_i; for object dtype keep the points' own number type
             c[1] = p.flat[0] ** 0 if dtype == object and p.size else 1
-        out.append(Jet._wrap(S, c, (i,)))
+        out.append(Jet._wrap(S, c, (i,), _seed_error(S, i, p) if track_error else None))
     return tuple(out)
 
 
-def variable(x0, order):
+def _seed_error(S, i, p):
+    """(M, E) of the seeded variable i at the exact points p: M = |p| + e_i, E = 0."""
+    M = np.zeros((S.ncoeffs,) + p.shape)
+    M[0] = np.abs(p)
+    unit = tuple(int(j == i) for j in range(S.nvars))
+    if unit in S.index:
+        M[S.index[unit]] = 1
+    return M, np.zeros(M.shape)
+
+
+def variable(x0, order, track_error=False):
     """Seed one variable x = x0 + e of the given order; x0 a scalar or array.
 
     ``order`` is an int k or a 1-tuple (k,).  Returns a Jet of shape x0.shape.
+    ``track_error=True``: see :func:`variables`.
 
     >>> import jets
     >>> t = jets.variable(4.0, order=3)
@@ -648,7 +739,7 @@ def variable(x0, order):
     if isinstance(order, (tuple, list)) and len(order) != 1:
         raise ValueError(f"variable() seeds one variable, so order must be an int or a "
                          f"1-tuple, got {tuple(order)!r}: use jets.variables for several")
-    return variables([x0], order)[0]
+    return variables([x0], order, track_error)[0]
 
 
 def constant(value, like):
