@@ -82,24 +82,58 @@ def _coeffs_all(arrays):
     return S, vars, cs
 
 
+def _errors_all(S, arrays, ndim):
+    """The (M list, E list) of a mix of jets and constants for a structural
+    operation, each (S.ncoeffs, ...) of `ndim` axes; None if no jet is tracked.
+    Untracked jets and constants count as exact."""
+    if not any(isinstance(a, Jet) and a._err is not None for a in arrays):
+        return None
+    Ms, Es = [], []
+    for a in arrays:
+        if isinstance(a, Jet) and a._err is not None:
+            M, E = a._err
+        else:
+            c = a.coeffs if isinstance(a, Jet) else pad(S, constant_like(S, B.asarray(a)))
+            M = np.abs(c).astype(float)
+            E = np.zeros(M.shape)
+        Ms.append(M.reshape(M.shape[:1] + (1,) * (ndim - M.ndim) + M.shape[1:]))
+        Es.append(E.reshape(Ms[-1].shape))
+    return Ms, Es
+
+
+def _joined(S, vars, arrays, cs, join):
+    """Jet of join(coefficient arrays); a tracked one joins its M and E the same way."""
+    c = join(cs)
+    errs = _errors_all(S, arrays, cs[0].ndim)
+    err = None if errs is None else (join(errs[0]), join(errs[1]))
+    return Jet._wrap(S, c, vars, err)
+
+
 def stack(arrays, axis=0):
     """Stack jets (and constants) along a new batch axis, like np.stack."""
     arrays = list(arrays)
     S, vars, cs = _coeffs_all(arrays)
     ndim = cs[0].ndim
     axis = int(axis) % ndim + 1
-    cs = np.broadcast_arrays(*cs) if len({c.shape for c in cs}) > 1 else cs
-    return Jet._wrap(S, np.stack(cs, axis=axis), vars)
+
+    def join(xs):
+        xs = np.broadcast_arrays(*xs) if len({x.shape[1:] for x in xs}) > 1 else xs
+        return np.stack(xs, axis=axis)
+    return _joined(S, vars, arrays, cs, join)
 
 
 def concatenate(arrays, axis=0):
     """Join jets (and constants) along an existing batch axis, like np.concatenate."""
     arrays = list(arrays)
     S, vars, cs = _coeffs_all(arrays)
-    if axis is None:
-        cs = [c.reshape(c.shape[0], -1) for c in cs]
-        axis = 0
-    return Jet._wrap(S, np.concatenate(cs, axis=int(axis) % (cs[0].ndim - 1) + 1), vars)
+    flat = axis is None
+    ax = 1 if flat else int(axis) % (cs[0].ndim - 1) + 1
+
+    def join(xs):
+        if flat:
+            xs = [x.reshape(x.shape[0], -1) for x in xs]
+        return np.concatenate(xs, axis=ax)
+    return _joined(S, vars, arrays, cs, join)
 
 
 def where(cond, a, b):
@@ -107,8 +141,8 @@ def where(cond, a, b):
     if isinstance(cond, Jet):
         cond = cond.value
     cond = B.asarray(cond, dtype=bool)
-    S, vars, (ca, cb) = _coeffs_all([a, b])
-    return Jet._wrap(S, np.where(cond[None], ca, cb), vars)
+    S, vars, cs = _coeffs_all([a, b])
+    return _joined(S, vars, [a, b], cs, lambda xs: np.where(cond[None], xs[0], xs[1]))
 
 
 def _refuse(kw, name):
@@ -119,18 +153,18 @@ def _refuse(kw, name):
 
 
 def _masked(a, where):
-    """The coefficient array with batch entries outside `where` set to zero."""
+    """The jet with batch entries outside `where` set to zero."""
     if where is None or where is True:
-        return a._coeffs
-    return np.where(np.asarray(where, dtype=bool), a._coeffs, 0)
+        return a
+    w = np.asarray(where, dtype=bool)
+    return a._map(lambda c: np.where(w, c, 0))
 
 
 def _sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
     """Sum over the batch (linear: coefficient-wise); `initial` adds to the value."""
     _no_out(out, "sum")
     _refuse({"dtype": dtype}, "sum")
-    c = _masked(a, where)
-    r = a._new(c.sum(axis=_shift_axis(axis, a.ndim), keepdims=keepdims))
+    r = _masked(a, where).sum(axis=axis, keepdims=keepdims)
     if initial is not None and initial is not np._NoValue:
         r = r + initial
     return r
@@ -144,10 +178,10 @@ def _mean(a, axis=None, dtype=None, out=None, keepdims=False, where=None):
         return a.mean(axis=axis, keepdims=keepdims)
     w = np.broadcast_to(np.asarray(where, dtype=bool), a.shape)
     ax = _shift_axis(axis, a.ndim)
-    total = _masked(a, where).sum(axis=ax, keepdims=keepdims)
+    total = _masked(a, where).sum(axis=axis, keepdims=keepdims)
     count = w.sum(axis=None if axis is None else tuple(np.atleast_1d(ax) - 1),
                   keepdims=keepdims)
-    return a._new(total / count)
+    return total / count
 
 
 def _no_out(out, name):
@@ -192,23 +226,25 @@ def _transpose(a, axes=None):
 def _coeffwise(fn):
     """Lift a batch-shape function of numpy onto the coefficient array."""
     def f(a, *args, **kwargs):
-        return a._new(fn(a._coeffs, *args, **kwargs))
+        return a._map(lambda c: fn(c, *args, **kwargs))
     return f
 
 
 def _moveaxis(a, source, destination):
     src = _shift_axis(source if isinstance(source, (tuple, list)) else source, a.ndim)
     dst = _shift_axis(destination if isinstance(destination, (tuple, list)) else destination, a.ndim)
-    return a._new(np.moveaxis(a._coeffs, src, dst))
+    return a._map(lambda c: np.moveaxis(c, src, dst))
 
 
 def _swapaxes(a, axis1, axis2):
-    return a._new(np.swapaxes(a._coeffs, _shift_axis(axis1, a.ndim), _shift_axis(axis2, a.ndim)))
+    ax1, ax2 = _shift_axis(axis1, a.ndim), _shift_axis(axis2, a.ndim)
+    return a._map(lambda c: np.swapaxes(c, ax1, ax2))
 
 
 def _expand_dims(a, axis):
     nd = a.ndim + 1
-    return a._new(np.expand_dims(a._coeffs, _shift_axis(axis, nd)))
+    ax = _shift_axis(axis, nd)
+    return a._map(lambda c: np.expand_dims(c, ax))
 
 
 def _squeeze(a, axis=None):
@@ -217,7 +253,7 @@ def _squeeze(a, axis=None):
 
 def _broadcast_to(a, shape, subok=False):
     shape = tuple(np.atleast_1d(shape)) if not isinstance(shape, tuple) else shape
-    return a._new(np.broadcast_to(a._coeffs, (a._coeffs.shape[0],) + tuple(shape)))
+    return a._map(lambda c: np.broadcast_to(c, (c.shape[0],) + tuple(shape)))
 
 
 def _ravel(a, order="C"):
@@ -231,11 +267,24 @@ def _cumsum(a, axis=None, dtype=None, out=None):
     _refuse({"dtype": dtype}, "cumsum")
     if axis is None:
         a, axis = a.ravel(), 0
-    return a._new(np.cumsum(a._coeffs, axis=_shift_axis(axis, a.ndim)))
+    ax = _shift_axis(axis, a.ndim)
+    return a._map(lambda c: np.cumsum(c, axis=ax), sums=a._coeffs.shape[ax])
 
 
 def _diff(a, n=1, axis=-1):
-    return a._new(np.diff(a._coeffs, n=n, axis=_shift_axis(axis, a.ndim)))
+    ax = _shift_axis(axis, a.ndim)
+    c = np.diff(a._coeffs, n=n, axis=ax)
+    if a._err is None:
+        return a._new(c)
+    from .majorants import unit_roundoff
+
+    def absdiff(X):         # |n-th difference| <= the n-fold sum of neighbours
+        for _ in range(n):
+            X = np.take(X, range(1, X.shape[ax]), axis=ax) + \
+                np.take(X, range(X.shape[ax] - 1), axis=ax)
+        return X
+    M = absdiff(a._err[0])
+    return a._new(c, (M, absdiff(a._err[1]) + n * unit_roundoff(c.dtype)[0] * M))
 
 
 def _atleast_1d(*arys):
