@@ -253,7 +253,12 @@ def _squeeze(a, axis=None):
 
 def _broadcast_to(a, shape, subok=False):
     shape = tuple(np.atleast_1d(shape)) if not isinstance(shape, tuple) else shape
-    return a._map(lambda c: np.broadcast_to(c, (c.shape[0],) + tuple(shape)))
+    shape = tuple(shape)
+
+    def f(c):       # batch axes align on the right, never with the coefficient axis
+        c = c.reshape(c.shape[:1] + (1,) * (len(shape) + 1 - c.ndim) + c.shape[1:])
+        return np.broadcast_to(c, (c.shape[0],) + shape)
+    return a._map(f)
 
 
 def _ravel(a, order="C"):

@@ -182,10 +182,18 @@ class Tracked:
 
     def __call__(self, name, *args):
         rule = RULES[name] if isinstance(name, str) else name
-        args = [a if isinstance(a, (Track, Const)) else Const(B.asarray(a)) for a in args]
+        nd = max((np.ndim(a.v) for a in args if isinstance(a, Track)), default=0)
+        args = [a if isinstance(a, Track) else _const_rank(a, nd) for a in args]
         with np.errstate(all="ignore"):
             v = B.asarray(rule.value(*(a.v for a in args)))
         return error_model(rule)(self.T, v, *args)
+
+
+def _const_rank(a, nd):
+    """A plain argument as a Const of `nd` batch axes (leading ones): it then
+    broadcasts against the Tracks' (N, *batch) arrays."""
+    v = B.asarray(a.v if isinstance(a, Const) else a)
+    return Const(v.reshape((1,) * (nd - v.ndim) + v.shape) if v.ndim < nd else v)
 
 
 def error_model(rule):
