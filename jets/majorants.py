@@ -265,6 +265,9 @@ class Tracker:
             E = mul(S, Mp, a.E) + self.rnd(self.loc_rec, M) * (1 + ar) \
                 + self.eta * pow(S, a0, a.M, ar) \
                 + r_err * ar * (np.abs(np.log(a0)) + deg) * M
+            # the value itself (np.power, np.sqrt) is rounded once; an exact
+            # input (a.E[0] = 0) adds nothing, also at a0 = 0 where Mp is inf
+            E[0] = np.where(a.E[0] == 0, 0.0, Mp[0] * a.E[0]) + 3 * self.u * np.abs(value)
         return Track(value, M, E)
 
     def sincos(self, a, s0, c0):
