@@ -224,7 +224,7 @@ def apply_tracked(rule, S, args):
         M = np.broadcast_to(np.asarray(out.M, dtype=float), full)
         E = np.broadcast_to(np.asarray(out.E, dtype=float), full)
         v = coeffs[0]
-        bad = (v != v)
+        bad = np.isnan(v)
         if np.any(bad):
             M, E = np.where(bad, np.nan, M), np.where(bad, np.nan, E)
     return coeffs, vars, (M, E)
