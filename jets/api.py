@@ -19,6 +19,12 @@ for one partial, total degree 2 for a Hessian, total degree k for a k-th
 derivative tensor.  Unlike ``scipy.differentiate``, ``order`` here is the
 truncation order of the Taylor expansion, not a finite-difference accuracy:
 every result is exact up to rounding.
+
+Every function takes ``error=False``.  With ``error=True`` the jets are seeded
+with ``track_error=True`` and the function returns ``(result, error)``: the
+estimated absolute rounding error of every entry of the result (a derivative,
+so the coefficient's error times alpha!), an array (or dict) of the same shape
+(docs/theory.md, "Error estimates").
 """
 import numbers
 from math import factorial, prod
@@ -168,7 +174,7 @@ def _cheapest(n, candidates):
 
 
 # ------------------------------------------------------------------ seeding
-def _seed(x, order, several):
+def _seed(x, order, several, error=False):
     """The jet array f receives: x + e, shape x.shape, in space (n, order).
 
     Seeded by the engine's own ``variables`` (and ``stack`` for several), so
@@ -177,21 +183,37 @@ def _seed(x, order, several):
     n = x.shape[0] if several else 1
     check_size(_get_space(n, order).ncoeffs, max(x.size, 1))
     if not several:
-        return variable(x, order)
-    return stack(variables(list(x), order))
+        return variable(x, order, track_error=error)
+    return stack(variables(list(x), order, track_error=error))
 
 
-def _evaluate(f, x, order, several):
-    """Call f once on the seeded jet array; return (space, coefficients, output ndim).
+def _evaluate(f, x, order, several, error=False):
+    """Call f once on the seeded jet array; return (space, coefficients, output
+    ndim, errors).
 
     Coefficients have shape (ncoeffs, *out, *batch) where batch is x.shape
-    (one variable) or x.shape[1:] (several).
+    (one variable) or x.shape[1:] (several); errors (error=True: the jets are
+    seeded with track_error) the estimated absolute errors of the same shape,
+    else None.
     """
-    X = _seed(x, order, several)
+    X = _seed(x, order, several, error)
     batch = x.shape[1:] if several else x.shape
     out = f(X)
     c = _collect(out, X.space, batch, out, ())
-    return X.space, c, c.ndim - 1 - len(batch)
+    e = _collect(out, X.space, batch, out, (), True) if error else None
+    return X.space, c, c.ndim - 1 - len(batch), e
+
+
+def _result(get, c, e):
+    """get(c), or (get(c), get(e)) when errors were tracked: the extraction
+    (picking coefficients, scaling by alpha!) applies to the errors alike."""
+    return get(c) if e is None else (get(c), get(e))
+
+
+def _check_error(error):
+    if not isinstance(error, (bool, np.bool_)):
+        raise TypeError(f"error must be True or False, got {error!r}")
+    return bool(error)
 
 
 def _bad_return(top, path, what, extra=""):
@@ -205,8 +227,9 @@ def _bad_return(top, path, what, extra=""):
                      f"{lead}{extra}")
 
 
-def _collect(out, S, batch, top, path):
-    """Coefficients (ncoeffs, *m, *batch) of what f returned, constants lifted into S."""
+def _collect(out, S, batch, top, path, err=False):
+    """Coefficients (ncoeffs, *m, *batch) of what f returned, constants lifted into S
+    (err=True: their error estimates instead; constants and untracked jets exact)."""
     if isinstance(out, Jet):
         if out.space != S:
             raise _bad_return(top, path, f"a jet of {out.space.describe()}",
@@ -219,14 +242,16 @@ def _collect(out, S, batch, top, path):
                 "derivatives are with respect to another variable, not x. Compute with the "
                 "jet array f receives; for derivatives of a derivative use a higher order "
                 "(jets.derivatives(f, x, 2)) or jets.partials with several variables")
-        return _fit(_full(S, out.coeffs), out.shape, batch, True, top, path)
+        c = out.coeffs if not err else out.error() if out._err is not None else \
+            np.zeros(out.coeffs.shape)
+        return _fit(_full(S, c), out.shape, batch, True, top, path)
     if isinstance(out, np.ndarray) and out.dtype == object and out.ndim > 0 \
             and any(isinstance(e, Jet) for e in out.flat):
         out = list(out)
     if isinstance(out, (list, tuple)):
         if len(out) == 0:
             raise _bad_return(top, path, f"an empty {type(out).__name__}")
-        parts = [_collect(o, S, batch, top, path + (i,)) for i, o in enumerate(out)]
+        parts = [_collect(o, S, batch, top, path + (i,), err) for i, o in enumerate(out)]
         shapes = [p.shape[1:] for p in parts]
         if len(set(shapes)) > 1:
             raise ValueError(
@@ -248,7 +273,8 @@ def _collect(out, S, batch, top, path):
         for e in arr.flat:
             if not isinstance(e, numbers.Number) or isinstance(e, bool):
                 raise _bad_return(top, path, f"an object array holding {_describe(e)}")
-    return _fit(_full(S, arr[None]), arr.shape, batch, False, top, path)
+    c = np.zeros((1,) + arr.shape) if err else arr[None]
+    return _fit(_full(S, c), arr.shape, batch, False, top, path)
 
 
 def _full(S, c):
@@ -316,7 +342,7 @@ def _tensor(S, c, k, mdim):
 
 
 # ------------------------------------------------------- one variable
-def derivative(f, x, n=1):
+def derivative(f, x, n=1, *, error=False):
     """The n-th derivative of a function of one variable, at every point of `x`.
 
     Parameters
@@ -328,6 +354,10 @@ def derivative(f, x, n=1):
         Points, any shape (a scalar too).
     n : int, optional
         How many times to differentiate, ``n >= 0`` (0 gives ``f(x)``).  Default 1.
+
+    error : bool, optional
+        True: return ``(result, error)``, the error the estimated absolute
+        rounding error of each entry (same shape).  Default False.
 
     Returns
     -------
@@ -345,11 +375,11 @@ def derivative(f, x, n=1):
     _check_callable(f)
     n = _check_count(n, "n")
     x = _points(x, False)
-    S, c, _ = _evaluate(f, x, n, False)
-    return c[n] * factorial(n)
+    S, c, _, e = _evaluate(f, x, n, False, _check_error(error))
+    return _result(lambda c: c[n] * factorial(n), c, e)
 
 
-def derivatives(f, x, order):
+def derivatives(f, x, order, *, error=False):
     """The derivatives ``f, f', ..., f^(order)`` of a function of one variable.
 
     Parameters
@@ -360,6 +390,10 @@ def derivatives(f, x, order):
         Points, any shape.
     order : int or 1-tuple
         Highest derivative, ``order >= 0``.
+
+    error : bool, optional
+        True: return ``(result, error)``, the error the estimated absolute
+        rounding error of each entry (same shape).  Default False.
 
     Returns
     -------
@@ -378,11 +412,11 @@ def derivatives(f, x, order):
     _check_callable(f)
     order = _check_order(order, 1)
     x = _points(x, False)
-    S, c, _ = _evaluate(f, x, order, False)
-    return c * _col(_scales(S, np.arange(S.ncoeffs), c.dtype), c.ndim)
+    S, c, _, e = _evaluate(f, x, order, False, _check_error(error))
+    return _result(lambda c: c * _col(_scales(S, np.arange(S.ncoeffs), c.dtype), c.ndim), c, e)
 
 
-def taylor(f, x, order):
+def taylor(f, x, order, *, error=False):
     """Taylor coefficients ``f^(k)(x) / k!`` for ``k = 0..order``, one variable.
 
     ``f(x + h) = sum_k taylor(f, x, order)[k] * h**k + O(h**(order + 1))``.
@@ -395,6 +429,10 @@ def taylor(f, x, order):
         Expansion points, any shape.
     order : int or 1-tuple
         Truncation order, ``order >= 0``.
+
+    error : bool, optional
+        True: return ``(result, error)``, the error the estimated absolute
+        rounding error of each entry (same shape).  Default False.
 
     Returns
     -------
@@ -412,12 +450,12 @@ def taylor(f, x, order):
     _check_callable(f)
     order = _check_order(order, 1)
     x = _points(x, False)
-    S, c, _ = _evaluate(f, x, order, False)
-    return np.array(c)
+    S, c, _, e = _evaluate(f, x, order, False, _check_error(error))
+    return _result(np.array, c, e)
 
 
 # ------------------------------------------------------- several variables
-def partial(f, x, alpha, *, order=None):
+def partial(f, x, alpha, *, order=None, error=False):
     """One mixed partial derivative ``d^alpha f`` of a function of n variables.
 
     By default ``f`` receives jets with per-variable caps ``alpha``: the
@@ -437,6 +475,10 @@ def partial(f, x, alpha, *, order=None):
         Truncation to compute in (total degree or per-variable caps); must
         contain `alpha`.  Default: the cheaper of caps `alpha` and total
         degree ``sum(alpha)``, which is always caps `alpha`.
+
+    error : bool, optional
+        True: return ``(result, error)``, the error the estimated absolute
+        rounding error of each entry (same shape).  Default False.
 
     Returns
     -------
@@ -465,11 +507,11 @@ def partial(f, x, alpha, *, order=None):
         if not inside:
             raise ValueError(f"`alpha` {alpha} is not carried by `order` {order!r}: use "
                              f"order >= {sum(alpha)} or caps >= {alpha}, or leave order unset")
-    S, c, _ = _evaluate(f, x, order, True)
-    return _pick(S, c, [alpha])[0]
+    S, c, _, e = _evaluate(f, x, order, True, _check_error(error))
+    return _result(lambda c: _pick(S, c, [alpha])[0], c, e)
 
 
-def partials(f, x, order):
+def partials(f, x, order, *, error=False):
     """Every partial derivative up to `order`, as a dict in graded order.
 
     Parameters
@@ -482,6 +524,10 @@ def partials(f, x, order):
         Total degree k (every ``alpha`` with ``sum(alpha) <= k``) or
         per-variable caps ``(k1, ..., kn)`` (every ``alpha`` with
         ``alpha[i] <= k[i]``).
+
+    error : bool, optional
+        True: return ``(result, error)``, the error the estimated absolute
+        rounding error of each entry (same shape).  Default False.
 
     Returns
     -------
@@ -502,12 +548,15 @@ def partials(f, x, order):
     _check_callable(f)
     x = _points(x, True)
     order = _check_order(order, x.shape[0])
-    S, c, _ = _evaluate(f, x, order, True)
-    scales = _scales(S, np.arange(S.ncoeffs), c.dtype)
-    return {alpha: c[i] * scales[i] for alpha, i in S.index.items()}
+    S, c, _, e = _evaluate(f, x, order, True, _check_error(error))
+
+    def get(c):
+        scales = _scales(S, np.arange(S.ncoeffs), c.dtype)
+        return {alpha: c[i] * scales[i] for alpha, i in S.index.items()}
+    return _result(get, c, e)
 
 
-def gradient(f, x):
+def gradient(f, x, *, error=False):
     """First partial derivatives of a function of n variables (total order 1).
 
     Parameters
@@ -516,6 +565,10 @@ def gradient(f, x):
         As for :func:`partial`.
     x : array_like
         Points, shape ``(n, *batch)``.
+
+    error : bool, optional
+        True: return ``(result, error)``, the error the estimated absolute
+        rounding error of each entry (same shape).  Default False.
 
     Returns
     -------
@@ -529,10 +582,10 @@ def gradient(f, x):
     >>> jets.gradient(lambda x: np.sum(x**2, axis=0), [1.0, 2.0, 3.0]).tolist()
     [2.0, 4.0, 6.0]
     """
-    return jacobian(f, x)
+    return jacobian(f, x, error=error)
 
 
-def jacobian(f, x):
+def jacobian(f, x, *, error=False):
     """Jacobian matrix of a vector function of n variables (total order 1).
 
     Parameters
@@ -541,6 +594,10 @@ def jacobian(f, x):
         As for :func:`partial`; returns ``(m, *batch)`` or a sequence of m jets.
     x : array_like
         Points, shape ``(n, *batch)``.
+
+    error : bool, optional
+        True: return ``(result, error)``, the error the estimated absolute
+        rounding error of each entry (same shape).  Default False.
 
     Returns
     -------
@@ -560,11 +617,11 @@ def jacobian(f, x):
     _check_callable(f)
     x = _points(x, True)
     n = x.shape[0]
-    S, c, mdim = _evaluate(f, x, _cheapest(n, [1, (1,) * n]), True)
-    return np.moveaxis(_pick(S, c, _units(n)), 0, mdim)
+    S, c, mdim, e = _evaluate(f, x, _cheapest(n, [1, (1,) * n]), True, _check_error(error))
+    return _result(lambda c: np.moveaxis(_pick(S, c, _units(n)), 0, mdim), c, e)
 
 
-def hessian(f, x):
+def hessian(f, x, *, error=False):
     """Matrix of second partial derivatives of a function of n variables (total order 2).
 
     Parameters
@@ -573,6 +630,10 @@ def hessian(f, x):
         As for :func:`partial`.
     x : array_like
         Points, shape ``(n, *batch)``.
+
+    error : bool, optional
+        True: return ``(result, error)``, the error the estimated absolute
+        rounding error of each entry (same shape).  Default False.
 
     Returns
     -------
@@ -586,10 +647,10 @@ def hessian(f, x):
     >>> jets.hessian(lambda x: (x[0] + 2 * x[1])**3, [4.0, 3.0]).tolist()
     [[60.0, 120.0], [120.0, 240.0]]
     """
-    return derivative_tensor(f, x, 2)
+    return derivative_tensor(f, x, 2, error=error)
 
 
-def derivative_tensor(f, x, k):
+def derivative_tensor(f, x, k, *, error=False):
     """The symmetric tensor of all k-th partial derivatives (total order k).
 
     ``T[i1, ..., ik] = d^k f / dx_i1 ... dx_ik``; every entry is read from the
@@ -605,6 +666,10 @@ def derivative_tensor(f, x, k):
     k : int
         Derivative order, ``k >= 0`` (0 gives ``f(x)``, 1 the gradient,
         2 the Hessian).
+
+    error : bool, optional
+        True: return ``(result, error)``, the error the estimated absolute
+        rounding error of each entry (same shape).  Default False.
 
     Returns
     -------
@@ -625,5 +690,5 @@ def derivative_tensor(f, x, k):
     k = _check_count(k, "k")
     x = _points(x, True)
     n = x.shape[0]
-    S, c, mdim = _evaluate(f, x, _cheapest(n, [k, (k,) * n]), True)
-    return _tensor(S, c, k, mdim)
+    S, c, mdim, e = _evaluate(f, x, _cheapest(n, [k, (k,) * n]), True, _check_error(error))
+    return _result(lambda c: _tensor(S, c, k, mdim), c, e)

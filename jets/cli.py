@@ -444,6 +444,30 @@ def _json_number(v, digits):
     return v
 
 
+#: a partial whose estimated error exceeds this fraction of it has fewer than
+#: 6 trustworthy digits: the table marks it with a trailing "~"
+_TRUST = 1e-6
+
+
+def _untrusted(deriv, err):
+    """True if fewer than 6 digits of `deriv` survive its estimated error `err`
+    (errors below 1e-300, subnormal noise of exact zeros, never count).  A
+    derivative that came out 0 with a nonzero error is untrusted: no digit of
+    it can be certified (sin(x)/x at 1e-8 gives f' = 0 +- 3e-7, truth -3e-9)."""
+    if not math.isfinite(deriv) or err < 1e-300:
+        return False
+    return not err <= _TRUST * abs(deriv)
+
+
+def _error_number(v):
+    """An error estimate rounded UP to 2 significant digits (JSON)."""
+    v = float(v)
+    if v < 1e-300 or not math.isfinite(v):      # (subnormal steps would underflow)
+        return _json_number(v, None)
+    step = 10.0 ** (math.floor(math.log10(v)) - 1)
+    return float(f"{math.ceil(v / step) * step:.2g}")
+
+
 def _table(expr_text, point, rows, taylor, digits, unicode):
     names = list(point)
     head = f"f = {expr_text}"
@@ -451,9 +475,10 @@ def _table(expr_text, point, rows, taylor, digits, unicode):
         head += " at " + ", ".join(f"{n} = {format_number(v)}" for n, v in point.items())
     label = _term_name if taylor else _partial_name
     body = [("order", "term" if taylor else "partial", "coefficient" if taylor else "value")]
-    for alpha, deriv, coef in rows:
+    for alpha, deriv, coef, err in rows:
+        mark = "~" if _untrusted(deriv, err) else ""
         body.append((str(sum(alpha)), label(alpha, names, unicode),
-                     _text_number(coef if taylor else deriv, digits)))
+                     _text_number(coef if taylor else deriv, digits) + mark))
     w0 = max(len(r[0]) for r in body)
     w1 = max(len(r[1]) for r in body)
     lines = [head] + [f"{a:<{w0}}  {b:<{w1}}  {c}" for a, b, c in body]
@@ -472,7 +497,8 @@ def _json(expr_text, point, order, rows, digits):
     ]
     parts = [d({"index": list(alpha), "name": _partial_name(alpha, names, False),
                 "derivative": _json_number(dv, digits),
-                "coefficient": _json_number(cv, digits)}) for alpha, dv, cv in rows]
+                "coefficient": _json_number(cv, digits),
+                "error": _error_number(ev)}) for alpha, dv, cv, ev in rows]
     return ("{\n  " + ",\n  ".join(head) + ',\n  "partials": [\n    '
             + ",\n    ".join(parts) + "\n  ]\n}")
 
@@ -537,33 +563,43 @@ def _run(argv, state):
 
     state["phase"] = "evaluate"
     import jets
-    env = dict(zip(names, jets.variables([point[m] for m in names], order=order))) if n else {}
+    env = dict(zip(names, jets.variables([point[m] for m in names], order=order,
+                                         track_error=True))) if n else {}
     result, problem, notes = _evaluate(expr, env)
 
     if isinstance(result, jets.Jet):
         S = result.space
         if alphas is None:
             alphas = sorted(S.index, key=S.index.get)
-        rows = [(a, float(result.partial(a)), float(result.coefficient(a))) for a in alphas]
+        E = result.error() if result._err is not None else [0.0] * S.ncoeffs
+        rows = [(a, float(result.partial(a)), float(result.coefficient(a)),
+                 float(E[S.index[a]]) * math.prod(math.factorial(k) for k in a))
+                for a in alphas]
     else:  # no variable: a plain number, every derivative 0
         if alphas is None:
             alphas = [()] if n == 0 else sorted(jets.space(n, order).index,
                                                  key=jets.space(n, order).index.get)
         value = float(result)
-        rows = [(a, value if sum(a) == 0 else 0.0, value if sum(a) == 0 else 0.0)
+        rows = [(a, value if sum(a) == 0 else 0.0, value if sum(a) == 0 else 0.0, 0.0)
                 for a in alphas]
 
     text = args.expr.strip()
     if args.format == "json":
         out = _json(text, point, order, rows, args.digits)
-        finite = all(math.isfinite(d) and math.isfinite(c) for _, d, c in rows)
+        finite = all(math.isfinite(d) and math.isfinite(c) for _, d, c, _ in rows)
     else:
         out = _table(text, point, rows, args.taylor, args.digits,
                      _unicode_ok(sys.stdout))
-        finite = all(math.isfinite(c if args.taylor else d) for _, d, c in rows)
+        finite = all(math.isfinite(c if args.taylor else d) for _, d, c, _ in rows)
     _say(sys.stdout, out)
     for note in notes:
         _say(sys.stderr, note)
+    uni = _unicode_ok(sys.stderr)
+    lost = [_partial_name(a, names, uni) for a, d, _, e in rows
+            if math.isfinite(d) and _untrusted(d, e)]
+    if lost:
+        _say(sys.stderr, f"jets: warning: fewer than 6 trustworthy digits (estimated rounding "
+                         f"error, marked ~ in the table): {', '.join(lost)}")
     if finite:
         return 0
     _say(sys.stderr, f"jets: {problem or 'the result is not finite'}")

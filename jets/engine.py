@@ -18,20 +18,25 @@ import numpy as np
 
 from . import backend as B
 from . import kernels as K
+from .majorants import Track, tracker
 from .rules import Const
 
-__all__ = ["Operand", "apply", "align", "union_vars", "finish", "all_numbers"]
+__all__ = ["Operand", "apply", "apply_tracked", "align", "union_vars", "finish",
+           "all_numbers"]
 
 
 class Operand:
     """A jet's coefficient array (L, *batch) in S.subspace(vars), and vars (a
-    sorted tuple of variable indices, None for all)."""
+    sorted tuple of variable indices, None for all); `err` the (M, E) pair of a
+    tracked jet (majorant and error estimate, full arrays (S.ncoeffs, *batch),
+    see jets.majorants), None for an untracked one."""
 
-    __slots__ = ("coeffs", "vars")
+    __slots__ = ("coeffs", "vars", "err")
 
-    def __init__(self, coeffs, vars):
+    def __init__(self, coeffs, vars, err=None):
         self.coeffs = coeffs
         self.vars = vars
+        self.err = err
 
 
 def all_numbers(a):
@@ -189,3 +194,51 @@ def apply(rule, S, args):
             # result has the dtype numpy gives the inputs
             want = B.result_dtype(*(c.v if isinstance(c, Const) else c for c in conv))
         return finish(S, out, vars, want)
+
+
+def _rank(x, ndim, N=None):
+    """x with `ndim` batch axes (leading ones); N: x has a coefficient axis first."""
+    if N is None:
+        x = np.asarray(x)
+        return x.reshape((1,) * (ndim - x.ndim) + x.shape)
+    return x.reshape(x.shape[:1] + (1,) * (ndim + 1 - x.ndim) + x.shape[1:])
+
+
+def apply_tracked(rule, S, args):
+    """:func:`apply` when some operand carries an error estimate: returns
+    (coeffs, vars, (M, E)), M and E of shape (S.ncoeffs, *batch), float64.
+
+    The coefficients are computed exactly as untracked (same path, same
+    numbers); then the rule's error model (``Rule.error``, built from
+    jets.majorants) runs on the operands' (value, M, E): untracked jets count as
+    exact, plain values as exact constants.  A rule without a model gives an
+    error of nan (unknown), never 0; where the value is nan, so is the error."""
+    coeffs, vars = apply(rule, S, args)
+    batch = coeffs.shape[1:]
+    T = tracker(S, coeffs.dtype)
+    full = (S.ncoeffs,) + batch
+    nd = len(batch)
+    targs = []
+    for a in args:
+        if isinstance(a, Operand):
+            if a.err is None:
+                t = T.exact(K.embed(S, a.coeffs, a.vars, None, full=True))
+            else:
+                t = Track(a.coeffs[0], *a.err)
+            targs.append(Track(np.broadcast_to(_rank(t.v, nd), batch),
+                               np.broadcast_to(_rank(t.M, nd, 1), full),
+                               np.broadcast_to(_rank(t.E, nd, 1), full)))
+        else:
+            targs.append(Const(_rank(a.v if isinstance(a, Const) else B.asarray(a), nd)))
+    if rule.error is None:
+        M = np.full(full, np.nan)
+        return coeffs, vars, (M, M)
+    with np.errstate(all="ignore"):
+        out = rule.error(T, coeffs[0], *targs)
+        M = np.broadcast_to(np.asarray(out.M, dtype=float), full)
+        E = np.broadcast_to(np.asarray(out.E, dtype=float), full)
+        v = coeffs[0]
+        bad = np.isnan(v)
+        if np.any(bad):
+            M, E = np.where(bad, np.nan, M), np.where(bad, np.nan, E)
+    return coeffs, vars, (M, E)

@@ -22,6 +22,7 @@ from . import engine
 from .display import jet_repr
 from .engine import Operand, all_numbers, union_vars
 from .kernels import constant_like, embed, pad
+from .majorants import unit_roundoff
 from .rules import lookup
 from .space import JetSpace, check_size, count_coeffs, space as get_space
 from .space import _normalize as normalize_order
@@ -90,14 +91,20 @@ def apply(name, *args):
     if len(args) != rule.nargs:
         raise TypeError(f"{rule.name} takes {rule.nargs} argument(s), got {len(args)}")
     jets = []
+    tracked = False
     for a in args:
         if isinstance(a, Jet):
             jets.append(a)
+            tracked = tracked or a._err is not None
         elif isinstance(a, TRACER_TYPES):
             return a._jets_record(rule, args)
     if not jets:
         return rule.value(*args)
     S = jets[0]._space if len(jets) == 1 else common_space(*jets)
+    if tracked:
+        ops = [Operand(a._coeffs, a._vars, a._err) if isinstance(a, Jet) else a for a in args]
+        coeffs, vars, err = engine.apply_tracked(rule, S, ops)
+        return Jet._wrap(S, coeffs, vars, err)
     ops = [Operand(a._coeffs, a._vars) if isinstance(a, Jet) else a for a in args]
     coeffs, vars = engine.apply(rule, S, ops)
     return Jet._wrap(S, coeffs, vars)
@@ -112,7 +119,7 @@ class Jet:
     ``coeffs`` has shape (ncoeffs, *shape), graded order.
     """
 
-    __slots__ = ("_space", "_coeffs", "_vars")
+    __slots__ = ("_space", "_coeffs", "_vars", "_err")
     __array_priority__ = 1000
     __hash__ = None
 
@@ -122,18 +129,23 @@ class Jet:
         self._init(space, np.array(coeffs, copy=True), _vars)
 
     @classmethod
-    def _wrap(cls, space, coeffs, _vars=None):
-        """Internal constructor: takes ownership of `coeffs` without a copy."""
+    def _wrap(cls, space, coeffs, _vars=None, _err=None):
+        """Internal constructor: takes ownership of `coeffs` without a copy.
+        `_err`: (M, E) of a tracked jet (see :meth:`error`), else None."""
         jet = cls.__new__(cls)
-        jet._init(space, coeffs, _vars)
+        jet._init(space, coeffs, _vars, _err)
         return jet
 
-    def _init(self, space, coeffs, _vars):
+    def _init(self, space, coeffs, _vars, _err=None):
         # Internally a jet stores (a) only the variables it depends on, `_vars`
         # (a sorted tuple of indices, None for all): its coefficients live in
         # space.subspace(_vars); and (b) only its degrees up to the last one
         # that may be nonzero: `_coeffs` is a whole-degree prefix of the graded
-        # order.  `coeffs` shows the full array of the public space.
+        # order.  `coeffs` shows the full array of the public space.  A jet
+        # seeded with track_error=True also holds `_err` = (M, E): a majorant
+        # and the estimated absolute error of every coefficient, float64
+        # arrays of the FULL shape (space.ncoeffs, *shape) (jets.majorants);
+        # untracked jets hold None and never pay for it.
         if not isinstance(space, JetSpace):
             raise TypeError(f"space must be a JetSpace, got {type(space).__name__}")
         coeffs = B.asarray(coeffs)
@@ -150,6 +162,7 @@ class Jet:
         self._space = space
         self._coeffs = coeffs
         self._vars = _vars
+        self._err = _err
 
     # ---------------------------------------------------------------- storage
     @property
@@ -202,8 +215,49 @@ class Jet:
     def dtype(self):
         return self._coeffs.dtype
 
-    def _new(self, coeffs):
-        return Jet._wrap(self._space, coeffs, self._vars)
+    def _new(self, coeffs, err=None):
+        """A jet of the same space and variables with new coefficients.  A
+        tracked jet must say what becomes of its error (`err`, or :meth:`_map`);
+        if it does not, the error is unknown (nan), never silently 0."""
+        if self._err is not None and err is None:
+            nan = np.full((self._space.ncoeffs,) + coeffs.shape[1:], np.nan)
+            err = (nan, nan)
+        return Jet._wrap(self._space, coeffs, self._vars, err)
+
+    def _map(self, fn, sums=0):
+        """fn applied to the coefficient array (a batch-shape function of numpy:
+        indexing, reshape, transpose, sum, ...) and, on a tracked jet, to its
+        majorant and error arrays.  `sums` > 0: fn adds that many terms per
+        output entry, whose rounding (sums - 1) u M adds to the error."""
+        c = fn(self._coeffs)
+        if self._err is None:
+            return Jet._wrap(self._space, c, self._vars)
+        M, E = self._err
+        M, E = fn(M), fn(E)
+        if sums > 1:
+            E = E + (sums - 1) * unit_roundoff(c.dtype)[0] * M
+        return Jet._wrap(self._space, c, self._vars, (M, E))
+
+    def error(self):
+        """The estimated absolute error of every Taylor coefficient, shape of
+        ``coeffs`` (ncoeffs, *shape), float64: a running majorant estimate of
+        the rounding of every step, carried through the expression (see
+        docs/theory.md, "Error estimates").  The error of the partial d^alpha
+        is ``error()[i] * alpha!``.  Only jets seeded with ``track_error=True``
+        (and everything computed from them) carry it.
+
+        >>> import jets, numpy as np
+        >>> x = jets.variable(1e-8, order=4, track_error=True)
+        >>> f = np.sin(x) / x
+        >>> bool(abs(f.coeffs[4] - 1 / 120) <= f.error()[4])
+        True
+        """
+        if self._err is None:
+            raise ValueError("this jet carries no error estimate: seed its variables with "
+                             "jets.variable(x0, order, track_error=True) or "
+                             "jets.variables(points, order, track_error=True)")
+        E = np.broadcast_to(self._err[1], (self._space.ncoeffs,) + self.shape)
+        return np.array(E, dtype=float)
 
     # ------------------------------------------------------------ coefficients
     def coefficient(self, alpha):
@@ -322,16 +376,17 @@ class Jet:
         if any(isinstance(k, Jet) for k in key):
             raise TypeError("a jet cannot be used as an index: use its .value")
         _like_numpy(lambda d: d[key], self.shape)       # numpy's IndexError, if any
-        c = self._coeffs
         if _advanced_apart(key):
             # numpy puts the axes of advanced indices that are not side by side
             # first; with the coefficient axis last they go before the batch only
-            last = np.moveaxis(c, 0, -1)
             tail = (slice(None),) if any(k is Ellipsis for k in key) else ()
-            out = np.moveaxis(last[key + tail], -1, 0)
+
+            def pick(c):
+                return np.moveaxis(np.moveaxis(c, 0, -1)[key + tail], -1, 0)
         else:
-            out = c[(slice(None),) + key]
-        return _compact(self._new(out))
+            def pick(c):
+                return c[(slice(None),) + key]
+        return _compact(self._map(pick))
 
     def __setitem__(self, key, value):
         raise TypeError("jets are immutable: build a new one with np.where, "
@@ -348,7 +403,7 @@ class Jet:
             raise ValueError(f"cannot reshape a jet batch of shape {self.shape} "
                              f"({self.size} points) into shape {tuple(shape)} "
                              f"(numpy: {exc})") from None
-        return self._new(self._coeffs.reshape(self._coeffs.shape[:1] + new))
+        return self._map(lambda c: c.reshape(c.shape[:1] + new))
 
     def transpose(self, *axes):
         """Batch axes permuted like ndarray.transpose (numpy's errors for bad axes)."""
@@ -358,7 +413,7 @@ class Jet:
         if not axes:
             axes = tuple(range(self.ndim))[::-1]
         perm = tuple(_shift_axis(a, self.ndim) for a in axes)
-        return self._new(self._coeffs.transpose((0,) + perm))
+        return self._map(lambda c: c.transpose((0,) + perm))
 
     @property
     def T(self):
@@ -372,32 +427,36 @@ class Jet:
     def squeeze(self, axis=None):
         """Size-1 batch axes removed like ndarray.squeeze (numpy's errors)."""
         new = _like_numpy(lambda d: d.squeeze(axis=axis), self.shape).shape
-        return self._new(self._coeffs.reshape(self._coeffs.shape[:1] + new))
+        return self._map(lambda c: c.reshape(c.shape[:1] + new))
 
     def sum(self, axis=None, keepdims=False):
         """Sum over batch axes (linear, so coefficient-wise), like ndarray.sum."""
         _like_numpy(np.sum, (1,) * self.ndim, axis=axis, keepdims=keepdims)
-        return self._new(self._coeffs.sum(axis=_reduce_axes(axis, self.ndim),
-                                          keepdims=keepdims))
+        ax = _reduce_axes(axis, self.ndim)
+        n = int(np.prod([self._coeffs.shape[i] for i in np.atleast_1d(ax)])) if ax != () else 1
+        return self._map(lambda c: c.sum(axis=ax, keepdims=keepdims), sums=n)
 
     def mean(self, axis=None, keepdims=False):
         """Mean over batch axes (linear, so coefficient-wise), like ndarray.mean."""
         _like_numpy(np.mean, (1,) * self.ndim, axis=axis, keepdims=keepdims)
-        return self._new(self._coeffs.mean(axis=_reduce_axes(axis, self.ndim),
-                                           keepdims=keepdims))
+        ax = _reduce_axes(axis, self.ndim)
+        n = int(np.prod([self._coeffs.shape[i] for i in np.atleast_1d(ax)])) if ax != () else 1
+        return self._map(lambda c: c.mean(axis=ax, keepdims=keepdims), sums=n + 1)
 
     def copy(self):
-        return self._new(self._coeffs.copy())
+        return self._map(np.copy)
 
     def __copy__(self):
         return self
 
     def __deepcopy__(self, memo):
-        return self._new(self._coeffs.copy())
+        return self._map(np.copy)
 
     def __reduce__(self):
-        # format version last: pickles from before versions (3 arguments) still load
-        return (_rebuild, (self._space, np.array(self._coeffs), self._vars, PICKLE_VERSION))
+        # format version 4th: pickles from before versions (3 arguments) still load
+        err = None if self._err is None else tuple(np.array(e) for e in self._err)
+        return (_rebuild, (self._space, np.array(self._coeffs), self._vars, PICKLE_VERSION,
+                           err))
 
     # --------------------------------------------------------------- operators
     def __add__(self, other):
@@ -545,7 +604,7 @@ class Jet:
 PICKLE_VERSION = 1
 
 
-def _rebuild(space, coeffs, vars=None, version=None):
+def _rebuild(space, coeffs, vars=None, version=None, err=None):
     """Unpickle a Jet, checking what is restored: a pickle is data from outside,
     so a wrong space, shape, dtype or variable tuple is a clear ValueError here
     rather than a wrong number later.  version None: a pickle from before
@@ -574,7 +633,12 @@ def _rebuild(space, coeffs, vars=None, version=None):
     if coeffs.shape[0] not in sub.top_degree or (vars == () and coeffs.shape[0] != 1):
         raise bad(f"{coeffs.shape[0]} coefficients do not fill whole degrees of "
                   f"{sub.describe()}")
-    return Jet._wrap(space, coeffs, vars)
+    if err is not None:
+        if not (isinstance(err, tuple) and len(err) == 2 and all(
+                isinstance(e, np.ndarray) and e.shape == (space.ncoeffs,) + coeffs.shape[1:]
+                for e in err)):
+            raise bad("its error estimate is not two arrays of the full coefficient shape")
+    return Jet._wrap(space, coeffs, vars, err)
 
 
 def _compact(jet):
@@ -596,7 +660,7 @@ def _compact(jet):
     if len(keep) == len(vars):
         return jet
     rows = [0] + [1 + r for r, a in enumerate(active) if a]
-    return Jet._wrap(S, c[rows], tuple(vars[k] for k in keep))
+    return Jet._wrap(S, c[rows], tuple(vars[k] for k in keep), jet._err)
 
 
 def _value(x):
@@ -729,21 +793,36 @@ def _matmul(a, b):
         b2 = b if b.ndim > 1 else b.reshape(b.shape + (1,))      # (..., k, q)
         return (a2[..., :, :, None] * b2[..., None, :, :]).sum(axis=-2).reshape(shape)
     if jb:  # M @ J
-        c = b._coeffs
+        def by(c, w):
+            L = c.shape[0]
+            if b.ndim == 1:  # M (..., k) @ C.T (k, L) -> (..., L): L to the front
+                out = np.moveaxis(np.matmul(w, c.T), -1, 0)
+            else:  # batch axes of C padded so that M's batch never meets the axis L
+                out = np.matmul(w, c.reshape((L,) + (1,) * max(0, w.ndim - b.ndim) + b.shape))
+            return out.reshape((L,) + shape)
+        return _by_matrix(b, by, a, a.shape[-1])
+
+    def by(c, w):  # J @ N
         L = c.shape[0]
-        if b.ndim == 1:  # M (..., k) @ C.T (k, L) -> (..., L): L to the front
-            out = np.moveaxis(np.matmul(a, c.T), -1, 0)
-        else:  # batch axes of C padded so that M's batch never meets the axis L
-            out = np.matmul(a, c.reshape((L,) + (1,) * max(0, a.ndim - b.ndim) + b.shape))
-        return b._new(out.reshape((L,) + shape))
-    c = a._coeffs  # J @ N
-    L = c.shape[0]
-    if a.ndim == 1:  # C (L, k) @ N: L is the row axis of the product
-        out = np.matmul(c, b)
-        out = np.moveaxis(out, -2, 0) if b.ndim > 1 else out
-    else:
-        out = np.matmul(c.reshape((L,) + (1,) * max(0, b.ndim - a.ndim) + a.shape), b)
-    return a._new(out.reshape((L,) + shape))
+        if a.ndim == 1:  # C (L, k) @ N: L is the row axis of the product
+            out = np.matmul(c, w)
+            out = np.moveaxis(out, -2, 0) if w.ndim > 1 else out
+        else:
+            out = np.matmul(c.reshape((L,) + (1,) * max(0, w.ndim - a.ndim) + a.shape), w)
+        return out.reshape((L,) + shape)
+    return _by_matrix(a, by, b, b.shape[-2] if b.ndim > 1 else b.shape[0])
+
+
+def _by_matrix(jet, f, m, n):
+    """f(coeffs, m) for a plain matrix m (linear in the jet); on a tracked jet
+    the error is f(E, |m|) plus the rounding of the n-term sums."""
+    c = f(jet._coeffs, m)
+    if jet._err is None:
+        return jet._new(c)
+    w = np.abs(m)
+    M = f(jet._err[0], w)
+    E = f(jet._err[1], w) + n * unit_roundoff(c.dtype)[0] * M
+    return jet._new(c, (M, E))
 
 
 def is_jet(x):
@@ -794,13 +873,18 @@ def _point(p, i):
     return a
 
 
-def variables(points, order):
+def variables(points, order, track_error=False):
     """Seed n variables x_i = points[i] + e_i in one shared space.
 
     Parameters
     ----------
     points : sequence of n scalars or arrays (or an array of shape (n, *batch))
     order : int (total degree) or tuple of n per-variable caps
+    track_error : bool
+        Carry a running estimate of the absolute rounding error of every Taylor
+        coefficient through every operation (:meth:`Jet.error`; the points are
+        taken as exact).  Costs a majorant computation per operation; off, it
+        costs nothing.
 
     Returns
     -------
@@ -833,6 +917,9 @@ def variables(points, order):
         check_size(count_coeffs(n, order), p.size)
     S = get_space(n, order).seeded()      # this seeding's own identity
     dtype = _points_dtype(pts)
+    if track_error and dtype.kind not in "iufc":
+        raise TypeError("track_error=True needs float or complex points: exact (Fraction) "
+                        "jets have no rounding error to track")
     out = []
     for i, p in enumerate(pts):
         sub = S.subspace((i,))
@@ -841,14 +928,25 @@ def variables(points, order):
         if c.shape[0] > 1:
             # the seed e_i; for object dtype keep the points' own number type
             c[1] = p.flat[0] ** 0 if dtype == object and p.size else 1
-        out.append(Jet._wrap(S, c, (i,)))
+        out.append(Jet._wrap(S, c, (i,), _seed_error(S, i, p) if track_error else None))
     return tuple(out)
 
 
-def variable(x0, order):
+def _seed_error(S, i, p):
+    """(M, E) of the seeded variable i at the exact points p: M = |p| + e_i, E = 0."""
+    M = np.zeros((S.ncoeffs,) + p.shape)
+    M[0] = np.abs(p)
+    unit = tuple(int(j == i) for j in range(S.nvars))
+    if unit in S.index:
+        M[S.index[unit]] = 1
+    return M, np.zeros(M.shape)
+
+
+def variable(x0, order, track_error=False):
     """Seed one variable x = x0 + e of the given order; x0 a scalar or array.
 
     ``order`` is an int k or a 1-tuple (k,).  Returns a Jet of shape x0.shape.
+    ``track_error=True``: see :func:`variables`.
 
     >>> import jets
     >>> t = jets.variable(4.0, order=3)
@@ -858,7 +956,7 @@ def variable(x0, order):
     if isinstance(order, (tuple, list)) and len(order) != 1:
         raise ValueError(f"variable() seeds one variable, so order must be an int or a "
                          f"1-tuple, got {tuple(order)!r}: use jets.variables for several")
-    return variables([x0], order)[0]
+    return variables([x0], order, track_error)[0]
 
 
 def constant(value, like):

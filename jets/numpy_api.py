@@ -15,6 +15,7 @@ from .jet import (Comparison, Jet, _like_numpy, _matmul, _reduce_axes, _shift_ax
                   common_space, compare)
 from .jet import normalize_axis_index
 from .kernels import check_result, constant_like, pad
+from .majorants import unit_roundoff
 from .rules import ALIASES, RULES, _where_ties
 
 __all__ = ["array_ufunc", "implements", "stack", "concatenate", "where"]
@@ -99,6 +100,33 @@ def _shape(a):
     return a.shape if isinstance(a, Jet) else np.shape(a)
 
 
+def _errors_all(S, arrays, ndim):
+    """The (M list, E list) of a mix of jets and constants for a structural
+    operation, each (S.ncoeffs, ...) of `ndim` axes; None if no jet is tracked.
+    Untracked jets and constants count as exact."""
+    if not any(isinstance(a, Jet) and a._err is not None for a in arrays):
+        return None
+    Ms, Es = [], []
+    for a in arrays:
+        if isinstance(a, Jet) and a._err is not None:
+            M, E = a._err
+        else:
+            c = a.coeffs if isinstance(a, Jet) else pad(S, constant_like(S, B.asarray(a)))
+            M = np.abs(c).astype(float)
+            E = np.zeros(M.shape)
+        Ms.append(M.reshape(M.shape[:1] + (1,) * (ndim - M.ndim) + M.shape[1:]))
+        Es.append(E.reshape(Ms[-1].shape))
+    return Ms, Es
+
+
+def _joined(S, vars, arrays, cs, join):
+    """Jet of join(coefficient arrays); a tracked one joins its M and E the same way."""
+    c = join(cs)
+    errs = _errors_all(S, arrays, cs[0].ndim)
+    err = None if errs is None else (join(errs[0]), join(errs[1]))
+    return Jet._wrap(S, c, vars, err)
+
+
 def stack(arrays, axis=0):
     """Stack jets (and constants) along a new batch axis, like np.stack.
 
@@ -118,8 +146,11 @@ def stack(arrays, axis=0):
     if len({c.shape for c in cs}) > 1:
         # broadcasting (9000,) with (9000, 1) can make far more than the inputs hold
         check_result(cs[0].shape[0] * len(cs), *(c.shape[1:] for c in cs))
-        cs = np.broadcast_arrays(*cs)
-    return Jet._wrap(S, np.stack(cs, axis=ax), vars)
+
+    def join(xs):
+        xs = np.broadcast_arrays(*xs) if len({x.shape[1:] for x in xs}) > 1 else xs
+        return np.stack(xs, axis=ax)
+    return _joined(S, vars, arrays, cs, join)
 
 
 def concatenate(arrays, axis=0):
@@ -132,10 +163,14 @@ def concatenate(arrays, axis=0):
     shapes = [_shape(a) for a in arrays]
     _like_numpy(lambda *d: np.concatenate(d, axis=axis), *shapes)   # numpy's errors
     S, vars, cs = _coeffs_all(arrays)
-    if axis is None:
-        return Jet._wrap(S, np.concatenate([c.reshape(c.shape[0], -1) for c in cs], axis=1),
-                         vars)
-    return Jet._wrap(S, np.concatenate(cs, axis=_shift_axis(axis, len(shapes[0]))), vars)
+    flat = axis is None
+    ax = 1 if flat else _shift_axis(axis, len(shapes[0]))
+
+    def join(xs):
+        if flat:
+            xs = [x.reshape(x.shape[0], -1) for x in xs]
+        return np.concatenate(xs, axis=ax)
+    return _joined(S, vars, arrays, cs, join)
 
 
 def where(cond, a, b):
@@ -163,10 +198,13 @@ def where(cond, a, b):
         out = _where_at_ties(cond, a, b, *operands)
         if out is not None:
             return out
-    S, vars, (ca, cb) = _coeffs_all([a, b])
-    ca, cb = (c.reshape(c.shape[:1] + (1,) * (ndim + 1 - c.ndim) + c.shape[1:]) for c in (ca, cb))
+    S, vars, cs = _coeffs_all([a, b])
     cond = cond.reshape((1,) * (ndim + 1 - cond.ndim) + cond.shape)
-    return Jet._wrap(S, np.where(cond, ca, cb), vars)
+
+    def join(xs):
+        xs = [x.reshape(x.shape[:1] + (1,) * (ndim + 1 - x.ndim) + x.shape[1:]) for x in xs]
+        return np.where(cond, xs[0], xs[1])
+    return _joined(S, vars, [a, b], cs, join)
 
 
 def _where_at_ties(cond, a, b, op, lhs, rhs):
@@ -186,7 +224,12 @@ def _where_at_ties(cond, a, b, op, lhs, rhs):
             return None
         S, vars, (ca, cb, cd) = _coeffs_all([a, b, D])
         out = _where_ties(S.subspace(vars), op, cond, ca, cb, cd)
-    return Jet._wrap(S, out, vars)
+        errs = _errors_all(S, [a, b], out.ndim)
+    if errs is None:
+        return Jet._wrap(S, out, vars)
+    # at a tie either side may be taken: the larger majorant and error cover both
+    M, E = (np.maximum(*np.broadcast_arrays(*x)) for x in errs)
+    return Jet._wrap(S, out, vars, (M, E))
 
 
 def _refuse(kw, name):
@@ -197,10 +240,11 @@ def _refuse(kw, name):
 
 
 def _masked(a, where):
-    """The coefficient array with batch entries outside `where` set to zero."""
+    """The jet with batch entries outside `where` set to zero."""
     if where is None or where is True:
-        return a._coeffs
-    return np.where(np.asarray(where, dtype=bool), a._coeffs, 0)
+        return a
+    w = np.asarray(where, dtype=bool)
+    return a._map(lambda c: np.where(w, c, 0))
 
 
 def _check_reduction(fn, a, axis, keepdims, where):
@@ -216,8 +260,7 @@ def _sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where
     _no_out(out, "sum")
     _refuse({"dtype": dtype}, "sum")
     _check_reduction(np.sum, a, axis, keepdims, where)
-    c = _masked(a, where)
-    r = a._new(c.sum(axis=_reduce_axes(axis, a.ndim), keepdims=keepdims))
+    r = _masked(a, where).sum(axis=axis, keepdims=keepdims)
     if initial is not None and initial is not np._NoValue:
         r = r + initial
     return r
@@ -231,10 +274,9 @@ def _mean(a, axis=None, dtype=None, out=None, keepdims=False, where=None):
         return a.mean(axis=axis, keepdims=keepdims)
     _check_reduction(np.mean, a, axis, keepdims, where)
     w = np.broadcast_to(np.asarray(where, dtype=bool), a.shape)
-    ax = _reduce_axes(axis, a.ndim)
-    total = _masked(a, where).sum(axis=ax, keepdims=keepdims)
-    count = w.sum(axis=tuple(np.atleast_1d(ax) - 1), keepdims=keepdims)
-    return a._new(total / count)
+    total = _masked(a, where).sum(axis=axis, keepdims=keepdims)
+    count = w.sum(axis=axis, keepdims=keepdims)
+    return total / count
 
 
 def _no_out(out, name):
@@ -299,7 +341,7 @@ def _transpose(a, axes=None):
 def _coeffwise(fn):
     """Lift a batch-shape function of numpy onto the coefficient array."""
     def f(a, *args, **kwargs):
-        return a._new(fn(a._coeffs, *args, **kwargs))
+        return a._map(lambda c: fn(c, *args, **kwargs))
     return f
 
 
@@ -307,19 +349,19 @@ def _moveaxis(a, source, destination):
     _like_numpy(lambda d: np.moveaxis(d, source, destination), a.shape)
     if a.ndim == 0:
         return a
-    return a._new(np.moveaxis(a._coeffs, _shift_axis(source, a.ndim),
-                              _shift_axis(destination, a.ndim)))
+    src, dst = _shift_axis(source, a.ndim), _shift_axis(destination, a.ndim)
+    return a._map(lambda c: np.moveaxis(c, src, dst))
 
 
 def _swapaxes(a, axis1, axis2):
     _like_numpy(lambda d: np.swapaxes(d, axis1, axis2), a.shape)
-    return a._new(np.swapaxes(a._coeffs, _shift_axis(axis1, a.ndim),
-                              _shift_axis(axis2, a.ndim)))
+    ax1, ax2 = _shift_axis(axis1, a.ndim), _shift_axis(axis2, a.ndim)
+    return a._map(lambda c: np.swapaxes(c, ax1, ax2))
 
 
 def _reshaped(a, new_shape):
     """The jet with its batch reshaped to numpy's result shape (a view)."""
-    return a._new(a._coeffs.reshape(a._coeffs.shape[:1] + tuple(new_shape)))
+    return a._map(lambda c: c.reshape(c.shape[:1] + tuple(new_shape)))
 
 
 def _expand_dims(a, axis):
@@ -334,9 +376,11 @@ def _broadcast_to(a, shape, subok=False):
     """The jets broadcast to `shape` like np.broadcast_to on the values: the batch
     axes only (the coefficient axis is kept in front, never broadcast)."""
     shape = _like_numpy(lambda d: np.broadcast_to(d, shape), a.shape).shape
-    c = a._coeffs
-    c = c.reshape(c.shape[:1] + (1,) * (len(shape) - a.ndim) + a.shape)
-    return a._new(np.broadcast_to(c, c.shape[:1] + shape))
+
+    def f(c):       # batch axes align on the right, never with the coefficient axis
+        c = c.reshape(c.shape[:1] + (1,) * (len(shape) + 1 - c.ndim) + c.shape[1:])
+        return np.broadcast_to(c, (c.shape[0],) + shape)
+    return a._map(f)
 
 
 def _ravel(a, order="C"):
@@ -351,14 +395,26 @@ def _cumsum(a, axis=None, dtype=None, out=None):
     _like_numpy(np.cumsum, (1,) * a.ndim, axis=axis)          # numpy's errors
     if axis is None or a.ndim == 0:  # numpy: the flattened array (a 0-d one too)
         a, axis = a.ravel(), 0
-    return a._new(np.cumsum(a._coeffs, axis=_shift_axis(axis, a.ndim)))
+    ax = _shift_axis(axis, a.ndim)
+    return a._map(lambda c: np.cumsum(c, axis=ax), sums=a._coeffs.shape[ax])
 
 
 def _diff(a, n=1, axis=-1):
     _like_numpy(np.diff, (1,) * a.ndim, n=n, axis=axis)       # numpy's errors
     if n == 0:  # numpy returns the input as it is (axis unchecked)
         return a
-    return a._new(np.diff(a._coeffs, n=n, axis=_shift_axis(axis, a.ndim)))
+    ax = _shift_axis(axis, a.ndim)
+    c = np.diff(a._coeffs, n=n, axis=ax)
+    if a._err is None:
+        return a._new(c)
+
+    def absdiff(X):         # |n-th difference| <= the n-fold sum of neighbours
+        for _ in range(n):
+            X = np.take(X, range(1, X.shape[ax]), axis=ax) + \
+                np.take(X, range(X.shape[ax] - 1), axis=ax)
+        return X
+    M = absdiff(a._err[0])
+    return a._new(c, (M, absdiff(a._err[1]) + n * unit_roundoff(c.dtype)[0] * M))
 
 
 def _atleast_1d(*arys):

@@ -17,7 +17,7 @@ The table feeds ``jets.<name>`` (``jets/functions.py``), ``np.<name>(jet)``,
 the Python operators, the command line's list of names, the docs' function
 table and the parametrised tests.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from math import factorial, log as _mlog, pi, sqrt as _msqrt
 from typing import Callable, Optional
 
@@ -25,9 +25,11 @@ import numpy as np
 
 from . import backend as B
 from . import kernels as K
+from .majorants import VALUE_ULPS, POLYGAMMA_BACKWARD, Track
 
 __all__ = ["Rule", "Const", "RULES", "ALIASES", "lookup", "rule_steps", "Eager", "Stepped",
-           "zero", "recurrence", "from_derivative", "composition", "scipy_special"]
+           "Tracked", "zero", "recurrence", "from_derivative", "composition",
+           "scipy_special"]
 
 _LN2, _LN10 = _mlog(2.0), _mlog(10.0)
 
@@ -54,7 +56,10 @@ class Rule:
     jets first).  ``domain(*values)`` is a boolean mask of points where the
     function is smooth (``domain_text`` says it in words, for error messages);
     ``fast(S, x, y)`` an optional shortcut on (coeffs, vars) operands that
-    returns (coeffs, vars) or None.
+    returns (coeffs, vars) or None.  ``error(T, v, *args)`` is the error model:
+    on a :class:`jets.majorants.Tracker` T, the result's value v and Tracks /
+    Consts, it returns the Track (value, majorant, error estimate) of the result
+    (None: no model, a tracked result then has error nan).
     """
 
     name: str
@@ -72,6 +77,7 @@ class Rule:
     extra: Optional[str] = None  # optional dependency ("special" -> scipy)
     consts_ok: bool = False     # jet()/steps() accept Const arguments themselves
     fast: Optional[Callable] = None
+    error: Optional[Callable] = None
 
 
 RULES: dict = {}
@@ -172,6 +178,40 @@ class Stepped:
         return out
 
 
+class Tracked:
+    """The third driver: calls rules by name on Tracks (value, majorant, error
+    estimate; jets.majorants) through their error models, so that a composite
+    written once as ``g(call, a)`` also gets its error model."""
+
+    __slots__ = ("T",)
+
+    def __init__(self, T):
+        self.T = T
+
+    def __call__(self, name, *args):
+        rule = RULES[name] if isinstance(name, str) else name
+        nd = max((np.ndim(a.v) for a in args if isinstance(a, Track)), default=0)
+        args = [a if isinstance(a, Track) else _const_rank(a, nd) for a in args]
+        with np.errstate(all="ignore"):
+            v = B.asarray(rule.value(*(a.v for a in args)))
+        return error_model(rule)(self.T, v, *args)
+
+
+def _const_rank(a, nd):
+    """A plain argument as a Const of `nd` batch axes (leading ones): it then
+    broadcasts against the Tracks' (N, *batch) arrays."""
+    v = B.asarray(a.v if isinstance(a, Const) else a)
+    return Const(v.reshape((1,) * (nd - v.ndim) + v.shape) if v.ndim < nd else v)
+
+
+def error_model(rule):
+    """The rule's error model, or the error that names the missing one."""
+    if rule.error is None:
+        raise NotImplementedError(f"{rule.name} has no error model: give its Rule an "
+                                  f"error= (see jets/majorants.py)")
+    return rule.error
+
+
 def _full(S, X):
     return K.pad(S, _lift(S, X))
 
@@ -229,6 +269,7 @@ def zero(name, fn, formula, **kw):
         return out, None
     kw.setdefault("analytic", False)
     kw.setdefault("rational", True)
+    kw.setdefault("error", _zero_error)
     return _register(Rule(name, 1, "zero", fn, jet, formula, steps=steps, **kw))
 
 
@@ -258,6 +299,11 @@ def from_derivative(name, value, g, formula, **kw):
         G = K.pad(S, g(sub, a))
         F, fstep = K.antiderivative_steps(S, a, G, value(a[0]))
         return F, _chain([fstep] + sub.steps)     # F_d first: it reads G below d
+
+    def error(T, v, a):
+        a = T.lift(a)
+        return T.from_derivative(a, g(Tracked(T), a), v, VALUE_ULPS.get(name, 1))
+    kw.setdefault("error", error)
     return _register(Rule(name, 1, "derivative", value, jet, formula, steps=steps, **kw))
 
 
@@ -273,7 +319,19 @@ def composition(name, value, taylor, formula, **kw):
 
     def jet(S, a):
         return K.run(S, *steps(S, a))
+
+    def error(T, v, a):
+        a = T.lift(a)
+        t = taylor(a.v, T.S.degree + 1)
+        return T.horner(a, t[:-1], [(j + 1) * t[j + 1] for j in range(len(t) - 1)],
+                        VALUE_ULPS.get(name, 1))
+    kw.setdefault("error", error)
     return _register(Rule(name, 1, "composition", value, jet, formula, steps=steps, **kw))
+
+
+def _zero_error(T, v, a):
+    """A zero rule: the value only, exact (floor, sign, ...: no rounding)."""
+    return T.const(v)
 
 
 # ------------------------------------------------------------------ helpers
@@ -392,7 +450,11 @@ def _scaled(name, value, factor, formula, **kw):
 
     def steps(S, a):
         return _linear_steps(S, [a], lambda x: x * factor, lambda x: x * factor)
-    return _register(Rule(name, 1, "linear", value, jet, formula, steps=steps, **kw))
+
+    def error(T, v, a):
+        return T.scale(T.lift(a), factor, exact=abs(factor) == 1)
+    return _register(Rule(name, 1, "linear", value, jet, formula, steps=steps, error=error,
+                          **kw))
 
 
 _scaled("negative", np.negative, -1, "-a", rational=True)
@@ -1302,3 +1364,276 @@ def _gamma_steps(S, a):
        extra="special", steps=_gamma_steps)
 def _gamma(S, a):
     return K.exp(S, RULES["lgamma"].jet(S, a), _scipy().gamma(a[0]))
+
+
+# ------------------------------------------------------------ error models
+# The error model of each hand-written rule (the kind constructors above give
+# theirs generically): on a jets.majorants.Tracker T, the value v of the result
+# and the arguments as Tracks (value, majorant M, error estimate E) or Consts,
+# the Track of the result, mirroring the rule's algorithm (docs/theory.md,
+# "Error estimates").  Registered last, so that the rule bodies stay as they are.
+def _error_model(*names):
+    def register(model):
+        for n in names:
+            rule = RULES[n] = replace(RULES[n], error=model)
+            for name in (n, *rule.aliases):
+                _BY_NAME[name] = rule
+        return model
+    return register
+
+
+def _ones(v):
+    return np.ones(np.shape(v))
+
+
+@_error_model("add")
+def _add_error(T, v, a, b):
+    return T.add(T.lift(a), T.lift(b))
+
+
+@_error_model("subtract")
+def _subtract_error(T, v, a, b):
+    return T.add(T.lift(a), T.lift(b), -1)
+
+
+@_error_model("multiply")
+def _multiply_error(T, v, a, b):
+    if isinstance(a, Const):
+        a, b = b, a
+    if isinstance(b, Const):
+        return T.scale(T.lift(a), b.v, exact=True)
+    return T.mul(a, b)
+
+
+@_error_model("divide")
+def _divide_error(T, v, a, b):
+    if isinstance(b, Const):
+        with np.errstate(all="ignore"):
+            return T.scale(T.lift(a), 1 / b.v, exact=True)
+    return T.quotient(T.lift(a), b)
+
+
+@_error_model("reciprocal")
+def _reciprocal_error(T, v, a):
+    return T.quotient(T.const(_ones(v)), T.lift(a))
+
+
+@_error_model("square")
+def _square_error(T, v, a):
+    a = T.lift(a)
+    return T.mul(a, a)
+
+
+@_error_model("power")
+def _power_error(T, v, a, b):
+    a = T.lift(a)
+    if isinstance(b, Const):
+        n = _int_exponent(b.v)
+        if n is not None and abs(n) <= MAX_SQUARING_EXPONENT:
+            return T.power_int(a, n)
+        # a huge integer exponent takes the real-power recurrence (as _int_power)
+        r = b.v if n is None else np.asarray(float(np.clip(n, -1e308, 1e308)))
+        return T.power_real(a, r, v)
+    L = T.log(a, np.log(a.v))
+    return T.exp(T.mul(b, L), v)
+
+
+@_error_model("exp")
+def _exp_error(T, v, a):
+    return T.exp(T.lift(a), v)
+
+
+@_error_model("exp2")
+def _exp2_error(T, v, a):
+    return T.exp(T.scale(T.lift(a), _LN2), v)
+
+
+@_error_model("expm1")
+def _expm1_error(T, v, a):
+    a = T.lift(a)
+    e = np.exp(a.v)
+    return T.set_value(T.exp(a, e), v, np.abs(e) * a.E[0] + 2 * T.u * np.abs(v))
+
+
+@_error_model("log")
+def _log_error(T, v, a):
+    return T.log(T.lift(a), v)
+
+
+def _log_base_error(ln_base):
+    def model(T, v, a):
+        a = T.lift(a)
+        out = T.scale(T.log(a, np.log(a.v)), 1 / ln_base)
+        return T.set_value(out, v, a.E[0] / np.abs(a.v * ln_base) + 2 * T.u * np.abs(v))
+    return model
+
+
+_error_model("log2")(_log_base_error(_LN2))
+_error_model("log10")(_log_base_error(_LN10))
+
+
+@_error_model("log1p")
+def _log1p_error(T, v, a):
+    a = T.lift(a)
+    return T.log(T.add(a, T.const(_ones(a.v))), v)
+
+
+def _logaddexp_error(base2):
+    """m + log(exp(a - m) + exp(b - m)) as _logaddexp_core runs it; numpy's value
+    m + log1p(exp(-|a - b|)) is accurate to a few u of the two terms."""
+    s = _LN2 if base2 else 1.0
+
+    def model(T, v, a, b):
+        a, b = T.lift(a), T.lift(b)
+        m = np.maximum(a.v, b.v) * s
+        m = np.where(np.isfinite(m), m, 0)
+        ea = T.add(T.scale(a, s) if base2 else a, T.const(m), -1)
+        eb = T.add(T.scale(b, s) if base2 else b, T.const(m), -1)
+        tot = T.add(T.exp(ea, np.exp(ea.v)), T.exp(eb, np.exp(eb.v)))
+        out = T.log(tot, np.log(tot.v))
+        if base2:
+            out = T.scale(out, 1 / s)
+        ga, gb = np.exp(s * (a.v - v)), np.exp(s * (b.v - v))
+        m0 = np.maximum(a.v, b.v)
+        err0 = ga * a.E[0] + gb * b.E[0] + 2 * T.u * (np.abs(m0) + 2 * np.abs(v - m0))
+        return T.set_value(out, v, err0)
+    return model
+
+
+_error_model("logaddexp")(_logaddexp_error(False))
+_error_model("logaddexp2")(_logaddexp_error(True))
+
+
+@_error_model("sqrt")
+def _sqrt_error(T, v, a):
+    return T.power_real(T.lift(a), 0.5, v)
+
+
+@_error_model("cbrt")
+def _cbrt_error(T, v, a):
+    return T.power_real(T.lift(a), 1 / 3, v, r_err=T.u)
+
+
+@_error_model("hypot")
+def _hypot_error(T, v, a, b):
+    return T.hypot(T.lift(a), T.lift(b), v)
+
+
+@_error_model("sin")
+def _sin_error(T, v, a):
+    a = T.lift(a)
+    return T.sincos(a, v, np.cos(a.v))[0]
+
+
+@_error_model("cos")
+def _cos_error(T, v, a):
+    a = T.lift(a)
+    return T.sincos(a, np.sin(a.v), v)[1]
+
+
+@_error_model("sinh")
+def _sinh_error(T, v, a):
+    a = T.lift(a)
+    return T.sincos(a, v, np.cosh(a.v))[0]
+
+
+@_error_model("cosh")
+def _cosh_error(T, v, a):
+    a = T.lift(a)
+    return T.sincos(a, np.sinh(a.v), v)[1]
+
+
+@_error_model("tan", "tanh")
+def _tan_error(T, v, a):
+    return T.tan_like(T.lift(a), v)
+
+
+@_error_model("arctan2")
+def _arctan2_error(T, v, y, x):
+    """dF = (x dy - y dx) / h / h with h = hypot(x, y), as _arctan2 builds it."""
+    y, x = T.lift(y), T.lift(x)
+    num = T.add(T.mul(x, T.euler(y)), T.mul(y, T.euler(x)), -1)
+    h = T.hypot(x, y, np.hypot(x.v, y.v))
+    q = T.quotient(T.quotient(num, h), h)
+    r2 = np.abs(x.v) ** 2 + np.abs(y.v) ** 2
+    err0 = (np.abs(x.v) * y.E[0] + np.abs(y.v) * x.E[0]) / r2 + 2 * T.u * np.abs(v)
+    return T.integrate(q, v, err0)
+
+
+# non-smooth rules: the chosen argument's error (one-sided at kinks, as documented)
+@_error_model("absolute")
+def _absolute_error(T, v, a):
+    a = T.lift(a)
+    return Track(v, a.M, a.E)
+
+
+_error_model("sign", "floor", "ceil", "trunc", "rint")(_zero_error)
+
+
+@_error_model("maximum")
+def _maximum_error(T, v, a, b):
+    a, b = T.lift(a), T.lift(b)
+    return T.select(a.v >= b.v, a, b)
+
+
+@_error_model("minimum")
+def _minimum_error(T, v, a, b):
+    a, b = T.lift(a), T.lift(b)
+    return T.select(a.v < b.v, a, b)
+
+
+@_error_model("clip")
+def _clip_error(T, v, a, lo, hi):
+    a, lo, hi = T.lift(a), T.lift(lo), T.lift(hi)
+    m = T.select(a.v >= lo.v, a, lo)
+    return T.select(m.v < hi.v, m, hi)
+
+
+def _cot_pi_error(T, a):
+    """cot(pi a) as _cot_pi builds it: exact reduction r = a0 - round(a0);
+    -tan(pi (r -+ 1/2)) for |r| > 1/4, else cos / sin of pi r."""
+    x = a.v
+    r = x - np.round(x)
+    far = np.abs(r) > 0.25
+    shift = np.where(far, 0.5 * np.sign(r), 0.0)
+    out = []
+    for v0 in (pi * (r - shift), pi * r):
+        arg = T.scale(a, pi)
+        arg = T.set_value(arg, v0, pi * a.E[0] + 2 * T.u * np.abs(v0))
+        out.append(arg)
+    t = T.neg(T.tan_like(out[0], np.tan(out[0].v)))
+    sn, cs = T.sincos(out[1], np.sin(out[1].v), np.cos(out[1].v))
+    return T.select(far, t, T.quotient(cs, sn))
+
+
+@_error_model("digamma")
+def _digamma_error(T, v, a):
+    """Horner with scipy's polygamma at a0 >= 1/2; below, the reflection
+    digamma(1 - a) - pi cot(pi a) (_digamma_jet)."""
+    sc = _scipy()
+    a = T.lift(a)
+    k = T.S.degree
+    x = a.v
+    neg = x < 0.5
+    xe = np.where(neg, 1 - x, x)
+    a_eff = T.set_value(a, xe, a.E[0] + np.where(neg, T.u * np.abs(xe), 0.0))
+    t = [sc.digamma(xe)] + [sc.polygamma(j, xe) / factorial(j) for j in range(1, k + 2)]
+    D = T.horner(a_eff, t[:k + 1], [(j + 1) * t[j + 1] for j in range(k + 1)],
+                 VALUE_ULPS["digamma"], backward=POLYGAMMA_BACKWARD)
+    if np.any(neg):
+        D = T.select(neg, T.add(D, T.scale(_cot_pi_error(T, a), pi), -1), D)
+    p1 = sc.polygamma(1, x)
+    err0 = np.abs(p1) * a.E[0] + VALUE_ULPS["digamma"] * 2 * T.u * (
+        np.abs(v) + np.abs(x * p1))
+    return T.set_value(D, v, err0)
+
+
+@_error_model("gamma")
+def _gamma_error(T, v, a):
+    sc = _scipy()
+    a = T.lift(a)
+    lg = Tracked(T)("lgamma", a)
+    out = T.exp(lg, v)
+    # the exp recurrence never reads lgamma's value, only gamma's (scipy)
+    return T.set_value(out, v, np.abs(v * sc.digamma(a.v)) * a.E[0]
+                       + VALUE_ULPS["gamma"] * 2 * T.u * np.abs(v))

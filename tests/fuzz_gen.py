@@ -1387,13 +1387,17 @@ class Result:
     failures: list = field(default_factory=list)
     by_degree: dict = field(default_factory=dict)   # degree -> worst ratio
     dtype: object = None                            # dtype of the jet's result
+    worst_tracked: float = 0.0                      # worst |error| / Jet.error()
 
 
-def check_case(case, max_fail=5, symbolic=False, dtype=np.float64):
+def check_case(case, max_fail=5, symbolic=False, dtype=np.float64, track=True):
     """Compare every Taylor coefficient of the jet with the reference, against
     the bound.  symbolic=True uses the whole-tree sympy derivatives instead of
     the composed reference (slow; for cross-checks).  dtype=np.float32 seeds
-    float32 variables and uses the float32 unit roundoff in the bound."""
+    float32 variables and uses the float32 unit roundoff in the bound.
+    track=True also evaluates with ``track_error=True`` seeds: the coefficients
+    must be the same numbers, and the library's own estimate ``Jet.error()``
+    must cover the actual error of every coefficient."""
     res = Result(case)
     u = U32 if np.dtype(dtype) == np.float32 else U64
     xs = jets.variables([case.points[i].astype(dtype) for i in range(case.nvars)],
@@ -1413,6 +1417,8 @@ def check_case(case, max_fail=5, symbolic=False, dtype=np.float64):
         err = np.abs((got - ref.hi) - ref.lo)
         ratio = np.where(E > 0, err / np.where(E > 0, E, 1), np.where(err == 0, 0.0, np.inf))
     ratio = np.where(np.isfinite(got), ratio, np.inf)
+    if track:
+        _check_tracked(case, dtype, alphas, got, err, res)
     res.npartials = ratio.size
     degs = np.array([sum(a) for a in alphas])
     for d in range(degs.max() + 1):
@@ -1432,6 +1438,53 @@ def check_case(case, max_fail=5, symbolic=False, dtype=np.float64):
             f"(coefficient {mpmath.nstr(r, 20)}), |error| / bound = {ratio[j, p]:.3g} "
             f"(bound {E[j, p]:.3g}, magnitude {M[j, p]:.3g})")
     return res
+
+
+def _has_constant_subtree(node):
+    if node.kind == "rule" and not node.variables():
+        return True
+    return any(_has_constant_subtree(a) for a in node.args)
+
+
+def _evaluate_tracked(node, xs, zero):
+    """Evaluate with tracked jets; a constant subtree (which the plain run
+    computes with numpy on floats, whose rounding no jet sees) is computed on
+    tracked constant jets zero + c instead, so that its rounding is estimated
+    too (an integer exponent stays a plain int)."""
+    if node.kind != "rule":
+        return node.evaluate(xs)
+    if node.variables():
+        args = [_evaluate_tracked(a, xs, zero) for a in node.args]
+    else:
+        args = [a.evaluate(xs) if a.kind == "const" and node.name == "power" and i == 1
+                else zero + float(a.const) if a.kind == "const"
+                else _evaluate_tracked(a, xs, zero) for i, a in enumerate(node.args)]
+    return call_style(node.name, node.style)(*args)
+
+
+def _check_tracked(case, dtype, alphas, got, err, res):
+    """The library's estimate (track_error=True) against the actual error."""
+    xs = jets.variables([case.points[i].astype(dtype) for i in range(case.nvars)],
+                        case.order, track_error=True)
+    zero = xs[0] * 0.0                  # a tracked exact 0 (lifts constant subtrees)
+    ft = _evaluate_tracked(case.root, xs, zero)
+    P = case.points.shape[1]
+    S = ft.space
+    rows = [S.index[a] for a in alphas]
+    gt = np.broadcast_to(ft.coeffs, (S.ncoeffs, P))[rows].astype(float)
+    Et = np.broadcast_to(ft.error(), (S.ncoeffs, P))[rows]
+    same = (gt == got) | (np.isnan(gt) & np.isnan(got)) | _has_constant_subtree(case.root)
+    with np.errstate(all="ignore"):
+        ratio = np.where(Et > 0, err / np.where(Et > 0, Et, 1), np.where(err == 0, 0.0, np.inf))
+    ratio = np.where(np.isfinite(got), ratio, np.inf)
+    res.worst_tracked = float(np.max(ratio)) if ratio.size else 0.0
+    for j, p in zip(*np.nonzero(~same | ~(ratio <= 1.0))):
+        if len(res.failures) >= 10:
+            break
+        res.failures.append(
+            f"  track_error: coefficient {alphas[j]} at point #{p}: tracked {gt[j, p]!r} "
+            f"(untracked {got[j, p]!r}), |error| {err[j, p]:.3g} > Jet.error() "
+            f"{Et[j, p]:.3g}")
 
 
 def report(result):

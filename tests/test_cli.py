@@ -201,7 +201,7 @@ def test_expression_without_variables(capsys):
     assert table_rows(out) == [("0", "f", "1.024")]
     status, out, _ = call(capsys, "pi", "--format", "json")
     assert json.loads(out)["partials"] == [
-        {"index": [], "name": "f", "derivative": math.pi, "coefficient": math.pi}]
+        {"index": [], "name": "f", "derivative": math.pi, "coefficient": math.pi, "error": 0}]
 
 
 def test_integer_power_exact_at_zero(capsys):
