@@ -70,10 +70,10 @@ def _plan(nvars, order, length):
 def _with_zero_row(C):
     """C (array or jet, first axis = terms) with one zero term appended, so
     that the index -1 of a Horner plan reads zero."""
-    zero = np.zeros((1,) + C.shape[1:])
+    zero = np.zeros((1,) + C.shape[1:], dtype=C.dtype)     # object dtype: exact int 0
     if isinstance(C, Jet):
         return concatenate([C, zero])
-    return np.concatenate([C, zero.astype(C.dtype)])
+    return np.concatenate([C, zero])
 
 
 def _horner(C, levels, xs):
@@ -206,6 +206,7 @@ def evaluate(jet, dx):
         if not isinstance(out, Jet):
             return constant(np.broadcast_to(out, shape), like=inner[0])
         return out if out.shape == shape else np.broadcast_to(out, shape)
+    out = np.asarray(out)
     return np.broadcast_to(out, shape) if out.shape != shape else out
 
 
@@ -539,7 +540,9 @@ def invert(maps):
     if dtype.kind not in "fc":
         raise TypeError(f"invert() needs float or complex jets, got dtype {dtype}")
     batch = np.broadcast_shapes(*(m.shape for m in maps))
-    C = np.stack([np.broadcast_to(m.coeffs, m.coeffs.shape[:1] + batch) for m in maps],
+    C = np.stack([np.broadcast_to(m.coeffs.reshape(m.coeffs.shape[:1] + (1,) * (len(batch)
+                                                                             - m.ndim) + m.shape),
+                                  m.coeffs.shape[:1] + batch) for m in maps],
                  axis=1).astype(dtype, copy=False)        # (L, n, *batch)
     lin = np.moveaxis(C[1:1 + n], (0, 1), (-1, -2))          # (*batch, n maps, n vars)
     bad = ~np.isfinite(lin).all(axis=(-2, -1)) | ~np.isfinite(C[0]).all(axis=0)

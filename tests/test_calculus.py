@@ -544,3 +544,20 @@ def test_invert_nan_point_and_errors():
         jets.invert([0.5])
     with pytest.raises(ValueError, match="order >= 1"):
         jets.invert([jets.variable(0.0, 0)])
+
+
+def test_evaluate_exact_fractions_stay_exact():
+    x, y = jets.variables([Fraction(1, 2), Fraction(1, 3)], 3)
+    f = x**2 * y + x
+    got = jets.evaluate(f, [Fraction(1, 5), Fraction(1, 7)])
+    a, b = sp.Rational(7, 10), sp.Rational(10, 21)
+    assert got[()] == Fraction(str(a**2 * b + a))
+    t = jets.variable(Fraction(0), 4)
+    assert jets.evaluate(jets.integrate(t**2 + t), Fraction(1, 2))[()] == Fraction(1, 6)
+
+
+def test_invert_maps_of_different_batch_shapes_broadcast():
+    x, y = jets.variables([np.array([0.1, 0.2, 0.3]), 0.5], 3)
+    N = jets.invert([jets.sin(x) + y, 2 * y])
+    assert N[0].shape == N[1].shape == (3,)
+    assert_identity(compose_back([jets.sin(x) + y, 2 * y], N), N)
