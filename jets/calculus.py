@@ -31,7 +31,8 @@ from . import jet as _jet
 from . import kernels as K
 from .jet import Jet, common_space, constant
 from .numpy_api import concatenate
-from .space import _normalize, space as get_space
+from .space import _normalize
+from .space import space as get_space
 
 __all__ = ["evaluate", "differentiate", "integrate", "truncate", "invert"]
 
@@ -273,7 +274,7 @@ def _shift_table(nvars, order, pos, length, up):
     src = np.full(rlen, -1, dtype=np.intp)
     fac = np.zeros(rlen, dtype=np.int64)
     for r, m in enumerate(S.monomials[:rlen]):
-        a = list(int(e) for e in m)
+        a = [int(e) for e in m]
         a[pos] += 1 if up else -1
         i = S.index.get(tuple(a), -1) if a[pos] >= 0 else -1
         if 0 <= i < length:
@@ -460,7 +461,7 @@ def truncate(jet, order):
     if not isinstance(jet, Jet):
         raise TypeError(f"truncate() takes a Jet, got {type(jet).__name__}")
     S = jet.space
-    n, order = _normalize(S.nvars, order)
+    _, order = _normalize(S.nvars, order)
     if not _contains(S.order, order):
         raise ValueError(f"cannot truncate a jet of order {S.order!r} to order {order!r}: "
                          f"that space has monomials the jet does not carry; give a lower "

@@ -117,7 +117,7 @@ def test_evaluate_array_of_rows_and_zero_displacement_is_value():
 
 
 def test_evaluate_only_some_variables():
-    x, y, z = jets.variables([0.5, 1.0, 2.0], 3)
+    _, _, z = jets.variables([0.5, 1.0, 2.0], 3)
     f = jets.exp(z) * 2                                     # depends on z only
     d = sp.Symbol("d")
     poly = as_expr(taylor_poly(lambda v, m: 2 * m.exp(v[0]), [2.0], 3, [d]), [d])
@@ -444,7 +444,6 @@ def compose_back(maps, N):
 
 
 def assert_identity(comp, N):
-    n = len(comp)
     for i, c in enumerate(comp):
         assert c.space is N[0].space
         want = np.zeros(c.coeffs.shape)

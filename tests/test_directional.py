@@ -1,6 +1,5 @@
 """jets.directional, hvp, laplacian and value_grad_hessian against sympy, with
 batches, several directions at once, vector functions, nan and bad input."""
-from math import factorial
 from types import SimpleNamespace
 
 import numpy as np
@@ -62,7 +61,7 @@ def test_directional_matches_sympy_batched(name):
 
 
 def test_directional_several_directions_at_one_point_and_one_direction_for_all():
-    n, v, e = sympy_of("exp_sin")
+    _, v, e = sympy_of("exp_sin")
     x = np.array([0.3, -0.4])
     V = np.array([[1.0, 0.0, 0.6], [0.0, 1.0, 0.8]])        # 3 directions at one point
     got = jets.directional(jet_f("exp_sin"), x, V, 2)
