@@ -5,8 +5,9 @@ operators, numpy ufuncs and ``jets.<function>``, and read values, Taylor
 coefficients and every partial derivative from the result.
 """
 from . import numpy_api as _numpy_api  # noqa: F401  (fills the numpy registries)
-from .api import (derivative, derivative_tensor, derivatives, gradient, hessian, jacobian,
-                  partial, partials, taylor)
+from .api import (derivative, derivative_tensor, derivatives, directional, gradient, hessian,
+                  hvp, jacobian, laplacian, partial, partials, taylor, value_grad_hessian)
+from .calculus import differentiate, evaluate, integrate, invert, truncate
 from .functions import *  # noqa: F401,F403  (every elementary function, explicit)
 from .functions import __all__ as _function_names
 from .jet import Jet, constant, is_jet, variable, variables
@@ -20,4 +21,6 @@ __version__ = "0.1.0"
 __all__ = ["Jet", "JetSpace", "space", "variable", "variables", "constant", "is_jet",
            "stack", "concatenate", "where", "define", "OneSidedWarning", "__version__",
            "derivative", "derivatives", "taylor", "partial", "partials", "gradient",
-           "jacobian", "hessian", "derivative_tensor", *sorted(_function_names)]
+           "jacobian", "hessian", "derivative_tensor", "directional", "hvp", "laplacian",
+           "value_grad_hessian", "evaluate", "differentiate", "integrate", "truncate",
+           "invert", *sorted(_function_names)]

@@ -692,3 +692,198 @@ def derivative_tensor(f, x, k, *, error=False):
     n = x.shape[0]
     S, c, mdim, e = _evaluate(f, x, _cheapest(n, [k, (k,) * n]), True, _check_error(error))
     return _result(lambda c: _tensor(S, c, k, mdim), c, e)
+
+
+# ----------------------------------------------------- directional operators
+__all__ += ["directional", "hvp", "laplacian", "value_grad_hessian"]
+
+
+def _direction(v, x, name="v"):
+    """`v` as an array (n, *vbatch) matching the n rows of x, and the broadcast batch."""
+    v = _points(v, True)
+    n = x.shape[0]
+    if v.shape[0] != n:
+        raise ValueError(f"`{name}` has shape {v.shape} but `x` has {n} variable(s) along its "
+                         f"first axis: give `{name}` of shape ({n},) or ({n}, *batch)")
+    try:
+        batch = np.broadcast_shapes(x.shape[1:], v.shape[1:])
+    except ValueError:
+        raise ValueError(f"the batch shapes of `x` {x.shape[1:]} and `{name}` {v.shape[1:]} do "
+                         f"not broadcast") from None
+    return v, batch
+
+
+def _rows(a, batch):
+    """a of shape (n, *b) broadcast to (n, *batch)."""
+    return np.broadcast_to(a.reshape(a.shape[:1] + (1,) * (len(batch) + 1 - a.ndim)
+                                     + a.shape[1:]), a.shape[:1] + tuple(batch))
+
+
+def directional(f, x, v, k):
+    """Derivatives along a line: ``d^j/dt^j f(x + t v)`` at t = 0, for j = 0..k.
+
+    One univariate jet of order k per point and direction (k + 1 coefficients),
+    never a tensor of k-th partials: the cost is that of ``jets.derivatives``
+    on ``f(x + t v)``.
+
+    Parameters
+    ----------
+    f : callable
+        As for :func:`partial`: ``f`` gets a jet array of shape ``(n, *batch)``.
+    x : array_like
+        Points, shape ``(n, *xbatch)``.
+    v : array_like
+        Directions, shape ``(n,)`` (one for every point) or ``(n, *vbatch)``;
+        ``xbatch`` and ``vbatch`` broadcast to ``batch``, so x of shape (n,)
+        with v of shape (n, d) gives d directions at one point.
+    k : int
+        Highest derivative, ``k >= 0``.
+
+    Returns
+    -------
+    ndarray
+        Shape ``(k + 1, *batch)`` (``(k + 1, m, *batch)`` for a vector f);
+        entry j is the j-th directional derivative (``v`` is not normalised).
+
+    Examples
+    --------
+    >>> import numpy as np, jets
+    >>> f = lambda x: x[0]**2 * x[1]
+    >>> jets.directional(f, [1.0, 2.0], [1.0, 1.0], 3).tolist()   # (1+t)^2 (2+t)
+    [2.0, 5.0, 8.0, 6.0]
+    >>> jets.directional(f, [1.0, 2.0], np.eye(2), 1).tolist()    # two directions
+    [[2.0, 2.0], [4.0, 1.0]]
+    """
+    _check_callable(f)
+    k = _check_count(k, "k")
+    x = _points(x, True)
+    v, batch = _direction(v, x)
+    check_size(k + 1, max(int(np.prod((x.shape[0],) + batch)), 1))
+    t = variable(np.zeros(batch), k)
+    X = _rows(x, batch) + _rows(v, batch) * t[None]
+    out = f(X)
+    c = _collect(out, t.space, batch, out, ())
+    return c * _col(_scales(t.space, np.arange(k + 1), c.dtype), c.ndim)
+
+
+def hvp(f, x, v):
+    """Hessian-vector product ``H(x) v`` of a scalar (or vector) f, without the Hessian.
+
+    Entry i is ``d^2/ds dt f(x + s e_i + t v)`` at s = t = 0: one hyper-dual
+    jet (two variables with caps (1, 1), 4 coefficients) per point and
+    coordinate i, the n coordinates on an extra batch axis.  Cost: f runs on
+    n times the points with 4 coefficients each, so O(n) coefficients per
+    point against C(n + 2, 2) for the total-order-2 jet behind
+    :func:`hessian` (a seeding of n + 1 variables that carries the s_i t
+    products must carry all of degree 2, or 2^(n+1) coefficients with caps).
+
+    Parameters
+    ----------
+    f : callable
+        As for :func:`partial`; it must act pointwise over the batch axes
+        (it receives ``(n, n, *batch)``, the coordinates i on axis 1).
+    x : array_like
+        Points, shape ``(n, *xbatch)``.
+    v : array_like
+        Vectors, shape ``(n,)`` or ``(n, *vbatch)``, broadcasting to ``batch``.
+
+    Returns
+    -------
+    ndarray
+        Shape ``(n, *batch)`` (``(m, n, *batch)`` for a vector f).
+
+    Examples
+    --------
+    >>> import jets
+    >>> f = lambda x: x[0]**2 * x[1]                  # H = [[2y, 2x], [2x, 0]]
+    >>> jets.hvp(f, [1.0, 2.0], [1.0, -1.0]).tolist()
+    [2.0, 2.0]
+    """
+    _check_callable(f)
+    x = _points(x, True)
+    v, batch = _direction(v, x)
+    n = x.shape[0]
+    inner = (n,) + tuple(batch)
+    check_size(4, n * max(int(np.prod(inner)), 1))
+    s, t = variables([np.zeros(inner), np.zeros(inner)], (1, 1))
+    eye = np.eye(n).reshape((n, n) + (1,) * len(batch))
+    X = _rows(x, batch)[:, None] + eye * s[None] + _rows(v, batch)[:, None] * t[None]
+    out = f(X)
+    c = _collect(out, s.space, inner, out, ())
+    return np.array(c[s.space.index[(1, 1)]])
+
+
+def laplacian(f, x):
+    """The Laplacian ``sum_i d^2 f / dx_i^2`` at every point, from n univariate jets.
+
+    Seeds ONE univariate variable t of order 2 over an extra batch axis of
+    size n: point i of that axis is ``x + t e_i``, so f runs once on n times
+    the points with 3 coefficients each, and the Laplacian is twice the sum
+    of the t^2 coefficients.  Cost: 3n coefficients per point, where the
+    trace of :func:`hessian` needs the C(n + 2, 2) of a total-order-2 jet.
+
+    Parameters
+    ----------
+    f : callable
+        As for :func:`partial`; it must act pointwise over the batch axes
+        (it receives ``(n, n, *batch)``, the directions on axis 1).
+    x : array_like
+        Points, shape ``(n, *batch)``.
+
+    Returns
+    -------
+    ndarray
+        Shape ``batch`` (``(m, *batch)`` for a vector f).
+
+    Examples
+    --------
+    >>> import numpy as np, jets
+    >>> f = lambda x: x[0]**2 * x[1] + np.sin(x[1])   # 2y - sin(y)
+    >>> float(jets.laplacian(f, [1.0, 0.0]))
+    0.0
+    >>> jets.laplacian(lambda x: np.sum(x**2, axis=0), np.ones((3, 4))).tolist()
+    [6.0, 6.0, 6.0, 6.0]
+    """
+    _check_callable(f)
+    x = _points(x, True)
+    n = x.shape[0]
+    batch = x.shape[1:]
+    inner = (n,) + tuple(batch)
+    check_size(3, n * max(int(np.prod(inner)), 1))
+    t = variable(np.zeros(inner), 2)
+    eye = np.eye(n).reshape((n, n) + (1,) * len(batch))
+    X = x[:, None] + eye * t[None]
+    out = f(X)
+    c = _collect(out, t.space, inner, out, ())
+    return 2 * c[2].sum(axis=-len(inner))
+
+
+def value_grad_hessian(f, x):
+    """Value, gradient and Hessian of f from ONE total-order-2 jet (one call of f).
+
+    Parameters
+    ----------
+    f : callable
+        As for :func:`partial`.
+    x : array_like
+        Points, shape ``(n, *batch)``.
+
+    Returns
+    -------
+    tuple of ndarray
+        ``(value, gradient, hessian)`` of shapes ``batch``, ``(n, *batch)``,
+        ``(n, n, *batch)``; for a vector f each has a leading m axis, as in
+        :func:`hessian`.
+
+    Examples
+    --------
+    >>> import jets
+    >>> val, g, H = jets.value_grad_hessian(lambda x: (x[0] + 2 * x[1])**3, [4.0, 3.0])
+    >>> float(val), g.tolist(), H.tolist()
+    (1000.0, [300.0, 600.0], [[60.0, 120.0], [120.0, 240.0]])
+    """
+    _check_callable(f)
+    x = _points(x, True)
+    n = x.shape[0]
+    S, c, mdim, _ = _evaluate(f, x, _cheapest(n, [2, (2,) * n]), True)
+    return np.array(c[0]), _tensor(S, c, 1, mdim), _tensor(S, c, 2, mdim)

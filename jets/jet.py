@@ -33,7 +33,7 @@ except ImportError:  # numpy 1.25, 1.26
     from numpy.core.multiarray import normalize_axis_index
 
 __all__ = ["Jet", "variable", "variables", "constant", "is_jet", "apply", "common_space",
-           "ARRAY_FUNCTIONS", "register_tracer"]
+           "ARRAY_FUNCTIONS", "register_tracer", "CALL_HANDLER"]
 
 _CONVERT_HINT = ("that would drop its derivatives. Use .value for the number, "
                  "and numpy or jets functions (np.sin, jets.sin) instead of math.*")
@@ -42,6 +42,9 @@ _CONVERT_HINT = ("that would drop its derivatives. Use .value for the number, "
 ARRAY_FUNCTIONS = {}
 #: the ufunc handler (ufunc, method, inputs, kwargs) -> result, set by jets.numpy_api
 UFUNC_HANDLER = [None]
+#: evaluation of the Taylor polynomial, ``jet(*dx)`` -> handler(jet, dx); set by
+#: jets.calculus (``jets.evaluate``), which this module never imports
+CALL_HANDLER = [None]
 #: types whose operations are recorded rather than computed (jets.program's
 #: tracers register here with register_tracer); apply() hands a call with one
 #: of them to its ``_jets_record(rule, args)``
@@ -592,6 +595,16 @@ class Jet:
                             f"the values, or see docs/guide.md for the supported numpy "
                             f"functions")
         return impl(*args, **kwargs)
+
+    # ------------------------------------------------------------ evaluation
+    def __call__(self, *dx):
+        """The Taylor polynomial at the displacements dx, one per variable:
+        ``jet(dx, dy)`` is ``jets.evaluate(jet, [dx, dy])`` (plain arrays give an
+        array; jets give the composed jet in their space)."""
+        handler = CALL_HANDLER[0]
+        if handler is None:
+            raise TypeError("evaluating a jet needs jets.calculus: import jets")
+        return handler(self, dx)
 
     # ------------------------------------------------------------------ repr
     def __repr__(self):
