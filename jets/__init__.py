@@ -11,6 +11,7 @@ from .functions import *  # noqa: F401,F403  (every elementary function, explici
 from .functions import __all__ as _function_names
 from .jet import Jet, constant, is_jet, variable, variables
 from .numpy_api import concatenate, stack, where
+from .ode import solve_ivp
 from .program import define
 from .space import JetSpace, space
 
@@ -19,4 +20,4 @@ __version__ = "0.1.0"
 __all__ = ["Jet", "JetSpace", "space", "variable", "variables", "constant", "is_jet",
            "stack", "concatenate", "where", "define", "__version__",
            "derivative", "derivatives", "taylor", "partial", "partials", "gradient",
-           "jacobian", "hessian", "derivative_tensor", *sorted(_function_names)]
+           "jacobian", "hessian", "derivative_tensor", "solve_ivp", *sorted(_function_names)]
