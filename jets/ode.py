@@ -358,24 +358,25 @@ class _Problem:
         Y = np.zeros((n, self.L, nb))
         Y[:, self.idx[0]] = Z
         vals, step = self.prog.steps(S, [T] + [Y[i] for i in range(n)] + self.arg_inputs)
-        F = [vals[c.index] if isinstance(c, Tracer) else c for c in self.comps]
+        F = [vals[c.index] if isinstance(c, Tracer) else None for c in self.comps]
+        for i, Fi in enumerate(F):
+            if Fi is None:                 # a constant derivative: y_i = y_i(t0) + c tau
+                Y[i, self.tau1] = self.comps[i]
+            elif Fi.shape != (self.L, nb):
+                raise _err(f"fun's component {i} has batch shape {Fi.shape[1:]}, the "
+                           f"state {(nb,)}: per-trajectory arrays must have y0's batch "
+                           f"shape")
         top = S.degree if with_events else S.degree - 1
         for d in range(1, S.degree + 1):
             if self.univariate:
                 for i in range(n):
-                    Fi = F[i]
-                    if isinstance(Fi, np.ndarray) and Fi.ndim == 2 and Fi.shape[0] == self.L:
-                        np.multiply(Fi[d - 1], 1.0 / d, out=Y[i, d])
-                    elif d == 1:
-                        Y[i, 1] = Fi
+                    if F[i] is not None:
+                        np.multiply(F[i][d - 1], 1.0 / d, out=Y[i, d])
             else:
                 dst, src, div = self.maps[d]
                 for i in range(n):
-                    Fi = F[i]
-                    if isinstance(Fi, np.ndarray) and Fi.ndim == 2 and Fi.shape[0] == self.L:
-                        Y[i, dst] = Fi[src] / div[:, None]
-                    elif d == 1:
-                        Y[i, self.tau1] = Fi
+                    if F[i] is not None:
+                        Y[i, dst] = F[i][src] / div[:, None]
             if step is not None and d <= top:
                 step(d)
         poly = Y[:, self.idx]

@@ -17,7 +17,7 @@ import numpy as np
 from . import backend as B
 from . import jet as _jet
 from . import kernels as K
-from .rules import ALIASES, RULES, Rule, Stepped, _chain
+from .rules import ALIASES, RULES, Const, Rule, Stepped, _chain
 
 __all__ = ["Program", "Tracer", "TracerVector", "define"]
 
@@ -58,6 +58,9 @@ class Program:
                     f"{rule.name}: a recorded function (jets.define's derivative, an ODE "
                     f"right-hand side) cannot use a jet from outside; pass it as an "
                     f"argument or use its .value")
+            elif isinstance(a, (np.ndarray, np.generic)):
+                # a plain array is a constant argument, not coefficients
+                refs.append(Const(B.asarray(a)))
             else:
                 refs.append(a)
         self.nodes.append((rule, refs))

@@ -394,7 +394,10 @@ _scaled("rad2deg", np.rad2deg, 180 / pi, "a * 180 / pi", aliases=("degrees",))
 
 
 def _scale_steps(S, a, c):
-    return _linear_steps(S, [a], lambda x: x * c, lambda x: x * c)
+    """a * c for a plain batch array c: the value row takes c itself, the blocks
+    (len(H_d), *batch) take c as a row (a value of shape (1, *batch) would add
+    an axis to the output)."""
+    return _linear_steps(S, [a], lambda x: x * c, lambda x: x * _col(c, 1))
 
 
 def _cross_multiply(S, x, y):
@@ -421,7 +424,7 @@ def _multiply_steps(S, a, b):
     if isinstance(a, Const):
         a, b = b, a
     if isinstance(b, Const):
-        return _scale_steps(S, a, _col(b.v, 1))
+        return _scale_steps(S, a, b.v)
     return K.product_steps(S, a, b)
 
 
@@ -453,7 +456,7 @@ def _divide_by_fewer(S, x, y):
 
 def _divide_steps(S, a, b):
     if isinstance(b, Const):
-        return _scale_steps(S, a, 1 / _col(b.v, 1))
+        return _scale_steps(S, a, 1 / b.v)
     return K.quotient_steps(S, _full(S, a), b)
 
 
