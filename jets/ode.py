@@ -486,7 +486,8 @@ def solve_ivp(fun, t_span, y0, *, rtol=DEFAULT_TOL, atol=DEFAULT_TOL, order=None
         if isinstance(v, Jet):
             Z[i] = np.broadcast_to(v.coeffs, (Ls,) + batch).reshape(Ls, nb)
         else:
-            Z[i] = np.broadcast_to(v, batch).reshape(1, nb)
+            Z[i] = 0.0
+            Z[i, 0] = np.broadcast_to(v, batch).reshape(nb)     # a constant of the seeding
     argspecs, argvals = [], []
     for a in args:
         if isinstance(a, Jet):

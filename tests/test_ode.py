@@ -282,6 +282,18 @@ def test_parameter_derivatives_second_order():
     np.testing.assert_allclose(y.partial((2, 0)), 0, atol=1e-15)
 
 
+def test_parameter_only_jet_with_plain_state():
+    # only the parameter is seeded: y0 is a constant of the seeding
+    k, = jets.variables([np.array([0.5, 0.7])], order=2)
+    r = jets.solve_ivp(lambda t, y, k: [-k * y[0]], (0, 1.5), np.array([[2.0, 3.0]]),
+                       args=(k,), t_eval=[1.5])
+    y = r.y[0, :, 0]
+    v = np.array([2.0, 3.0]) * np.exp(-np.array([0.5, 0.7]) * 1.5)
+    np.testing.assert_allclose(y.value, v, rtol=1e-14)
+    np.testing.assert_allclose(y.partial((1,)), -1.5 * v, rtol=1e-13)
+    np.testing.assert_allclose(y.partial((2,)), 1.5 ** 2 * v, rtol=1e-13)
+
+
 def _kepler_stm(T):
     x0 = jets.variables(kepler_y0(0.5), order=1)
     r = jets.solve_ivp(kepler, (0, T), x0, t_eval=[T])
