@@ -547,7 +547,7 @@ def solve_ivp(fun, t_span, y0, *, rtol=DEFAULT_TOL, atol=DEFAULT_TOL, order=None
 
     with np.errstate(all="ignore"):
         while active.any():
-            if active[live].sum() < 0.5 * len(live) and len(live) > 16:
+            if active[live].sum() < 0.8 * len(live) and len(live) > 16:
                 live = live[active[live]]   # compact: finished trajectories leave
                 prob.record(current_args(live))
             act = active[live]
