@@ -12,6 +12,7 @@ from .functions import *  # noqa: F401,F403  (every elementary function, explici
 from .functions import __all__ as _function_names
 from .jet import Jet, constant, is_jet, variable, variables
 from .numpy_api import concatenate, stack, where
+from .ode import solve_ivp
 from .program import define
 from .rules import OneSidedWarning
 from .space import JetSpace, space
@@ -23,4 +24,4 @@ __all__ = ["Jet", "JetSpace", "space", "variable", "variables", "constant", "is_
            "derivative", "derivatives", "taylor", "partial", "partials", "gradient",
            "jacobian", "hessian", "derivative_tensor", "directional", "hvp", "laplacian",
            "value_grad_hessian", "evaluate", "differentiate", "integrate", "truncate",
-           "invert", *sorted(_function_names)]
+           "invert", "solve_ivp", *sorted(_function_names)]

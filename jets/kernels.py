@@ -14,6 +14,8 @@ This module knows no Jet and no rule: raw arrays in, raw arrays out.
 """
 from math import prod
 
+import numpy as np  # index tables only (like jets.space); arrays go through backend
+
 from . import backend as B
 
 __all__ = ["top", "pad", "degree_product", "product", "euler", "integrate",
@@ -120,11 +122,37 @@ def degree_product(S, X, Y, d, xlo=0, ylo=0, yhi=None, out=None, xsupport=None):
     return res
 
 
+_FLAT = {}
+
+
+def _flat_ranks(ranks):
+    """The pairs of a rank table as flat (i, j) sorted by target row, and the
+    row starts (every row has a rank-0 pair).  Cached per table (tables are
+    cached by their space and live as long as it)."""
+    hit = _FLAT.get(id(ranks))
+    if hit is not None and hit[0] is ranks:
+        return hit[1]
+    rows = np.concatenate([np.arange(m) for _, _, m in ranks])
+    order = np.argsort(rows, kind="stable")
+    ii = np.concatenate([r[0] for r in ranks])[order]
+    jj = np.concatenate([r[1] for r in ranks])[order]
+    starts = np.flatnonzero(np.r_[True, rows[order][1:] != rows[order][:-1]])
+    flat = (ii, jj, starts)
+    _FLAT[id(ranks)] = (ranks, flat)    # a dict store is atomic: racing threads agree
+    return flat
+
+
 def _ranked_sum(X, Y, ranks):
     """sum of X[i] * Y[j] over the ranks of a pair table: rank r = (i, j, m)
     adds to the first m rows, so no scatter is needed.  With equal batch
     shapes the gathers go into two reused buffers, in place."""
     i, j, m = ranks[0]
+    if len(ranks) > 8 and X.size <= _SMALL_BATCH * X.shape[0] \
+            and Y.size <= _SMALL_BATCH * Y.shape[0]:
+        # many ranks, few points (a jet-transport ODE step): one gather and one
+        # segmented sum instead of a Python loop over the ranks
+        ii, jj, starts = _flat_ranks(ranks)
+        return B.segment_sum(X[ii] * Y[jj], starts)
     if X.shape[1:] != Y.shape[1:] or X.dtype != Y.dtype or len(ranks) == 1:
         acc = X[i] * Y[j]
         for i, j, m in ranks[1:]:

@@ -17,9 +17,9 @@ import numpy as np
 from . import backend as B
 from . import jet as _jet
 from . import kernels as K
-from .rules import ALIASES, RULES, Rule, Stepped, _chain
+from .rules import ALIASES, RULES, Const, Rule, Stepped, _chain
 
-__all__ = ["Program", "Tracer", "define"]
+__all__ = ["Program", "Tracer", "TracerVector", "define"]
 
 
 class _Ref:
@@ -58,6 +58,9 @@ class Program:
                     f"{rule.name}: a recorded function (jets.define's derivative, an ODE "
                     f"right-hand side) cannot use a jet from outside; pass it as an "
                     f"argument or use its .value")
+            elif isinstance(a, (np.ndarray, np.generic)):
+                # a plain array is a constant argument, not coefficients
+                refs.append(Const(B.asarray(a)))
             else:
                 refs.append(a)
         self.nodes.append((rule, refs))
@@ -172,6 +175,104 @@ class Tracer:
 
 
 _jet.register_tracer(Tracer)
+
+
+class TracerVector:
+    """The state vector y handed to a recorded right-hand side ``fun(t, y)``: a
+    fixed-length sequence of Tracers (or plain values).
+
+    Supports ``y[i]``, slices (a TracerVector), ``len(y)``, iteration and
+    unpacking (``x, v = y``), ``np.asarray(y)`` (an object array of the
+    components) and elementwise operators and numpy ufuncs (``-y``, ``2 * y``,
+    ``np.sin(y)``), each giving a TracerVector.  Vector algebra beyond
+    elementwise operations (``y @ y``, ``np.dot``) goes through the object array:
+    ``np.dot(np.asarray(y), w)``."""
+
+    __slots__ = ("items",)
+    __array_priority__ = 1002
+
+    def __init__(self, items):
+        self.items = tuple(items)
+
+    def __len__(self):
+        return len(self.items)
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return TracerVector(self.items[i])
+        if isinstance(i, (int, np.integer)) and not isinstance(i, bool):
+            return self.items[i]
+        raise TypeError(f"a recorded state vector takes an int index or a slice, got "
+                        f"{type(i).__name__}: write y[0], y[1:3]")
+
+    def __repr__(self):
+        return f"TracerVector({list(self.items)!r})"
+
+    def __array__(self, dtype=None, copy=None):
+        out = np.empty(len(self.items), dtype=object)
+        out[:] = self.items
+        return out
+
+    def _map(self, f, *others):
+        n = len(self.items)
+        cols = []
+        for o in others:
+            if isinstance(o, TracerVector):
+                if len(o) != n:
+                    raise ValueError(f"state vectors of lengths {n} and {len(o)} do not "
+                                     f"combine elementwise")
+                cols.append(o.items)
+            else:
+                cols.append((o,) * n)
+        return TracerVector(f(a, *(c[i] for c in cols)) for i, a in enumerate(self.items))
+
+    def __add__(self, o):
+        return self._map(lambda a, b: a + b, o)
+
+    def __radd__(self, o):
+        return self._map(lambda a, b: b + a, o)
+
+    def __sub__(self, o):
+        return self._map(lambda a, b: a - b, o)
+
+    def __rsub__(self, o):
+        return self._map(lambda a, b: b - a, o)
+
+    def __mul__(self, o):
+        return self._map(lambda a, b: a * b, o)
+
+    def __rmul__(self, o):
+        return self._map(lambda a, b: b * a, o)
+
+    def __truediv__(self, o):
+        return self._map(lambda a, b: a / b, o)
+
+    def __rtruediv__(self, o):
+        return self._map(lambda a, b: b / a, o)
+
+    def __pow__(self, o):
+        return self._map(lambda a, b: a ** b, o)
+
+    def __neg__(self):
+        return self._map(lambda a: -a)
+
+    def __pos__(self):
+        return self
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if method != "__call__" or kwargs:
+            return NotImplemented
+        first = next(i for i in inputs if isinstance(i, TracerVector))
+        pos = inputs.index(first)
+
+        def f(a, *rest):
+            args = list(rest)
+            args.insert(pos, a)
+            return ufunc(*args)
+        return first._map(f, *(x for k, x in enumerate(inputs) if k != pos))
 
 
 def _check_define(name, value, derivative, taylor):
