@@ -24,7 +24,7 @@ import numpy as np
 
 from .display import format_number
 from .expr import (CONSTANTS, MAX_DEPTH, MAX_LENGTH, ExpressionError, compile_expression,
-                   did_you_mean, escape_controls, function_names)
+                   did_you_mean, escape_controls, function_names, quote_text)
 from .rules import RULES
 from .space import count_coeffs, count_pairs
 
@@ -203,9 +203,7 @@ def _report(ex):
 
 
 def _quote(text, limit=40):
-    text = text if len(text) <= limit else text[: limit - 3] + "..."
-    return "'" + escape_controls(text, keep="").encode("ascii", "backslashreplace"
-                                                       ).decode("ascii") + "'"
+    return quote_text(text, limit, always=True)
 
 
 def _unicode_ok(stream):

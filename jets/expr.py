@@ -104,12 +104,12 @@ def escape_controls(text, keep="\n"):
                         f"\\x{ord(m.group()):02x}", text)
 
 
-def _quote(text, limit=40):
+def quote_text(text, limit=40, always=False):
     """Text for an error message: shortened, control characters and non-ASCII
-    escaped, and single-quoted unless it holds quotes itself."""
+    escaped, and single-quoted (unless it holds quotes itself and not `always`)."""
     text = text if len(text) <= limit else text[: limit - 3] + "..."
     text = escape_controls(text, keep="").encode("ascii", "backslashreplace").decode("ascii")
-    return text if ("'" in text or '"' in text) else "'" + text + "'"
+    return text if (not always and ("'" in text or '"' in text)) else "'" + text + "'"
 
 
 # ---------------------------------------------------------------- the tree
@@ -230,7 +230,7 @@ class _Converter:
 
     def snippet(self, node):
         seg = ast.get_source_segment(self.text, node) or type(node).__name__
-        return _quote(seg)
+        return quote_text(seg)
 
     def convert(self, node):
         if isinstance(node, ast.Expression):
@@ -264,22 +264,22 @@ class _Converter:
             try:
                 return Num(float(v), label)
             except OverflowError:
-                raise ExpressionError(f"the integer {_quote(label, 30)} ({len(str(v))} "
+                raise ExpressionError(f"the integer {quote_text(label, 30)} ({len(str(v))} "
                                       f"digits) is too large for a float (max ~1.8e308)"
                                       ) from None
         if isinstance(v, float):
             return Num(v, label)
         if isinstance(v, complex):
-            raise ExpressionError(f"complex numbers ({_quote(label)}) are not supported: "
+            raise ExpressionError(f"complex numbers ({quote_text(label)}) are not supported: "
                                   f"jets evaluates real expressions here")
         if isinstance(v, (str, bytes)):
-            raise ExpressionError(f"strings ({_quote(label)}) are not allowed in an "
+            raise ExpressionError(f"strings ({quote_text(label)}) are not allowed in an "
                                   f"expression: {_HINT}")
-        raise ExpressionError(f"the constant {_quote(label)} is not allowed: {_HINT}")
+        raise ExpressionError(f"the constant {quote_text(label)} is not allowed: {_HINT}")
 
     def check_name(self, name):
         if name.startswith("__") or (name.startswith("_") and name.endswith("_")):
-            raise ExpressionError(f"names like {_quote(name)} (with surrounding underscores) "
+            raise ExpressionError(f"names like {quote_text(name)} (with surrounding underscores) "
                                   f"are not allowed")
 
     def name(self, node):
@@ -337,7 +337,7 @@ class _Converter:
             if name in CONSTANTS:
                 raise ExpressionError(f"{name} is a constant, not a function: write {name}*(...) "
                                       f"to multiply")
-            raise ExpressionError(f"unknown function {_quote(name)}"
+            raise ExpressionError(f"unknown function {quote_text(name)}"
                                   f"{did_you_mean(name, function_names())}; "
                                   f"python -m jets --help lists the functions")
         rule = RULES[ALIASES.get(name, name)]
@@ -378,7 +378,7 @@ def compile_expression(text):
 
 
 # ------------------------------------------------------------ evaluation
-def _plain(v):
+def _as_float(v):
     """A scalar argument or value as a Python float (for messages and checks)."""
     if isinstance(v, Jet):
         v = v.value
@@ -418,7 +418,7 @@ def _domain_message(rule, values):
 
 
 def _overflow_message(rule, values, out):
-    v = _plain(out)
+    v = _as_float(out)
     what = ("a derivative is not finite" if math.isfinite(v) else
             "the value is nan" if math.isnan(v) else f"the value overflows to {v}")
     labels = _ARG_NAMES.get(rule.name, ("a", "b", "c")) if len(values) > 1 else ("argument",)
@@ -542,7 +542,7 @@ class _Evaluator:
         rule = RULES[name]
         out = apply(name, *args)
         if self.problem is None and not _finite(out) and all(_finite(a) for a in args):
-            values = [_plain(a) for a in args]
+            values = [_as_float(a) for a in args]
             inside = True
             if rule.domain is not None:
                 inside = bool(np.all(rule.domain(*[np.float64(v) for v in values])))
