@@ -497,7 +497,7 @@ def invert(maps):
 
     Parameters
     ----------
-    maps : sequence of n jets (or one jet of shape (n, *batch))
+    maps : sequence of n jets (or one jet of shape ``(n, *batch)``)
         Of one seeding, n variables, total order k >= 1.
 
     Returns

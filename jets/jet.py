@@ -119,7 +119,7 @@ class Jet:
 
     Build jets with :func:`jets.variable` / :func:`jets.variables`; combine them
     with operators, numpy ufuncs and ``jets.*`` functions.
-    ``coeffs`` has shape (ncoeffs, *shape), graded order.
+    ``coeffs`` has shape ``(ncoeffs, *shape)``, graded order.
     """
 
     __slots__ = ("_space", "_coeffs", "_vars", "_err")
@@ -128,7 +128,7 @@ class Jet:
 
     def __init__(self, space, coeffs, _vars=None):
         """A jet of `space` with the Taylor coefficients `coeffs` (copied), shape
-        (space.ncoeffs, *shape) in graded order."""
+        ``(space.ncoeffs, *shape)`` in graded order."""
         self._init(space, np.array(coeffs, copy=True), _vars)
 
     @classmethod
@@ -175,7 +175,7 @@ class Jet:
 
     @property
     def coeffs(self):
-        """Taylor coefficients, shape (ncoeffs, *shape), graded order (read-only).
+        """Taylor coefficients, shape ``(ncoeffs, *shape)``, graded order (read-only).
 
         Internally a jet may store only its degrees up to the last nonzero one
         (a seeded variable stores degrees 0 and 1); this pads the rest with 0."""
@@ -243,7 +243,7 @@ class Jet:
 
     def error(self):
         """The estimated absolute error of every Taylor coefficient, shape of
-        ``coeffs`` (ncoeffs, *shape), float64: a running majorant estimate of
+        ``coeffs`` ``(ncoeffs, *shape)``, float64: a running majorant estimate of
         the rounding of every step, carried through the expression (see
         docs/theory.md, "Error estimates").  The error of the partial d^alpha
         is ``error()[i] * alpha!``.  Only jets seeded with ``track_error=True``
@@ -302,7 +302,7 @@ class Jet:
         return self.partial((n,))
 
     def derivatives(self):
-        """All derivatives f, f', ..., f^(k) of a univariate jet: shape (k+1, *shape)."""
+        """All derivatives f, f', ..., f^(k) of a univariate jet: shape ``(k+1, *shape)``."""
         self._univariate("derivatives()")
         f = self._space.factorials.astype(self.dtype) if self.dtype != object else \
             np.array([factorial(i) for i in range(self._space.ncoeffs)], dtype=object)
@@ -330,14 +330,14 @@ class Jet:
         return idx
 
     def gradient(self):
-        """First partials, shape (nvars, *shape)."""
+        """First partials, shape ``(nvars, *shape)``."""
         n = self.nvars
         units = [tuple(int(i == j) for j in range(n)) for i in range(n)]
         idx = self._need(units, "gradient()", "seed with order >= 1 in every variable")
         return self.coeffs[idx]
 
     def hessian(self):
-        """Second partials, shape (nvars, nvars, *shape), symmetric.
+        """Second partials, shape ``(nvars, nvars, *shape)``, symmetric.
 
         >>> import jets
         >>> x, y = jets.variables([4.0, 3.0], order=2)
@@ -891,7 +891,7 @@ def variables(points, order, track_error=False):
 
     Parameters
     ----------
-    points : sequence of n scalars or arrays (or an array of shape (n, *batch))
+    points : sequence of n scalars or arrays (or an array of shape ``(n, *batch)``)
     order : int (total degree) or tuple of n per-variable caps
     track_error : bool
         Carry a running estimate of the absolute rounding error of every Taylor

@@ -390,7 +390,7 @@ class _Problem:
 def solve_ivp(fun, t_span, y0, *, rtol=DEFAULT_TOL, atol=DEFAULT_TOL, order=None,
               t_eval=None, dense_output=False, events=None, args=(), max_step=np.inf,
               max_steps=100_000):
-    """Solve y' = fun(t, y, *args), y(t0) = y0 with the adaptive Taylor method.
+    """Solve ``y' = fun(t, y, *args)``, ``y(t0) = y0`` with the adaptive Taylor method.
 
     Parameters
     ----------
@@ -402,13 +402,13 @@ def solve_ivp(fun, t_span, y0, *, rtol=DEFAULT_TOL, atol=DEFAULT_TOL, order=None
         np.where-free formulas, np.abs, np.maximum).
     t_span : (t0, t1)
         Finite; t1 < t0 integrates backward.
-    y0 : array (n,) or (n, *batch), or a sequence of n jets
+    y0 : array ``(n,)`` or ``(n, *batch)``, or a sequence of n jets
         Initial state.  A batch integrates every trajectory at once, each with
         its own steps.  Jets (from one ``jets.variables`` seeding) give jet
         transport: the solution as jets of the seeded variables.
     rtol, atol : float
         Tolerances (positive); the local error per step is kept below
-        max(atol, rtol * max_i |y_i|).  Default 2**-52 (machine precision).
+        ``max(atol, rtol * max_i |y_i|)``.  Default ``2**-52`` (machine precision).
     order : int, optional
         Taylor order; default ceil(-log(min(rtol, atol)) / 2) + 1.
     t_eval : array, optional
@@ -432,9 +432,9 @@ def solve_ivp(fun, t_span, y0, *, rtol=DEFAULT_TOL, atol=DEFAULT_TOL, order=None
     Returns
     -------
     OdeResult
-        ``t`` (nt,), ``y`` (n, *batch, nt) (a Jet in jet transport), ``sol``
+        ``t`` ``(nt,)``, ``y`` ``(n, *batch, nt)`` (a Jet in jet transport), ``sol``
         (OdeSolution or None), ``t_events`` / ``y_events`` (per event: (k,) and
-        (k, n) for one trajectory; (*batch, K) and (n, *batch, K), nan-padded,
+        ``(k, n)`` for one trajectory; ``(*batch, K)`` and ``(n, *batch, K)``, nan-padded,
         for an ensemble), ``status`` (0 end reached, 1 terminal event, -1
         failure: any trajectory), ``message``, ``success``, ``nsteps`` (int, or
         per trajectory), ``order``, ``statuses`` (per trajectory), ``nfev``

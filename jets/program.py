@@ -373,7 +373,7 @@ def define(name, *, value, derivative=None, taylor=None):
         (one pass, not k re-evaluations).
     taylor : callable, optional
         ``taylor(a, k)``: the univariate Taylor coefficients f^(j)(a)/j!,
-        j = 0..k, as an array of shape (k+1, *a.shape); jets composes them
+        j = 0..k, as an array of shape ``(k+1, *a.shape)``; jets composes them
         with the argument's series.
 
     Exactly one of ``derivative`` and ``taylor`` is required.

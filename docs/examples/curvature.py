@@ -1,6 +1,7 @@
 """Curvature of parametric curves from their first and second derivatives.
+=======================================================================
 
-For a curve r(t) the curvature is
+For a curve r(t) the curvature is::
 
     kappa = |r' x r''| / |r'|^3        (in the plane: |x'y'' - y'x''| / |r'|^3).
 

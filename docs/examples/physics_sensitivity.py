@@ -1,4 +1,5 @@
 """Third-order sensitivity of a projectile's range.
+================================================
 
 A projectile launched at speed v and angle theta from height h (no drag)
 lands at the distance

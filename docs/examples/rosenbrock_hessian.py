@@ -1,4 +1,5 @@
 """Hessian of the Rosenbrock function at 10^4 points, in one call.
+===============================================================
 
     f(x) = sum_i 100 (x[i+1] - x[i]^2)^2 + (1 - x[i])^2
 

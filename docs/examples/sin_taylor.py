@@ -1,4 +1,5 @@
 """Taylor expansion of sin near 0, to order 15, printed as a table.
+================================================================
 
 One call, ``jets.taylor(np.sin, 0.0, 15)``, gives the 16 coefficients
 c_k = sin^(k)(0) / k!.  The table shows each c_k next to 1 / c_k (which is
