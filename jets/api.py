@@ -455,7 +455,82 @@ def taylor(f, x, order, *, error=False):
 
 
 # ------------------------------------------------------- several variables
-def partial(f, x, alpha, *, order=None, error=False):
+# The variable axis (``axis=``): the functions below compute with the variables on axis 0
+# (x0 = np.moveaxis(x, axis, 0)), call f with x's own layout, and put the derivative axes of
+# each result where `axis` says (_place).
+def _points_axis(x, axis):
+    """(x0, axis): `x` as an ndarray with its variable axis moved first, and `axis` checked.
+
+    ``axis=0`` is the historical path (a list of rows is broadcast, see _points); otherwise
+    `x` is read as one array and `axis` must name one of its axes (numpy's AxisError)."""
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"`axis` must be an int (the axis of `x` that holds the variables), "
+                        f"got {_describe(axis)}")
+    axis = int(axis)
+    if axis == 0:
+        return _points(x, True), 0
+    arr = _points(x, False)
+    if arr.ndim == 0:
+        raise ValueError("`x` must have an axis of variables, got a scalar: for a function of "
+                         "one variable use jets.derivative, or pass x=[x0]")
+    if not -arr.ndim <= axis < arr.ndim:
+        raise np.exceptions.AxisError(axis, arr.ndim,
+                                      f"`axis` names the axis of `x` (shape {arr.shape}) "
+                                      f"that holds the variables")
+    x0 = np.moveaxis(arr, axis, 0)
+    if x0.shape[0] == 0:
+        raise ValueError(f"`x` has shape {arr.shape}: it needs at least one variable along "
+                         f"axis {axis}")
+    return x0, axis
+
+
+def _on_axis(f, axis, copies=False):
+    """f called with the variables on `axis`: f0(X0) = f(X0 with axis 0 moved to `axis`).
+
+    copies=True (hvp, laplacian: X0 is (n, n copies, *batch)): for axis != 0 the copies go
+    to a new leading axis (so f's results are (copies, *batch), as _collect expects) and the
+    variables to `axis` counted from the end (`axis` itself if negative)."""
+    if axis == 0:
+        return f
+    if not copies:
+        return lambda X: f(np.moveaxis(X, 0, axis))
+    last = axis if axis < 0 else None
+
+    def f_copies(X):
+        # X (n, copies, *batch) -> (copies, ..., n at `axis` of x counted from the end)
+        at = last if last is not None else axis - X.ndim + 1
+        return f(np.moveaxis(np.moveaxis(X, 1, 0), 1, at))
+    return f_copies
+
+
+def _place(r, start, d, axis, nb):
+    """Result r (*m, n^d, *batch) (start = len(m)) with its d derivative axes moved where the
+    variable axis is in x: after `axis` batch axes (axis >= 0), or before -axis - 1 of
+    them (axis < 0); nb = len(batch).  A tuple (result, error) is moved alike."""
+    if isinstance(r, tuple):
+        return tuple(_place(a, start, d, axis, nb) for a in r)
+    p = axis if axis >= 0 else nb + 1 + axis
+    if p == 0 or d == 0:
+        return r
+    src = list(range(start, start + d))
+    return np.moveaxis(r, src, [i + p for i in src])
+
+
+def _vectors_axis(v, axis):
+    """Directions `v` laid out like x (variables on `axis`) with their variables moved
+    first; a 1-d v is one direction for every point, whatever `axis`."""
+    if axis == 0:
+        return v
+    v = _points(v, False)
+    if v.ndim <= 1:
+        return v
+    if not -v.ndim <= axis < v.ndim:
+        raise np.exceptions.AxisError(axis, v.ndim, f"`axis` names the axis of `v` (shape "
+                                      f"{v.shape}) that holds the variables")
+    return np.moveaxis(v, axis, 0)
+
+
+def partial(f, x, alpha, *, order=None, error=False, axis=0):
     """One mixed partial derivative ``d^alpha f`` of a function of n variables.
 
     By default ``f`` receives jets with per-variable caps ``alpha``: the
@@ -480,6 +555,12 @@ def partial(f, x, alpha, *, order=None, error=False):
         True: return ``(result, error)``, the error the estimated absolute
         rounding error of each entry (same shape).  Default False.
 
+    axis : int, optional
+        The axis of `x` that holds the variables: 0 (default, ``x`` of shape
+        ``(n, *batch)``) or e.g. -1 for row-major points ``(*batch, n)``. ``f`` receives
+        the jet array in the layout of `x` (write it with ``x[..., i]`` for ``axis=-1``).
+        The result has no variable axis: its batch is `x`'s shape without `axis`.
+
     Returns
     -------
     ndarray
@@ -495,7 +576,8 @@ def partial(f, x, alpha, *, order=None, error=False):
     [120.0, 24.0]
     """
     _check_callable(f)
-    x = _points(x, True)
+    x, axis = _points_axis(x, axis)
+    f = _on_axis(f, axis)
     n = x.shape[0]
     alpha = _check_alpha(alpha, n, x.shape)
     if order is None:
@@ -511,7 +593,7 @@ def partial(f, x, alpha, *, order=None, error=False):
     return _result(lambda c: _pick(S, c, [alpha])[0], c, e)
 
 
-def partials(f, x, order, *, error=False):
+def partials(f, x, order, *, error=False, axis=0):
     """Every partial derivative up to `order`, as a dict in graded order.
 
     Parameters
@@ -528,6 +610,12 @@ def partials(f, x, order, *, error=False):
     error : bool, optional
         True: return ``(result, error)``, the error the estimated absolute
         rounding error of each entry (same shape).  Default False.
+
+    axis : int, optional
+        The axis of `x` that holds the variables: 0 (default, ``x`` of shape
+        ``(n, *batch)``) or e.g. -1 for row-major points ``(*batch, n)``. ``f`` receives
+        the jet array in the layout of `x` (write it with ``x[..., i]`` for ``axis=-1``).
+        The arrays have no variable axis: their batch is `x`'s shape without `axis`.
 
     Returns
     -------
@@ -546,7 +634,8 @@ def partials(f, x, order, *, error=False):
     [(0, 0), (1, 0), (0, 1), (1, 1)]
     """
     _check_callable(f)
-    x = _points(x, True)
+    x, axis = _points_axis(x, axis)
+    f = _on_axis(f, axis)
     order = _check_order(order, x.shape[0])
     S, c, _, e = _evaluate(f, x, order, True, _check_error(error))
 
@@ -556,7 +645,7 @@ def partials(f, x, order, *, error=False):
     return _result(get, c, e)
 
 
-def gradient(f, x, *, error=False):
+def gradient(f, x, *, error=False, axis=0):
     """First partial derivatives of a function of n variables (total order 1).
 
     Parameters
@@ -570,6 +659,13 @@ def gradient(f, x, *, error=False):
         True: return ``(result, error)``, the error the estimated absolute
         rounding error of each entry (same shape).  Default False.
 
+    axis : int, optional
+        The axis of `x` that holds the variables: 0 (default, ``x`` of shape
+        ``(n, *batch)``) or e.g. -1 for row-major points ``(*batch, n)``. ``f`` receives
+        the jet array in the layout of `x` (write it with ``x[..., i]`` for ``axis=-1``).
+        The gradient axis takes the place of `axis`: with ``axis=-1`` and `x` of shape
+        ``(B, n)`` the result is ``(B, n)`` (``(m, B, n)`` for a vector f).
+
     Returns
     -------
     ndarray
@@ -582,10 +678,10 @@ def gradient(f, x, *, error=False):
     >>> jets.gradient(lambda x: np.sum(x**2, axis=0), [1.0, 2.0, 3.0]).tolist()
     [2.0, 4.0, 6.0]
     """
-    return jacobian(f, x, error=error)
+    return jacobian(f, x, error=error, axis=axis)
 
 
-def jacobian(f, x, *, error=False):
+def jacobian(f, x, *, error=False, axis=0):
     """Jacobian matrix of a vector function of n variables (total order 1).
 
     Parameters
@@ -598,6 +694,14 @@ def jacobian(f, x, *, error=False):
     error : bool, optional
         True: return ``(result, error)``, the error the estimated absolute
         rounding error of each entry (same shape).  Default False.
+
+    axis : int, optional
+        The axis of `x` that holds the variables: 0 (default, ``x`` of shape
+        ``(n, *batch)``) or e.g. -1 for row-major points ``(*batch, n)``. ``f`` receives
+        the jet array in the layout of `x` (write it with ``x[..., i]`` for ``axis=-1``).
+        The derivative axis n takes the place of `axis` among the batch axes, output axes
+        stay first: with ``axis=-1`` and `x` of shape ``(B, n)`` the result is
+        ``(m, B, n)``.
 
     Returns
     -------
@@ -615,13 +719,15 @@ def jacobian(f, x, *, error=False):
     (2, 2, 3)
     """
     _check_callable(f)
-    x = _points(x, True)
+    x, axis = _points_axis(x, axis)
     n = x.shape[0]
-    S, c, mdim, e = _evaluate(f, x, _cheapest(n, [1, (1,) * n]), True, _check_error(error))
-    return _result(lambda c: np.moveaxis(_pick(S, c, _units(n)), 0, mdim), c, e)
+    S, c, mdim, e = _evaluate(_on_axis(f, axis), x, _cheapest(n, [1, (1,) * n]), True,
+                              _check_error(error))
+    return _place(_result(lambda c: np.moveaxis(_pick(S, c, _units(n)), 0, mdim), c, e),
+                  mdim, 1, axis, x.ndim - 1)
 
 
-def hessian(f, x, *, error=False):
+def hessian(f, x, *, error=False, axis=0):
     """Matrix of second partial derivatives of a function of n variables (total order 2).
 
     Parameters
@@ -635,6 +741,13 @@ def hessian(f, x, *, error=False):
         True: return ``(result, error)``, the error the estimated absolute
         rounding error of each entry (same shape).  Default False.
 
+    axis : int, optional
+        The axis of `x` that holds the variables: 0 (default, ``x`` of shape
+        ``(n, *batch)``) or e.g. -1 for row-major points ``(*batch, n)``. ``f`` receives
+        the jet array in the layout of `x` (write it with ``x[..., i]`` for ``axis=-1``).
+        The two derivative axes take the place of `axis`: with ``axis=-1`` and `x` of
+        shape ``(B, n)`` the result is ``(B, n, n)`` (``(m, B, n, n)`` for a vector f).
+
     Returns
     -------
     ndarray
@@ -647,10 +760,10 @@ def hessian(f, x, *, error=False):
     >>> jets.hessian(lambda x: (x[0] + 2 * x[1])**3, [4.0, 3.0]).tolist()
     [[60.0, 120.0], [120.0, 240.0]]
     """
-    return derivative_tensor(f, x, 2, error=error)
+    return derivative_tensor(f, x, 2, error=error, axis=axis)
 
 
-def derivative_tensor(f, x, k, *, error=False):
+def derivative_tensor(f, x, k, *, error=False, axis=0):
     """The symmetric tensor of all k-th partial derivatives (total order k).
 
     ``T[i1, ..., ik] = d^k f / dx_i1 ... dx_ik``; every entry is read from the
@@ -671,6 +784,14 @@ def derivative_tensor(f, x, k, *, error=False):
         True: return ``(result, error)``, the error the estimated absolute
         rounding error of each entry (same shape).  Default False.
 
+    axis : int, optional
+        The axis of `x` that holds the variables: 0 (default, ``x`` of shape
+        ``(n, *batch)``) or e.g. -1 for row-major points ``(*batch, n)``. ``f`` receives
+        the jet array in the layout of `x` (write it with ``x[..., i]`` for ``axis=-1``).
+        The k derivative axes take the place of `axis`: with ``axis=-1`` and `x` of shape
+        ``(B, n)`` the result is ``(B,) + (n,) * k`` (output axes of a vector f stay
+        first).
+
     Returns
     -------
     ndarray
@@ -688,10 +809,11 @@ def derivative_tensor(f, x, k, *, error=False):
     """
     _check_callable(f)
     k = _check_count(k, "k")
-    x = _points(x, True)
+    x, axis = _points_axis(x, axis)
     n = x.shape[0]
-    S, c, mdim, e = _evaluate(f, x, _cheapest(n, [k, (k,) * n]), True, _check_error(error))
-    return _result(lambda c: _tensor(S, c, k, mdim), c, e)
+    S, c, mdim, e = _evaluate(_on_axis(f, axis), x, _cheapest(n, [k, (k,) * n]), True,
+                              _check_error(error))
+    return _place(_result(lambda c: _tensor(S, c, k, mdim), c, e), mdim, k, axis, x.ndim - 1)
 
 
 # ----------------------------------------------------- directional operators
@@ -719,7 +841,7 @@ def _rows(a, batch):
                                      + a.shape[1:]), a.shape[:1] + tuple(batch))
 
 
-def directional(f, x, v, k):
+def directional(f, x, v, k, *, axis=0):
     """Derivatives along a line: ``d^j/dt^j f(x + t v)`` at t = 0, for j = 0..k.
 
     One univariate jet of order k per point and direction (k + 1 coefficients),
@@ -739,6 +861,13 @@ def directional(f, x, v, k):
     k : int
         Highest derivative, ``k >= 0``.
 
+    axis : int, optional
+        The axis of `x` that holds the variables: 0 (default, ``x`` of shape
+        ``(n, *batch)``) or e.g. -1 for row-major points ``(*batch, n)``. ``f`` receives
+        the jet array in the layout of `x` (write it with ``x[..., i]`` for ``axis=-1``);
+        `v` is laid out like `x` (a 1-d `v` is one direction for every point). The result
+        has no variable axis: ``(k + 1, *batch)`` as for ``axis=0``.
+
     Returns
     -------
     ndarray
@@ -756,17 +885,17 @@ def directional(f, x, v, k):
     """
     _check_callable(f)
     k = _check_count(k, "k")
-    x = _points(x, True)
-    v, batch = _direction(v, x)
+    x, axis = _points_axis(x, axis)
+    v, batch = _direction(_vectors_axis(v, axis), x)
     check_size(k + 1, max(int(np.prod((x.shape[0],) + batch)), 1))
     t = variable(np.zeros(batch), k)
     X = _rows(x, batch) + _rows(v, batch) * t[None]
-    out = f(X)
+    out = _on_axis(f, axis)(X)
     c = _collect(out, t.space, batch, out, ())
     return c * _col(_scales(t.space, np.arange(k + 1), c.dtype), c.ndim)
 
 
-def hvp(f, x, v):
+def hvp(f, x, v, *, axis=0):
     """Hessian-vector product ``H(x) v`` of a scalar (or vector) f, without the Hessian.
 
     Entry i is ``d^2/ds dt f(x + s e_i + t v)`` at s = t = 0: one hyper-dual
@@ -787,6 +916,15 @@ def hvp(f, x, v):
     v : array_like
         Vectors, shape ``(n,)`` or ``(n, *vbatch)``, broadcasting to ``batch``.
 
+    axis : int, optional
+        The axis of `x` that holds the variables: 0 (default, ``x`` of shape
+        ``(n, *batch)``) or e.g. -1 for row-major points ``(*batch, n)``. ``f`` receives
+        the jet array in the layout of `x` (write it with ``x[..., i]`` for ``axis=-1``);
+        for ``axis != 0`` the n copies of each point are on a new leading axis, so index
+        the variables from the end (``x[..., i]``); `v` is laid out like `x`. The
+        product's axis n takes the place of `axis`: with ``axis=-1`` and `x`, `v` of shape
+        ``(B, n)`` the result is ``(B, n)``.
+
     Returns
     -------
     ndarray
@@ -800,20 +938,21 @@ def hvp(f, x, v):
     [2.0, 2.0]
     """
     _check_callable(f)
-    x = _points(x, True)
-    v, batch = _direction(v, x)
+    x, axis = _points_axis(x, axis)
+    v, batch = _direction(_vectors_axis(v, axis), x)
     n = x.shape[0]
     inner = (n,) + tuple(batch)
     check_size(4, n * max(int(np.prod(inner)), 1))
     s, t = variables([np.zeros(inner), np.zeros(inner)], (1, 1))
     eye = np.eye(n).reshape((n, n) + (1,) * len(batch))
     X = _rows(x, batch)[:, None] + eye * s[None] + _rows(v, batch)[:, None] * t[None]
-    out = f(X)
+    out = _on_axis(f, axis, copies=True)(X)
     c = _collect(out, s.space, inner, out, ())
-    return np.array(c[s.space.index[(1, 1)]])
+    return _place(np.array(c[s.space.index[(1, 1)]]), c.ndim - 1 - len(inner), 1, axis,
+                  len(batch))
 
 
-def laplacian(f, x):
+def laplacian(f, x, *, axis=0):
     """The Laplacian ``sum_i d^2 f / dx_i^2`` at every point, from n univariate jets.
 
     Seeds ONE univariate variable t of order 2 over an extra batch axis of
@@ -830,6 +969,14 @@ def laplacian(f, x):
     x : array_like
         Points, shape ``(n, *batch)``.
 
+    axis : int, optional
+        The axis of `x` that holds the variables: 0 (default, ``x`` of shape
+        ``(n, *batch)``) or e.g. -1 for row-major points ``(*batch, n)``. ``f`` receives
+        the jet array in the layout of `x` (write it with ``x[..., i]`` for ``axis=-1``);
+        for ``axis != 0`` the n copies of each point are on a new leading axis, so index
+        the variables from the end (``x[..., i]``). The result has no variable axis: its
+        batch is `x`'s shape without `axis`.
+
     Returns
     -------
     ndarray
@@ -845,7 +992,7 @@ def laplacian(f, x):
     [6.0, 6.0, 6.0, 6.0]
     """
     _check_callable(f)
-    x = _points(x, True)
+    x, axis = _points_axis(x, axis)
     n = x.shape[0]
     batch = x.shape[1:]
     inner = (n,) + tuple(batch)
@@ -853,12 +1000,12 @@ def laplacian(f, x):
     t = variable(np.zeros(inner), 2)
     eye = np.eye(n).reshape((n, n) + (1,) * len(batch))
     X = x[:, None] + eye * t[None]
-    out = f(X)
+    out = _on_axis(f, axis, copies=True)(X)
     c = _collect(out, t.space, inner, out, ())
     return 2 * c[2].sum(axis=-len(inner))
 
 
-def value_grad_hessian(f, x):
+def value_grad_hessian(f, x, *, axis=0):
     """Value, gradient and Hessian of f from ONE total-order-2 jet (one call of f).
 
     Parameters
@@ -867,6 +1014,13 @@ def value_grad_hessian(f, x):
         As for :func:`partial`.
     x : array_like
         Points, shape ``(n, *batch)``.
+
+    axis : int, optional
+        The axis of `x` that holds the variables: 0 (default, ``x`` of shape
+        ``(n, *batch)``) or e.g. -1 for row-major points ``(*batch, n)``. ``f`` receives
+        the jet array in the layout of `x` (write it with ``x[..., i]`` for ``axis=-1``).
+        The derivative axes take the place of `axis`: with ``axis=-1`` and `x` of shape
+        ``(B, n)`` the shapes are ``(B,)``, ``(B, n)``, ``(B, n, n)``.
 
     Returns
     -------
@@ -883,7 +1037,9 @@ def value_grad_hessian(f, x):
     (1000.0, [300.0, 600.0], [[60.0, 120.0], [120.0, 240.0]])
     """
     _check_callable(f)
-    x = _points(x, True)
+    x, axis = _points_axis(x, axis)
     n = x.shape[0]
-    S, c, mdim, _ = _evaluate(f, x, _cheapest(n, [2, (2,) * n]), True)
-    return np.array(c[0]), _tensor(S, c, 1, mdim), _tensor(S, c, 2, mdim)
+    S, c, mdim, _ = _evaluate(_on_axis(f, axis), x, _cheapest(n, [2, (2,) * n]), True)
+    nb = x.ndim - 1
+    return (np.array(c[0]), _place(_tensor(S, c, 1, mdim), mdim, 1, axis, nb),
+            _place(_tensor(S, c, 2, mdim), mdim, 2, axis, nb))
