@@ -21,7 +21,10 @@ def load(name):
 
 def test_every_example_is_listed():
     assert set(SCRIPTS) == {"sin_taylor.py", "rosenbrock_hessian.py", "curvature.py",
-                            "physics_sensitivity.py"}
+                            "physics_sensitivity.py", "newton_rosenbrock.py",
+                            "kepler_halley.py", "uncertainty.py", "special_mpmath.py",
+                            "taylor_plot.py", "seed_walkthrough.py", "series_reversion.py",
+                            "ode_kepler.py", "laplacian_points.py"}
 
 
 @pytest.mark.parametrize("name", SCRIPTS)
