@@ -50,6 +50,10 @@ def _text_files():
                or part.endswith(".egg-info") or part in ("build", "dist")
                for part in rel.parts):
             continue
+        # the Sphinx site's build output and generated pages (gitignored; sphinx-build)
+        if rel.parts[:2] in (("docs", "_build"), ("docs", "auto_examples")) \
+                or rel.parts[:3] == ("docs", "reference", "generated"):
+            continue
         if path.is_file() and (path.suffix in (".py", ".md", ".toml", ".txt", ".cfg")
                                or rel.as_posix() == ".ci/run"):
             yield rel.as_posix(), path.read_text(encoding="utf-8")
