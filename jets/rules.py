@@ -697,8 +697,8 @@ def _real_power(S, a, r):
 def _power_steps(S, a, b):
     if isinstance(b, Const):
         n = _int_exponent(b.v)
-        if n is not None and np.ndim(b.v) == 0:
-            return _int_power_steps(S, a, n)
+        if n is not None and np.broadcast_shapes(b.v.shape, a.shape[1:]) == a.shape[1:]:
+            return _int_power_steps(S, a, n)     # exact at a zero value, as eager
         return K.power_real_steps(S, a, _col(b.v, 0), np.power(a[0], b.v))
     A = _full(S, a)
     sub = Stepped(S)

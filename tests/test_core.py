@@ -280,3 +280,19 @@ def test_defined_function_keeps_nan_and_float32():
     d = logistic(jets.variable(np.array([np.nan, 0.0], dtype=np.float32), 3))
     assert d.dtype == np.float32
     assert np.all(np.isnan(d.coeffs[:, 0])) and not np.any(np.isnan(d.coeffs[:, 1]))
+
+
+def test_integer_powers_stay_exact_in_the_per_degree_driver():
+    """y**2 at y = 0 inside a recorded program (an ODE right-hand side) takes the
+    exact product path, not the real-power recurrence that divides by 0."""
+    S = jets.space(1, 6)
+    program = Program()
+    y = program.input()
+    out = (y**2 + 1.0) ** 1.5
+    Y = np.zeros((S.ncoeffs, 2))
+    Y[0] = [0.0, 0.5]
+    Y[1] = 1.0
+    vals, step = program.steps(S, [Y])
+    K.run(S, vals[out.index], step)
+    t = jets.variable(np.array([0.0, 0.5]), 6)
+    np.testing.assert_allclose(vals[out.index], ((t**2 + 1.0) ** 1.5).coeffs, rtol=1e-14)
