@@ -133,6 +133,8 @@ class Jet:
         be scaled, see docs/theory.md "Magnitudes") the true coefficients are
         converted to the stored ones."""
         c = np.array(coeffs, copy=True)
+        if isinstance(space, JetSpace) and space.scale is not None and c.dtype.kind in "iu":
+            c = c.astype(float)          # a scaled space stores floats
         if isinstance(space, JetSpace) and space.scale is not None and c.ndim \
                 and c.dtype.kind in "fc" and c.shape[0] in (space.subspace(_vars) if _vars
                                                             else space).top_degree:
