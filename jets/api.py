@@ -242,8 +242,10 @@ def _collect(out, S, batch, top, path, err=False):
                 "derivatives are with respect to another variable, not x. Compute with the "
                 "jet array f receives; for derivatives of a derivative use a higher order "
                 "(jets.derivatives(f, x, 2)) or jets.partials with several variables")
-        c = out.coeffs if not err else out.error() if out._err is not None else \
-            np.zeros(out.coeffs.shape)
+        # the STORED coefficients (and errors) of the seeding: the readers below
+        # convert them (_scales, _true), also where a! or c[a] alone is not a float
+        c = out._stored_full() if not err else out._stored_error() \
+            if out._err is not None else np.zeros(out._stored_full().shape)
         return _fit(_full(S, c), out.shape, batch, True, top, path)
     if isinstance(out, np.ndarray) and out.dtype == object and out.ndim > 0 \
             and any(isinstance(e, Jet) for e in out.flat):
@@ -309,18 +311,28 @@ def _col(v, ndim):
     return np.asarray(v).reshape((-1,) + (1,) * (ndim - 1))
 
 
-def _scales(S, idx, dtype):
-    """alpha! for the coefficient indices idx, exact ints for object dtype."""
-    if dtype == object:
-        return np.array([prod(factorial(int(a)) for a in S.monomials[i]) for i in idx],
-                        dtype=object)
-    return S.factorials[idx].astype(dtype if dtype.kind in "fc" else float)
+def _derivs(S, c, idx):
+    """Partials alpha! c[alpha] of the coefficient indices idx from the STORED
+    coefficients c (ncoeffs, ...) of the seeding S: exact ints for object
+    dtype; else stored * (alpha! / sigma**|alpha|) (JetSpace.to_derivatives)."""
+    idx = np.asarray(idx, dtype=np.intp)
+    if c.dtype == object:
+        f = np.array([prod(factorial(int(a)) for a in S.monomials[i]) for i in idx],
+                     dtype=object)
+        return c[idx] * _col(f, c.ndim)
+    if c.dtype.kind not in "fc":
+        c = c.astype(float)
+    return S.to_derivatives(c[idx], idx)
+
+
+def _true(S, c):
+    """The true Taylor coefficients from the STORED ones c (ncoeffs, ...) of S."""
+    return np.array(S.to_true(c)) if c.dtype.kind in "fc" else np.array(c)
 
 
 def _pick(S, c, alphas):
     """Partials d^alpha for a list of alphas: shape (len(alphas), *c.shape[1:])."""
-    idx = np.array([S.index[a] for a in alphas], dtype=np.intp)
-    return c[idx] * _col(_scales(S, idx, c.dtype), c.ndim)
+    return _derivs(S, c, [S.index[a] for a in alphas])
 
 
 def _units(n):
@@ -376,7 +388,7 @@ def derivative(f, x, n=1, *, error=False):
     n = _check_count(n, "n")
     x = _points(x, False)
     S, c, _, e = _evaluate(f, x, n, False, _check_error(error))
-    return _result(lambda c: c[n] * factorial(n), c, e)
+    return _result(lambda c: _derivs(S, c, [n])[0], c, e)
 
 
 def derivatives(f, x, order, *, error=False):
@@ -413,7 +425,7 @@ def derivatives(f, x, order, *, error=False):
     order = _check_order(order, 1)
     x = _points(x, False)
     S, c, _, e = _evaluate(f, x, order, False, _check_error(error))
-    return _result(lambda c: c * _col(_scales(S, np.arange(S.ncoeffs), c.dtype), c.ndim), c, e)
+    return _result(lambda c: _derivs(S, c, np.arange(S.ncoeffs)), c, e)
 
 
 def taylor(f, x, order, *, error=False):
@@ -451,7 +463,7 @@ def taylor(f, x, order, *, error=False):
     order = _check_order(order, 1)
     x = _points(x, False)
     S, c, _, e = _evaluate(f, x, order, False, _check_error(error))
-    return _result(np.array, c, e)
+    return _result(lambda c: _true(S, c), c, e)
 
 
 # ------------------------------------------------------- several variables
@@ -640,8 +652,8 @@ def partials(f, x, order, *, error=False, axis=0):
     S, c, _, e = _evaluate(f, x, order, True, _check_error(error))
 
     def get(c):
-        scales = _scales(S, np.arange(S.ncoeffs), c.dtype)
-        return {alpha: c[i] * scales[i] for alpha, i in S.index.items()}
+        d = _derivs(S, c, np.arange(S.ncoeffs))
+        return {alpha: d[i] for alpha, i in S.index.items()}
     return _result(get, c, e)
 
 
@@ -892,7 +904,7 @@ def directional(f, x, v, k, *, axis=0):
     X = _rows(x, batch) + _rows(v, batch) * t[None]
     out = _on_axis(f, axis)(X)
     c = _collect(out, t.space, batch, out, ())
-    return c * _col(_scales(t.space, np.arange(k + 1), c.dtype), c.ndim)
+    return _derivs(t.space, c, np.arange(k + 1))
 
 
 def hvp(f, x, v, *, axis=0):

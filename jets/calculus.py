@@ -31,7 +31,7 @@ from . import jet as _jet
 from . import kernels as K
 from .jet import Jet, common_space, constant
 from .numpy_api import concatenate
-from .space import _normalize
+from .space import _normalize, scale_for
 from .space import space as get_space
 
 __all__ = ["evaluate", "differentiate", "integrate", "truncate", "invert"]
@@ -199,8 +199,12 @@ def evaluate(jet, dx):
     c = c.reshape(c.shape[:1] + (1,) * (nd - jet.ndim) + jet.shape)
     if vars and c.shape[0] > 1:
         sub = jet.space.subspace(jet._vars)
+        # a scaled seeding stores the series in t = dx / sigma (docs/theory.md,
+        # "Magnitudes"): evaluate it there (sigma a power of two: exact)
+        m = jet.space.scale
+        ts = [xs[v] if not m or not m[v] else xs[v] * 2.0 ** -m[v] for v in vars]
         with np.errstate(all="ignore"):
-            out = _horner(c, _plan(sub.nvars, sub.order, c.shape[0]), [xs[v] for v in vars])
+            out = _horner(c, _plan(sub.nvars, sub.order, c.shape[0]), ts)
     else:
         out = c[0]
     if inner:
@@ -287,6 +291,7 @@ def _shift_table(nvars, order, pos, length, up):
 
 def _shifted(jet, c, vars, var, up):
     S = jet.space
+    m = S.scale[var] if S.scale else 0    # stored b = (a_v + 1) c[a + e_v] / sigma_v
     sub = S.subspace(vars) if vars != () else S
     pos = var if vars is None else vars.index(var)
     src, fac = _shift_table(sub.nvars, sub.order, pos, c.shape[0], up)
@@ -295,6 +300,8 @@ def _shifted(jet, c, vars, var, up):
     if ok.any():
         col = _factors(fac[ok], out.dtype, not up)
         out[ok] = c[src[ok]] * col.reshape((-1,) + (1,) * (c.ndim - 1))
+        if m:
+            out[ok] = out[ok] * 2.0 ** (-m if up else m)
     if out.shape[0] == 0:
         out = B.zeros((1,) + c.shape[1:], dtype=out.dtype)
     return _finish(S, out, vars, c)
@@ -411,7 +418,7 @@ def _derived_space(S, order):
         derived = _entry(root)[2]
         T = derived.get(order)
         if T is None:
-            T = get_space(n, order).seeded()
+            T = get_space(n, order).seeded(root.scale)  # same sigma: same stored series
             derived[order] = T
             ref = _entry(T)[0]
             _FAMILY[id(T)] = (ref, root, weakref.WeakValueDictionary())
@@ -575,4 +582,6 @@ def invert(maps):
                 Nc = np.einsum("ij...,cj...->ci...", LinvT, Rc)
     if bad.any():
         Nc = np.where(bad, np.nan, Nc)
-    return tuple(Jet._wrap(Y, np.ascontiguousarray(Nc[:, i]), None) for i in range(n))
+    Ys = Y.seeded(scale_for(k, n))   # the result seeding, scaled as jets.variables would be
+    return tuple(Jet._wrap(Ys, Ys.from_true(np.ascontiguousarray(Nc[:, i])), None)
+                 for i in range(n))

@@ -24,7 +24,8 @@ from .engine import Operand, all_numbers, union_vars
 from .kernels import constant_like, embed, pad
 from .majorants import unit_roundoff
 from .rules import lookup
-from .space import JetSpace, check_size, count_coeffs, space as get_space
+from .space import JetSpace, check_size, count_coeffs, scale_for, space as get_space
+from .space import _ldexp
 from .space import _normalize as normalize_order
 
 try:  # numpy >= 2
@@ -128,8 +129,17 @@ class Jet:
 
     def __init__(self, space, coeffs, _vars=None):
         """A jet of `space` with the Taylor coefficients `coeffs` (copied), shape
-        ``(space.ncoeffs, *shape)`` in graded order."""
-        self._init(space, np.array(coeffs, copy=True), _vars)
+        ``(space.ncoeffs, *shape)`` in graded order.  On a seeding's space (which may
+        be scaled, see docs/theory.md "Magnitudes") the true coefficients are
+        converted to the stored ones."""
+        c = np.array(coeffs, copy=True)
+        if isinstance(space, JetSpace) and space.scale is not None and c.dtype.kind in "iu":
+            c = c.astype(float)          # a scaled space stores floats
+        if isinstance(space, JetSpace) and space.scale is not None and c.ndim \
+                and c.dtype.kind in "fc" and c.shape[0] in (space.subspace(_vars) if _vars
+                                                            else space).top_degree:
+            c = space.from_true(c, _vars)
+        self._init(space, c, _vars)
 
     @classmethod
     def _wrap(cls, space, coeffs, _vars=None, _err=None):
@@ -178,7 +188,20 @@ class Jet:
         """Taylor coefficients, shape ``(ncoeffs, *shape)``, graded order (read-only).
 
         Internally a jet may store only its degrees up to the last nonzero one
-        (a seeded variable stores degrees 0 and 1); this pads the rest with 0."""
+        (a seeded variable stores degrees 0 and 1); this pads the rest with 0.
+        A seeding of order > 4 stores c[a] * sigma**|a| (docs/theory.md,
+        "Magnitudes"); this converts back exactly (a power of two), so an entry
+        is 0 or inf only where the true coefficient is beyond float64."""
+        S = self._space
+        if S.scale is None:
+            return self._stored_full()
+        full = S.to_true(self._stored_full())
+        full.flags.writeable = False
+        return full
+
+    def _stored_full(self):
+        """The stored coefficients padded to the full space, (ncoeffs, *shape)
+        (read-only): the series in the scaled variable (see :meth:`coeffs`)."""
         c = self._coeffs
         if self._vars is None and c.shape[0] == self._space.ncoeffs:
             return c
@@ -260,6 +283,11 @@ class Jet:
                              "jets.variable(x0, order, track_error=True) or "
                              "jets.variables(points, order, track_error=True)")
         E = np.broadcast_to(self._err[1], (self._space.ncoeffs,) + self.shape)
+        return np.array(self._space.to_true(np.array(E, dtype=float)), dtype=float)
+
+    def _stored_error(self):
+        """The error estimate of the STORED coefficients, (ncoeffs, *shape)."""
+        E = np.broadcast_to(self._err[1], (self._space.ncoeffs,) + self.shape)
         return np.array(E, dtype=float)
 
     # ------------------------------------------------------------ coefficients
@@ -268,6 +296,7 @@ class Jet:
         alpha = self._space.validate_alpha(alpha)
         c = self._coeffs
         vars = self._vars
+        full = alpha
         if vars is not None:
             if any(a for k, a in enumerate(alpha) if k not in vars):
                 return B.zeros(c.shape[1:], dtype=c.dtype)[()]
@@ -275,7 +304,13 @@ class Jet:
                 return c[0]
             alpha = tuple(alpha[v] for v in vars)
         i = self._space.subspace(vars).index[alpha]
-        return c[i] if i < c.shape[0] else B.zeros(c.shape[1:], dtype=c.dtype)[()]
+        if i >= c.shape[0]:
+            return B.zeros(c.shape[1:], dtype=c.dtype)[()]
+        S = self._space
+        if S.scale is None:
+            return c[i]
+        e = sum(m * a for m, a in zip(S.scale, full))
+        return _ldexp(c[i], -e)[()] if e else c[i]
 
     def partial(self, alpha):
         """Partial derivative d^alpha f(x0) = alpha! * c[alpha], shape ``self.shape``.
@@ -286,10 +321,23 @@ class Jet:
         >>> print(f.coefficient((2, 0)), f.partial((2, 0)))
         30.0 60.0
         """
-        scale = 1
-        for a in self._space.validate_alpha(alpha):
-            scale *= factorial(a)
-        return self.coefficient(alpha) * scale
+        S = self._space
+        alpha = S.validate_alpha(alpha)
+        if S.scale is None and sum(alpha) <= 170:
+            scale = 1
+            for a in alpha:
+                scale *= factorial(a)
+            return self.coefficient(alpha) * scale
+        # stored c[a] sigma**|a| times a! / sigma**|a|, never a! or c[a] alone
+        i = S.index[alpha]
+        return S.to_derivatives(self._stored_row(i)[None], [i])[0][()]
+
+    def _stored_row(self, i):
+        """Stored coefficient i of the full graded order, shape ``self.shape``."""
+        c = self._coeffs
+        if self._vars is None:
+            return c[i] if i < c.shape[0] else B.zeros(c.shape[1:], dtype=c.dtype)
+        return self._stored_full()[i]
 
     def _univariate(self, what):
         if self.nvars != 1:
@@ -304,9 +352,7 @@ class Jet:
     def derivatives(self):
         """All derivatives f, f', ..., f^(k) of a univariate jet: shape ``(k+1, *shape)``."""
         self._univariate("derivatives()")
-        f = self._space.factorials.astype(self.dtype) if self.dtype != object else \
-            np.array([factorial(i) for i in range(self._space.ncoeffs)], dtype=object)
-        return self.coeffs * f.reshape((-1,) + (1,) * self.ndim)
+        return self._space.to_derivatives(self._stored_full())
 
     def partials(self):
         """Every partial derivative the jet carries: {alpha: array}, graded order.
@@ -317,8 +363,11 @@ class Jet:
         {(0, 0): 2.0, (1, 0): 4.0, (0, 1): 1.0, (2, 0): 4.0, (1, 1): 2.0, (0, 2): 0.0}
         """
         S = self._space
-        c = self.coeffs
-        return {alpha: c[i] * int(S.factorials[i]) for alpha, i in S.index.items()}
+        if S.scale is None and S.degree <= 170:
+            c = self.coeffs
+            return {alpha: c[i] * int(S.factorials[i]) for alpha, i in S.index.items()}
+        d = S.to_derivatives(self._stored_full())
+        return {alpha: d[i] for alpha, i in S.index.items()}
 
     def _need(self, alphas, what, hint):
         idx = []
@@ -334,7 +383,7 @@ class Jet:
         n = self.nvars
         units = [tuple(int(i == j) for j in range(n)) for i in range(n)]
         idx = self._need(units, "gradient()", "seed with order >= 1 in every variable")
-        return self.coeffs[idx]
+        return self._space.to_derivatives(self._stored_full()[idx], idx)
 
     def hessian(self):
         """Second partials, shape ``(nvars, nvars, *shape)``, symmetric.
@@ -346,17 +395,16 @@ class Jet:
                [120., 240.]])
         """
         n = self.nvars
-        alphas, scale = [], []
+        alphas = []
         for i in range(n):
             for j in range(n):
                 a = [0] * n
                 a[i] += 1
                 a[j] += 1
                 alphas.append(tuple(a))
-                scale.append(2 if i == j else 1)
         idx = self._need(alphas, "hessian()",
                          "seed with order >= 2 (hyper-dual (1, 1) caps carry only mixed partials)")
-        c = self.coeffs[idx] * np.array(scale).reshape((-1,) + (1,) * self.ndim)
+        c = self._space.to_derivatives(self._stored_full()[idx], idx)
         return c.reshape((n, n) + self.shape)
 
     # ------------------------------------------------------------ batch shape
@@ -928,8 +976,10 @@ def variables(points, order, track_error=False):
     n, order = normalize_order(len(pts), order)
     for p in pts:  # the size check comes before any table is built
         check_size(count_coeffs(n, order), p.size)
-    S = get_space(n, order).seeded()      # this seeding's own identity
     dtype = _points_dtype(pts)
+    # this seeding's own identity; float jets of order > 4 are scaled (sigma_i =
+    # 2**m_i, docs/theory.md "Magnitudes"): they carry f(x0 + sigma t)
+    S = get_space(n, order).seeded(scale_for(order, n) if dtype.kind in "fc" else None)
     if track_error and dtype.kind not in "iufc":
         raise TypeError("track_error=True needs float or complex points: exact (Fraction) "
                         "jets have no rounding error to track")
@@ -939,8 +989,9 @@ def variables(points, order, track_error=False):
         c = B.zeros((sub.offsets[min(sub.degree, 1) + 1],) + p.shape, dtype=dtype)
         c[0] = p
         if c.shape[0] > 1:
-            # the seed e_i; for object dtype keep the points' own number type
-            c[1] = p.flat[0] ** 0 if dtype == object and p.size else 1
+            # the seed sigma_i e_i; for object dtype keep the points' own number type
+            c[1] = p.flat[0] ** 0 if dtype == object and p.size else \
+                2.0 ** (S.scale[i] if S.scale else 0)
         out.append(Jet._wrap(S, c, (i,), _seed_error(S, i, p) if track_error else None))
     return tuple(out)
 
@@ -951,7 +1002,7 @@ def _seed_error(S, i, p):
     M[0] = np.abs(p)
     unit = tuple(int(j == i) for j in range(S.nvars))
     if unit in S.index:
-        M[S.index[unit]] = 1
+        M[S.index[unit]] = 2.0 ** (S.scale[i] if S.scale else 0)   # the seed sigma_i
     return M, np.zeros(M.shape)
 
 

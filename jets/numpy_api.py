@@ -111,7 +111,8 @@ def _errors_all(S, arrays, ndim):
         if isinstance(a, Jet) and a._err is not None:
             M, E = a._err
         else:
-            c = a.coeffs if isinstance(a, Jet) else pad(S, constant_like(S, B.asarray(a)))
+            c = a._stored_full() if isinstance(a, Jet) else \
+                pad(S, constant_like(S, B.asarray(a)))
             M = np.abs(c).astype(float)
             E = np.zeros(M.shape)
         Ms.append(M.reshape(M.shape[:1] + (1,) * (ndim - M.ndim) + M.shape[1:]))

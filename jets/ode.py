@@ -666,7 +666,8 @@ def solve_ivp(fun, t_span, y0, *, rtol=DEFAULT_TOL, atol=DEFAULT_TOL, order=None
         """(n, Ls, ...) -> plain (n, ...) or a Jet of the seeding."""
         if Ss is None:
             return vals[:, 0]
-        return Jet._wrap(Ss, np.moveaxis(vals, 1, 0).copy())
+        # true coefficients -> the seeding's stored (scaled) ones, docs/theory.md "Magnitudes"
+        return Jet._wrap(Ss, Ss.from_true(np.moveaxis(vals, 1, 0).copy()))
 
     if nt is not None:
         y = wrap(Yout.reshape((n, Ls) + batch + (nt,)))

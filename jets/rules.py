@@ -688,10 +688,72 @@ def _power_domain(a, b):
 
 def _real_power(S, a, r):
     """a**r for a real constant r (array of the batch or scalar)."""
-    P = K.power_real(S, a, _col(r, 0), np.power(a[0], r))
+    if a.dtype.kind == "f" and _extreme_shift(a[0]) is not None:
+        P, step = _extreme_power_steps(S, _full(S, a), r)
+        P = K.run(S, P, step)
+    else:
+        P = K.power_real(S, a, _col(r, 0), np.power(a[0], r))
     if a.dtype.kind == "f":
         P = _power_at_zero(S, a, r, P)
     return P
+
+
+#: |log2 |a0|| above which a real power is computed on the rescaled base
+_EXTREME_LOG2 = 300
+
+
+def _extreme_shift(a0):
+    """s (int64, batch shape) with a0 = m 2**s, 0.5 <= |m| < 1, where |a0| is
+    outside [2**-300, 2**300] (0 elsewhere); None when no point is."""
+    with np.errstate(all="ignore"):
+        m, e = np.frexp(a0)
+    s = np.where(np.isfinite(a0) & (a0 != 0) & (np.abs(e) > _EXTREME_LOG2), e, 0)
+    return s.astype(np.int64) if np.any(s) else None
+
+
+def _pow2_split(r, s):
+    """(n, g) with 2**(r s) = g * 2**n, n an integer (int64) and 1 <= g < 2 within
+    an ulp: r s is split exactly (Veltkamp: r = r_hi + r_lo with 26-bit r_hi,
+    so r_hi s and r_lo s are exact for |s| < 2**11)."""
+    r = np.asarray(r, dtype=float)
+    c = 134217729.0 * r
+    hi = c - (c - r)
+    lo = r - hi
+    p1, p2 = hi * s, lo * s
+    n = np.floor(p1)
+    f = (p1 - n) + p2
+    k = np.floor(f)
+    return (n + k).astype(np.int64), np.exp2(f - k)
+
+
+def _extreme_power_steps(S, A, r):
+    """Per-degree A**r where some value A_0 is tiny or huge (|log2 A_0| > 300:
+    A_0**r, or A_0**(r - d), may under/overflow while a derivative does not;
+    the plain recurrence starts from the value and would lose it).  With
+    rho = 2**s ~ |A_0| (exact), A(t) = rho Ã(t / rho) where Ã_d = A_d rho**(d-1)
+    is O(1); Q = Ã**r by the recurrence (Q_0 = (A_0 / rho)**r), and
+    P_d = Q_d rho**(r - d) = Q_d g 2**(n - d s) with rho**r = g 2**n split
+    exactly (_pow2_split): a few roundings, and 0 or inf only where the true
+    coefficient is.  Points with ordinary values have s = 0: today's path."""
+    r = B.asarray(r)
+    s = _extreme_shift(A[0])
+    if s is None:
+        s = np.zeros(np.shape(A[0]), dtype=np.int64)
+    At = B.zeros(A.shape, dtype=A.dtype)
+    At[0] = np.ldexp(A[0], -s)
+    Q, qstep = K.power_real_steps(S, At, _col(r, 0), np.power(At[0], r))
+    n, g = _pow2_split(r, s)
+    P = B.zeros(Q.shape, dtype=Q.dtype)
+    P[0] = np.power(A[0], r)          # the value: numpy's (0 or inf where it is)
+
+    def step(d):
+        blk = S.block(d)
+        with np.errstate(over="ignore", under="ignore"):
+            if d:
+                At[blk] = np.ldexp(A[blk], (d - 1) * s)
+            qstep(d)
+            P[blk] = np.ldexp(Q[blk] * g, n - d * s)
+    return P, step
 
 
 def _power_steps(S, a, b):
@@ -699,6 +761,8 @@ def _power_steps(S, a, b):
         n = _int_exponent(b.v)
         if n is not None and np.broadcast_shapes(b.v.shape, a.shape[1:]) == a.shape[1:]:
             return _int_power_steps(S, a, n)     # exact at a zero value, as eager
+        if a.dtype.kind == "f" and _extreme_shift(a[0]) is not None:
+            return _extreme_power_steps(S, _full(S, a), b.v)
         return K.power_real_steps(S, a, _col(b.v, 0), np.power(a[0], b.v))
     A = _full(S, a)
     sub = Stepped(S)

@@ -15,7 +15,7 @@ from operator import attrgetter
 
 import numpy as np
 
-__all__ = ["JetSpace", "space", "MAX_ELEMENTS", "MAX_PAIRS", "check_size"]
+__all__ = ["JetSpace", "space", "MAX_ELEMENTS", "MAX_PAIRS", "check_size", "scale_for"]
 
 #: Largest number of array elements (coefficients times batch size) a jet may
 #: hold; above it a ValueError reports the size before anything is allocated.
@@ -130,7 +130,8 @@ class JetSpace:
 
     __slots__ = ("nvars", "order", "caps", "degree", "ncoeffs", "_monomials", "degrees",
                  "offsets", "_index", "factorials", "top_degree", "_pairs", "_interior",
-                 "_embeddings", "_subspaces", "_blocks", "_msets", "_comb", "__weakref__")
+                 "_embeddings", "_subspaces", "_blocks", "_msets", "_comb", "scale",
+                 "__weakref__")
 
     def __init__(self, nvars, order):
         nvars, order = _normalize(nvars, order)
@@ -146,6 +147,8 @@ class JetSpace:
                 f"and {_count_text(npairs)} product pairs, above the limit of {MAX_PAIRS:.3g}: "
                 f"lower the order or use per-variable caps")
         self._monomials = self._index = self._msets = self._comb = None
+        #: per-seeding scale (see :meth:`seeded`): None (sigma = 1) on canonical spaces
+        self.scale = None
         if self._dense:
             # per-variable caps or one variable: the dense exponent matrix is small
             mons = self._graded_monomials()
@@ -605,16 +608,78 @@ class JetSpace:
 
     def __reduce__(self):
         seeded = _cached(self.nvars, self.order) is not self
+        if self.scale is not None:   # version 2: a scaled seeding (older jets refuse it)
+            return (_unpickle, (2, self.nvars, self.order, seeded, self.scale))
         return (_unpickle, (PICKLE_VERSION, self.nvars, self.order, seeded))
 
-    def seeded(self):
+    def seeded(self, scale=None):
         """A new space of the same (nvars, order) with an identity of its own,
         sharing every table: each call of ``jets.variables`` seeds one, so that
-        jets seeded separately are different variables and never combine."""
+        jets seeded separately are different variables and never combine.
+
+        `scale`: None, or one integer m_i >= 0 per variable: the jets of this
+        seeding then store the series of f(x0 + sigma * t) with sigma_i = 2**m_i,
+        i.e. the Taylor coefficient c[a] times 2**(m . a) (exact: a power of
+        two), so that high-order coefficients stay representable (docs/theory.md,
+        "Magnitudes: the per-seeding scale").  Readers convert back
+        (:meth:`to_true`, :meth:`to_derivatives`)."""
         view = JetSpace.__new__(JetSpace)
         for name, value in zip(_SHARED, _get_shared(self)):
             setattr(view, name, value)
+        view.scale = _check_scale(scale, self.nvars)
         return view
+
+    # ------------------------------------------- the per-seeding scale (readers)
+    def exponents(self, vars=None, length=None):
+        """Integer exponents e[i] = m . a_i (stored = true * 2**e) of the first
+        `length` monomials of subspace(vars) (all: None), shape (length,), int64;
+        None when the space is not scaled."""
+        if self.scale is None:
+            return None
+        sub = self.subspace(vars) if vars else self
+        m = self.scale if not vars else tuple(self.scale[v] for v in vars)
+        e = _exponent_table(sub.nvars, sub.order, m)
+        return e if length is None else e[:length]
+
+    def to_true(self, c, vars=None):
+        """Stored coefficients c (L, ...) of subspace(vars) -> the true Taylor
+        coefficients: c * 2**-e by np.ldexp, exact unless the true coefficient
+        under- or overflows (then that is its float64 value).  Unscaled: c."""
+        e = self.exponents(vars, c.shape[0])
+        return c if e is None else _ldexp(c, -e)
+
+    def from_true(self, c, vars=None):
+        """True Taylor coefficients c (L, ...) of subspace(vars) -> stored ones
+        (c * 2**e, exact unless it over/underflows).  Unscaled: c."""
+        e = self.exponents(vars, c.shape[0])
+        return c if e is None else _ldexp(c, e)
+
+    def to_derivatives(self, c, idx=None):
+        """Partial derivatives a! * c[a] from STORED full-space coefficients:
+        c has shape (len(idx), ...) (rows idx of the graded order; idx None:
+        all, c of shape (ncoeffs, ...)).  Computed as stored * F with
+        F = a! / sigma**|a| correctly rounded (one more rounding: the result is
+        within 1 ulp of stored * F), never forming a! or c[a] alone, so a
+        derivative float64 can represent comes out right even where the
+        coefficient or a! (beyond 170!) is not; where F itself is not a normal
+        float (unscaled spaces of order > 170) as ldexp(stored * Fm, Fe)."""
+        idx = np.arange(self.ncoeffs) if idx is None else np.asarray(idx, dtype=np.intp)
+        col = (-1,) + (1,) * (c.ndim - 1)
+        if c.dtype == object:        # exact numbers (never scaled): exact integer a!
+            f = [prod(factorial(int(v)) for v in self.monomials[i]) for i in idx]
+            return c * np.array(f, dtype=object).reshape(col)
+        if c.dtype.kind in "iub":    # integer jets (never scaled) keep their dtype
+            return c * self.factorials[idx].astype(c.dtype).reshape(col)
+        F, Fm, Fe = _factor_table(self.nvars, self.order, self.scale)
+        f = F[idx]
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            # overflow: the derivative is beyond float64, inf is its value
+            out = c * f.astype(c.dtype if c.dtype.kind in "fc" else float).reshape(col)
+            odd = np.flatnonzero(~_normal(f))
+            if len(odd):
+                rows = c[odd]
+                out[odd] = _ldexp(rows * Fm[idx[odd]].reshape(col), Fe[idx[odd]].reshape(col))
+        return out
 
 
 def _freeze(a):
@@ -731,18 +796,109 @@ def _as_float(n):
 PICKLE_VERSION = 1
 
 
-def _unpickle(version, nvars, order, seeded=False):
+def _unpickle(version, nvars, order, seeded=False, scale=None):
     """Unpickle a JetSpace: check the format version and the content (a pickle
     is data from outside), then return the cached space, or for a seeding's
-    space a fresh identity (jets pickled together share it)."""
-    if version != PICKLE_VERSION:
+    space a fresh identity (jets pickled together share it) with its scale
+    (version 2: a scaled seeding)."""
+    if version not in (PICKLE_VERSION, 2) or (version == PICKLE_VERSION) != (scale is None):
         raise ValueError(f"cannot unpickle a JetSpace: unknown format version {version!r}, "
                          f"this jets reads version {PICKLE_VERSION} (rebuild the space)")
     try:
         S = space(nvars, order)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"cannot unpickle a JetSpace: {exc}") from None
+    if scale is not None:
+        try:
+            scale = _check_scale(scale, S.nvars)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"cannot unpickle a JetSpace: {exc}") from None
+        return S.seeded(scale)
     return S.seeded() if seeded is True else S
+
+
+def _check_scale(scale, nvars):
+    """None, or a tuple of nvars ints 0 <= m <= 64 (None when all are 0)."""
+    if scale is None:
+        return None
+    if not isinstance(scale, tuple) or len(scale) != nvars or any(
+            isinstance(m, bool) or not isinstance(m, (int, np.integer)) or not 0 <= m <= 64
+            for m in scale):
+        raise ValueError(f"a space's scale must be {nvars} integers in [0, 64], got "
+                         f"{scale!r:.60}")
+    scale = tuple(int(m) for m in scale)
+    return scale if any(scale) else None
+
+
+def scale_for(order, nvars):
+    """The per-variable scale exponents m_i of a seeding of this order: sigma_i =
+    2**m_i ~ k_i / e for the variable's order k_i (its cap, or the total order),
+    which keeps sigma**d / d! within a few hundred orders of magnitude of 1 for
+    every d <= k_i (it peaks at e**sigma ~ e**(k/e) and ends near 1/sqrt(2 pi k));
+    m = 0 for k <= 4 so that low orders are untouched.  None when all are 0."""
+    ks = order if isinstance(order, tuple) else (order,) * nvars
+    return _check_scale(tuple(0 if k <= 4 else max(0, round(np.log2(k / np.e))) for k in ks),
+                        nvars)
+
+
+@lru_cache(maxsize=256)
+def _exponent_table(nvars, order, m):
+    """e[i] = m . a_i for every monomial of space(nvars, order), int64, read-only."""
+    S = space(nvars, order)
+    if len(set(m)) == 1:
+        e = S.degrees.astype(np.int64) * m[0]
+    else:
+        e = S.monomials.astype(np.int64) @ np.array(m, dtype=np.int64)
+    return _freeze(e)
+
+
+@lru_cache(maxsize=256)
+def _factor_table(nvars, order, m):
+    """(F, Fm, Fe) for every monomial a of space(nvars, order) and scale m:
+    F = a! / 2**(m . a) as a float (correctly rounded: a! is, and the power of
+    two is exact in the normal range), and where F is not a normal float
+    (a! beyond 170! unscaled, or an extreme scale) F = Fm * 2**Fe with
+    0.5 <= Fm <= 1 correctly rounded from the exact integers."""
+    S = space(nvars, order)
+    fac = S.factorials
+    e = _exponent_table(nvars, order, m) if m is not None else np.zeros(S.ncoeffs, np.int64)
+    with np.errstate(all="ignore"):
+        F = np.ldexp(fac, -e)
+    Fm = np.ones(S.ncoeffs)
+    Fe = np.zeros(S.ncoeffs, dtype=np.int64)
+    for i in np.flatnonzero(~_normal(F)):
+        N = prod(factorial(int(v)) for v in S.monomials[i])
+        b = N.bit_length()
+        Fm[i] = N / (1 << b)
+        Fe[i] = b - int(e[i])
+        F[i] = _as_float_ldexp(Fm[i], Fe[i])
+    for a in (F, Fm, Fe):
+        _freeze(a)
+    return F, Fm, Fe
+
+
+def _as_float_ldexp(m, e):
+    with np.errstate(all="ignore"):
+        return float(np.ldexp(m, int(max(min(e, 10**6), -10**6))))
+
+
+def _normal(f):
+    """True where f is a finite float of the normal range (or zero: exact)."""
+    a = np.abs(f)
+    return np.isfinite(a) & ((a >= np.finfo(float).tiny) | (a == 0))
+
+
+def _ldexp(c, e):
+    """c * 2**e with integer exponents e (one per row of c, broadcast over the
+    batch), exact unless the result under/overflows; complex parts apart."""
+    e = np.asarray(e).reshape((-1,) + (1,) * (np.ndim(c) - 1)) if np.ndim(e) == 1 else e
+    with np.errstate(over="ignore", under="ignore"):
+        if np.iscomplexobj(c):
+            out = np.empty(np.broadcast_shapes(np.shape(c), np.shape(e)), dtype=c.dtype)
+            out.real = np.ldexp(c.real, e)
+            out.imag = np.ldexp(c.imag, e)
+            return out
+        return np.ldexp(c, e)
 
 
 @lru_cache(maxsize=256)
@@ -750,7 +906,8 @@ def _cached(nvars, order):
     return JetSpace(nvars, order)
 
 
-_SHARED = JetSpace.__slots__[:-1]          # every slot but __weakref__
+#: every slot but the per-seeding scale and __weakref__
+_SHARED = tuple(n for n in JetSpace.__slots__ if n not in ("scale", "__weakref__"))
 _get_shared = attrgetter(*_SHARED)
 
 

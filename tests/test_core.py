@@ -99,7 +99,9 @@ def test_per_degree_steps_equal_the_whole_series(name, nvars, order):
     got = vals[out.index]
     if step is not None:
         K.run(S, got, step)
-    np.testing.assert_allclose(got, eager.coeffs, rtol=1e-13, atol=1e-13, err_msg=name)
+    # the drivers compute the stored series (scaled at order > 4, docs/theory.md "Magnitudes")
+    np.testing.assert_allclose(got, eager._stored_full(), rtol=1e-13, atol=1e-13,
+                               err_msg=name)
 
 
 def test_program_inputs_filled_progressively():
