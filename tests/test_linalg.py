@@ -4,9 +4,9 @@ degenerate matrices; einsum/tensordot/outer/trace against numpy on each
 coefficient array (linear) or the elementwise product (two jets)."""
 from math import factorial
 
+import mpmath as mp
 import numpy as np
 import pytest
-import mpmath as mp
 import sympy as sp
 
 import jets
@@ -22,7 +22,7 @@ def ref_coeffs(expr, syms, point, space):
     out = np.empty((space.ncoeffs,) + M.shape,
                    dtype=complex if any(not e.is_real for e in M) else float)
     for alpha, i in space.index.items():
-        out[i] = np.array(M.applyfunc(lambda e: _tp_coeff(e, syms, point, alpha)).evalf(30),
+        out[i] = np.array(M.applyfunc(lambda e, a=alpha: _tp_coeff(e, syms, point, a)).evalf(30),
                           dtype=out.dtype)
     return out if isinstance(expr, sp.MatrixBase) else out[:, 0, 0]
 
