@@ -497,6 +497,46 @@ class Jet:
     def copy(self):
         return self._map(np.copy)
 
+    @property
+    def real(self):
+        """The real part, coefficient-wise (the variables are real), like ndarray.real."""
+        return self._map(np.real)
+
+    @property
+    def imag(self):
+        """The imaginary part, coefficient-wise; a real jet gives the zero jet."""
+        return self._map(np.imag)
+
+    def conj(self):
+        """The complex conjugate, coefficient-wise (the variables are real)."""
+        return self._map(np.conj)
+
+    conjugate = conj
+
+    def astype(self, dtype, copy=True):
+        """The jet with float or complex coefficients of `dtype` (float32, float64,
+        complex128, ...); other kinds would drop derivatives (TypeError)."""
+        dt = np.dtype(dtype)
+        if dt.kind not in "fc":
+            raise TypeError(f"Jet.astype({dt}): a jet converts only to float or complex "
+                            f"dtypes (its derivatives are not {dt.kind!r} numbers); use "
+                            f".value.astype({dt}) for the values")
+        if self.dtype.kind == "c" and dt.kind == "f":
+            raise TypeError(f"Jet.astype({dt}) would drop the imaginary part: take .real "
+                            f"first")
+        return self._map(lambda c: c.astype(dt) if c is self._coeffs else c)
+
+    def item(self, *args):
+        """The one element of a size-1 jet (or the element at `args`, as in
+        ndarray.item), as a 0-d Jet: a jet never becomes a Python number."""
+        if not args:
+            if self.size != 1:
+                raise ValueError("can only convert an array of size 1 to a Python scalar")
+            return self.reshape(())
+        if len(args) == 1 and isinstance(args[0], (int, np.integer)):
+            return self.ravel()[args[0]]
+        return self[tuple(args[0]) if len(args) == 1 else args]
+
     def __copy__(self):
         return self
 

@@ -12,7 +12,7 @@ from . import backend as B
 from . import jet as _jet
 from .engine import Operand, align
 from .jet import (Comparison, Jet, _like_numpy, _matmul, _reduce_axes, _shift_axis, _stand_in,
-                  common_space, compare)
+                  common_space, compare, constant)
 from .jet import normalize_axis_index
 from .kernels import check_result, constant_like, pad
 from .majorants import unit_roundoff
@@ -58,6 +58,8 @@ def array_ufunc(ufunc, method, inputs, kwargs):
         return _ON_COEFFS[name](ufunc(x._coeffs), axis=0)
     if name == "matmul":
         return _matmul(*inputs)
+    if name == "conjugate":     # coefficient-wise: the variables are real
+        return inputs[0].conj()
     if name in RULES or name in ALIASES:
         return _jet.apply(name, *inputs)
     raise TypeError(f"numpy.{name} is not supported for jets: see the function table in "
@@ -461,6 +463,212 @@ def _copy(a, *args, **kwargs):
     return a.copy()
 
 
+# ------------------------------------------------------- more of numpy
+def _max_by_value(a, axis, keepdims, argfn):
+    """The jets at the arg-extremum of the values along `axis` (argfn: np.argmax or
+    np.argmin; numpy's first index at ties, a nan value wins as in np.max):
+    every coefficient is taken from that position."""
+    if axis is None:
+        a, axis = a.ravel(), 0
+    if a.ndim == 0:
+        return a
+    ax = normalize_axis_index(axis, a.ndim)
+    idx = np.expand_dims(argfn(a.value, axis=ax), ax)[None]
+
+    def pick(c):
+        r = np.take_along_axis(c, np.broadcast_to(
+            idx, (c.shape[0],) + idx.shape[1:]) if c.shape[0] != 1 else idx, axis=ax + 1)
+        return r if keepdims else r.squeeze(ax + 1)
+    return a._map(pick)
+
+
+def _extremum(argfn, name):
+    def f(a, axis=None, out=None, keepdims=False, initial=np._NoValue, where=np._NoValue):
+        _no_out(out, name)
+        _refuse({"initial": initial, "where": where}, name)
+        _like_numpy(getattr(np, name), (1,) * a.ndim, axis=axis, keepdims=keepdims)
+        if isinstance(axis, tuple):
+            if len(axis) != 1:
+                raise TypeError(f"numpy.{name} over several axes is not supported on jets: "
+                                f"reshape so that they form one axis")
+            axis = axis[0]
+        return _max_by_value(a, axis, keepdims, argfn)
+    return f
+
+
+def _arg(argfn, name):
+    def f(a, axis=None, out=None, keepdims=np._NoValue):
+        _no_out(out, name)
+        kw = {} if keepdims is np._NoValue else {"keepdims": keepdims}
+        return argfn(a.value, axis=axis, **kw)
+    return f
+
+
+def _tree_prod(a, ax):
+    """Product of the jets along coefficient-array axis `ax` by halving (log2 n
+    vectorised products, no loop over points)."""
+    while a.shape[ax - 1] > 1:
+        n = a.shape[ax - 1]
+        take = (slice(None),) * (ax - 1)
+        lo = a[take + (slice(0, n // 2),)]
+        hi = a[take + (slice(n // 2, 2 * (n // 2)),)]
+        rest = a[take + (slice(2 * (n // 2), n),)]
+        a = concatenate([lo * hi, rest], axis=ax - 1) if n % 2 else lo * hi
+    return a
+
+
+def _prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    """Product over the batch: the truncated series product of the factors."""
+    _no_out(out, "prod")
+    _refuse({"dtype": dtype, "where": where}, "prod")
+    _like_numpy(np.prod, (1,) * a.ndim, axis=axis, keepdims=keepdims)
+    if a.ndim == 0:
+        r = a
+    else:
+        axes = tuple(range(a.ndim)) if axis is None else \
+            tuple(np.atleast_1d(_reduce_axes(axis, a.ndim)) - 1)
+        keep = [k for k in range(a.ndim) if k not in axes]
+        moved = a.transpose(keep + list(axes))
+        flat = moved.reshape(moved.shape[:len(keep)] + (-1,))
+        if flat.shape[-1] == 0:
+            r = constant(np.ones(flat.shape[:-1], dtype=a.dtype), a)
+        else:
+            r = _tree_prod(flat, flat.ndim).squeeze(-1)
+        if keepdims:
+            shape = tuple(1 if k in axes else s for k, s in enumerate(a.shape))
+            r = r.reshape(shape)
+    if initial is not None and initial is not np._NoValue:
+        r = r * initial
+    return r
+
+
+def _cumprod(a, axis=None, dtype=None, out=None):
+    """Running products (a scan by doubling: log2 n vectorised products)."""
+    _no_out(out, "cumprod")
+    _refuse({"dtype": dtype}, "cumprod")
+    _like_numpy(np.cumprod, (1,) * a.ndim, axis=axis)
+    if axis is None or a.ndim == 0:
+        a, axis = a.ravel(), 0
+    ax = normalize_axis_index(axis, a.ndim)
+    n = a.shape[ax]
+    pre = (slice(None),) * ax
+    k = 1
+    while k < n:
+        head = a[pre + (slice(0, k),)]
+        tail = a[pre + (slice(k, n),)] * a[pre + (slice(0, n - k),)]
+        a = concatenate([head, tail], axis=ax)
+        k *= 2
+    return a
+
+
+def _var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None, mean=None,
+         correction=None):
+    """Variance: mean of |a - mean|^2 (with numpy's ddof), as a jet."""
+    _no_out(out, "var")
+    _refuse({"dtype": dtype, "where": where, "mean": mean}, "var")
+    if correction is not None:
+        ddof = correction
+    _like_numpy(np.var, (1,) * a.ndim, axis=axis, keepdims=keepdims)
+    m = a.mean(axis=axis, keepdims=True)
+    dev = a - m
+    sq = dev.real ** 2 + dev.imag ** 2 if a.dtype.kind == "c" else dev * dev
+    n = a.size if axis is None else int(np.prod(
+        [a.shape[i - 1] for i in np.atleast_1d(_reduce_axes(axis, a.ndim))]))
+    return sq.sum(axis=axis, keepdims=keepdims) / (n - ddof)
+
+
+def _std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None, mean=None,
+         correction=None):
+    """Standard deviation: sqrt of the variance (derivatives inf/nan where it is 0)."""
+    _no_out(out, "std")
+    return np.sqrt(_var(a, axis, dtype, None, ddof, keepdims, where, mean, correction))
+
+
+def _real(a):
+    return a.real
+
+
+def _imag(a):
+    return a.imag
+
+
+def _angle(z, deg=False):
+    """arg z = arctan2(imag, real), as a jet (rad2deg with deg=True)."""
+    r = _jet.apply("arctan2", z.imag, z.real)
+    return _jet.apply("rad2deg", r) if deg else r
+
+
+def _like(fill):
+    def f(a, dtype=None, order="K", subok=True, shape=None, **kw):
+        """A constant jet (no derivatives) of the seeding of `a`, like np.%s_like."""
+        _refuse(kw, "zeros_like")
+        value = np.full(a.shape if shape is None else shape, fill,
+                        dtype=a.dtype if dtype is None else dtype)
+        return constant(value, a)
+    return f
+
+
+def _full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None):
+    value = np.full(a.shape if shape is None else shape, _jet._value(fill_value),
+                    dtype=a.dtype if dtype is None else dtype)
+    if isinstance(fill_value, Jet):
+        return fill_value + constant(np.zeros(value.shape, value.dtype), a)
+    return constant(value, a)
+
+
+def _atleast_2d(*arys):
+    res = []
+    for a in arys:
+        if isinstance(a, Jet):
+            res.append(a.reshape((1,) * (2 - a.ndim) + a.shape) if a.ndim < 2 else a)
+        else:
+            res.append(np.atleast_2d(a))
+    return res[0] if len(res) == 1 else tuple(res)
+
+
+def _vstack(tup, *, dtype=None, casting="same_kind"):
+    """Like np.vstack: atleast_2d, then concatenate along axis 0."""
+    _refuse({"dtype": dtype}, "vstack")
+    arrays = [_atleast_2d(a) for a in _check_arrays(tup, "vstack")]
+    return concatenate(arrays, axis=0)
+
+
+def _hstack(tup, *, dtype=None, casting="same_kind"):
+    """Like np.hstack: atleast_1d, then concatenate along axis 0 (1-d) or 1."""
+    _refuse({"dtype": dtype}, "hstack")
+    arrays = [_atleast_1d(a) for a in _check_arrays(tup, "hstack")]
+    return concatenate(arrays, axis=0 if _shape(arrays[0]) and len(_shape(arrays[0])) == 1
+                       else 1)
+
+
+def _flip(m, axis=None):
+    _like_numpy(lambda d: np.flip(d, axis), m.shape)
+    ax = _shift_axis(axis, m.ndim)
+    return m._map(lambda c: np.flip(c, ax))
+
+
+def _roll(a, shift, axis=None):
+    _like_numpy(lambda d: np.roll(d, shift, axis), a.shape)
+    if axis is None:
+        return a.ravel()._map(lambda c: np.roll(c, shift, 1)).reshape(a.shape)
+    ax = _shift_axis(axis, a.ndim)
+    return a._map(lambda c: np.roll(c, shift, ax))
+
+
+def _polyval(p, x):
+    """p[0] x^(n-1) + ... + p[n-1] by Horner's scheme (jets or numbers anywhere)."""
+    if isinstance(p, Jet):
+        if p.ndim != 1:
+            raise ValueError("np.polyval: the coefficients p must be 1-d")
+        terms = [p[i] for i in range(p.shape[0])]
+    else:
+        terms = list(np.asarray(p)) if not isinstance(p, (list, tuple)) else list(p)
+    y = x * 0
+    for c in terms:
+        y = y * x + c
+    return y
+
+
 _HANDLED = {
     np.sum: _sum, np.mean: _mean, np.dot: _dot, np.matmul: _matmul,
     np.stack: _stack, np.concatenate: _concatenate, np.where: _where,
@@ -469,6 +677,14 @@ _HANDLED = {
     np.broadcast_to: _broadcast_to, np.ravel: _ravel, np.cumsum: _cumsum, np.diff: _diff,
     np.shape: _shape_fn("shape"), np.ndim: _shape_fn("ndim"), np.size: _shape_fn("size"),
     np.atleast_1d: _atleast_1d, np.clip: _clip, np.copy: _copy,
+    np.max: _extremum(np.argmax, "max"), np.min: _extremum(np.argmin, "min"),
+    np.amax: _extremum(np.argmax, "amax"), np.amin: _extremum(np.argmin, "amin"),
+    np.argmax: _arg(np.argmax, "argmax"), np.argmin: _arg(np.argmin, "argmin"),
+    np.prod: _prod, np.cumprod: _cumprod, np.var: _var, np.std: _std,
+    np.real: _real, np.imag: _imag, np.angle: _angle,
+    np.zeros_like: _like(0), np.ones_like: _like(1), np.empty_like: _like(0),
+    np.full_like: _full_like, np.atleast_2d: _atleast_2d, np.vstack: _vstack,
+    np.hstack: _hstack, np.flip: _flip, np.roll: _roll, np.polyval: _polyval,
 }
 
 

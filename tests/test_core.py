@@ -19,7 +19,7 @@ JETS = pathlib.Path(jets.__file__).resolve().parent
 
 #: the layers, bottom up: a module may import only modules listed before it
 LAYERS = ["backend", "space", "kernels", "majorants", "rules", "engine", "display", "jet", "numpy_api",
-          "functions", "program", "api", "calculus", "ode", "expr", "cli", "__init__",
+          "linalg", "functions", "program", "api", "calculus", "ode", "expr", "cli", "__init__",
           "__main__"]
 
 
