@@ -234,7 +234,7 @@ def plot(wp, path):
         return
     names = sorted({k[0] for k in wp})
     fig, axes = plt.subplots(1, len(names), figsize=(5 * len(names), 4))
-    for ax, name in zip(np.atleast_1d(axes), names):
+    for ax, name in zip(np.atleast_1d(axes), names, strict=False):
         for (n, tool), pts in sorted(wp.items()):
             if n != name:
                 continue

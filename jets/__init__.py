@@ -4,10 +4,23 @@ Seed variables with :func:`variable` / :func:`variables`, compute with
 operators, numpy ufuncs and ``jets.<function>``, and read values, Taylor
 coefficients and every partial derivative from the result.
 """
-from . import numpy_api as _numpy_api  # noqa: F401  (fills the numpy registries)
 from . import linalg as _linalg  # noqa: F401  (fills np.linalg.*, einsum, ... for jets)
-from .api import (derivative, derivative_tensor, derivatives, directional, gradient, hessian,
-                  hvp, jacobian, laplacian, partial, partials, taylor, value_grad_hessian)
+from . import numpy_api as _numpy_api  # noqa: F401  (fills the numpy registries)
+from .api import (
+                  derivative,
+                  derivative_tensor,
+                  derivatives,
+                  directional,
+                  gradient,
+                  hessian,
+                  hvp,
+                  jacobian,
+                  laplacian,
+                  partial,
+                  partials,
+                  taylor,
+                  value_grad_hessian,
+)
 from .calculus import differentiate, evaluate, integrate, invert, truncate
 from .functions import *  # noqa: F401,F403  (every elementary function, explicit)
 from .functions import __all__ as _function_names

@@ -34,7 +34,8 @@ import numpy as np
 from . import backend as B
 from .jet import Jet, variable, variables
 from .numpy_api import stack
-from .space import check_size, count_coeffs, space as _get_space
+from .space import check_size, count_coeffs
+from .space import space as _get_space
 
 __all__ = ["derivative", "derivatives", "taylor", "partial", "partials", "gradient",
            "jacobian", "hessian", "derivative_tensor"]
@@ -597,7 +598,7 @@ def partial(f, x, alpha, *, order=None, error=False, axis=0):
     else:
         order = _check_order(order, n)
         inside = sum(alpha) <= order if isinstance(order, int) else \
-            all(a <= k for a, k in zip(alpha, order))
+            all(a <= k for a, k in zip(alpha, order, strict=False))
         if not inside:
             raise ValueError(f"`alpha` {alpha} is not carried by `order` {order!r}: use "
                              f"order >= {sum(alpha)} or caps >= {alpha}, or leave order unset")

@@ -242,7 +242,7 @@ def _check_var(jet, var, what):
 
 def _factors(values, dtype, invert):
     """Integer factors (or their reciprocals) as a column in the coefficients' dtype."""
-    if dtype == object:
+    if np.dtype(dtype).kind == "O":
         return np.array([Fraction(1, int(v)) if invert else int(v) for v in values],
                         dtype=object)
     f = np.asarray(values, dtype=float)
@@ -430,7 +430,7 @@ def _contains(big, small):
     if isinstance(small, int) and isinstance(big, int):
         return small <= big
     if isinstance(small, tuple) and isinstance(big, tuple):
-        return all(s <= b for s, b in zip(small, big))
+        return all(s <= b for s, b in zip(small, big, strict=False))
     if isinstance(small, tuple):               # caps inside a total degree
         return sum(small) <= big
     return small <= min(big) if big else True   # total degree inside caps

@@ -23,8 +23,17 @@ import warnings
 import numpy as np
 
 from .display import format_number
-from .expr import (CONSTANTS, MAX_DEPTH, MAX_LENGTH, ExpressionError, compile_expression,
-                   did_you_mean, escape_controls, function_names, quote_text)
+from .expr import (
+    CONSTANTS,
+    MAX_DEPTH,
+    MAX_LENGTH,
+    ExpressionError,
+    compile_expression,
+    did_you_mean,
+    escape_controls,
+    function_names,
+    quote_text,
+)
 from .rules import RULES
 from .space import count_coeffs, count_pairs
 
@@ -402,12 +411,12 @@ def _partial_name(alpha, names, unicode):
     if unicode:
         top = "∂f" if k == 1 else "∂" + str(k).translate(_SUPERSCRIPTS) + "f"
         bottom = "".join("∂" + nm + (str(a).translate(_SUPERSCRIPTS) if a > 1 else "")
-                         for nm, a in zip(names, alpha) if a)
+                         for nm, a in zip(names, alpha, strict=False) if a)
     else:
         top = "df" if k == 1 else f"d{k}f"
         bottom = "".join("d" + nm + ((("^" if nm[-1].isdigit() else "") + str(a))
                                      if a > 1 else "")
-                         for nm, a in zip(names, alpha) if a)
+                         for nm, a in zip(names, alpha, strict=False) if a)
     return top + "/" + bottom
 
 
@@ -416,8 +425,8 @@ def _term_name(alpha, names, unicode):
         return "1"
     if unicode:
         return "·".join("d" + nm + (str(a).translate(_SUPERSCRIPTS) if a > 1 else "")
-                        for nm, a in zip(names, alpha) if a)
-    return "*".join("d" + nm + (f"^{a}" if a > 1 else "") for nm, a in zip(names, alpha) if a)
+                        for nm, a in zip(names, alpha, strict=False) if a)
+    return "*".join("d" + nm + (f"^{a}" if a > 1 else "") for nm, a in zip(names, alpha, strict=False) if a)
 
 
 # ------------------------------------------------------------------ output
@@ -508,6 +517,7 @@ def _evaluate(expr, env):
     one-sided choice a non-smooth function made (jets.OneSidedWarning), in
     order and without repeats; no Python warning text reaches stderr."""
     import warnings
+
     from .rules import OneSidedWarning
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -562,7 +572,7 @@ def _run(argv, state):
     state["phase"] = "evaluate"
     import jets
     env = dict(zip(names, jets.variables([point[m] for m in names], order=order,
-                                         track_error=True))) if n else {}
+                                         track_error=True), strict=False)) if n else {}
     result, problem, notes = _evaluate(expr, env)
 
     if isinstance(result, jets.Jet):

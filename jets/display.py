@@ -29,7 +29,7 @@ def format_number(v):
 
 def _monomial(alpha, names):
     parts = []
-    for a, name in zip(alpha, names):
+    for a, name in zip(alpha, names, strict=False):
         if a == 1:
             parts.append(name)
         elif a > 1:

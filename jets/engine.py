@@ -80,7 +80,7 @@ def as_const(a, jet_dtype, rule):
     """A non-jet argument as a Const: Python scalars are weak (they take the
     jets' dtype, as in numpy), ints become Fractions next to exact jets."""
     if isinstance(a, (int, float, complex)) and not isinstance(a, bool):
-        if jet_dtype == object:
+        if jet_dtype.kind == "O":
             return Const(B.asarray(_exact(a), dtype=object))
         return Const(B.asarray(a, dtype=np.result_type(jet_dtype, a)))
     try:
@@ -91,7 +91,7 @@ def as_const(a, jet_dtype, rule):
             v.dtype.kind == "O" and not all_numbers(v)):
         raise TypeError(f"{rule.name}: cannot combine a jet with {type(a).__name__}: "
                         f"use numbers, numpy arrays of numbers, or jets of the same seeding")
-    if jet_dtype == object and v.dtype != object:
+    if jet_dtype.kind == "O" and v.dtype.kind != "O":
         v = v.astype(object)
         if v.dtype.kind == "O":
             v = np.vectorize(_exact, otypes=[object])(v) if v.size else v

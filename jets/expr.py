@@ -19,8 +19,7 @@ import warnings
 
 import numpy as np
 
-from .jet import Jet
-from .jet import apply
+from .jet import Jet, apply
 from .rules import ALIASES, RULES
 
 __all__ = ["ExpressionError", "Expression", "compile_expression", "function_names",
@@ -413,7 +412,7 @@ def _domain_message(rule, values):
     if len(values) == 1:
         return f"{name}: argument {_number(values[0])} is {where}"
     labels = _ARG_NAMES.get(name, tuple("abc"[: len(values)]))
-    args = ", ".join(f"{n} = {_number(v)}" for n, v in zip(labels, values))
+    args = ", ".join(f"{n} = {_number(v)}" for n, v in zip(labels, values, strict=False))
     return f"{name}: arguments {args} are {where}"
 
 
@@ -422,7 +421,7 @@ def _overflow_message(rule, values, out):
     what = ("a derivative is not finite" if math.isfinite(v) else
             "the value is nan" if math.isnan(v) else f"the value overflows to {v}")
     labels = _ARG_NAMES.get(rule.name, ("a", "b", "c")) if len(values) > 1 else ("argument",)
-    args = ", ".join(f"{n} {_number(v)}" for n, v in zip(labels, values))
+    args = ", ".join(f"{n} {_number(v)}" for n, v in zip(labels, values, strict=False))
     return f"{rule.name}: {what} at {args}"
 
 

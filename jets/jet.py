@@ -20,13 +20,13 @@ import numpy as np
 from . import backend as B
 from . import engine
 from .display import jet_repr
-from .engine import Operand, all_numbers, union_vars
-from .kernels import constant_like, embed, pad
+from .engine import Operand, all_numbers
+from .kernels import constant_like, embed
 from .majorants import unit_roundoff
 from .rules import lookup
-from .space import JetSpace, check_size, count_coeffs, scale_for, space as get_space
-from .space import _ldexp
+from .space import JetSpace, _ldexp, check_size, count_coeffs, scale_for
 from .space import _normalize as normalize_order
+from .space import space as get_space
 
 try:  # numpy >= 2
     from numpy.lib.array_utils import normalize_axis_index
@@ -309,7 +309,7 @@ class Jet:
         S = self._space
         if S.scale is None:
             return c[i]
-        e = sum(m * a for m, a in zip(S.scale, full))
+        e = sum(m * a for m, a in zip(S.scale, full, strict=False))
         return _ldexp(c[i], -e)[()] if e else c[i]
 
     def partial(self, alpha):
@@ -757,7 +757,7 @@ def _compact(jet):
     active = np.any(lin != 0, axis=tuple(range(1, lin.ndim))) if lin.ndim > 1 else lin != 0
     # the degree-1 rows, one per variable whose cap is >= 1, in variable order
     row_vars = [int(np.argmax(m)) for m in sub.monomials[1:c.shape[0]]]
-    keep = [k for k, a in zip(row_vars, active) if a]
+    keep = [k for k, a in zip(row_vars, active, strict=False) if a]
     if len(keep) == len(vars):
         return jet
     rows = [0] + [1 + r for r, a in enumerate(active) if a]
@@ -1030,7 +1030,7 @@ def variables(points, order, track_error=False):
         c[0] = p
         if c.shape[0] > 1:
             # the seed sigma_i e_i; for object dtype keep the points' own number type
-            c[1] = p.flat[0] ** 0 if dtype == object and p.size else \
+            c[1] = p.flat[0] ** 0 if dtype.kind == "O" and p.size else \
                 2.0 ** (S.scale[i] if S.scale else 0)
         out.append(Jet._wrap(S, c, (i,), _seed_error(S, i, p) if track_error else None))
     return tuple(out)

@@ -538,7 +538,7 @@ def einsum(*operands, out=None, optimize=False, **kw):
     ins, outspec = _einsum_parts(subscripts, len(ops))
     S, vars, cs = _coeffs_all(ops)
     # _coeffs_all gives every array the same rank: undo that (einsum counts axes)
-    cs = [c.reshape(c.shape[:1] + c.shape[c.ndim - len(sh):]) for c, sh in zip(cs, shapes)]
+    cs = [c.reshape(c.shape[:1] + c.shape[c.ndim - len(sh):]) for c, sh in zip(cs, shapes, strict=False)]
     sub = S.subspace(vars) if vars != () else S
     free = [ch for ch in string.ascii_letters if ch not in subscripts]
     P = free[0]
@@ -577,7 +577,7 @@ def tensordot(a, b, axes=2):
     letters = iter(string.ascii_letters)
     la = [next(letters) for _ in sa]
     lb = [next(letters) for _ in sb]
-    for i, j in zip(ax_a, ax_b):
+    for i, j in zip(ax_a, ax_b, strict=False):
         lb[j] = la[i]
     outs = [ch for k, ch in enumerate(la) if k not in ax_a] + \
         [ch for k, ch in enumerate(lb) if k not in ax_b]

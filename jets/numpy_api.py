@@ -11,9 +11,19 @@ import numpy as np
 from . import backend as B
 from . import jet as _jet
 from .engine import Operand, align
-from .jet import (Comparison, Jet, _like_numpy, _matmul, _reduce_axes, _shift_axis, _stand_in,
-                  common_space, compare, constant)
-from .jet import normalize_axis_index
+from .jet import (
+    Comparison,
+    Jet,
+    _like_numpy,
+    _matmul,
+    _reduce_axes,
+    _shift_axis,
+    _stand_in,
+    common_space,
+    compare,
+    constant,
+    normalize_axis_index,
+)
 from .kernels import check_result, constant_like, pad
 from .majorants import unit_roundoff
 from .rules import ALIASES, RULES, _where_ties

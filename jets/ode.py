@@ -329,7 +329,7 @@ class _Problem:
         ys = TracerVector(prog.input() for _ in range(self.n))
         call = []
         self.arg_inputs = []
-        for spec, a in zip(self.argspecs, args):
+        for spec, a in zip(self.argspecs, args, strict=False):
             if spec == "jet":
                 call.append(prog.input())
                 self.arg_inputs.append(a)
@@ -351,7 +351,7 @@ class _Problem:
     def series(self, t, Z, nb, with_events):
         """Taylor coefficients of the step from (t, Z): Z (n, Ls, nb) -> poly
         (n, p+1, Ls, nb) and the event polynomials (p+1, nb) in tau (values)."""
-        S, n, p = self.S, self.n, self.p
+        S, n, _p = self.S, self.n, self.p
         T = np.zeros((self.L, nb))
         T[0] = t
         T[self.tau1] = 1.0
@@ -500,7 +500,7 @@ def solve_ivp(fun, t_span, y0, *, rtol=DEFAULT_TOL, atol=DEFAULT_TOL, order=None
             argspecs.append("plain")
             argvals.append(a)
     prob = _Problem(fun, events, n, p, Ss, argspecs)
-    S, idx = prob.S, prob.idx
+    _S, idx = prob.S, prob.idx
 
     def to_product(cols):
         """jet-argument coefficients (Ls, m) -> product-space arrays (L, m), constant in tau."""
@@ -510,7 +510,7 @@ def solve_ivp(fun, t_span, y0, *, rtol=DEFAULT_TOL, atol=DEFAULT_TOL, order=None
 
     def current_args(live):
         out = []
-        for spec, a in zip(argspecs, argvals):
+        for spec, a in zip(argspecs, argvals, strict=False):
             if spec == "jet":
                 out.append(to_product(a[:, live]))
             elif spec == "batch":

@@ -624,7 +624,7 @@ class JetSpace:
         "Magnitudes: the per-seeding scale").  Readers convert back
         (:meth:`to_true`, :meth:`to_derivatives`)."""
         view = JetSpace.__new__(JetSpace)
-        for name, value in zip(_SHARED, _get_shared(self)):
+        for name, value in zip(_SHARED, _get_shared(self), strict=False):
             setattr(view, name, value)
         view.scale = _check_scale(scale, self.nvars)
         return view

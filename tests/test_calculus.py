@@ -37,11 +37,11 @@ def taylor_poly(F, point, order, d):
     n = len(point)
     v = sp.symbols(f"v0:{n}", real=True)
     expr = F(list(v), SYM)
-    at = {vi: sp.Rational(p) for vi, p in zip(v, point)}
+    at = {vi: sp.Rational(p) for vi, p in zip(v, point, strict=False)}
     out = {}
     for a in monomials(n, order):
         e = expr
-        for vi, k in zip(v, a):
+        for vi, k in zip(v, a, strict=False):
             if k:
                 e = sp.diff(e, vi, k)
         out[a] = e.subs(at) / sp.prod([sp.factorial(k) for k in a])
@@ -49,13 +49,13 @@ def taylor_poly(F, point, order, d):
 
 
 def as_expr(coeffs, d):
-    return sum(c * sp.prod([di**k for di, k in zip(d, a)]) for a, c in coeffs.items())
+    return sum(c * sp.prod([di**k for di, k in zip(d, a, strict=False)]) for a, c in coeffs.items())
 
 
 def coeff_dict(expr, d, n, order):
     """Coefficients of a polynomial expression in d over the space (n, order)."""
     P = sp.Poly(sp.expand(expr), *d)
-    table = {tuple(m): c for m, c in zip(P.monoms(), P.coeffs())}
+    table = {tuple(m): c for m, c in zip(P.monoms(), P.coeffs(), strict=False)}
     return {a: table.get(a, 0) for a in monomials(n, order)}
 
 

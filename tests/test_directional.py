@@ -27,7 +27,7 @@ def sympy_of(name):
 
 
 def num(e, v, point):
-    return float(e.subs(dict(zip(v, [sp.Rational(float(p)) for p in point]))))
+    return float(e.subs(dict(zip(v, [sp.Rational(float(p)) for p in point], strict=False))))
 
 
 def close(a, b, rtol=1e-12, atol=1e-12):

@@ -28,7 +28,7 @@ def _reference(fn, x0, order):
 
 def _actual_error(coeffs, ref):
     with mp.workdps(60):
-        return np.array([float(abs(mp.mpf(float(c)) - r)) for c, r in zip(coeffs, ref)])
+        return np.array([float(abs(mp.mpf(float(c)) - r)) for c, r in zip(coeffs, ref, strict=False)])
 
 
 CANCELLATION = [

@@ -200,8 +200,8 @@ def test_space_tables_match_brute_force(n, order):
         np.testing.assert_array_equal(S.monomials[i] + S.monomials[j], S.monomials[t])
         want = {(a, b) for a in range(S.ncoeffs) for b in range(S.ncoeffs)
                 if sum(allm[a]) + sum(allm[b]) == d
-                and all(x + y <= c for x, y, c in zip(allm[a], allm[b], caps))}
-        assert set(zip(i.tolist(), j.tolist())) == want
+                and all(x + y <= c for x, y, c in zip(allm[a], allm[b], caps, strict=False))}
+        assert set(zip(i.tolist(), j.tolist(), strict=False)) == want
 
 
 # ------------------------------------------------- 4. exception types

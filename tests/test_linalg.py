@@ -29,10 +29,10 @@ def ref_coeffs(expr, syms, point, space):
 
 def _tp_coeff(e, syms, point, alpha):
     D = e
-    for s_, a in zip(syms, alpha):
+    for s_, a in zip(syms, alpha, strict=False):
         if a:
             D = D.diff(s_, a)
-    return D.subs(dict(zip(syms, point))) / int(np.prod([factorial(a) for a in alpha]))
+    return D.subs(dict(zip(syms, point, strict=False))) / int(np.prod([factorial(a) for a in alpha]))
 
 
 class TP:
@@ -82,7 +82,7 @@ class TP:
         with mp.workdps(30):
             for a, u in self.c.items():
                 for b, v in o.c.items():
-                    t = tuple(i + j for i, j in zip(a, b))
+                    t = tuple(i + j for i, j in zip(a, b, strict=False))
                     if t in c:
                         c[t] += u * v
         return self._new(c)

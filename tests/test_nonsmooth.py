@@ -20,7 +20,7 @@ import subprocess
 import sys
 import warnings
 from fractions import Fraction
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -53,10 +53,10 @@ def quiet(f, *args):
         return f(*args)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _diff(expr, alpha):
     d = expr
-    for s, k in zip((X, Y), alpha):
+    for s, k in zip((X, Y), alpha, strict=False):
         if k:
             d = sp.diff(d, s, k)
     return d
@@ -64,7 +64,7 @@ def _diff(expr, alpha):
 
 def sympy_partials(expr, point, alphas):
     """Exact partials of the sympy expression `expr` (in X, Y) at the float point."""
-    subs = {s: sp.Rational(float(v)) for s, v in zip((X, Y), point)}
+    subs = {s: sp.Rational(float(v)) for s, v in zip((X, Y), point, strict=False)}
     return np.array([float(sp.N(_diff(expr, tuple(a) + (0,) * (2 - len(a))).subs(subs), 30))
                      for a in alphas])
 
@@ -249,7 +249,7 @@ def test_step_functions_are_constant_or_jump(name, f, D, order):
         if const:
             assert np.all(c[1:, j] == 0), (name, D, p, c[:, j])
         else:      # a jump: nan where D's variables take part (the others: partials 0)
-            moving = np.array([all(a == 0 or s in D.free_symbols for a, s in zip(m, (X, Y)))
+            moving = np.array([all(a == 0 or s in D.free_symbols for a, s in zip(m, (X, Y), strict=False))
                                for m in x.space.monomials[1:]])
             assert np.all(np.isnan(c[1:, j][moving])), (name, D, p, c[:, j])
             assert np.all(c[1:, j][~moving] == 0), (name, D, p, c[:, j])

@@ -15,10 +15,10 @@ def ref(expr, syms, point, space):
     out = np.empty(space.ncoeffs)
     for alpha, i in space.index.items():
         D = expr
-        for s, a in zip(syms, alpha):
+        for s, a in zip(syms, alpha, strict=False):
             if a:
                 D = D.diff(s, a)
-        out[i] = float(D.subs(dict(zip(syms, point))).evalf(30)) / np.prod(
+        out[i] = float(D.subs(dict(zip(syms, point, strict=False))).evalf(30)) / np.prod(
             [factorial(a) for a in alpha])
     return out
 

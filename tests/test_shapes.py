@@ -297,7 +297,7 @@ def test_stack_and_concatenate(shape):
         for fn in (np.stack, np.concatenate):
             try:
                 want = [fn([a, b, c], axis=axis) for a, b, c in
-                        zip(A.coeffs, Bj.coeffs, [C] + [np.zeros(shape)] * 5)]
+                        zip(A.coeffs, Bj.coeffs, [C] + [np.zeros(shape)] * 5, strict=False)]
             except Exception as exc:
                 with pytest.raises(type(exc)):
                     fn([A, Bj, C], axis=axis)
@@ -350,7 +350,7 @@ def test_where_broadcasts_condition_and_branches(cshape, ashape, bshape):
         assert str(info.value) == str(want.value)
         return
     r = np.where(cond, a, b)
-    want = np.stack([np.where(cond, ca, cb) for ca, cb in zip(a.coeffs, b.coeffs)])
+    want = np.stack([np.where(cond, ca, cb) for ca, cb in zip(a.coeffs, b.coeffs, strict=False)])
     np.testing.assert_array_equal(r.coeffs, want)
     r2 = jets.where(cond, a, 0.5)
     want = np.stack([np.where(cond, ca, 0.5 if i == 0 else 0.0) for i, ca in enumerate(a.coeffs)])
@@ -385,7 +385,7 @@ def _bilinear(fn, A, B):
     ca, cb = A.coeffs, B.coeffs
     out = None
     for i, j in itertools.product(range(S.ncoeffs), repeat=2):
-        g = tuple(p + q for p, q in zip(mono[i], mono[j]))
+        g = tuple(p + q for p, q in zip(mono[i], mono[j], strict=False))
         if g not in S.index:
             continue
         term = fn(ca[i], cb[j])
