@@ -161,13 +161,14 @@ def apply(rule, S, args):
         scipy_special()
     ops = [a for a in args if isinstance(a, Operand)]
     if rule.fast is not None and len(ops) == 2 == len(args):
-        with np.errstate(all="ignore"):
-            r = rule.fast(S, (ops[0].coeffs, ops[0].vars), (ops[1].coeffs, ops[1].vars))
-            if r is not None:
-                return finish(S, r[0], r[1])
+        r = rule.fast(S, (ops[0].coeffs, ops[0].vars), (ops[1].coeffs, ops[1].vars))
+        if r is not None:
+            return finish(S, r[0], r[1])
     vars, sub, arrays = align(S, ops)
     if len(args) > 1:       # the memory guard: broadcasting may grow the batch
-        K.check_broadcast(sub, [c.shape[1:] for c in arrays] + _plain_shapes(args))
+        shapes = [c.shape[1:] for c in arrays] + _plain_shapes(args)
+        if any(sh != shapes[0] for sh in shapes):
+            K.check_broadcast(sub, shapes)
     jet_dtype = B.result_dtype(*arrays)
     if len(ops) == len(args):
         conv = arrays

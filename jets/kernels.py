@@ -17,6 +17,7 @@ from math import prod
 import numpy as np  # index tables only (like jets.space); arrays go through backend
 
 from . import backend as B
+from . import space as _space
 
 __all__ = ["top", "pad", "degree_product", "product", "euler", "integrate",
            "constant_like", "run", "product_steps", "quotient_steps", "quotient",
@@ -50,9 +51,9 @@ def check_result(L, *batch_shapes):
     result of L coefficients over the broadcast of `batch_shapes` larger than
     space.MAX_ELEMENTS numbers, before anything is allocated.  Returns the
     broadcast batch shape."""
-    from .space import check_size
     shape = B.broadcast_shapes(*batch_shapes)
-    check_size(int(L), prod(int(s) for s in shape), "result")
+    if L * prod(shape) > _space.MAX_ELEMENTS:
+        _space.check_size(int(L), prod(int(s) for s in shape), "result")
     return shape
 
 

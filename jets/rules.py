@@ -56,7 +56,7 @@ class Rule:
     jets first).  ``domain(*values)`` is a boolean mask of points where the
     function is smooth (``domain_text`` says it in words, for error messages);
     ``fast(S, x, y)`` an optional shortcut on (coeffs, vars) operands that
-    returns (coeffs, vars) or None.  ``error(T, v, *args)`` is the error model:
+    returns (coeffs, vars) or None (it sets its own floating-point error state).  ``error(T, v, *args)`` is the error model:
     on a :class:`jets.majorants.Tracker` T, the result's value v and Tracks /
     Consts, it returns the Track (value, majorant, error estimate) of the result
     (None: no model, a tracked result then has error nan).
@@ -484,7 +484,8 @@ def _cross_multiply(S, x, y):
         nd = max(X.ndim, Y.ndim)
         X = X.reshape(X.shape[:1] + (1,) * (nd - X.ndim) + X.shape[1:])
         Y = Y.reshape(Y.shape[:1] + (1,) * (nd - Y.ndim) + Y.shape[1:])
-    out = K.cross_product(S, U, V, X, Y)
+    with np.errstate(all="ignore"):
+        out = K.cross_product(S, U, V, X, Y)
     W = tuple(sorted(set(U) | set(V)))
     return out, (None if len(W) == S.nvars else W)
 
@@ -520,7 +521,8 @@ def _divide_by_fewer(S, x, y):
     sub = S.subspace(U)
     support = tuple(int(i) for i in S.embedding(V, U)[: Y.shape[0]])
     Bc = K.embed(S, Y, V, U)
-    return K.quotient(sub, X, Bc, support), U
+    with np.errstate(all="ignore"):
+        return K.quotient(sub, X, Bc, support), U
 
 
 def _divide_steps(S, a, b):

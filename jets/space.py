@@ -670,12 +670,12 @@ class JetSpace:
             return c * np.array(f, dtype=object).reshape(col)
         if c.dtype.kind in "iub":    # integer jets (never scaled) keep their dtype
             return c * self.factorials[idx].astype(c.dtype).reshape(col)
-        F, Fm, Fe = _factor_table(self.nvars, self.order, self.scale)
+        F, Fm, Fe, abnormal = _factor_table(self.nvars, self.order, self.scale)
         f = F[idx]
         with np.errstate(over="ignore", under="ignore", invalid="ignore"):
             # overflow: the derivative is beyond float64, inf is its value
             out = c * f.astype(c.dtype if c.dtype.kind in "fc" else float).reshape(col)
-            odd = np.flatnonzero(~_normal(f))
+            odd = np.flatnonzero(abnormal[idx]) if abnormal.any() else ()
             if len(odd):
                 rows = c[odd]
                 out[odd] = _ldexp(rows * Fm[idx[odd]].reshape(col), Fe[idx[odd]].reshape(col))
@@ -830,6 +830,7 @@ def _check_scale(scale, nvars):
     return scale if any(scale) else None
 
 
+@lru_cache(maxsize=1024)
 def scale_for(order, nvars):
     """The per-variable scale exponents m_i of a seeding of this order: sigma_i =
     2**m_i ~ k_i / e for the variable's order k_i (its cap, or the total order),
@@ -874,7 +875,7 @@ def _factor_table(nvars, order, m):
         F[i] = _as_float_ldexp(Fm[i], Fe[i])
     for a in (F, Fm, Fe):
         _freeze(a)
-    return F, Fm, Fe
+    return F, Fm, Fe, _freeze(~_normal(F))
 
 
 def _as_float_ldexp(m, e):
