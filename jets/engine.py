@@ -145,11 +145,18 @@ def _plain_shapes(args):
     """Batch shapes of the plain (non-jet) arguments, for the memory guard."""
     shapes = []
     for a in args:
-        if not isinstance(a, Operand):
+        if isinstance(a, Operand):
+            continue
+        if isinstance(a, (int, float, complex)):
+            shapes.append(())
+            continue
+        sh = getattr(a, "shape", None)
+        if sh is None:
             try:
-                shapes.append(np.shape(a))
+                sh = np.shape(a)
             except ValueError:      # ragged: as_const reports it
-                pass
+                continue
+        shapes.append(tuple(sh))
     return shapes
 
 

@@ -13,6 +13,7 @@ Each seeding has an identity: :func:`variables` gives its jets a JetSpace of
 their own (``JetSpace.seeded``), so jets seeded separately are different
 variables; combining them is a TypeError, never a silent shared direction.
 """
+from decimal import Decimal
 from math import factorial
 
 import numpy as np
@@ -25,6 +26,7 @@ from .kernels import constant_like, embed
 from .majorants import unit_roundoff
 from .rules import lookup
 from .space import JetSpace, _ldexp, check_size, count_coeffs, scale_for
+from .space import _cached as _cached_space
 from .space import _normalize as normalize_order
 from .space import space as get_space
 
@@ -950,7 +952,6 @@ def _refuse_point_kind(p, what):
 
 
 def _refuse_decimal(a, what):
-    from decimal import Decimal
     if a.dtype.kind == "O" and any(isinstance(v, Decimal) for v in a.flat):
         raise TypeError(f"{what} holds decimal.Decimal numbers, which numpy cannot compute "
                         f"with: convert with float(d), or fractions.Fraction(d) for exact "
@@ -959,6 +960,9 @@ def _refuse_decimal(a, what):
 
 def _point(p, i):
     """Point i as a numeric array, or a TypeError that names it."""
+    tp = type(p)
+    if tp is float or tp is int or (tp is np.ndarray and p.dtype.kind in "iufc"):
+        return B.asarray(p)         # the common cases: nothing to refuse
     _refuse_point_kind(p, f"point {i}")
     try:
         a = B.asarray(p)
@@ -972,6 +976,19 @@ def _point(p, i):
         raise TypeError(f"point {i} must be a number or an array of numbers, got "
                         f"{type(p).__name__} {p!r:.60}")
     return a
+
+
+def _check_points_container(points):
+    """The refusals of variables() for a `points` that is not a list or tuple."""
+    if isinstance(points, Jet):
+        raise TypeError("variables() takes plain numbers or arrays, not jets")
+    _refuse_point_kind(points, "points")
+    if isinstance(points, np.ndarray) and points.ndim == 0 or np.isscalar(points) \
+            or not hasattr(points, "__iter__"):
+        raise TypeError(f"variables(points, order): points must be a sequence of n points "
+                        f"(one per variable), got {type(points).__name__} {points!r:.40}: "
+                        f"write jets.variables([{points!r:.20}], order) or jets.variable(x0, "
+                        f"order)")
 
 
 def variables(points, order, track_error=False):
@@ -1001,15 +1018,8 @@ def variables(points, order, track_error=False):
     >>> u * v
     Jet(0 + dx·dy, order=(1, 1))
     """
-    if isinstance(points, Jet):
-        raise TypeError("variables() takes plain numbers or arrays, not jets")
-    _refuse_point_kind(points, "points")
-    if isinstance(points, np.ndarray) and points.ndim == 0 or np.isscalar(points) \
-            or not hasattr(points, "__iter__"):
-        raise TypeError(f"variables(points, order): points must be a sequence of n points "
-                        f"(one per variable), got {type(points).__name__} {points!r:.40}: "
-                        f"write jets.variables([{points!r:.20}], order) or jets.variable(x0, "
-                        f"order)")
+    if type(points) is not list and type(points) is not tuple:   # lists: the usual case
+        _check_points_container(points)
     pts = [_point(p, i) for i, p in enumerate(points)]
     if not pts:
         raise ValueError("variables() needs at least one point")
@@ -1019,7 +1029,8 @@ def variables(points, order, track_error=False):
     dtype = _points_dtype(pts)
     # this seeding's own identity; float jets of order > 4 are scaled (sigma_i =
     # 2**m_i, docs/theory.md "Magnitudes"): they carry f(x0 + sigma t)
-    S = get_space(n, order).seeded(scale_for(order, n) if dtype.kind in "fc" else None)
+    # (n, order) are normalized already: the cached space directly
+    S = _cached_space(n, order).seeded(scale_for(order, n) if dtype.kind in "fc" else None)
     if track_error and dtype.kind not in "iufc":
         raise TypeError("track_error=True needs float or complex points: exact (Fraction) "
                         "jets have no rounding error to track")

@@ -71,7 +71,12 @@ def check_broadcast(S, batch_shapes):
 
 
 def _zeros(S, deg, *arrays):
-    shape = check_result(S.offsets[deg + 1], *(a.shape[1:] for a in arrays))
+    if len(arrays) == 1:
+        shape = arrays[0].shape[1:]
+        if S.offsets[deg + 1] * prod(shape) > _space.MAX_ELEMENTS:
+            check_result(S.offsets[deg + 1], shape)
+    else:
+        shape = check_result(S.offsets[deg + 1], *(a.shape[1:] for a in arrays))
     return B.zeros((S.offsets[deg + 1],) + shape, dtype=B.result_dtype(*arrays))
 
 

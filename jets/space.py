@@ -624,9 +624,9 @@ class JetSpace:
         "Magnitudes: the per-seeding scale").  Readers convert back
         (:meth:`to_true`, :meth:`to_derivatives`)."""
         view = JetSpace.__new__(JetSpace)
-        for name, value in zip(_SHARED, _get_shared(self), strict=False):
-            setattr(view, name, value)
-        view.scale = _check_scale(scale, self.nvars)
+        for setter, value in zip(_SETTERS, _get_shared(self), strict=True):
+            setter(view, value)
+        view.scale = _check_scale(scale, self.nvars) if scale is not None else None
         return view
 
     # ------------------------------------------- the per-seeding scale (readers)
@@ -663,23 +663,29 @@ class JetSpace:
         derivative float64 can represent comes out right even where the
         coefficient or a! (beyond 170!) is not; where F itself is not a normal
         float (unscaled spaces of order > 170) as ldexp(stored * Fm, Fe)."""
-        idx = np.arange(self.ncoeffs) if idx is None else np.asarray(idx, dtype=np.intp)
         col = (-1,) + (1,) * (c.ndim - 1)
+        if c.dtype.kind in "fc":            # the common case first
+            F, Fm, Fe, odd_rows = _factor_table(self.nvars, self.order, self.scale)
+            f = F if idx is None else F[np.asarray(idx, dtype=np.intp)]
+            if self.scale is None and not len(odd_rows) and c.dtype.kind == "f" \
+                    and self.degree <= 20:
+                return c * f.astype(c.dtype, copy=False).reshape(col)   # exact small a!
+            with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+                # overflow: the derivative is beyond float64, inf is its value
+                out = c * f.astype(c.dtype, copy=False).reshape(col)
+                if len(odd_rows):
+                    idx = np.arange(self.ncoeffs) if idx is None else np.asarray(idx, np.intp)
+                    odd = np.flatnonzero(np.isin(idx, odd_rows))
+                    if len(odd):
+                        out[odd] = _ldexp(c[odd] * Fm[idx[odd]].reshape(col),
+                                          Fe[idx[odd]].reshape(col))
+            return out
+        idx = np.arange(self.ncoeffs) if idx is None else np.asarray(idx, dtype=np.intp)
         if c.dtype == object:        # exact numbers (never scaled): exact integer a!
             f = [prod(factorial(int(v)) for v in self.monomials[i]) for i in idx]
             return c * np.array(f, dtype=object).reshape(col)
-        if c.dtype.kind in "iub":    # integer jets (never scaled) keep their dtype
-            return c * self.factorials[idx].astype(c.dtype).reshape(col)
-        F, Fm, Fe, abnormal = _factor_table(self.nvars, self.order, self.scale)
-        f = F[idx]
-        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-            # overflow: the derivative is beyond float64, inf is its value
-            out = c * f.astype(c.dtype if c.dtype.kind in "fc" else float).reshape(col)
-            odd = np.flatnonzero(abnormal[idx]) if abnormal.any() else ()
-            if len(odd):
-                rows = c[odd]
-                out[odd] = _ldexp(rows * Fm[idx[odd]].reshape(col), Fe[idx[odd]].reshape(col))
-        return out
+        # integer and bool jets (never scaled) keep their dtype
+        return c * self.factorials[idx].astype(c.dtype).reshape(col)
 
 
 def _freeze(a):
@@ -875,7 +881,7 @@ def _factor_table(nvars, order, m):
         F[i] = _as_float_ldexp(Fm[i], Fe[i])
     for a in (F, Fm, Fe):
         _freeze(a)
-    return F, Fm, Fe, _freeze(~_normal(F))
+    return F, Fm, Fe, _freeze(np.flatnonzero(~_normal(F)))
 
 
 def _as_float_ldexp(m, e):
@@ -910,6 +916,7 @@ def _cached(nvars, order):
 #: every slot but the per-seeding scale and __weakref__
 _SHARED = tuple(n for n in JetSpace.__slots__ if n not in ("scale", "__weakref__"))
 _get_shared = attrgetter(*_SHARED)
+_SETTERS = tuple(getattr(JetSpace, name).__set__ for name in _SHARED)   # slot descriptors
 
 
 def space(nvars, order):
