@@ -273,15 +273,9 @@ def run(S, out, step):
     return out
 
 
-def _euler_step(S, A, DA, d):
-    """DA_d = d A_d (the Euler operator one degree at a time, within A's prefix)."""
-    if d <= top(S, A):
-        blk = S.block(d)
-        B.multiply(A[blk], d, out=DA[blk])
-
-
 def _euler_buffer(S, A):
-    """Zero storage for D A, of A's prefix and dtype (filled by _euler_step)."""
+    """Zero storage for D A, of A's prefix and dtype: each step writes
+    DA_d = d A_d (the Euler operator one degree at a time, within A's prefix)."""
     return B.zeros_like(A)
 
 
@@ -328,9 +322,11 @@ def exp_steps(S, A, value, scale=1, shift=0):
     E = _zeros(S, S.degree, A)
     E[0] = value
     DA = _euler_buffer(S, A)
+    tA = top(S, A)
 
     def step(d):
-        _euler_step(S, A, DA, d)
+        if d <= tA:                         # D A one degree at a time
+            B.multiply(A[S.block(d)], d, out=DA[S.block(d)])
         blk = S.block(d)
         e = degree_product(S, DA, E, d, xlo=1, yhi=d - 1, out=E[blk])
         if shift and d <= top(S, A):
@@ -375,11 +371,13 @@ def power_real_steps(S, A, r, value):
     P[0] = value
     DP = B.zeros_like(P)
     DA = _euler_buffer(S, A)
+    tA = top(S, A)
     a0 = A[0]
 
     def step(d):
         blk = S.block(d)
-        _euler_step(S, A, DA, d)
+        if d <= tA:                         # D A one degree at a time
+            B.multiply(A[S.block(d)], d, out=DA[S.block(d)])
         P[blk] = (r * degree_product(S, DA, P, d, xlo=1, yhi=d - 1)
                   - degree_product(S, A, DP, d, xlo=1, ylo=1, yhi=d - 1)) / (d * a0)
         B.multiply(P[blk], d, out=DP[blk])
@@ -398,11 +396,14 @@ def hypot_steps(S, A, Bc, h0):
     H[0] = h0
     DH = B.zeros_like(H)
     DA, DB = _euler_buffer(S, A), _euler_buffer(S, Bc)
+    tA, tB = top(S, A), top(S, Bc)
 
     def step(d):
         blk = S.block(d)
-        _euler_step(S, A, DA, d)
-        _euler_step(S, Bc, DB, d)
+        if d <= tA:                         # D A one degree at a time
+            B.multiply(A[S.block(d)], d, out=DA[S.block(d)])
+        if d <= tB:
+            B.multiply(Bc[S.block(d)], d, out=DB[S.block(d)])
         q = degree_product(S, A, DA, d, ylo=1) + degree_product(S, Bc, DB, d, ylo=1)
         H[blk] = (q - degree_product(S, H, DH, d, xlo=1, ylo=1, yhi=d - 1)) / (d * h0)
         B.multiply(H[blk], d, out=DH[blk])
@@ -421,10 +422,12 @@ def paired_steps(S, A, s0, c0, sign):
     Sn, Cs = _zeros(S, S.degree, A), _zeros(S, S.degree, A)
     Sn[0], Cs[0] = s0, c0
     DA = _euler_buffer(S, A)
+    tA = top(S, A)
 
     def step(d):
         blk = S.block(d)
-        _euler_step(S, A, DA, d)
+        if d <= tA:                         # D A one degree at a time
+            B.multiply(A[S.block(d)], d, out=DA[S.block(d)])
         degree_product(S, DA, Cs, d, xlo=1, yhi=d - 1, out=Sn[blk])[...] *= 1 / d
         degree_product(S, DA, Sn, d, xlo=1, yhi=d - 1, out=Cs[blk])[...] *= sign / d
     return Sn, Cs, step
@@ -452,10 +455,12 @@ def tan_steps(S, A, t0, w0, sign):
     T[0] = t0
     W[0] = w0
     DA = _euler_buffer(S, A)
+    tA = top(S, A)
 
     def step(d):
         blk = S.block(d)
-        _euler_step(S, A, DA, d)
+        if d <= tA:                         # D A one degree at a time
+            B.multiply(A[S.block(d)], d, out=DA[S.block(d)])
         degree_product(S, DA, W, d, xlo=1, yhi=d - 1, out=T[blk])[...] *= 1 / d
         degree_product(S, T, T, d, yhi=d, out=W[blk])[...] *= sign
     return T, W, step
@@ -474,9 +479,11 @@ def antiderivative_steps(S, A, G, f0):
     F = _zeros(S, S.degree, A, G)
     F[0] = f0
     DA = _euler_buffer(S, A)
+    tA = top(S, A)
 
     def step(d):
-        _euler_step(S, A, DA, d)
+        if d <= tA:                         # D A one degree at a time
+            B.multiply(A[S.block(d)], d, out=DA[S.block(d)])
         f = degree_product(S, DA, G, d, xlo=1, yhi=d - 1, out=F[S.block(d)])
         f *= 1 / d
     return F, step
