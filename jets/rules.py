@@ -307,10 +307,12 @@ def from_derivative(name, value, g, formula, **kw):
     return _register(Rule(name, 1, "derivative", value, jet, formula, steps=steps, **kw))
 
 
-def composition(name, value, taylor, formula, **kw):
+def composition(name, value, taylor, formula, backward=0.0, **kw):
     """f from its univariate Taylor coefficients at the value, ``taylor(a0, k)``
     -> sequence of k+1 arrays f^(j)(a0)/j!; f(A) = sum_j taylor[j] (A - a0)^j,
-    the powers advanced one degree at a time (kernels.compose_steps)."""
+    the powers advanced one degree at a time (kernels.compose_steps).
+    `backward`: the error model's relative backward error of the coefficients
+    (as if evaluated at a0 (1 + backward u); majorants.Tracker.horner)."""
     def steps(S, a):
         t = taylor(a[0], S.degree)
         F, step = K.compose_steps(S, a, t)
@@ -324,7 +326,7 @@ def composition(name, value, taylor, formula, **kw):
         a = T.lift(a)
         t = taylor(a.v, T.S.degree + 1)
         return T.horner(a, t[:-1], [(j + 1) * t[j + 1] for j in range(len(t) - 1)],
-                        VALUE_ULPS.get(name, 1))
+                        VALUE_ULPS.get(name, 1), backward=backward)
     kw.setdefault("error", error)
     return _register(Rule(name, 1, "composition", value, jet, formula, steps=steps, **kw))
 
@@ -1520,7 +1522,8 @@ def sinc(x):
 
 composition("sinc", sinc, _sinc_taylor,
             "composition; x c_j + c_{j-1} = s_j/pi (s_j: sin(pi x)'s), backwards for "
-            "|a_0| < 5/2 (exact at 0), forwards beyond; value sinpi(a)/(pi a), 1 at 0", analytic=False)
+            "|a_0| < 5/2 (exact at 0), forwards beyond; value sinpi(a)/(pi a), 1 at 0",
+            backward=POLYGAMMA_BACKWARD, analytic=False)
 
 
 @recurrence("expit", 1, _special("expit"),
@@ -1542,8 +1545,11 @@ def _expit(S, a):
     return F, step
 
 
-from_derivative("logit", _special("logit"),
-                lambda call, a: call("reciprocal", call("multiply", a, call("subtract", 1, a))),
+def _logit_slope(call, a):
+    return call("reciprocal", call("multiply", a, call("subtract", 1, a)))
+
+
+from_derivative("logit", _special("logit"), _logit_slope,
                 "f' = 1 / (a (1 - a)), value scipy logit",
                 domain=lambda a: (a > 0) & (a < 1), domain_text="(0, 1)", analytic=False,
                 extra="special")
@@ -1564,7 +1570,8 @@ def _erfinv_taylor(x, k):
 
 composition("erfinv", _special("erfinv"), _erfinv_taylor,
             "composition; y' = sqrt(pi)/2 exp(y^2) as univariate recurrences; value scipy erfinv",
-            domain=_open_unit, domain_text="(-1, 1)", analytic=False, extra="special")
+            domain=_open_unit, domain_text="(-1, 1)",
+            backward=POLYGAMMA_BACKWARD, analytic=False, extra="special")
 
 
 def _erfcx_taylor(x, k):
@@ -1597,7 +1604,7 @@ def _erfcx_taylor(x, k):
 composition("erfcx", _special("erfcx"), _erfcx_taylor,
             "composition; f' = 2 a f - 2/sqrt(pi): forwards for a_0 <= 1/2, the repeated "
             "integrals of erfc backwards (ratios) beyond; value scipy erfcx",
-            analytic=False, extra="special")
+            backward=POLYGAMMA_BACKWARD, analytic=False, extra="special")
 
 
 def lambertw(x):
@@ -1629,7 +1636,8 @@ def _lambertw_taylor(x, k):
 composition("lambertw", lambertw, _lambertw_taylor,
             "composition; W e^W = a as univariate recurrences (W' = exp(-W)/(1 + W), valid "
             "at 0); value scipy lambertw, principal branch",
-            domain=lambda a: a > -np.exp(-1.0), domain_text="(-1/e, inf)", analytic=False,
+            domain=lambda a: a > -np.exp(-1.0), domain_text="(-1/e, inf)",
+            backward=POLYGAMMA_BACKWARD, analytic=False,
             extra="special")
 
 
@@ -1666,25 +1674,33 @@ def _ellip_taylor(m, k):
 composition("ellipk", _special("ellipk"), lambda m, k: _ellip_taylor(m, k)[0],
             "composition; hypergeometric derivatives for m < 1/2, the paired recurrence of "
             "K' = (E - (1-m)K)/(2m(1-m)), E' = (E - K)/(2m) beyond; value scipy ellipk "
-            "(parameter m)", domain=lambda m: m < 1, domain_text="m < 1", analytic=False,
+            "(parameter m)", domain=lambda m: m < 1, domain_text="m < 1",
+            backward=POLYGAMMA_BACKWARD, analytic=False,
             extra="special")
 composition("ellipe", _special("ellipe"), lambda m, k: _ellip_taylor(m, k)[1],
             "composition; hypergeometric derivatives for m < 1/2, the paired recurrence of "
             "E' = (E - K)/(2m), K' = (E - (1-m)K)/(2m(1-m)) beyond; value scipy ellipe "
-            "(parameter m)", domain=lambda m: m < 1, domain_text="m < 1", analytic=False,
+            "(parameter m)", domain=lambda m: m < 1, domain_text="m < 1",
+            backward=POLYGAMMA_BACKWARD, analytic=False,
             extra="special")
-from_derivative("expi", _special("expi"),
-                lambda call, a: call("divide", call("exp", a), a),
+def _expi_slope(call, a):
+    return call("divide", call("exp", a), a)
+
+
+def _exp1_slope(call, a):
+    return call("negative", call("divide", call("exp", call("negative", a)), a))
+
+
+from_derivative("expi", _special("expi"), _expi_slope,
                 "f' = exp(a) / a, value scipy expi", domain=_nonzero, domain_text="a != 0",
                 analytic=False, extra="special")
-from_derivative("exp1", _special("exp1"),
-                lambda call, a: call("negative", call("divide",
-                                                      call("exp", call("negative", a)), a)),
+from_derivative("exp1", _special("exp1"), _exp1_slope,
                 "f' = -exp(-a) / a, value scipy exp1", domain=_pos, domain_text="(0, inf)",
                 analytic=False, extra="special")
 
 
-def _order_composition(name, value, taylor, formula, order_ok, order_text, **kw):
+def _order_composition(name, value, taylor, formula, order_ok, order_text,
+                       backward=POLYGAMMA_BACKWARD, **kw):
     """f(v, a) for a plain parameter v (an order) and a jet a: composition with
     ``taylor(v, a0, k)`` (k+1 arrays f^(j)(a0)/j!), the parameter checked by
     `order_ok` (v as a batch array)."""
@@ -1710,7 +1726,7 @@ def _order_composition(name, value, taylor, formula, order_ok, order_text, **kw)
         a = T.lift(a)
         t = taylor(plain(v), a.v, T.S.degree + 1)
         return T.horner(a, t[:-1], [(j + 1) * t[j + 1] for j in range(len(t) - 1)],
-                        VALUE_ULPS.get(name, 1))
+                        VALUE_ULPS.get(name, 1), backward=backward)
     kw.setdefault("error", error)
     return _register(Rule(name, 2, "composition", value, jet, formula, steps=steps,
                           consts_ok=True, **kw))
@@ -2080,3 +2096,21 @@ def _expit_error(T, v, a):
     out = T.scale(T.tan_like(T.scale(a, 0.5, exact=True), p - q), 0.5, exact=True)
     return T.set_value(out, v, p * q * a.E[0] + VALUE_ULPS.get("expit", 1) * 2 * T.u
                        * np.abs(v))
+
+
+def _conditioned_error(name, slope):
+    """A from_derivative rule whose scipy value is accurate to a few ulps of its
+    conditioning, not of itself, near a root (logit at 1/2, expi at 0.3725):
+    the generic model plus ulps * 2u |a f'(a)|."""
+    def model(T, v, a):
+        a = T.lift(a)
+        g = slope(Tracked(T), a)
+        ulps = VALUE_ULPS.get(name, 1)
+        out = T.from_derivative(a, g, v, ulps)
+        return T.set_value(out, v, out.E[0] + ulps * 2 * T.u * np.abs(a.v * g.v))
+    return model
+
+
+_error_model("logit")(_conditioned_error("logit", _logit_slope))
+_error_model("expi")(_conditioned_error("expi", _expi_slope))
+_error_model("exp1")(_conditioned_error("exp1", _exp1_slope))

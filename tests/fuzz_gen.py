@@ -208,7 +208,9 @@ SAFE = {
     "sqrt": lambda a: a > MARGIN,
     "cbrt": lambda a: np.abs(a) > MARGIN,
     "hypot": lambda a, b: np.hypot(a, b) > MARGIN,
-    "arctan2": lambda y, x: np.hypot(x, y) > MARGIN,
+    # (and off the branch cut y = 0, x < 0, where a -0.0 from rint picks -pi
+    # and sympy's atan2 +pi)
+    "arctan2": lambda y, x: (np.hypot(x, y) > MARGIN) & ~((y == 0) & (x < 0)),
     "tan": lambda a: np.abs(np.cos(a)) > 0.2,
     "arcsin": lambda a: np.abs(a) < 1 - MARGIN,
     "arccos": lambda a: np.abs(a) < 1 - MARGIN,
@@ -230,6 +232,8 @@ SAFE = {
     # the sympy twins' derivative expressions are singular at 0 (sinc, lambertw,
     # ellipk, ellipe): the reference, not the jet, keeps the margin there
     "sinc": lambda a: np.abs(a) > MARGIN,
+    # exp(a^2) erfc(a): the twin's derivatives cancel ~ (2 a^2)^k, beyond 40 digits
+    "erfcx": lambda a: a < 6,
     "logit": lambda a: (a > MARGIN) & (a < 1 - MARGIN),
     "erfinv": lambda a: np.abs(a) < 1 - MARGIN,
     "lambertw": lambda a: (a > -np.exp(-1.0) + MARGIN) & (np.abs(a) > MARGIN),
@@ -1083,9 +1087,14 @@ def _b_composition(taylor_of):
 
 
 def _b_from_derivative(g, name):
+    """scipy's value accurate to ulps of its conditioning |a f'(a)| (near a root:
+    logit at 1/2, expi at 0.3725), not of itself."""
     def bound(b, node, a):
         val = RULES[name].value(a.v)
-        return b.from_derivative(a, g(b, a), val, VALUE_ULPS.get(name, 1))
+        ulps = VALUE_ULPS.get(name, 1)
+        gv = g(b, a)
+        out = b.from_derivative(a, gv, val, ulps)
+        return b.set_value(out, val, out.E[0] + ulps * 2 * b.u * np.abs(a.v * gv.v))
     return bound
 
 
@@ -1470,6 +1479,18 @@ class ComposedReference:
             return self.select(self.values(m) < self.values(hi), m, hi)
         if name in ORDERS:
             return self.unary(("order", name, Fraction(node.args[0].const)), args[1])
+        if name == "sinc":      # Leibniz on sinpi(x) * 1/(pi x): exact 0 at integers
+            A = args[0]
+            rows = [[None] * R.P for _ in range(self.k + 1)]
+            with mpmath.workdps(self.dps + 40):
+                for p, x in enumerate(self.a0(A)):
+                    s, c = mpmath.sinpi(x), mpmath.cospi(x)
+                    cyc = (s, c, -s, -c)
+                    sj = [mpmath.pi ** j / factorial(j) * cyc[j % 4] for j in range(self.k + 1)]
+                    rj = [(-1) ** m / (mpmath.pi * x ** (m + 1)) for m in range(self.k + 1)]
+                    for j in range(self.k + 1):
+                        rows[j][p] = mpmath.fsum(sj[i] * rj[j - i] for i in range(j + 1))
+            return R.compose([DD.from_mp(r) for r in rows], A)
         if name in ("sinpi", "cospi"):    # mpmath's sinpi/cospi: exact 0 at integers
             A = args[0]
             rows = [[None] * R.P for _ in range(self.k + 1)]
