@@ -84,7 +84,11 @@ def function_names():
 
 
 def did_you_mean(name, candidates):
-    """' (did you mean a, b or c?)' for close matches of name, or ''."""
+    """' (did you mean a, b or c?)' for close matches of name, or ''.  A name of
+    one letter (a variable, almost always) gets no suggestion: y is not a typo
+    of yv."""
+    if len(name) < 2:
+        return ""
     close = difflib.get_close_matches(name, list(candidates), n=3, cutoff=0.6)
     if not close:
         return ""

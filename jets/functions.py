@@ -32,14 +32,22 @@ __all__ = [
     'clip',
     'cos',
     'cosh',
+    'cospi',
     'deg2rad',
     'degrees',
     'digamma',
     'divide',
+    'ellipe',
+    'ellipk',
     'erf',
     'erfc',
+    'erfcx',
+    'erfinv',
     'exp',
+    'exp1',
     'exp2',
+    'expi',
+    'expit',
     'expm1',
     'fabs',
     'float_power',
@@ -47,6 +55,10 @@ __all__ = [
     'gamma',
     'gammaln',
     'hypot',
+    'iv',
+    'jv',
+    'kv',
+    'lambertw',
     'lgamma',
     'log',
     'log10',
@@ -54,10 +66,12 @@ __all__ = [
     'log2',
     'logaddexp',
     'logaddexp2',
+    'logit',
     'maximum',
     'minimum',
     'multiply',
     'negative',
+    'polygamma',
     'positive',
     'pow',
     'power',
@@ -66,9 +80,12 @@ __all__ = [
     'radians',
     'reciprocal',
     'rint',
+    'sigmoid',
     'sign',
     'sin',
+    'sinc',
     'sinh',
+    'sinpi',
     'sqrt',
     'square',
     'subtract',
@@ -76,6 +93,7 @@ __all__ = [
     'tanh',
     'true_divide',
     'trunc',
+    'yv',
 ]
 
 
@@ -500,7 +518,7 @@ def erfc(a, /):
 def digamma(a, /):
     """digamma(a) on jets or plain arrays, elementwise over the batch.
 
-    Coefficients: sum_j psi^(j)(a_0)/j! (a - a_0)^j (polygamma) for a_0 >= 1/2; below, digamma(1 - a) - pi cot(pi a); value scipy digamma. Needs scipy (pip install 'jets[special]').
+    Coefficients: sum_j psi^(j)(a_0)/j! (a - a_0)^j (polygamma) for a_0 >= 1/2; below, digamma(1 - a) - pi cot(pi a); complex: (-1)^(j+1) zeta(j+1, a_0) (shift + Euler-Maclaurin); value scipy digamma. Needs scipy (pip install 'jets[special]').
     """
     return _jet.apply('digamma', a)
 
@@ -511,7 +529,7 @@ psi = digamma
 def lgamma(a, /):
     """lgamma(a) on jets or plain arrays, elementwise over the batch.
 
-    Coefficients: f' = digamma(a), value scipy gammaln. Needs scipy (pip install 'jets[special]').
+    Coefficients: f' = digamma(a), value scipy gammaln (loggamma on complex). Needs scipy (pip install 'jets[special]').
     """
     return _jet.apply('lgamma', a)
 
@@ -525,6 +543,145 @@ def gamma(a, /):
     Coefficients: exp recurrence on lgamma(a), value scipy gamma (carries the sign). Needs scipy (pip install 'jets[special]').
     """
     return _jet.apply('gamma', a)
+
+
+def sinpi(a, /):
+    """sinpi(a) on jets or plain arrays, elementwise over the batch.
+
+    Coefficients: sin/cos recurrence on pi a, value with exact argument reduction (exact at integers and half-integers).
+    """
+    return _jet.apply('sinpi', a)
+
+
+def cospi(a, /):
+    """cospi(a) on jets or plain arrays, elementwise over the batch.
+
+    Coefficients: sin/cos recurrence on pi a, value with exact argument reduction (exact at integers and half-integers).
+    """
+    return _jet.apply('cospi', a)
+
+
+def sinc(a, /):
+    """sinc(a) on jets or plain arrays, elementwise over the batch.
+
+    Coefficients: composition; x c_j + c_{j-1} = s_j/pi (s_j: sin(pi x)'s), backwards for |a_0| < 5/2 (exact at 0), forwards beyond; value sinpi(a)/(pi a), 1 at 0.
+    """
+    return _jet.apply('sinc', a)
+
+
+def expit(a, /):
+    """expit(a) on jets or plain arrays, elementwise over the batch.
+
+    Coefficients: (1 + T)/2, T = tanh(a/2) by the tanh recurrence with W_0 = 2 expit(a) expit(-a) (no 1 - f cancellation); value scipy expit. Needs scipy (pip install 'jets[special]').
+    """
+    return _jet.apply('expit', a)
+
+
+sigmoid = expit
+
+
+def logit(a, /):
+    """logit(a) on jets or plain arrays, elementwise over the batch.
+
+    Coefficients: f' = 1 / (a (1 - a)), value scipy logit. Needs scipy (pip install 'jets[special]').
+    """
+    return _jet.apply('logit', a)
+
+
+def erfinv(a, /):
+    """erfinv(a) on jets or plain arrays, elementwise over the batch.
+
+    Coefficients: composition; y' = sqrt(pi)/2 exp(y^2) as univariate recurrences; value scipy erfinv. Needs scipy (pip install 'jets[special]').
+    """
+    return _jet.apply('erfinv', a)
+
+
+def erfcx(a, /):
+    """erfcx(a) on jets or plain arrays, elementwise over the batch.
+
+    Coefficients: composition; f' = 2 a f - 2/sqrt(pi): forwards for a_0 <= 1/2, the repeated integrals of erfc backwards (ratios) beyond; value scipy erfcx. Needs scipy (pip install 'jets[special]').
+    """
+    return _jet.apply('erfcx', a)
+
+
+def lambertw(a, /):
+    """lambertw(a) on jets or plain arrays, elementwise over the batch.
+
+    Coefficients: composition; W e^W = a as univariate recurrences (W' = exp(-W)/(1 + W), valid at 0); value scipy lambertw, principal branch. Needs scipy (pip install 'jets[special]').
+    """
+    return _jet.apply('lambertw', a)
+
+
+def ellipk(a, /):
+    """ellipk(a) on jets or plain arrays, elementwise over the batch.
+
+    Coefficients: composition; hypergeometric derivatives for m < 1/2, the paired recurrence of K' = (E - (1-m)K)/(2m(1-m)), E' = (E - K)/(2m) beyond; value scipy ellipk (parameter m). Needs scipy (pip install 'jets[special]').
+    """
+    return _jet.apply('ellipk', a)
+
+
+def ellipe(a, /):
+    """ellipe(a) on jets or plain arrays, elementwise over the batch.
+
+    Coefficients: composition; hypergeometric derivatives for m < 1/2, the paired recurrence of E' = (E - K)/(2m), K' = (E - (1-m)K)/(2m(1-m)) beyond; value scipy ellipe (parameter m). Needs scipy (pip install 'jets[special]').
+    """
+    return _jet.apply('ellipe', a)
+
+
+def expi(a, /):
+    """expi(a) on jets or plain arrays, elementwise over the batch.
+
+    Coefficients: f' = exp(a) / a, value scipy expi. Needs scipy (pip install 'jets[special]').
+    """
+    return _jet.apply('expi', a)
+
+
+def exp1(a, /):
+    """exp1(a) on jets or plain arrays, elementwise over the batch.
+
+    Coefficients: f' = -exp(-a) / a, value scipy exp1. Needs scipy (pip install 'jets[special]').
+    """
+    return _jet.apply('exp1', a)
+
+
+def polygamma(a, b, /):
+    """polygamma(a, b) on jets or plain arrays, elementwise over the batch.
+
+    Coefficients: composition; sum_j psi^(n+j)(a_0)/j! (a - a_0)^j (n plain); value scipy polygamma. Needs scipy (pip install 'jets[special]').
+    """
+    return _jet.apply('polygamma', a, b)
+
+
+def jv(a, b, /):
+    """jv(a, b) on jets or plain arrays, elementwise over the batch.
+
+    Coefficients: composition; J_v^(j)/j! = sum_i (-1)^i C(j,i) J_{v-j+2i}(a_0) / (2^j j!); value scipy jv. Needs scipy (pip install 'jets[special]').
+    """
+    return _jet.apply('jv', a, b)
+
+
+def yv(a, b, /):
+    """yv(a, b) on jets or plain arrays, elementwise over the batch.
+
+    Coefficients: composition; Y_v^(j)/j! = sum_i (-1)^i C(j,i) Y_{v-j+2i}(a_0) / (2^j j!); value scipy yv. Needs scipy (pip install 'jets[special]').
+    """
+    return _jet.apply('yv', a, b)
+
+
+def iv(a, b, /):
+    """iv(a, b) on jets or plain arrays, elementwise over the batch.
+
+    Coefficients: composition; I_v^(j)/j! = sum_i C(j,i) I_{v-j+2i}(a_0) / (2^j j!); value scipy iv. Needs scipy (pip install 'jets[special]').
+    """
+    return _jet.apply('iv', a, b)
+
+
+def kv(a, b, /):
+    """kv(a, b) on jets or plain arrays, elementwise over the batch.
+
+    Coefficients: composition; K_v^(j)/j! = (-1)^j sum_i C(j,i) K_{v-j+2i}(a_0) / (2^j j!); value scipy kv. Needs scipy (pip install 'jets[special]').
+    """
+    return _jet.apply('kv', a, b)
 
 
 

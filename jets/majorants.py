@@ -32,7 +32,10 @@ __all__ = ["Track", "Tracker", "tracker", "unit_roundoff", "VALUE_ULPS",
 #: ulps of error of scipy's special-function values beyond correct rounding
 #: (measured against mpmath: erf/erfc/gamma <= 5, gammaln/digamma <= 30 away
 #: from their zeros); numpy's functions count 1 ulp
-VALUE_ULPS = {"erf": 4, "erfc": 8, "gamma": 8, "lgamma": 64, "digamma": 64}
+VALUE_ULPS = {"erf": 4, "erfc": 8, "gamma": 8, "lgamma": 64, "digamma": 64, "expit": 2,
+              "logit": 4, "erfinv": 8, "erfcx": 8, "lambertw": 8, "ellipk": 8, "ellipe": 8,
+              "expi": 16, "exp1": 16, "polygamma": 64, "jv": 64, "yv": 64, "iv": 64,
+              "kv": 64}
 #: relative backward error allowed to scipy's polygamma (digamma's coefficients)
 POLYGAMMA_BACKWARD = 64
 

@@ -679,6 +679,11 @@ def _polyval(p, x):
     return y
 
 
+def _sinc(x):
+    """np.sinc(jet): the rule sinc (numpy's normalised sin(pi x)/(pi x))."""
+    return _jet.apply("sinc", x)
+
+
 _HANDLED = {
     np.sum: _sum, np.mean: _mean, np.dot: _dot, np.matmul: _matmul,
     np.stack: _stack, np.concatenate: _concatenate, np.where: _where,
@@ -686,7 +691,7 @@ _HANDLED = {
     np.swapaxes: _swapaxes, np.expand_dims: _expand_dims, np.squeeze: _squeeze,
     np.broadcast_to: _broadcast_to, np.ravel: _ravel, np.cumsum: _cumsum, np.diff: _diff,
     np.shape: _shape_fn("shape"), np.ndim: _shape_fn("ndim"), np.size: _shape_fn("size"),
-    np.atleast_1d: _atleast_1d, np.clip: _clip, np.copy: _copy,
+    np.atleast_1d: _atleast_1d, np.clip: _clip, np.copy: _copy, np.sinc: _sinc,
     np.max: _extremum(np.argmax, "max"), np.min: _extremum(np.argmin, "min"),
     np.amax: _extremum(np.argmax, "amax"), np.amin: _extremum(np.argmin, "amin"),
     np.argmax: _arg(np.argmax, "argmax"), np.argmin: _arg(np.argmin, "argmin"),

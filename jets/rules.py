@@ -18,7 +18,7 @@ the Python operators, the command line's list of names, the docs' function
 table and the parametrised tests.
 """
 from dataclasses import dataclass, replace
-from math import factorial, log as _mlog, pi, sqrt as _msqrt
+from math import comb, factorial, log as _mlog, pi, sqrt as _msqrt
 from typing import Callable, Optional
 
 import numpy as np
@@ -307,10 +307,12 @@ def from_derivative(name, value, g, formula, **kw):
     return _register(Rule(name, 1, "derivative", value, jet, formula, steps=steps, **kw))
 
 
-def composition(name, value, taylor, formula, **kw):
+def composition(name, value, taylor, formula, backward=0.0, **kw):
     """f from its univariate Taylor coefficients at the value, ``taylor(a0, k)``
     -> sequence of k+1 arrays f^(j)(a0)/j!; f(A) = sum_j taylor[j] (A - a0)^j,
-    the powers advanced one degree at a time (kernels.compose_steps)."""
+    the powers advanced one degree at a time (kernels.compose_steps).
+    `backward`: the error model's relative backward error of the coefficients
+    (as if evaluated at a0 (1 + backward u); majorants.Tracker.horner)."""
     def steps(S, a):
         t = taylor(a[0], S.degree)
         F, step = K.compose_steps(S, a, t)
@@ -324,7 +326,7 @@ def composition(name, value, taylor, formula, **kw):
         a = T.lift(a)
         t = taylor(a.v, T.S.degree + 1)
         return T.horner(a, t[:-1], [(j + 1) * t[j + 1] for j in range(len(t) - 1)],
-                        VALUE_ULPS.get(name, 1))
+                        VALUE_ULPS.get(name, 1), backward=backward)
     kw.setdefault("error", error)
     return _register(Rule(name, 1, "composition", value, jet, formula, steps=steps, **kw))
 
@@ -1352,6 +1354,7 @@ def _where_ties(S, op, cond, A, Bc, D):
 
 # --------------------------------------------------- special (scipy extra)
 _SQRT_PI_2 = 2 / _msqrt(pi)
+_SQRT_PI = _msqrt(pi)
 
 
 def _erf_slope(sign):
@@ -1391,9 +1394,47 @@ def _cot_pi(S, a):
     return np.where(far, t, K.quotient(S, cs, sn))
 
 
+def _hurwitz_complex(s_values, z):
+    """zeta(s, z) = sum_{i>=0} (z + i)^-s for integers s >= 2 and complex z (not a
+    pole): the first N terms summed, then the Euler-Maclaurin tail at w = z + N
+    with Re w >= max(s) + 25 (10 Bernoulli terms: below 1e-17 relative)."""
+    bern = [1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510,
+            43867 / 798, -174611 / 330]
+    z = B.asarray(z)
+    smax = max(s_values)
+    re = np.real(z)
+    low = float(np.min(re[np.isfinite(re)])) if np.any(np.isfinite(re)) else 0.0
+    n = int(max(0, np.ceil(smax + 25 - low)))
+    w = z + n
+    out = []
+    for s in s_values:
+        head = sum((1 / (z + i) ** s for i in range(n)), np.zeros_like(z))
+        tail = w ** (1 - s) / (s - 1) + w ** (-s) / 2
+        rf, p = float(s), w ** (-s - 1)
+        for k, b in enumerate(bern, start=1):
+            tail = tail + b / factorial(2 * k) * rf * p
+            rf *= (s + 2 * k - 1) * (s + 2 * k)
+            p = p / (w * w)
+        out.append(head + tail)
+    return out
+
+
+def _digamma_complex(S, a):
+    """Complex digamma: psi^(m)(z)/m! = (-1)^(m+1) zeta(m+1, z) (Hurwitz zeta by
+    shift and Euler-Maclaurin: scipy's polygamma takes no complex), value scipy psi."""
+    z = a[0]
+    k = S.degree
+    zeta = _hurwitz_complex(list(range(2, k + 2)), z)
+    t = [_scipy().psi(z)] + [(-1) ** (m + 1) * zeta[m - 1] for m in range(1, k + 1)]
+    return K.compose(S, a, t)
+
+
 def _digamma_jet(S, a):
     """digamma by composition with polygamma at a_0 >= 1/2; below, where the
-    polygamma values cancel, the reflection digamma(a) = digamma(1 - a) - pi cot(pi a)."""
+    polygamma values cancel, the reflection digamma(a) = digamma(1 - a) - pi cot(pi a).
+    Complex a: the Hurwitz zeta values of _digamma_complex."""
+    if a.dtype.kind == "c":
+        return _digamma_complex(S, a)
     sc = _scipy()
     x = a[0]
     neg = x < 0.5
@@ -1409,13 +1450,23 @@ def _digamma_jet(S, a):
 
 _rule("digamma", 1, "composition", _special("digamma"),
       "sum_j psi^(j)(a_0)/j! (a - a_0)^j (polygamma) for a_0 >= 1/2; below, "
-      "digamma(1 - a) - pi cot(pi a); value scipy digamma",
+      "digamma(1 - a) - pi cot(pi a); complex: (-1)^(j+1) zeta(j+1, a_0) (shift + "
+      "Euler-Maclaurin); value scipy digamma",
       domain=_not_pole, domain_text="not 0, -1, -2, ...", aliases=("psi",),
-      analytic=False, extra="special")(_digamma_jet)
-from_derivative("lgamma", _special("gammaln"), lambda call, a: call("digamma", a),
-                "f' = digamma(a), value scipy gammaln",
+      extra="special")(_digamma_jet)
+
+
+def gammaln(x):
+    """scipy.special.gammaln (log|gamma|) on real input, loggamma (the principal
+    branch of log gamma, continuous off the negative axis) on complex input."""
+    sc = _scipy()
+    return sc.loggamma(x) if np.iscomplexobj(x) else sc.gammaln(x)
+
+
+from_derivative("lgamma", gammaln, lambda call, a: call("digamma", a),
+                "f' = digamma(a), value scipy gammaln (loggamma on complex)",
                 domain=_not_pole, domain_text="not 0, -1, -2, ...", aliases=("gammaln",),
-                analytic=False, extra="special")
+                extra="special")
 
 
 def _gamma_steps(S, a):
@@ -1426,10 +1477,384 @@ def _gamma_steps(S, a):
 
 @_rule("gamma", 1, "recurrence", _special("gamma"),
        "exp recurrence on lgamma(a), value scipy gamma (carries the sign)",
-       domain=_not_pole, domain_text="not 0, -1, -2, ...", analytic=False,
+       domain=_not_pole, domain_text="not 0, -1, -2, ...",
        extra="special", steps=_gamma_steps)
 def _gamma(S, a):
     return K.exp(S, RULES["lgamma"].jet(S, a), _scipy().gamma(a[0]))
+
+
+# ------------------------------------- more special functions (scipy extra)
+# Each one entry made with a kind constructor; the univariate Taylor
+# coefficients of the compositions come from recurrences chosen for their
+# stability at the value (docs/functions.md names them in "higher coefficients").
+def _scaled_input(S, a, c):
+    """c * a as a full array filled one degree at a time (the per-degree driver
+    fills `a` progressively, so the product cannot be formed up front).
+    Returns (P, pre) with pre(d) writing degree d of P."""
+    P = B.zeros((S.ncoeffs,) + a.shape[1:], dtype=B.result_dtype(a))
+    P[0] = a[0] * c
+    ta = K.top(S, a)
+
+    def pre(d):
+        if d <= ta:
+            blk = S.block(d)
+            P[blk] = a[blk] * c
+    return P, pre
+
+
+def _sincospi(x):
+    """(sin(pi x), cos(pi x)) with exact argument reduction: x = m + h/2 + t with
+    m, h integers and |t| <= 1/4 (every step exact), so that both are exact at
+    integers and half-integers (sin(pi) is 0, not 1.2e-16)."""
+    x = B.asarray(x)
+    m = np.round(x)
+    f = x - m
+    h = np.round(2 * f)
+    t = f - h / 2
+    q = np.mod(2 * np.fmod(m, 2) + h, 4)
+    s, c = np.sin(pi * t), np.cos(pi * t)
+    sn = np.where(q == 0, s, np.where(q == 1, c, np.where(q == 2, -s, -c)))
+    cs = np.where(q == 0, c, np.where(q == 1, -s, np.where(q == 2, -c, s)))
+    return sn[()], cs[()]
+
+
+def sinpi(x):
+    """sin(pi x) with exact argument reduction (exact at integers and half-integers)."""
+    return _sincospi(x)[0]
+
+
+def cospi(x):
+    """cos(pi x) with exact argument reduction (exact at integers and half-integers)."""
+    return _sincospi(x)[1]
+
+
+def _pi_pair(S, a, which):
+    P, pre = _scaled_input(S, a, pi)
+    s0, c0 = _sincospi(a[0])
+    Sn, Cs, pstep = K.paired_steps(S, P, s0, c0, -1)
+
+    def step(d):
+        pre(d)
+        pstep(d)
+    return (Sn if which == 0 else Cs), step
+
+
+@recurrence("sinpi", 1, sinpi, "sin/cos recurrence on pi a, value with exact argument "
+            "reduction (exact at integers and half-integers)", analytic=False)
+def _sinpi(S, a):
+    return _pi_pair(S, a, 0)
+
+
+@recurrence("cospi", 1, cospi, "sin/cos recurrence on pi a, value with exact argument "
+            "reduction (exact at integers and half-integers)", analytic=False)
+def _cospi(S, a):
+    return _pi_pair(S, a, 1)
+
+
+def _sinc_taylor(x, k):
+    """Taylor coefficients c_j of sinc(x) = sin(pi x)/(pi x) at x from
+    x c_j + c_{j-1} = s_j / pi (s_j those of sin(pi x)): for |x| < 5/2 backwards
+    from c_{k+50} = 0 (the minimal solution: exact at x = 0, no division by the
+    value), beyond forwards (errors shrink by 1/|x| per step)."""
+    x = B.asarray(x)
+    s0, c0 = _sincospi(x)
+    cyc = (s0, c0, -s0, -c0)
+    top = k + 50
+    w = [1.0]
+    for j in range(1, top + 1):
+        w.append(w[-1] * pi / j)
+    s = [w[j] * cyc[j % 4] / pi for j in range(top + 1)]
+    near = np.abs(x) < 2.5
+    xs = np.where(near, 3.0, x).astype(x.dtype)      # forward on the far points
+    fwd = [s[0] / xs]
+    for j in range(1, k + 1):
+        fwd.append((s[j] - fwd[-1]) / xs)
+    xb = np.where(near, x, 0.0).astype(x.dtype)
+    back = [None] * (top + 1)
+    c = np.zeros_like(s[0])
+    for j in range(top, 0, -1):
+        c = s[j] - xb * c
+        if j - 1 <= k:
+            back[j - 1] = c
+    return [np.where(near, back[j], fwd[j]) for j in range(k + 1)]
+
+
+def sinc(x):
+    """sin(pi x)/(pi x), 1 at 0 (numpy's normalised sinc), exact 0 at the integers."""
+    x = B.asarray(x)
+    with np.errstate(all="ignore"):
+        return np.where(x == 0, 1.0, sinpi(x) / (pi * np.where(x == 0, 1.0, x)))[()]
+
+
+composition("sinc", sinc, _sinc_taylor,
+            "composition; x c_j + c_{j-1} = s_j/pi (s_j: sin(pi x)'s), backwards for "
+            "|a_0| < 5/2 (exact at 0), forwards beyond; value sinpi(a)/(pi a), 1 at 0",
+            backward=POLYGAMMA_BACKWARD, analytic=False)
+
+
+@recurrence("expit", 1, _special("expit"),
+            "(1 + T)/2, T = tanh(a/2) by the tanh recurrence with W_0 = 2 expit(a) expit(-a) "
+            "(no 1 - f cancellation); value scipy expit",
+            aliases=("sigmoid",), analytic=False, extra="special")
+def _expit(S, a):
+    sc = _scipy()
+    a0 = a[0]
+    p, q = sc.expit(a0), sc.expit(-a0)
+    T, _, tstep = K.tan_steps(S, a, p - q, 2 * p * q, -0.5)
+    F = B.zeros(T.shape, dtype=T.dtype)
+    F[0] = p
+
+    def step(d):
+        tstep(d)
+        blk = S.block(d)
+        F[blk] = 0.5 * T[blk]
+    return F, step
+
+
+def _logit_slope(call, a):
+    return call("reciprocal", call("multiply", a, call("subtract", 1, a)))
+
+
+from_derivative("logit", _special("logit"), _logit_slope,
+                "f' = 1 / (a (1 - a)), value scipy logit",
+                domain=lambda a: (a > 0) & (a < 1), domain_text="(0, 1)", analytic=False,
+                extra="special")
+
+
+def _erfinv_taylor(x, k):
+    """erfinv's Taylor coefficients at x from y' = sqrt(pi)/2 exp(y^2):
+    Y_d = c E_{d-1} / d, Q = Y^2, d E_d = sum_i i Q_i E_{d-i} (E = exp(Q))."""
+    y0 = _scipy().erfinv(x)
+    c = _msqrt(pi) / 2
+    Y, Q, E = [y0], [y0 * y0], [np.exp(y0 * y0)]
+    for d in range(1, k + 1):
+        Y.append(c * E[d - 1] / d)
+        Q.append(sum(Y[i] * Y[d - i] for i in range(d + 1)))
+        E.append(sum(i * Q[i] * E[d - i] for i in range(1, d + 1)) / d)
+    return Y
+
+
+composition("erfinv", _special("erfinv"), _erfinv_taylor,
+            "composition; y' = sqrt(pi)/2 exp(y^2) as univariate recurrences; value scipy erfinv",
+            domain=_open_unit, domain_text="(-1, 1)",
+            backward=POLYGAMMA_BACKWARD, analytic=False, extra="special")
+
+
+def _erfcx_taylor(x, k):
+    """erfcx's Taylor coefficients c_n = (-2)^n u_n, u_n = exp(x^2) i^n erfc(x)
+    (repeated integrals), 2n u_n = u_{n-2} - 2x u_{n-1}: forwards for x <= 1/2
+    (no cancellation), for x > 1/2 from the ratios r_n = u_n/u_{n-1} =
+    1/(2x + 2(n+1) r_{n+1}) run backwards (the minimal solution; no overflow)."""
+    x = B.asarray(x)
+    y0 = _scipy().erfcx(x)
+    fwd = [y0, 2 * x * y0 - _SQRT_PI_2]
+    for n in range(2, k + 1):
+        fwd.append((2 * x * fwd[-1] + 2 * fwd[-2]) / n)
+    far = x > 0.5
+    xs = np.where(far, x, 2.0).astype(y0.dtype)
+    # the continued fraction converges slowly near x = 1: more terms there
+    top = k + (200 if np.all(xs >= 2) else 1000)
+    r = np.zeros_like(xs)
+    ratios = {}
+    for n in range(top, 0, -1):
+        r = 1 / (2 * xs + 2 * (n + 1) * r)
+        if n <= k:
+            ratios[n] = r
+    back, u = [y0], y0
+    for n in range(1, k + 1):
+        u = u * ratios[n]
+        back.append((-2.0) ** n * u)
+    return [np.where(far, back[j], fwd[j]) for j in range(k + 1)]
+
+
+composition("erfcx", _special("erfcx"), _erfcx_taylor,
+            "composition; f' = 2 a f - 2/sqrt(pi): forwards for a_0 <= 1/2, the repeated "
+            "integrals of erfc backwards (ratios) beyond; value scipy erfcx",
+            backward=POLYGAMMA_BACKWARD, analytic=False, extra="special")
+
+
+def lambertw(x):
+    """scipy.special.lambertw(x).real on the principal real branch (nan below -1/e)."""
+    x = B.asarray(x)
+    w = _scipy().lambertw(x).real
+    return np.where(x >= -np.exp(-1.0), w, np.nan)[()]
+
+
+def _lambertw_taylor(x, k):
+    """W's Taylor coefficients from W E = x, E = exp(W) (E_0 = x/W_0, or 1 at
+    0: no overflow): W_d E_0 (1 + W_0) = [d == 1] - W_0 R_d - sum_{0<i<d} W_i
+    E_{d-i}, E_d = W_d E_0 + R_d, R_d = sum_{0<i<d} i W_i E_{d-i} / d.  Valid at
+    x = 0; the division by 1 + W_0 is the branch point at -1/e."""
+    x = B.asarray(x)
+    w0 = B.asarray(lambertw(x))
+    with np.errstate(all="ignore"):
+        e0 = np.where(w0 != 0, x / np.where(w0 != 0, w0, 1), 1.0)
+    den = e0 * (1 + w0)
+    W, E = [w0], [e0]
+    for d in range(1, k + 1):
+        R = sum((i * W[i] * E[d - i] for i in range(1, d)), np.zeros_like(w0)) / d
+        rest = sum((W[i] * E[d - i] for i in range(1, d)), np.zeros_like(w0))
+        W.append(((1.0 if d == 1 else 0.0) - w0 * R - rest) / den)
+        E.append(W[d] * e0 + R)
+    return W
+
+
+composition("lambertw", lambertw, _lambertw_taylor,
+            "composition; W e^W = a as univariate recurrences (W' = exp(-W)/(1 + W), valid "
+            "at 0); value scipy lambertw, principal branch",
+            domain=lambda a: a > -np.exp(-1.0), domain_text="(-1/e, inf)",
+            backward=POLYGAMMA_BACKWARD, analytic=False,
+            extra="special")
+
+
+def _ellip_taylor(m, k):
+    """(K, E) Taylor coefficients at m.  m < 1/2: the derivatives of the
+    hypergeometric series, K^(j)/j! = pi/2 ((1/2)_j / j!)^2 2F1(1/2+j, 1/2+j;
+    1+j; m) and E^(j)/j! = pi/2 (-1/2)_j (1/2)_j / j!^2 2F1(-1/2+j, 1/2+j; 1+j; m)
+    (regular at 0, where the ODE is singular); m >= 1/2: forwards through
+    2m(1-m) K' = E - (1-m) K, 2m E' = E - K (stable: no nearer singularity)."""
+    sc = _scipy()
+    m = B.asarray(m)
+    low = m < 0.5
+    ml = np.where(low, m, 0.0)
+    Kl, El = [], []
+    pk = pe = 1.0
+    for j in range(k + 1):
+        Kl.append(pi / 2 * pk * sc.hyp2f1(0.5 + j, 0.5 + j, 1.0 + j, ml))
+        El.append(pi / 2 * pe * sc.hyp2f1(-0.5 + j, 0.5 + j, 1.0 + j, ml))
+        pk = pk * ((0.5 + j) / (j + 1)) ** 2
+        pe = pe * (-0.5 + j) * (0.5 + j) / (j + 1) ** 2
+    mh = np.where(low, 0.75, m).astype(m.dtype)
+    Kh, Eh = [sc.ellipk(mh)], [sc.ellipe(mh)]
+    p0, p1, p2 = 2 * mh * (1 - mh), 2 * (1 - 2 * mh), -2.0
+    with np.errstate(all="ignore"):
+        for d in range(k):
+            km = Kh[d - 1] if d >= 1 else 0.0
+            Kh.append((Eh[d] - (1 - mh) * Kh[d] + km - p1 * d * Kh[d] - p2 * (d - 1) * km)
+                      / (p0 * (d + 1)))
+            Eh.append((Eh[d] - Kh[d] - 2 * d * Eh[d]) / (2 * mh * (d + 1)))
+    return ([np.where(low, Kl[j], Kh[j]) for j in range(k + 1)],
+            [np.where(low, El[j], Eh[j]) for j in range(k + 1)])
+
+
+composition("ellipk", _special("ellipk"), lambda m, k: _ellip_taylor(m, k)[0],
+            "composition; hypergeometric derivatives for m < 1/2, the paired recurrence of "
+            "K' = (E - (1-m)K)/(2m(1-m)), E' = (E - K)/(2m) beyond; value scipy ellipk "
+            "(parameter m)", domain=lambda m: m < 1, domain_text="m < 1",
+            backward=POLYGAMMA_BACKWARD, analytic=False,
+            extra="special")
+composition("ellipe", _special("ellipe"), lambda m, k: _ellip_taylor(m, k)[1],
+            "composition; hypergeometric derivatives for m < 1/2, the paired recurrence of "
+            "E' = (E - K)/(2m), K' = (E - (1-m)K)/(2m(1-m)) beyond; value scipy ellipe "
+            "(parameter m)", domain=lambda m: m < 1, domain_text="m < 1",
+            backward=POLYGAMMA_BACKWARD, analytic=False,
+            extra="special")
+def _expi_slope(call, a):
+    return call("divide", call("exp", a), a)
+
+
+def _exp1_slope(call, a):
+    return call("negative", call("divide", call("exp", call("negative", a)), a))
+
+
+from_derivative("expi", _special("expi"), _expi_slope,
+                "f' = exp(a) / a, value scipy expi", domain=_nonzero, domain_text="a != 0",
+                analytic=False, extra="special")
+from_derivative("exp1", _special("exp1"), _exp1_slope,
+                "f' = -exp(-a) / a, value scipy exp1", domain=_pos, domain_text="(0, inf)",
+                analytic=False, extra="special")
+
+
+def _order_composition(name, value, taylor, formula, order_ok, order_text,
+                       backward=POLYGAMMA_BACKWARD, **kw):
+    """f(v, a) for a plain parameter v (an order) and a jet a: composition with
+    ``taylor(v, a0, k)`` (k+1 arrays f^(j)(a0)/j!), the parameter checked by
+    `order_ok` (v as a batch array)."""
+    def plain(v):
+        if not isinstance(v, Const):
+            raise TypeError(f"{name}: the order (first argument) must be a plain number or "
+                            f"array, not a jet: pass v as a number")
+        if not np.all(order_ok(v.v)):
+            raise ValueError(f"{name}: the order must be {order_text}")
+        return v.v.real if v.v.dtype.kind == "c" else v.v
+
+    def steps(S, v, a):
+        vv = plain(v)
+        t = taylor(vv, a[0], S.degree)
+        F, step = K.compose_steps(S, a, t)
+        F[0] = value(vv, a[0])
+        return F, step
+
+    def jet(S, v, a):
+        return K.run(S, *steps(S, v, a))
+
+    def error(T, v0, v, a):
+        a = T.lift(a)
+        t = taylor(plain(v), a.v, T.S.degree + 1)
+        return T.horner(a, t[:-1], [(j + 1) * t[j + 1] for j in range(len(t) - 1)],
+                        VALUE_ULPS.get(name, 1), backward=backward)
+    kw.setdefault("error", error)
+    return _register(Rule(name, 2, "composition", value, jet, formula, steps=steps,
+                          consts_ok=True, **kw))
+
+
+def _polygamma_order_taylor(n, x, k):
+    sc = _scipy()
+    n = np.asarray(n)
+    return [sc.polygamma(n + j, x) / factorial(j) for j in range(k + 1)]
+
+
+_order_composition("polygamma", _special("polygamma"), _polygamma_order_taylor,
+                   "composition; sum_j psi^(n+j)(a_0)/j! (a - a_0)^j (n plain); value scipy "
+                   "polygamma", lambda n: (n >= 0) & (n == np.round(n)),
+                   "a nonnegative integer", domain=lambda n, a: _not_pole(a),
+                   domain_text="n >= 0 an integer; a not 0, -1, -2, ...", analytic=False,
+                   extra="special")
+
+
+def _bessel_taylor(fname, signs):
+    """Taylor coefficients of a Bessel function of plain order v at x from the
+    recurrence on the order: f^(j)/j! = sum_i s(i, j) C(j, i) f_{v-j+2i}(x)
+    / (2^j j!) (J, Y: s = (-1)^i; I: 1; K: (-1)^j)."""
+    def taylor(v, x, k):
+        fn = getattr(_scipy(), fname)
+        vals = {m: fn(v + m, x) for m in range(-k, k + 1)}
+        out = []
+        for j in range(k + 1):
+            acc = sum(signs(i, j) * comb(j, i) * vals[2 * i - j] for i in range(j + 1))
+            out.append(acc / (2.0 ** j * factorial(j)))
+        return out
+    return taylor
+
+
+def _is_int(v):
+    return v == np.round(v)
+
+
+def _any_order(v):
+    return np.isfinite(v)
+
+
+_order_composition("jv", _special("jv"), _bessel_taylor("jv", lambda i, j: (-1) ** i),
+                   "composition; J_v^(j)/j! = sum_i (-1)^i C(j,i) J_{v-j+2i}(a_0) / (2^j j!); "
+                   "value scipy jv", _any_order, "a finite real number",
+                   domain=lambda v, a: (a > 0) | _is_int(v),
+                   domain_text="a > 0 (any a for an integer v)", analytic=False, extra="special")
+_order_composition("yv", _special("yv"), _bessel_taylor("yv", lambda i, j: (-1) ** i),
+                   "composition; Y_v^(j)/j! = sum_i (-1)^i C(j,i) Y_{v-j+2i}(a_0) / (2^j j!); "
+                   "value scipy yv", _any_order, "a finite real number",
+                   domain=lambda v, a: a > 0, domain_text="a > 0", analytic=False,
+                   extra="special")
+_order_composition("iv", _special("iv"), _bessel_taylor("iv", lambda i, j: 1),
+                   "composition; I_v^(j)/j! = sum_i C(j,i) I_{v-j+2i}(a_0) / (2^j j!); "
+                   "value scipy iv", _any_order, "a finite real number",
+                   domain=lambda v, a: (a > 0) | _is_int(v),
+                   domain_text="a > 0 (any a for an integer v)", analytic=False, extra="special")
+_order_composition("kv", _special("kv"), _bessel_taylor("kv", lambda i, j: (-1) ** j),
+                   "composition; K_v^(j)/j! = (-1)^j sum_i C(j,i) K_{v-j+2i}(a_0) / (2^j j!); "
+                   "value scipy kv", _any_order, "a finite real number",
+                   domain=lambda v, a: a > 0, domain_text="a > 0", analytic=False,
+                   extra="special")
 
 
 # ------------------------------------------------------------ error models
@@ -1675,10 +2100,16 @@ def _cot_pi_error(T, a):
 @_error_model("digamma")
 def _digamma_error(T, v, a):
     """Horner with scipy's polygamma at a0 >= 1/2; below, the reflection
-    digamma(1 - a) - pi cot(pi a) (_digamma_jet)."""
+    digamma(1 - a) - pi cot(pi a) (_digamma_jet); complex: Horner with the
+    Hurwitz zeta values."""
     sc = _scipy()
     a = T.lift(a)
     k = T.S.degree
+    if np.iscomplexobj(a.v):
+        zeta = _hurwitz_complex(list(range(2, k + 3)), a.v)
+        t = [sc.psi(a.v)] + [(-1) ** (m + 1) * zeta[m - 1] for m in range(1, k + 2)]
+        return T.horner(a, t[:k + 1], [(j + 1) * t[j + 1] for j in range(k + 1)],
+                        VALUE_ULPS["digamma"], backward=POLYGAMMA_BACKWARD)
     x = a.v
     neg = x < 0.5
     xe = np.where(neg, 1 - x, x)
@@ -1703,3 +2134,49 @@ def _gamma_error(T, v, a):
     # the exp recurrence never reads lgamma's value, only gamma's (scipy)
     return T.set_value(out, v, np.abs(v * sc.digamma(a.v)) * a.E[0]
                        + VALUE_ULPS["gamma"] * 2 * T.u * np.abs(v))
+
+
+def _pi_pair_error(which):
+    """sin(pi a) / cos(pi a) as _pi_pair builds them: the sin/cos recurrence on
+    pi a, the value from the exact reduction (sinpi, cospi)."""
+    def model(T, v, a):
+        a = T.lift(a)
+        s0, c0 = _sincospi(a.v)
+        out = T.sincos(T.scale(a, pi), s0, c0)[which]
+        other = c0 if which == 0 else s0
+        return T.set_value(out, v, pi * np.abs(other) * a.E[0] + 2 * T.u * np.abs(v))
+    return model
+
+
+_error_model("sinpi")(_pi_pair_error(0))
+_error_model("cospi")(_pi_pair_error(1))
+
+
+@_error_model("expit")
+def _expit_error(T, v, a):
+    """(1 + tanh(a/2))/2 as _expit builds it (the tanh recurrence, W_0 exact to
+    a few u), the value scipy's expit."""
+    sc = _scipy()
+    a = T.lift(a)
+    p, q = sc.expit(a.v), sc.expit(-a.v)
+    out = T.scale(T.tan_like(T.scale(a, 0.5, exact=True), p - q), 0.5, exact=True)
+    return T.set_value(out, v, p * q * a.E[0] + VALUE_ULPS.get("expit", 1) * 2 * T.u
+                       * np.abs(v))
+
+
+def _conditioned_error(name, slope):
+    """A from_derivative rule whose scipy value is accurate to a few ulps of its
+    conditioning, not of itself, near a root (logit at 1/2, expi at 0.3725):
+    the generic model plus ulps * 2u |a f'(a)|."""
+    def model(T, v, a):
+        a = T.lift(a)
+        g = slope(Tracked(T), a)
+        ulps = VALUE_ULPS.get(name, 1)
+        out = T.from_derivative(a, g, v, ulps)
+        return T.set_value(out, v, out.E[0] + ulps * 2 * T.u * np.abs(a.v * g.v))
+    return model
+
+
+_error_model("logit")(_conditioned_error("logit", _logit_slope))
+_error_model("expi")(_conditioned_error("expi", _expi_slope))
+_error_model("exp1")(_conditioned_error("exp1", _exp1_slope))

@@ -61,7 +61,15 @@ ETA = {U64: 2.0 ** -1074, U32: 2.0 ** -149}
 #: ulps of error of the scalar value functions beyond correct rounding
 #: (measured against mpmath on random points: numpy <= 1 ulp, scipy.special
 #: erf/erfc/gamma <= 5, gammaln/digamma/polygamma <= 30 away from cancellation)
-VALUE_ULPS = {"erf": 4, "erfc": 8, "gamma": 8, "lgamma": 64, "digamma": 64}
+VALUE_ULPS = {"erf": 4, "erfc": 8, "gamma": 8, "lgamma": 64, "digamma": 64, "expit": 2,
+              "logit": 4, "erfinv": 8, "erfcx": 8, "lambertw": 8, "ellipk": 8, "ellipe": 8,
+              "expi": 16, "exp1": 16, "polygamma": 64, "jv": 64, "yv": 64, "iv": 64,
+              "kv": 64}
+#: rules whose first argument is a plain order (polygamma(n, a), jv(v, a)) and
+#: the orders the generator draws for them
+ORDERS = {"polygamma": [0, 1, 2, 3], "jv": [0, 1, 2, Fraction(1, 2), Fraction(-3, 2)],
+          "yv": [0, 1, Fraction(5, 2), Fraction(-1, 2)], "iv": [0, 1, 3, Fraction(1, 2)],
+          "kv": [0, 1, Fraction(3, 2), Fraction(-5, 2)]}
 #: relative backward error allowed to scipy's polygamma (the digamma / lgamma /
 #: gamma coefficients, at a0 >= 1/2: the engine reflects below): accurate as if
 #: evaluated at a0 * (1 + 64 u), see theory.md
@@ -200,7 +208,9 @@ SAFE = {
     "sqrt": lambda a: a > MARGIN,
     "cbrt": lambda a: np.abs(a) > MARGIN,
     "hypot": lambda a, b: np.hypot(a, b) > MARGIN,
-    "arctan2": lambda y, x: np.hypot(x, y) > MARGIN,
+    # (and off the branch cut y = 0, x < 0, where a -0.0 from rint picks -pi
+    # and sympy's atan2 +pi)
+    "arctan2": lambda y, x: (np.hypot(x, y) > MARGIN) & ~((y == 0) & (x < 0)),
     "tan": lambda a: np.abs(np.cos(a)) > 0.2,
     "arcsin": lambda a: np.abs(a) < 1 - MARGIN,
     "arccos": lambda a: np.abs(a) < 1 - MARGIN,
@@ -219,6 +229,23 @@ SAFE = {
     "gamma": _gamma_ok,
     "lgamma": _gamma_ok,
     "digamma": _gamma_ok,
+    # the sympy twins' derivative expressions are singular at 0 (sinc, lambertw,
+    # ellipk, ellipe): the reference, not the jet, keeps the margin there
+    "sinc": lambda a: np.abs(a) > MARGIN,
+    # exp(a^2) erfc(a): the twin's derivatives cancel ~ (2 a^2)^k, beyond 40 digits
+    "erfcx": lambda a: a < 6,
+    "logit": lambda a: (a > MARGIN) & (a < 1 - MARGIN),
+    "erfinv": lambda a: np.abs(a) < 1 - MARGIN,
+    "lambertw": lambda a: (a > -np.exp(-1.0) + MARGIN) & (np.abs(a) > MARGIN),
+    "ellipk": lambda a: (a < 1 - MARGIN) & (np.abs(a) > MARGIN),
+    "ellipe": lambda a: (a < 1 - MARGIN) & (np.abs(a) > MARGIN),
+    "expi": lambda a: np.abs(a) > MARGIN,
+    "exp1": lambda a: a > MARGIN,
+    "polygamma": lambda n, a: _gamma_ok(a),
+    "jv": lambda v, a: a > MARGIN,
+    "yv": lambda v, a: a > MARGIN,
+    "iv": lambda v, a: a > MARGIN,
+    "kv": lambda v, a: a > MARGIN,
 }
 
 #: rule name -> [(argument index, lo, hi)]: where an affine wrapper moves an
@@ -233,6 +260,11 @@ FIT = {
     "gamma": [(0, 0.25, 5)], "lgamma": [(0, 0.25, 6)], "digamma": [(0, 0.25, 6)],
     "cbrt": [(0, 0.25, 6)], "reciprocal": [(0, 0.25, 4)], "divide": [(1, 0.25, 4)],
     "hypot": [(0, 0.5, 3)], "arctan2": [(1, 0.5, 3)],
+    "logit": [(0, 0.2, 0.8)], "erfinv": [(0, -0.8, 0.8)], "erfcx": [(0, -2, 5)],
+    "lambertw": [(0, 0.25, 6)], "ellipk": [(0, 0.25, 0.85)], "ellipe": [(0, 0.25, 0.85)],
+    "expi": [(0, 0.25, 4)], "exp1": [(0, 0.25, 4)], "expit": [(0, -8, 8)],
+    "polygamma": [(1, 0.25, 6)], "jv": [(1, 0.5, 8)], "yv": [(1, 0.5, 8)],
+    "iv": [(1, 0.5, 5)], "kv": [(1, 0.5, 8)],
 }
 #: shifts tried to move an argument off a kink
 SHIFTS = [Fraction(k, 16) for k in (4, -4, 8, -8, 3, -3, 6, -6, 12, -12, 1, -1, 20, -20)]
@@ -371,6 +403,9 @@ class Generator:
             if self.rng.random() < 0.3:
                 lo = self.node(depth - 1)
             args = [a, lo, hi]
+        elif name in ORDERS:
+            orders = ORDERS[name]
+            args = [self.const(orders[self.rng.integers(len(orders))]), self.node(depth - 1)]
         else:
             args = [self.node(depth - 1) for _ in range(rule.nargs)]
         args = self.repair(name, args)
@@ -1013,6 +1048,83 @@ def _b_hypot(b, node, x, y):
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
 
+
+def _b_pi_pair(which):
+    """sin(pi a) / cos(pi a): the sin/cos recurrence on pi a, the value exactly
+    reduced (jets/rules.py _pi_pair)."""
+    def bound(b, node, a):
+        out = b.sincos(b.scale(a, math.pi))[which]
+        s0, c0 = np.sin(math.pi * a.v), np.cos(math.pi * a.v)
+        val = RULES[node.name].value(a.v)
+        other = c0 if which == 0 else s0
+        return b.set_value(out, val, math.pi * np.abs(other) * a.E[0] + 2 * b.u * np.abs(val))
+    return bound
+
+
+def _b_expit(b, node, a):
+    """(1 + tanh(a/2))/2 by the tanh recurrence (jets/rules.py _expit)."""
+    import scipy.special as sc
+    p, q = sc.expit(a.v), sc.expit(-a.v)
+    out = b.scale(b.tan_like(b.scale(a, 0.5, exact=True), p - q), 0.5, exact=True)
+    return b.set_value(out, p, p * q * a.E[0] + VALUE_ULPS["expit"] * 2 * b.u * p)
+
+
+def _b_composition(taylor_of):
+    """A composition rule: Horner with the rule's univariate Taylor coefficients
+    (their magnitudes make the majorant; their errors are the value ulps)."""
+    def bound(b, node, *args):
+        a = args[-1]
+        k = b.c.k
+        if len(args) == 2:
+            v = float(node.args[0].const)
+            t = taylor_of(v, a.v, k + 1)
+        else:
+            t = taylor_of(a.v, k + 1)
+        t = [np.broadcast_to(np.asarray(c, dtype=float), a.v.shape) for c in t]
+        return b.horner(a, t[:k + 1], [(j + 1) * t[j + 1] for j in range(k + 1)],
+                        VALUE_ULPS.get(node.name, 1))
+    return bound
+
+
+def _b_from_derivative(g, name):
+    """scipy's value accurate to ulps of its conditioning |a f'(a)| (near a root:
+    logit at 1/2, expi at 0.3725), not of itself."""
+    def bound(b, node, a):
+        val = RULES[name].value(a.v)
+        ulps = VALUE_ULPS.get(name, 1)
+        gv = g(b, a)
+        out = b.from_derivative(a, gv, val, ulps)
+        return b.set_value(out, val, out.E[0] + ulps * 2 * b.u * np.abs(a.v * gv.v))
+    return bound
+
+
+def _b_ones(b):
+    return b.const(np.ones(b.P))
+
+
+def _special_bounds():
+    import jets.rules as R
+    out = {
+        "sinpi": _b_pi_pair(0), "cospi": _b_pi_pair(1), "expit": _b_expit,
+        "sinc": _b_composition(R._sinc_taylor),
+        "erfinv": _b_composition(R._erfinv_taylor),
+        "erfcx": _b_composition(R._erfcx_taylor),
+        "lambertw": _b_composition(R._lambertw_taylor),
+        "ellipk": _b_composition(lambda m, k: R._ellip_taylor(m, k)[0]),
+        "ellipe": _b_composition(lambda m, k: R._ellip_taylor(m, k)[1]),
+        "polygamma": _b_composition(R._polygamma_order_taylor),
+        "logit": _b_from_derivative(lambda b, a: b.quotient(
+            _b_ones(b), b.mul(a, b.add(_b_ones(b), a, -1))), "logit"),
+        "expi": _b_from_derivative(lambda b, a: b.quotient(b.exp(a, np.exp(a.v)), a), "expi"),
+        "exp1": _b_from_derivative(lambda b, a: b.neg(b.quotient(
+            b.exp(b.neg(a), np.exp(-a.v)), a)), "exp1"),
+    }
+    for name in ("jv", "yv", "iv", "kv"):
+        sign = {"jv": lambda i, j: (-1) ** i, "yv": lambda i, j: (-1) ** i,
+                "iv": lambda i, j: 1, "kv": lambda i, j: (-1) ** j}[name]
+        out[name] = _b_composition(R._bessel_taylor(name, sign))
+    return out
+
 #: rule name -> bound function (Bound, node, *Maj args) -> Maj, each mirroring
 #: the algorithm of the rule in jets/rules.py
 _RULE_BOUNDS = {
@@ -1076,6 +1188,7 @@ _RULE_BOUNDS = {
     "lgamma": _b_lgamma,
     "gamma": _b_gamma,
     "digamma": _b_digamma,
+    **_special_bounds(),
 }
 
 
@@ -1236,7 +1349,9 @@ def _elementary(key, k):
     """mpmath function of z returning [f(z), f'(z)/1!, ..., f^(k)(z)/k!] for the
     sympy twin of `key` (a rule name, or ("power", r) for z**r)."""
     z = sp.Symbol("z", real=True)
-    if isinstance(key, tuple):
+    if isinstance(key, tuple) and key[0] == "order":     # polygamma(n, z), besselj(v, z)
+        f = SYMPY[key[1]](sp.Rational(key[2].numerator, key[2].denominator), z)
+    elif isinstance(key, tuple):
         f = z ** sp.Rational(key[1].numerator, key[1].denominator)
     elif key == "cbrt_pos":
         f = z ** sp.Rational(1, 3)
@@ -1362,6 +1477,30 @@ class ComposedReference:
             a, lo, hi = args
             m = self.select(self.values(a) >= self.values(lo), a, lo)
             return self.select(self.values(m) < self.values(hi), m, hi)
+        if name in ORDERS:
+            return self.unary(("order", name, Fraction(node.args[0].const)), args[1])
+        if name == "sinc":      # Leibniz on sinpi(x) * 1/(pi x): exact 0 at integers
+            A = args[0]
+            rows = [[None] * R.P for _ in range(self.k + 1)]
+            with mpmath.workdps(self.dps + 40):
+                for p, x in enumerate(self.a0(A)):
+                    s, c = mpmath.sinpi(x), mpmath.cospi(x)
+                    cyc = (s, c, -s, -c)
+                    sj = [mpmath.pi ** j / factorial(j) * cyc[j % 4] for j in range(self.k + 1)]
+                    rj = [(-1) ** m / (mpmath.pi * x ** (m + 1)) for m in range(self.k + 1)]
+                    for j in range(self.k + 1):
+                        rows[j][p] = mpmath.fsum(sj[i] * rj[j - i] for i in range(j + 1))
+            return R.compose([DD.from_mp(r) for r in rows], A)
+        if name in ("sinpi", "cospi"):    # mpmath's sinpi/cospi: exact 0 at integers
+            A = args[0]
+            rows = [[None] * R.P for _ in range(self.k + 1)]
+            with mpmath.workdps(self.dps):
+                for p, x in enumerate(self.a0(A)):
+                    s, c = mpmath.sinpi(x), mpmath.cospi(x)
+                    cyc = (s, c, -s, -c) if name == "sinpi" else (c, -s, -c, s)
+                    for j in range(self.k + 1):
+                        rows[j][p] = mpmath.pi ** j / factorial(j) * cyc[j % 4]
+            return R.compose([DD.from_mp(r) for r in rows], A)
         if RULES[name].nargs != 1:
             raise NotImplementedError(f"no reference for the {RULES[name].nargs}-argument "
                                       f"rule {name!r}: add it to ComposedReference")
@@ -1450,13 +1589,14 @@ def _evaluate_tracked(node, xs, zero):
     """Evaluate with tracked jets; a constant subtree (which the plain run
     computes with numpy on floats, whose rounding no jet sees) is computed on
     tracked constant jets zero + c instead, so that its rounding is estimated
-    too (an integer exponent stays a plain int)."""
+    too (an integer exponent and the order of jv, polygamma stay plain)."""
     if node.kind != "rule":
         return node.evaluate(xs)
     if node.variables():
         args = [_evaluate_tracked(a, xs, zero) for a in node.args]
     else:
-        args = [a.evaluate(xs) if a.kind == "const" and node.name == "power" and i == 1
+        args = [a.evaluate(xs) if a.kind == "const" and (
+                    (node.name == "power" and i == 1) or (node.name in ORDERS and i == 0))
                 else zero + float(a.const) if a.kind == "const"
                 else _evaluate_tracked(a, xs, zero) for i, a in enumerate(node.args)]
     return call_style(node.name, node.style)(*args)

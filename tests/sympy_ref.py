@@ -93,6 +93,23 @@ SYMPY = {
     "gamma": sp.gamma,
     "lgamma": sp.loggamma,
     "digamma": lambda a: sp.polygamma(0, a),
+    "sinpi": lambda a: sp.sin(sp.pi * a),
+    "cospi": lambda a: sp.cos(sp.pi * a),
+    "sinc": lambda a: sp.sinc(sp.pi * a),       # sympy's sinc is sin(x)/x
+    "expit": lambda a: 1 / (1 + sp.exp(-a)),
+    "logit": lambda a: sp.log(a / (1 - a)),
+    "erfinv": sp.erfinv,
+    "erfcx": lambda a: sp.exp(a**2) * sp.erfc(a),
+    "lambertw": sp.LambertW,
+    "ellipk": sp.elliptic_k,
+    "ellipe": sp.elliptic_e,
+    "expi": sp.Ei,
+    "exp1": lambda a: sp.expint(1, a),
+    "polygamma": sp.polygamma,
+    "jv": sp.besselj,
+    "yv": sp.bessely,
+    "iv": sp.besseli,
+    "kv": sp.besselk,
 }
 
 #: rules whose derivatives are zero wherever they exist (piecewise constant)
@@ -275,6 +292,10 @@ MPMATH_FUNCTIONS = {
     "Heaviside": _heaviside, "DiracDelta": _dirac, "Max": max, "Min": min,
     "sign_": _mp.sign, "floor_": _mp.floor, "ceil_": _mp.ceil,
     "trunc_": lambda a: _mp.sign(a) * _mp.floor(abs(a)), "rint_": _mp.nint,
+    "sinc": _mp.sinc, "erfinv": _mp.erfinv, "LambertW": _mp.lambertw,
+    "elliptic_k": _mp.ellipk, "elliptic_e": _mp.ellipe, "Ei": _mp.ei,
+    "expint": _mp.expint, "besselj": _mp.besselj, "bessely": _mp.bessely,
+    "besseli": _mp.besseli, "besselk": _mp.besselk,
 }
 
 

@@ -87,13 +87,19 @@ def test_per_degree_steps_equal_the_whole_series(name, nvars, order):
         args = [a, 0.1, 2.0]
     if name == "power":
         args = [a + 1.0, 0.5 + 0.25 * seeds[-1]]
+    plain_order = rule.kind == "composition" and rule.nargs == 2   # polygamma(n, a), jv(v, a)
+    if plain_order:
+        args = [2, a + 1.0]
     eager = jets.jet.apply(name, *args)
     S = a.space
     program = Program()
-    ins = [program.input() for _ in args]
+    ins = [x if plain_order and not isinstance(x, jets.Jet) else program.input()
+           for x in args]
     out = jets.jet.apply(name, *ins)
     full = [K.pad(S, jets.kernels.embed(S, x._coeffs, x._vars, None))
             if isinstance(x, jets.Jet) else x for x in args]
+    if plain_order:
+        full = full[1:]
     vals, step = program.steps(S, [np.array(f) if isinstance(f, np.ndarray) else f
                                    for f in full])
     got = vals[out.index]

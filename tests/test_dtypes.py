@@ -25,6 +25,8 @@ def _args(name, dtype, order=3):
     base = [0.625, 0.375, 1.5][:nargs]
     if name in REAL_POINTS:
         base = [REAL_POINTS[name]]
+    if RULES[name].kind == "composition" and nargs == 2:   # a plain order: jv(1, a)
+        return [1, *jets.variables([np.asarray(0.625, dtype=dtype)], order)]
     return jets.variables([np.asarray(b, dtype=dtype) for b in base], order)
 
 

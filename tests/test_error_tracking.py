@@ -169,6 +169,8 @@ def test_every_rule_propagates_a_finite_estimate(name):
     rule = RULES[name]
     x = jets.variable(np.array([0.3, 0.6]), 4, track_error=True)
     args = [x] + [x * 0.5 + 1.0] * (rule.nargs - 1)
+    if rule.kind == "composition" and rule.nargs == 2:     # a plain order: jv(1, x)
+        args = [1, x]
     if name == "arccosh":
         args = [x + 1.0]
     if name == "clip":

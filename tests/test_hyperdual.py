@@ -79,6 +79,23 @@ UNARY_USES = {
     "gamma": (lambda n, x: n.gamma(x), [-1.5, 0.5, 4.0]),
     "lgamma": (lambda n, x: n.lgamma(x), [0.25, 1.0, 10.0]),
     "digamma": (lambda n, x: n.digamma(x), [0.25, 1.0, 10.0]),
+    "sinpi": (lambda n, x: n.sinpi(x), [-1.5, 0.25, 3.0]),
+    "cospi": (lambda n, x: n.cospi(x), [-1.5, 0.25, 3.0]),
+    "sinc": (lambda n, x: n.sinc(x), [-1.5, 0.25, 3.0]),
+    "expit": (lambda n, x: n.expit(x), [-3.0, 0.5, 20.0]),
+    "logit": (lambda n, x: n.logit(x), [0.125, 0.5, 0.875]),
+    "erfinv": (lambda n, x: n.erfinv(x), [-0.75, 0.0, 0.96875]),
+    "erfcx": (lambda n, x: n.erfcx(x), [-1.0, 0.5, 3.0]),
+    "lambertw": (lambda n, x: n.lambertw(x), [-0.25, 0.5, 10.0]),
+    "ellipk": (lambda n, x: n.ellipk(x), [-2.0, 0.25, 0.75]),
+    "ellipe": (lambda n, x: n.ellipe(x), [-2.0, 0.25, 0.75]),
+    "expi": (lambda n, x: n.expi(x), [-2.0, 0.5, 3.0]),
+    "exp1": (lambda n, x: n.exp1(x), [0.25, 1.0, 5.0]),
+    "polygamma": (lambda n, x: n.polygamma(2, x), [-1.5, 0.5, 4.0]),
+    "jv": (lambda n, x: n.jv(1, x) + n.jv(2.5, x), [0.5, 2.0, 7.0]),
+    "yv": (lambda n, x: n.yv(0, x) + n.yv(-1.5, x), [0.5, 2.0, 7.0]),
+    "iv": (lambda n, x: n.iv(1, x) + n.iv(2.5, x), [0.5, 2.0, 7.0]),
+    "kv": (lambda n, x: n.kv(0, x) + n.kv(-1.5, x), [0.5, 2.0, 7.0]),
 }
 
 

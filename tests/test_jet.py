@@ -78,9 +78,11 @@ def test_float32_stays_float32_through_every_rule(name):
     rule = jets.rules.RULES[name]
     x = jets.variable(np.float32(1.5 if name == "arccosh" else 0.5), order=3)
     args = [x, 0.25, 2.0][: rule.nargs]
+    if rule.kind == "composition" and rule.nargs == 2:     # a plain order: jv(1, x)
+        args = [1, x]
     r = getattr(jets, name)(*args)
     assert r.dtype == np.float32, r.dtype
-    if rule.nargs > 1:
+    if rule.nargs > 1 and args[0] is x:
         assert getattr(jets, name)(0.25, x, *args[2:]).dtype == np.float32
 
 

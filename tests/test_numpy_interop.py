@@ -23,6 +23,8 @@ def _args(name, order=3):
     v = np.array(VALUES.get(name, DEFAULT))
     if rule.nargs == 1:
         return [jets.variable(v, order)], []
+    if rule.kind == "composition" and rule.nargs == 2:   # a plain order: jv(1, x)
+        return [1, jets.variable(v, order)], [(np.array([0, 1, 2]), jets.variable(v, order))]
     x, y = jets.variables([v, np.array(SECOND)], order)
     if rule.nargs == 2:
         # jet-jet, jet-constant, constant-jet
@@ -42,7 +44,9 @@ SCIPY_RULES = sorted(n for n in R.RULES if getattr(np, n, None) is None)
 
 
 def test_the_rules_numpy_does_not_name_are_the_special_functions():
-    assert set(SCIPY_RULES) == {"erf", "erfc", "gamma", "lgamma", "digamma"}
+    assert set(SCIPY_RULES) == {"erf", "erfc", "gamma", "lgamma", "digamma", "sinpi", "cospi",
+                                "expit", "logit", "erfinv", "erfcx", "lambertw", "ellipk",
+                                "ellipe", "expi", "exp1", "polygamma", "jv", "yv", "iv", "kv"}
 
 
 @pytest.mark.parametrize("name", NUMPY_RULES)
@@ -65,7 +69,12 @@ def test_aliases_are_the_same_function(alias):
 
 @pytest.mark.parametrize("name, scipy_name", [("erf", "erf"), ("erfc", "erfc"),
                                               ("gamma", "gamma"), ("lgamma", "gammaln"),
-                                              ("digamma", "psi")])
+                                              ("digamma", "psi"), ("expit", "expit"),
+                                              ("logit", "logit"), ("erfinv", "erfinv"),
+                                              ("erfcx", "erfcx"), ("ellipk", "ellipk"),
+                                              ("ellipe", "ellipe"), ("expi", "expi"),
+                                              ("exp1", "exp1"), ("jv", "jv"), ("yv", "yv"),
+                                              ("iv", "iv"), ("kv", "kv")])
 def test_scipy_special_ufuncs_dispatch_to_the_rules(name, scipy_name):
     sc = pytest.importorskip("scipy.special")
     args, _ = _args(name)
