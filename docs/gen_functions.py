@@ -44,7 +44,9 @@ in [theory.md](theory.md); the choices at non-smooth points in
 Columns:
 
 - **aliases**: other names accepted by `jets.<alias>` and `np.<alias>`.
-- **arity**: number of arguments (any of them may be a jet or a plain array).
+- **arity**: number of arguments (any of them may be a jet or a plain array,
+  except the order of `polygamma(n, x)` and of the Bessel functions `jv`, `yv`,
+  `iv`, `kv` (`jets.jv(1.5, x)`): a plain number or array, never a jet).
 - **kind**: how the higher coefficients are computed (see the kinds below).
 - **higher coefficients**: the formula of the rule. A, B are the argument jets,
   A_i the homogeneous part of degree i, D the Euler operator (see theory.md).
@@ -56,6 +58,15 @@ Columns:
 - **complex**: works on complex jets (the function is analytic).
 - **Fraction**: exact on `fractions.Fraction` (object-dtype) jets.
 - **needs**: optional dependency (`special` = scipy, `pip install 'jets[special]'`).
+
+The special functions (scipy values): `erf`, `erfc`, `erfinv`, `erfcx`,
+`gamma`, `lgamma`, `digamma`, `polygamma`, `expit` (`sigmoid`), `logit`,
+`lambertw` (principal real branch), `jv`, `yv`, `iv`, `kv`, `ellipk`,
+`ellipe` (parameter m, as scipy), `expi`, `exp1`; `gamma`, `lgamma` (scipy's
+`loggamma` on complex input) and `digamma` also take complex jets. `sinc`
+(numpy's normalised one, exact at 0), `sinpi` and `cospi` need numpy only;
+the last two reduce the argument exactly, so their values are exact at
+integers and half-integers.
 """
 
 
