@@ -10,6 +10,7 @@ Prints a Markdown table of median wall times (seconds) and the largest
 difference between the two jets results (they must agree to rounding).
 Never part of the test suite's timing checks: nothing here asserts a time.
 """
+
 import argparse
 import os
 import platform
@@ -25,8 +26,9 @@ import jets  # noqa: E402
 
 def f(x):
     """A coupled test function of n variables (rows of x), elementwise over the batch."""
-    return (jets.log(1 + np.sum(x**2, axis=0))
-            + jets.exp(np.mean(x, axis=0)) * np.sum(jets.sin(x), axis=0))
+    return jets.log(1 + np.sum(x**2, axis=0)) + jets.exp(np.mean(x, axis=0)) * np.sum(
+        jets.sin(x), axis=0
+    )
 
 
 def f_torch(torch, x):
@@ -44,7 +46,13 @@ def median_time(fn, repeat):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--points", type=int, default=20, help="batch size B (the Hessian jet at n = 100 holds 5151 coefficients per variable and point)")
+    ap.add_argument(
+        "--points",
+        type=int,
+        default=20,
+        help="batch size B (the Hessian jet at n = 100 holds 5151 coefficients "
+        "per variable and point)",
+    )
     ap.add_argument("--sizes", default="10,50,100", help="numbers of variables n")
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args(argv)
@@ -61,17 +69,19 @@ def main(argv=None):
         tr = np.trace(jets.hessian(f, x), axis1=0, axis2=1)
         diff = float(np.max(np.abs(lap - tr) / (1 + np.abs(tr))))
         t_lap = median_time(lambda: jets.laplacian(f, x), args.repeat)
-        t_hes = median_time(lambda: np.trace(jets.hessian(f, x), axis1=0, axis2=1),
-                            args.repeat)
+        t_hes = median_time(lambda: np.trace(jets.hessian(f, x), axis1=0, axis2=1), args.repeat)
         t_torch = None
         if torch is not None:
             xt = torch.tensor(x.T.copy(), dtype=torch.float64)
             hess = vmap(jacrev(jacrev(lambda z: f_torch(torch, z))))
-            t_torch = median_time(lambda: torch.diagonal(hess(xt), dim1=1, dim2=2).sum(1),
-                                  args.repeat)
+            t_torch = median_time(
+                lambda: torch.diagonal(hess(xt), dim1=1, dim2=2).sum(1), args.repeat
+            )
         rows.append((n, t_lap, t_hes, t_torch, diff))
-    print(f"B = {B} points, median of {args.repeat}; numpy {np.__version__}, "
-          f"Python {platform.python_version()}, {platform.machine()}")
+    print(
+        f"B = {B} points, median of {args.repeat}; numpy {np.__version__}, "
+        f"Python {platform.python_version()}, {platform.machine()}"
+    )
     print()
     head = "| n | jets.laplacian (s) | trace(jets.hessian) (s) | hessian / laplacian |"
     sep = "| ---: | ---: | ---: | ---: |"

@@ -17,6 +17,7 @@ Workloads
   peak memory of the jets call (tracemalloc: numpy's allocations).
 heyoka is skipped when not installed; scipy runs DOP853, Radau and LSODA.
 """
+
 import argparse
 import math
 import os
@@ -94,6 +95,7 @@ def vdp_np(t, y):
 
 def mpmath_reference(f, y0, T, dps=30):
     import mpmath
+
     with mpmath.workdps(dps):
         sol = mpmath.odefun(f, 0, [mpmath.mpf(v) for v in y0])
         return np.array([float(v) for v in sol(mpmath.mpf(T))])
@@ -102,7 +104,7 @@ def mpmath_reference(f, y0, T, dps=30):
 def heyoka_system(name):
     if name == "kepler":
         x, y, vx, vy = hy.make_vars("x", "y", "vx", "vy")
-        r3 = (x ** 2 + y ** 2) ** 1.5
+        r3 = (x**2 + y**2) ** 1.5
         return [(x, vx), (y, vy), (vx, -x / r3), (vy, -y / r3)]
     if name == "lorenz":
         x, y, z = hy.make_vars("x", "y", "z")
@@ -125,11 +127,13 @@ def run_heyoka(name, y0, T, tol):
         ta.state[:] = y0
         ta.propagate_until(T)
         return ta.state.copy(), None
+
     return go
 
 
 def run_scipy(method, f, y0, T, tol):
     from scipy.integrate import solve_ivp
+
     r = solve_ivp(f, (0, T), y0, method=method, rtol=tol, atol=tol, t_eval=[T])
     return r.y[:, -1], r.nfev
 
@@ -139,8 +143,7 @@ def workload(name, hname, f_jets, f_np, y0, T, ref, repeat, tols, rows, wp, ener
 
     def add(tool, setting, seconds, y):
         err = float(np.max(np.abs(y - ref)))
-        en = (float(abs(energy_of(y) / energy_of(y0) - 1)) if energy_of is not None
-              else None)
+        en = float(abs(energy_of(y) / energy_of(y0) - 1)) if energy_of is not None else None
         rows.append((name, tool, setting, seconds, err, en))
         wp.setdefault((name, tool), []).append((seconds, err))
 
@@ -165,6 +168,7 @@ def ensemble(N, repeat, rows):
     def jets_run():
         r = jets.solve_ivp(kepler, (0, T), y0, t_eval=[T])
         return r.y[..., -1]
+
     sec, y = median_time(jets_run, repeat)
     tracemalloc.start()
     jets_run()
@@ -172,26 +176,36 @@ def ensemble(N, repeat, rows):
     tracemalloc.stop()
     err = float(np.max(np.abs(y - y0)))
     en = float(np.max(np.abs(energy(y) / energy(y0) - 1)))
-    rows.append((f"Kepler ensemble N={N}", "jets (one call)", f"peak {peak / 2**20:.0f} MiB",
-                 sec, err, en))
+    rows.append(
+        (f"Kepler ensemble N={N}", "jets (one call)", f"peak {peak / 2**20:.0f} MiB", sec, err, en)
+    )
     if hy is None:
-        rows.append((f"Kepler ensemble N={N}", "heyoka", "skipped: not installed", None,
-                     None, None))
+        rows.append(
+            (f"Kepler ensemble N={N}", "heyoka", "skipped: not installed", None, None, None)
+        )
         return
     ta = hy.taylor_adaptive(heyoka_system("kepler"), list(y0[:, 0]))
 
     def loop():
         out = np.empty_like(y0)
-        for k in range(N):           # the peer's way: one trajectory at a time
+        for k in range(N):  # the peer's way: one trajectory at a time
             ta.time = 0.0
             ta.state[:] = y0[:, k]
             ta.propagate_until(T)
             out[:, k] = ta.state
         return out
+
     sec, y = median_time(loop, repeat)
-    rows.append((f"Kepler ensemble N={N}", "heyoka loop", "propagate_until", sec,
-                 float(np.max(np.abs(y - y0))),
-                 float(np.max(np.abs(energy(y) / energy(y0) - 1)))))
+    rows.append(
+        (
+            f"Kepler ensemble N={N}",
+            "heyoka loop",
+            "propagate_until",
+            sec,
+            float(np.max(np.abs(y - y0))),
+            float(np.max(np.abs(energy(y) / energy(y0) - 1))),
+        )
+    )
     width = 4
     Np = -(-N // width) * width
     y0p = np.concatenate([y0, np.repeat(y0[:, -1:], Np - N, axis=1)], axis=1)
@@ -201,14 +215,22 @@ def ensemble(N, repeat, rows):
         out = np.empty_like(y0p)
         for k in range(0, Np, width):
             tb.set_time(0.0)
-            tb.state[:] = y0p[:, k:k + width]
+            tb.state[:] = y0p[:, k : k + width]
             tb.propagate_until(T)
-            out[:, k:k + width] = tb.state
+            out[:, k : k + width] = tb.state
         return out[:, :N]
+
     sec, y = median_time(batch, repeat)
-    rows.append((f"Kepler ensemble N={N}", "heyoka batch", f"SIMD width {width}", sec,
-                 float(np.max(np.abs(y - y0))),
-                 float(np.max(np.abs(energy(y) / energy(y0) - 1)))))
+    rows.append(
+        (
+            f"Kepler ensemble N={N}",
+            "heyoka batch",
+            f"SIMD width {width}",
+            sec,
+            float(np.max(np.abs(y - y0))),
+            float(np.max(np.abs(energy(y) / energy(y0) - 1))),
+        )
+    )
 
 
 def fmt(v, spec):
@@ -216,17 +238,22 @@ def fmt(v, spec):
 
 
 def table(rows):
-    lines = ["| workload | tool | setting | median time (s) | final error | "
-             "rel. energy error |", "|---|---|---|---:|---:|---:|"]
+    lines = [
+        "| workload | tool | setting | median time (s) | final error | rel. energy error |",
+        "|---|---|---|---:|---:|---:|",
+    ]
     for name, tool, setting, sec, err, en in rows:
-        lines.append(f"| {name} | {tool} | {setting} | {fmt(sec, '.4f')} | "
-                     f"{fmt(err, '.2e')} | {fmt(en, '.2e')} |")
+        lines.append(
+            f"| {name} | {tool} | {setting} | {fmt(sec, '.4f')} | "
+            f"{fmt(err, '.2e')} | {fmt(en, '.2e')} |"
+        )
     return "\n".join(lines)
 
 
 def plot(wp, path):
     try:
         import matplotlib
+
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
@@ -239,8 +266,7 @@ def plot(wp, path):
             if n != name:
                 continue
             pts = sorted(pts)
-            ax.loglog([p[0] for p in pts], [max(p[1], 1e-17) for p in pts], "o-",
-                      label=tool)
+            ax.loglog([p[0] for p in pts], [max(p[1], 1e-17) for p in pts], "o-", label=tool)
         ax.set_xlabel("median time (s)")
         ax.set_ylabel("final error")
         ax.set_title(name)
@@ -258,33 +284,78 @@ def main(argv=None):
     a = ap.parse_args(argv)
     repeat = 1 if a.quick else 3
     if a.quick:
-        tols = {"taylor": [2.0 ** -52], "DOP853": [1e-12], "Radau": [1e-10],
-                "LSODA": [1e-10]}
+        tols = {"taylor": [2.0**-52], "DOP853": [1e-12], "Radau": [1e-10], "LSODA": [1e-10]}
     else:
-        tols = {"taylor": [1e-8, 1e-11, 1e-14, 2.0 ** -52],
-                "DOP853": [1e-8, 1e-10, 1e-12, 1e-13, 1e-14],
-                "Radau": [1e-8, 1e-10, 1e-12], "LSODA": [1e-8, 1e-10, 1e-12]}
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                            capture_output=True, text=True).stdout.strip()
-    print(f"# ODE benchmark (commit {commit}, numpy {np.__version__}, heyoka "
-          f"{getattr(hy, '__version__', 'not installed')})\n")
+        tols = {
+            "taylor": [1e-8, 1e-11, 1e-14, 2.0**-52],
+            "DOP853": [1e-8, 1e-10, 1e-12, 1e-13, 1e-14],
+            "Radau": [1e-8, 1e-10, 1e-12],
+            "LSODA": [1e-8, 1e-10, 1e-12],
+        }
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    print(
+        f"# ODE benchmark (commit {commit}, numpy {np.__version__}, heyoka "
+        f"{getattr(hy, '__version__', 'not installed')})\n"
+    )
     rows, wp = [], {}
     y0 = kepler_y0(0.5)
-    workload("Kepler e=0.5, 10 orbits", "kepler", kepler, kepler_np, y0, 10 * TWO_PI, y0, repeat, tols,
-             rows, wp, energy_of=energy)
+    workload(
+        "Kepler e=0.5, 10 orbits",
+        "kepler",
+        kepler,
+        kepler_np,
+        y0,
+        10 * TWO_PI,
+        y0,
+        repeat,
+        tols,
+        rows,
+        wp,
+        energy_of=energy,
+    )
     t0 = time.perf_counter()
     import mpmath
+
     T = 3.0 if a.quick else 10.0
-    ref = mpmath_reference(lambda t, y: [SIGMA * (y[1] - y[0]), y[0] * (RHO - y[2]) - y[1],
-                                         y[0] * y[1] - mpmath.mpf(BETA) * y[2]],
-                           [1.0, 1.0, 1.0], T)
+    ref = mpmath_reference(
+        lambda t, y: [
+            SIGMA * (y[1] - y[0]),
+            y[0] * (RHO - y[2]) - y[1],
+            y[0] * y[1] - mpmath.mpf(BETA) * y[2],
+        ],
+        [1.0, 1.0, 1.0],
+        T,
+    )
     print(f"(mpmath Lorenz reference to t = {T}: {time.perf_counter() - t0:.1f} s)")
-    workload(f"Lorenz to t={T:g}", "lorenz", lorenz, lorenz_np, [1.0, 1.0, 1.0], T, ref, repeat, tols,
-             rows, wp)
-    ref = mpmath_reference(lambda t, y: [y[1], (1 - y[0] ** 2) * y[1] - y[0]], [2.0, 0.0],
-                           10.0)
-    workload("Van der Pol mu=1 to t=10", "vdp", vdp, vdp_np, [2.0, 0.0], 10.0, ref, repeat, tols,
-             rows, wp)
+    workload(
+        f"Lorenz to t={T:g}",
+        "lorenz",
+        lorenz,
+        lorenz_np,
+        [1.0, 1.0, 1.0],
+        T,
+        ref,
+        repeat,
+        tols,
+        rows,
+        wp,
+    )
+    ref = mpmath_reference(lambda t, y: [y[1], (1 - y[0] ** 2) * y[1] - y[0]], [2.0, 0.0], 10.0)
+    workload(
+        "Van der Pol mu=1 to t=10",
+        "vdp",
+        vdp,
+        vdp_np,
+        [2.0, 0.0],
+        10.0,
+        ref,
+        repeat,
+        tols,
+        rows,
+        wp,
+    )
     ensemble(a.ensemble if not a.quick else min(a.ensemble, 1000), repeat, rows)
     print(table(rows))
     if not a.no_plot:

@@ -11,6 +11,7 @@ The cache lives in ``benchmarks/.cache`` (git-ignored); a file name holds the
 workload, the size, the subsample size, a hash of the points and
 ``REF_VERSION``, so changing any of them computes a fresh reference.
 """
+
 import hashlib
 import os
 
@@ -90,6 +91,7 @@ def w1_reference(points, kmax, dps=60):
     Q = (1 + x0^2) + 2 x0 t + t^2 gives F_d = (E_d - 2 x0 F_{d-1} - F_{d-2}) / (1 + x0^2).
     """
     import mpmath as mp
+
     out = np.empty((kmax + 1, len(points)))
     with mp.workdps(dps):
         fact = [mp.factorial(j) for j in range(kmax + 1)]
@@ -121,6 +123,7 @@ def sympy_reference(exprs, symbols, columns, dps=40):
     Returns float64 of shape (m, npoints)."""
     import mpmath as mp
     import sympy as sp
+
     fn = sp.lambdify(symbols, exprs, modules="mpmath")
     cols = np.asarray(columns, dtype=float)
     out = np.empty((len(exprs), cols.shape[1]))
@@ -135,6 +138,7 @@ def w2_partials_sympy():
     """sympy expressions of the 35 W2 partials (order of ``W2_ALPHAS``), each
     differentiated from a parent one degree lower."""
     import sympy as sp
+
     x, y, z = sp.symbols("x y z")
     X = (x, y, z)
     F = sp.exp(x * y) * sp.sin(z + x) / (1 + y**2 + z**2)
@@ -154,6 +158,7 @@ def _w2(cols):
 def rosen_sympy(n):
     """(f, symbols) of the chained Rosenbrock function in n variables."""
     import sympy as sp
+
     xs = sp.symbols(f"x0:{n}")
     f = sum(100 * (xs[j] - xs[i] ** 2) ** 2 + (1 - xs[i]) ** 2 for i, j in W.rosen_terms(n))
     return f, xs
@@ -161,6 +166,7 @@ def rosen_sympy(n):
 
 def _w4(cols):
     import sympy as sp
+
     n = cols.shape[0]
     f, xs = rosen_sympy(n)
     H = sp.hessian(f, xs)
@@ -170,6 +176,7 @@ def _w4(cols):
 
 def _w3(case):
     import sympy as sp
+
     if case == "cube":
         x = sp.Symbol("x")
         return np.array([float(sp.diff(x**3, x, j).subs(x, 4)) for j in range(4)])

@@ -4,6 +4,7 @@
 puts it between the BEGIN/END markers of an existing file (the hand-written
 prose around it stays) or creates a file that holds only the section.
 """
+
 import os
 import platform
 import re
@@ -80,26 +81,40 @@ def machine_facts():
     facts["os"] = platform.platform()
     facts["python"] = sys.version.split()[0]
     import numpy as np
+
     facts["numpy"] = np.__version__
     try:
         from threadpoolctl import threadpool_info
+
         facts["blas"] = [
             f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture', '?')}, "
-            f"{i.get('num_threads')} threads)" for i in threadpool_info()
-            if i.get("user_api") == "blas"] or ["none loaded"]
+            f"{i.get('num_threads')} threads)"
+            for i in threadpool_info()
+            if i.get("user_api") == "blas"
+        ] or ["none loaded"]
     except ImportError:
         cfg = getattr(np, "__config__", None)
         blas = None
         try:
             blas = cfg.CONFIG["Build Dependencies"]["blas"]
-            blas = [f"{blas.get('name')} {blas.get('version')} (from numpy build config; "
-                    f"threadpoolctl not installed)"]
+            blas = [
+                f"{blas.get('name')} {blas.get('version')} (from numpy build config; "
+                f"threadpoolctl not installed)"
+            ]
         except Exception:
             blas = ["unknown (threadpoolctl not installed)"]
         facts["blas"] = blas
-    facts["env"] = {k: os.environ[k] for k in (
-        "OPENBLAS_CORETYPE", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-        "XLA_FLAGS") if k in os.environ}
+    facts["env"] = {
+        k: os.environ[k]
+        for k in (
+            "OPENBLAS_CORETYPE",
+            "OMP_NUM_THREADS",
+            "OPENBLAS_NUM_THREADS",
+            "MKL_NUM_THREADS",
+            "XLA_FLAGS",
+        )
+        if k in os.environ
+    }
     return facts
 
 
@@ -163,7 +178,7 @@ def targets(results):
             if r is None or r.get("status") in ("n/a", "error", "skipped"):
                 continue
             pf = _timed(r, "first_s")
-            ratio = (pf / jf) if pf is not None else float("inf")   # timeout/OOM: jets wins
+            ratio = (pf / jf) if pf is not None else float("inf")  # timeout/OOM: jets wins
             if worst is None or ratio < worst[0]:
                 worst = (ratio, p, c["id"], jf, pf)
             if ratio > 1:
@@ -174,19 +189,27 @@ def targets(results):
         lines.append(("T1 first call", "not measured (no peer ran W1-W3)"))
     else:
         losses.sort()
-        text = (f"first call below every peer on W1, W2, W3 at every size: {_verdict(not losses)}; "
-                f"jets first in {wins} of {wins + len(losses)} (peer, cell) pairs; smallest "
-                f"peer/jets first-call ratio {_fmt_ratio(worst[0])} ({worst[1]}, {worst[2]}: "
-                f"jets {fmt_time(worst[3])} vs {fmt_time(worst[4])})")
+        text = (
+            f"first call below every peer on W1, W2, W3 at every size: {_verdict(not losses)}; "
+            f"jets first in {wins} of {wins + len(losses)} (peer, cell) pairs; smallest "
+            f"peer/jets first-call ratio {_fmt_ratio(worst[0])} ({worst[1]}, {worst[2]}: "
+            f"jets {fmt_time(worst[3])} vs {fmt_time(worst[4])})"
+        )
         if losses:
             text += "; jets slower against: " + ", ".join(
-                f"{p} {cid} ({_fmt_ratio(r)})" for r, p, cid in losses[:12])
+                f"{p} {cid} ({_fmt_ratio(r)})" for r, p, cid in losses[:12]
+            )
             if len(losses) > 12:
                 text += f", and {len(losses) - 12} more"
-        starts = {t: rec.get("startup_s") for t, rec in results["tools"].items()
-                  if rec.get("status") == "ok" and rec.get("startup_s") is not None}
-        text += (". Process start-up (import + one trivial operation, not in the per-cell "
-                 "first call): " + ", ".join(f"{t} {fmt_time(s)}" for t, s in starts.items()))
+        starts = {
+            t: rec.get("startup_s")
+            for t, rec in results["tools"].items()
+            if rec.get("status") == "ok" and rec.get("startup_s") is not None
+        }
+        text += (
+            ". Process start-up (import + one trivial operation, not in the per-cell "
+            "first call): " + ", ".join(f"{t} {fmt_time(s)}" for t, s in starts.items())
+        )
         lines.append(("T1 first call", text))
 
     # T2: W1 steady vs the numba limit, and growth in k
@@ -202,17 +225,26 @@ def targets(results):
             if r is None:
                 lines.append((f"T2 W1 k={k}", "not measured (numba or jets did not run)"))
             else:
-                lines.append((f"T2 W1 k={k}",
-                              f"steady within 2x of the numba limit at {c['id']}: jets/numba = "
-                              f"{_fmt_ratio(1 / r)} -> {_verdict(1 / r <= 2)}"
-                              f"{note_size(bmax, 10**5)}"))
+                lines.append(
+                    (
+                        f"T2 W1 k={k}",
+                        f"steady within 2x of the numba limit at {c['id']}: jets/numba = "
+                        f"{_fmt_ratio(1 / r)} -> {_verdict(1 / r <= 2)}"
+                        f"{note_size(bmax, 10**5)}",
+                    )
+                )
         c8, c32 = _find(results, "W1", k=8, B=bmax), _find(results, "W1", k=32, B=bmax)
         if c8 and c32:
             t8 = _timed(_res(results, "jets", c8["id"]))
             t32 = _timed(_res(results, "jets", c32["id"]))
             if t8 and t32:
-                lines.append(("T2 growth", f"jets cost k=32 / k=8 at B={bmax} = {t32 / t8:.3g} "
-                                           f"(target <= 20) -> {_verdict(t32 / t8 <= 20)}"))
+                lines.append(
+                    (
+                        "T2 growth",
+                        f"jets cost k=32 / k=8 at B={bmax} = {t32 / t8:.3g} "
+                        f"(target <= 20) -> {_verdict(t32 / t8 <= 20)}",
+                    )
+                )
         else:
             lines.append(("T2 growth", "not measured (k=8 and k=32 not both in this run)"))
 
@@ -221,24 +253,37 @@ def targets(results):
     if w2:
         c = max(w2, key=lambda c: c["B"])
         sz = note_size(c["B"], 10**4)
-        for tool, need, what in (("torch-autograd", 2.0, "at least 2x faster than"),
-                                 ("sympy", 1.0, "faster than")):
+        for tool, need, what in (
+            ("torch-autograd", 2.0, "at least 2x faster than"),
+            ("sympy", 1.0, "faster than"),
+        ):
             r = _ratio(results, tool, c["id"])
             st = (_res(results, tool, c["id"]) or {}).get("status")
             if r is None and st in ("timeout", "OOM"):
-                lines.append((f"T3 W2 vs {tool}", f"{what} {tool} at {c['id']}: {tool} {st} "
-                                                  f"-> **met**{sz}"))
+                lines.append(
+                    (f"T3 W2 vs {tool}", f"{what} {tool} at {c['id']}: {tool} {st} -> **met**{sz}")
+                )
             elif r is None:
                 lines.append((f"T3 W2 vs {tool}", f"not measured ({tool} did not run){sz}"))
             else:
                 ok = r >= need if need > 1 else r > 1
-                lines.append((f"T3 W2 vs {tool}", f"{what} {tool} at {c['id']}: {tool}/jets = "
-                                                  f"{_fmt_ratio(r)} -> {_verdict(ok)}{sz}"))
+                lines.append(
+                    (
+                        f"T3 W2 vs {tool}",
+                        f"{what} {tool} at {c['id']}: {tool}/jets = "
+                        f"{_fmt_ratio(r)} -> {_verdict(ok)}{sz}",
+                    )
+                )
         r = _ratio(results, "jax-nested", c["id"])
         if r is not None:
-            lines.append(("T3 W2 vs jax", f"jax-nested (jit) at {c['id']}: jax/jets = "
-                                          f"{_fmt_ratio(r)} (jets is {1 / r:.3g}x jax's time; "
-                                          f"reported, no target){sz}"))
+            lines.append(
+                (
+                    "T3 W2 vs jax",
+                    f"jax-nested (jit) at {c['id']}: jax/jets = "
+                    f"{_fmt_ratio(r)} (jets is {1 / r:.3g}x jax's time; "
+                    f"reported, no target){sz}",
+                )
+            )
 
     # T4: W3 single-point latency vs torch nested autograd
     w3 = _cells(results, "W3")
@@ -250,12 +295,22 @@ def targets(results):
                 continue
             measured = True
             ok &= r > 1
-            parts.append(f"{c['id']}: torch/jets = {_fmt_ratio(r)} (jets "
-                         f"{fmt_time(_timed(_res(results, 'jets', c['id'])))})")
-        lines.append(("T4 W3 latency",
-                      ("single-point latency below torch nested autograd: " + "; ".join(parts)
-                       + f" -> {_verdict(ok)}") if measured else
-                      "not measured (torch-autograd did not run)"))
+            parts.append(
+                f"{c['id']}: torch/jets = {_fmt_ratio(r)} (jets "
+                f"{fmt_time(_timed(_res(results, 'jets', c['id'])))})"
+            )
+        lines.append(
+            (
+                "T4 W3 latency",
+                (
+                    "single-point latency below torch nested autograd: "
+                    + "; ".join(parts)
+                    + f" -> {_verdict(ok)}"
+                )
+                if measured
+                else "not measured (torch-autograd did not run)",
+            )
+        )
 
     # T5: W4 Hessians vs nested torch.autograd, every n
     w4 = _cells(results, "W4")
@@ -268,10 +323,18 @@ def targets(results):
             measured = True
             ok &= r > 1
             parts.append(f"n={c['n']}: {_fmt_ratio(r)}")
-        lines.append(("T5 W4 Hessians",
-                      ("cheaper than nested torch.autograd for every n (torch/jets): "
-                       + ", ".join(parts) + f" -> {_verdict(ok)}") if measured else
-                      "not measured (torch-autograd did not run)"))
+        lines.append(
+            (
+                "T5 W4 Hessians",
+                (
+                    "cheaper than nested torch.autograd for every n (torch/jets): "
+                    + ", ".join(parts)
+                    + f" -> {_verdict(ok)}"
+                )
+                if measured
+                else "not measured (torch-autograd did not run)",
+            )
+        )
 
     # T6: memory at the largest B of W1 and W2
     mems = []
@@ -281,18 +344,29 @@ def targets(results):
                 continue
             j = _res(results, "jets", c["id"])
             if j and isinstance(j.get("mem_mib"), (int, float)):
-                others = [(p, _res(results, p, c["id"]).get("mem_mib")) for p in peers
-                          if _res(results, p, c["id"]) and
-                          isinstance(_res(results, p, c["id"]).get("mem_mib"), (int, float))]
+                others = [
+                    (p, _res(results, p, c["id"]).get("mem_mib"))
+                    for p in peers
+                    if _res(results, p, c["id"])
+                    and isinstance(_res(results, p, c["id"]).get("mem_mib"), (int, float))
+                ]
                 best = min(others, key=lambda t: t[1]) if others else None
-                mems.append(f"{c['id']}: jets {j['mem_mib']:.3g} MiB" +
-                            (f" (least among peers: {best[0]} {best[1]:.3g} MiB)" if best else ""))
+                mems.append(
+                    f"{c['id']}: jets {j['mem_mib']:.3g} MiB"
+                    + (f" (least among peers: {best[0]} {best[1]:.3g} MiB)" if best else "")
+                )
     if mems:
-        lines.append(("T6 memory", "peak memory added by one call (reported, no target): "
-                                   + "; ".join(mems)))
+        lines.append(
+            ("T6 memory", "peak memory added by one call (reported, no target): " + "; ".join(mems))
+        )
     if not full:
-        lines.append(("note", "quick run: sizes and repeats are too small for the targets; "
-                              "run the full suite for the numbers that count"))
+        lines.append(
+            (
+                "note",
+                "quick run: sizes and repeats are too small for the targets; "
+                "run the full suite for the numbers that count",
+            )
+        )
     return lines
 
 
@@ -319,8 +393,16 @@ def _cell_row(results, tool, c):
         mem = f"{mem:.3g}" if isinstance(mem, (int, float)) else (mem or "")
         if r.get("mem_reason"):
             notes.append(f"memory not measured: {r['mem_reason']}")
-        return [tool, first, steady, _fmt_ratio(rs) if tool != "jets" else "1",
-                _fmt_ratio(rf) if tool != "jets" else "1", err, mem, "; ".join(notes)]
+        return [
+            tool,
+            first,
+            steady,
+            _fmt_ratio(rs) if tool != "jets" else "1",
+            _fmt_ratio(rf) if tool != "jets" else "1",
+            err,
+            mem,
+            "; ".join(notes),
+        ]
     reason = r.get("reason", "")
     if r.get("first_s") is not None:
         reason = f"after {fmt_time(r['first_s'])}: {reason}"
@@ -343,26 +425,38 @@ def render(results, out_path):
     m = results["machine"]
     s = results["settings"]
     L = [BEGIN, "", "## Results of the last run", ""]
-    L.append(f"Command: `{results['command']}` ({results['mode']} mode) on jets "
-             f"{results.get('commit') or '(commit unknown)'}, started "
-             f"{results['started']}, {results['wall_s']:.0f} s in all (references "
-             f"{results['reference_s']:.1f} s). Limits: a steady call over {s['soft_limit']:g} s "
-             f"stops the bigger sizes of that tool, a cell running past {s['hard_limit']:g} s "
-             f"is killed (timeout), a tool process above {s['mem_cap_gib']:.1f} GiB resident is "
-             f"killed (OOM); repeats: about {s['budget']:g} s per cell, between "
-             f"{s['min_reps']} and {s['max_reps']}; error checked at up to {s['nsub']} points "
-             f"per cell.")
+    L.append(
+        f"Command: `{results['command']}` ({results['mode']} mode) on jets "
+        f"{results.get('commit') or '(commit unknown)'}, started "
+        f"{results['started']}, {results['wall_s']:.0f} s in all (references "
+        f"{results['reference_s']:.1f} s). Limits: a steady call over {s['soft_limit']:g} s "
+        f"stops the bigger sizes of that tool, a cell running past {s['hard_limit']:g} s "
+        f"is killed (timeout), a tool process above {s['mem_cap_gib']:.1f} GiB resident is "
+        f"killed (OOM); repeats: about {s['budget']:g} s per cell, between "
+        f"{s['min_reps']} and {s['max_reps']}; error checked at up to {s['nsub']} points "
+        f"per cell."
+    )
     L += ["", "### Machine", ""]
-    rows = [["CPU", m.get("cpu")],
-            ["cores", f"{m.get('logical_cores')} logical, {m.get('usable_cores', '?')} usable"],
-            ["memory", f"{m.get('memory_gib', '?')} GiB"],
-            ["load average (1, 5, 15 min) at start / end",
-             (" ".join(str(v) for v in m.get("load_average") or []) or "?") + " / " +
-             " ".join(str(v) for v in (m.get("load_average_end") or []))],
-            ["OS", m.get("os")], ["Python", m.get("python")], ["numpy", m.get("numpy")],
-            ["BLAS", "; ".join(m.get("blas", []))],
-            ["environment", ", ".join(f"{k}={v}" for k, v in m.get("env", {}).items()) or
-             "no thread or BLAS variables set"]]
+    rows = [
+        ["CPU", m.get("cpu")],
+        ["cores", f"{m.get('logical_cores')} logical, {m.get('usable_cores', '?')} usable"],
+        ["memory", f"{m.get('memory_gib', '?')} GiB"],
+        [
+            "load average (1, 5, 15 min) at start / end",
+            (" ".join(str(v) for v in m.get("load_average") or []) or "?")
+            + " / "
+            + " ".join(str(v) for v in (m.get("load_average_end") or [])),
+        ],
+        ["OS", m.get("os")],
+        ["Python", m.get("python")],
+        ["numpy", m.get("numpy")],
+        ["BLAS", "; ".join(m.get("blas", []))],
+        [
+            "environment",
+            ", ".join(f"{k}={v}" for k, v in m.get("env", {}).items())
+            or "no thread or BLAS variables set",
+        ],
+    ]
     L.append(_table(["fact", "value"], rows))
     L += ["", "### Tools", ""]
     rows = []
@@ -376,14 +470,32 @@ def render(results, out_path):
             status = f"skipped: {rec.get('reason', '')}"
         rows.append([t, rec["label"], vers or "-", fmt_time(rec.get("startup_s")), status])
     L.append(_table(["tool", "what runs", "versions", "start-up", "status"], rows))
-    L += ["", "Start-up is the import plus one trivial operation in a fresh process; it is "
-          "not part of any cell's first call.", "", "### Targets (issue 6)", ""]
+    L += [
+        "",
+        "Start-up is the import plus one trivial operation in a fresh process; it is "
+        "not part of any cell's first call.",
+        "",
+        "### Targets (issue 6)",
+        "",
+    ]
     for name, text in targets(results):
         L.append(f"- **{name}**: {text}")
-    L += ["", "Ratios are peer time ÷ jets time measured in this run: above 1 means jets is "
-          "faster.", ""]
-    header = ["size", "tool", "first call", "steady median (reps)", "steady ÷ jets",
-              "first ÷ jets", "max rel err", "peak MiB", "notes"]
+    L += [
+        "",
+        "Ratios are peer time ÷ jets time measured in this run: above 1 means jets is faster.",
+        "",
+    ]
+    header = [
+        "size",
+        "tool",
+        "first call",
+        "steady median (reps)",
+        "steady ÷ jets",
+        "first ÷ jets",
+        "max rel err",
+        "peak MiB",
+        "notes",
+    ]
     for w in ("W1", "W2", "W3", "W4"):
         cells = _cells(results, w)
         if not cells:
@@ -418,8 +530,10 @@ def write(path, section):
     elif text:
         text = text.rstrip("\n") + "\n\n" + section
     else:
-        text = ("# Performance\n\nWritten by `python -m benchmarks`; the method is described "
-                "in docs/performance.md of the jets repository.\n\n" + section)
+        text = (
+            "# Performance\n\nWritten by `python -m benchmarks`; the method is described "
+            "in docs/performance.md of the jets repository.\n\n" + section
+        )
     with open(path, "w") as fh:
         fh.write(text)
 
@@ -433,6 +547,7 @@ def plot_w1(results, path):
         return None
     try:
         import matplotlib
+
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
@@ -440,8 +555,10 @@ def plot_w1(results, path):
     bs = sorted({c["B"] for c in cells})
     panels = [bs[-1]] if len(bs) == 1 else [bs[0], bs[-1]]
     fig, axes = plt.subplots(1, len(panels), figsize=(6.2 * len(panels), 4.6), squeeze=False)
-    styles = {"jets": dict(color="black", linewidth=2.6, marker="o"),
-              "numba": dict(color="gray", linestyle="--", marker="s")}
+    styles = {
+        "jets": dict(color="black", linewidth=2.6, marker="o"),
+        "numba": dict(color="gray", linestyle="--", marker="s"),
+    }
     any_line = False
     for ax, B in zip(axes[0], panels, strict=True):
         for t in [t for t in T.TOOLS if t in results["tools"]]:

@@ -14,6 +14,7 @@
 A missing peer is reported as skipped; the exit status is non-zero only when
 jets itself fails to import or errors on a cell.
 """
+
 import argparse
 import json
 import os
@@ -34,10 +35,22 @@ ROOT = os.path.dirname(HERE)
 #: skipped (soft), seconds a cell may run before its process is killed (hard),
 #: seconds of repeats per cell (budget), repeat bounds, reference subsample size.
 MODES = {
-    "full": {"soft_limit": 20.0, "hard_limit": 180.0, "budget": 2.0,
-             "min_reps": 3, "max_reps": 500, "nsub": 128},
-    "quick": {"soft_limit": 1.0, "hard_limit": 15.0, "budget": 0.02,
-              "min_reps": 2, "max_reps": 10, "nsub": 8},
+    "full": {
+        "soft_limit": 20.0,
+        "hard_limit": 180.0,
+        "budget": 2.0,
+        "min_reps": 3,
+        "max_reps": 500,
+        "nsub": 128,
+    },
+    "quick": {
+        "soft_limit": 1.0,
+        "hard_limit": 15.0,
+        "budget": 0.02,
+        "min_reps": 2,
+        "max_reps": 10,
+        "nsub": 8,
+    },
 }
 
 
@@ -45,36 +58,60 @@ def parse_args(argv):
     p = argparse.ArgumentParser(
         prog="python -m benchmarks",
         description="Time jets and its peers on higher-order derivative workloads W1-W4 "
-                    "(see docs/performance.md).")
-    p.add_argument("--quick", action="store_true",
-                   help="small sizes and few repeats: a smoke run of well under a minute")
-    p.add_argument("--tools", default=",".join(T.TOOLS),
-                   help=f"comma-separated tools (default: all of {','.join(T.TOOLS)})")
-    p.add_argument("--workloads", default="W1,W2,W3,W4",
-                   help="comma-separated workloads (default: W1,W2,W3,W4)")
-    p.add_argument("--out", default=os.path.join(ROOT, "docs", "performance.md"),
-                   help="Markdown file whose generated section is (re)written "
-                        "(default: docs/performance.md)")
-    p.add_argument("--plot", default=None,
-                   help="PNG of W1 time vs order (default: perf_w1.png next to --out)")
-    p.add_argument("--json", default=None,
-                   help="raw results (default: <cache-dir>/results-<mode>.json)")
-    p.add_argument("--cache-dir", default=os.path.join(HERE, ".cache"),
-                   help="where references, logs and raw results go (default: benchmarks/.cache)")
+        "(see docs/performance.md).",
+    )
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="small sizes and few repeats: a smoke run of well under a minute",
+    )
+    p.add_argument(
+        "--tools",
+        default=",".join(T.TOOLS),
+        help=f"comma-separated tools (default: all of {','.join(T.TOOLS)})",
+    )
+    p.add_argument(
+        "--workloads",
+        default="W1,W2,W3,W4",
+        help="comma-separated workloads (default: W1,W2,W3,W4)",
+    )
+    p.add_argument(
+        "--out",
+        default=os.path.join(ROOT, "docs", "performance.md"),
+        help="Markdown file whose generated section is (re)written (default: docs/performance.md)",
+    )
+    p.add_argument(
+        "--plot", default=None, help="PNG of W1 time vs order (default: perf_w1.png next to --out)"
+    )
+    p.add_argument(
+        "--json", default=None, help="raw results (default: <cache-dir>/results-<mode>.json)"
+    )
+    p.add_argument(
+        "--cache-dir",
+        default=os.path.join(HERE, ".cache"),
+        help="where references, logs and raw results go (default: benchmarks/.cache)",
+    )
     p.add_argument("--soft-limit", type=float, help="override: seconds per steady call")
     p.add_argument("--hard-limit", type=float, help="override: seconds per cell before a kill")
     p.add_argument("--budget", type=float, help="override: seconds of repeats per cell")
-    p.add_argument("--from-json", metavar="PATH",
-                   help="do not run anything: rewrite the report (and plot) from raw results")
-    p.add_argument("--mem-limit-gib", type=float, default=None,
-                   help="memory cap per tool process (default: min(8, 40%% of available))")
+    p.add_argument(
+        "--from-json",
+        metavar="PATH",
+        help="do not run anything: rewrite the report (and plot) from raw results",
+    )
+    p.add_argument(
+        "--mem-limit-gib",
+        type=float,
+        default=None,
+        help="memory cap per tool process (default: min(8, 40%% of available))",
+    )
     args = p.parse_args(argv)
     args.tools = [t.strip() for t in args.tools.split(",") if t.strip()]
     for t in args.tools:
         if t not in T.TOOLS:
             p.error(f"unknown tool {t!r}: choose from {','.join(T.TOOLS)}")
     if "jets" not in args.tools:
-        args.tools.insert(0, "jets")   # every ratio is against jets
+        args.tools.insert(0, "jets")  # every ratio is against jets
     args.workloads = [w.strip().upper() for w in args.workloads.split(",") if w.strip()]
     for w in args.workloads:
         if w not in W.FULL:
@@ -121,8 +158,19 @@ def _read_events(path, offset):
     return events, offset
 
 
-def _drive(name, phase, todo, failed, refs, settings, workdir, log_path, mem_cap_kib,
-           on_event, env_extra=None):
+def _drive(
+    name,
+    phase,
+    todo,
+    failed,
+    refs,
+    settings,
+    workdir,
+    log_path,
+    mem_cap_kib,
+    on_event,
+    env_extra=None,
+):
     """Run one worker process over `todo`, feeding its events to `on_event`;
     kill it when a cell passes the hard time limit or the memory cap.
     Returns (exit status, id of the cell running when it ended or None,
@@ -131,14 +179,29 @@ def _drive(name, phase, todo, failed, refs, settings, workdir, log_path, mem_cap
     events_path = os.path.join(workdir, f"{name}.{phase}.events.jsonl")
     open(events_path, "w").close()
     with open(spec_path, "w") as fh:
-        json.dump({"tool": name, "phase": phase, "cells": todo, "failed": failed, "refs": refs,
-                   "events": events_path, **settings}, fh)
+        json.dump(
+            {
+                "tool": name,
+                "phase": phase,
+                "cells": todo,
+                "failed": failed,
+                "refs": refs,
+                "events": events_path,
+                **settings,
+            },
+            fh,
+        )
     env = dict(os.environ)
     env["PYTHONPATH"] = ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env.update(env_extra or {})
     with open(log_path, "a") as errlog:
-        proc = subprocess.Popen([sys.executable, "-m", "benchmarks.worker", spec_path],
-                                cwd=ROOT, env=env, stdout=errlog, stderr=errlog)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.worker", spec_path],
+            cwd=ROOT,
+            env=env,
+            stdout=errlog,
+            stderr=errlog,
+        )
     offset, current, started, killed = 0, None, time.monotonic(), None
     while True:
         rc = proc.poll()
@@ -155,8 +218,7 @@ def _drive(name, phase, todo, failed, refs, settings, workdir, log_path, mem_cap
             if time.monotonic() - started > settings["hard_limit"]:
                 killed = ("timeout", f"killed after {settings['hard_limit']:.0f} s")
             elif mem_cap_kib and _rss_kib(proc.pid) > mem_cap_kib:
-                killed = ("OOM", f"resident memory above the cap of "
-                                 f"{mem_cap_kib / 2**20:.1f} GiB")
+                killed = ("OOM", f"resident memory above the cap of {mem_cap_kib / 2**20:.1f} GiB")
             if killed:
                 proc.kill()
                 proc.wait()
@@ -192,13 +254,16 @@ def run_tool(name, cells, refs, settings, cache_dir, mem_cap_kib, log):
     todo, failed, launches = list(cells), [], 0
     while todo:
         launches += 1
-        rc, current, killed = _drive(name, "timing", todo, failed, refs, settings, workdir,
-                                     log_path, mem_cap_kib, on_timing)
+        rc, current, killed = _drive(
+            name, "timing", todo, failed, refs, settings, workdir, log_path, mem_cap_kib, on_timing
+        )
         if rec["status"] == "skipped":
             return rec
         if current is not None:
-            status, reason = killed or ("OOM" if rc in (-9, 137) else "error",
-                                        f"worker process died (exit status {rc})")
+            status, reason = killed or (
+                "OOM" if rc in (-9, 137) else "error",
+                f"worker process died (exit status {rc})",
+            )
             rec["results"][current] = {"status": status, "reason": reason}
             log(name, current, rec["results"][current])
             failed.append(by_id[current])
@@ -218,12 +283,25 @@ def run_tool(name, cells, refs, settings, cache_dir, mem_cap_kib, log):
             if ev.get("reason"):
                 res["mem_reason"] = ev["reason"]
 
-    todo = [c for c in cells if c.get("memory")
-            and rec["results"].get(W.cell_id(c), {}).get("status") == "ok"]
+    todo = [
+        c
+        for c in cells
+        if c.get("memory") and rec["results"].get(W.cell_id(c), {}).get("status") == "ok"
+    ]
     while todo:
-        rc, current, killed = _drive(name, "memory", todo, [], refs, settings, workdir, log_path,
-                                     mem_cap_kib, on_memory,
-                                     {"MALLOC_MMAP_THRESHOLD_": "131072"})
+        rc, current, killed = _drive(
+            name,
+            "memory",
+            todo,
+            [],
+            refs,
+            settings,
+            workdir,
+            log_path,
+            mem_cap_kib,
+            on_memory,
+            {"MALLOC_MMAP_THRESHOLD_": "131072"},
+        )
         if current is not None:
             rec["results"][current]["mem_reason"] = (killed or ("crash", f"exit status {rc}"))[1]
             if killed and killed[0] == "OOM":
@@ -238,10 +316,20 @@ def run_tool(name, cells, refs, settings, cache_dir, mem_cap_kib, log):
 def _git_state():
     """Commit of the working tree being measured, and whether jets/ has local edits."""
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                              capture_output=True, text=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "jets"], cwd=ROOT,
-                               capture_output=True, text=True, timeout=10).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "jets"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
         return f"{head}" + (" with uncommitted changes in jets/" if dirty else "") if head else None
     except (OSError, subprocess.SubprocessError):
         return None
@@ -255,9 +343,12 @@ def _log_line(tool, cid, res):
     st = res.get("status")
     if st == "ok":
         err = res.get("err")
-        msg = (f"first {_fmt_s(res.get('first_s'))}, steady {_fmt_s(res.get('steady_s'))} "
-               f"({res.get('reps')} reps), err {err:.1e}" if isinstance(err, float) else
-               f"first {_fmt_s(res.get('first_s'))}, steady {_fmt_s(res.get('steady_s'))}")
+        msg = (
+            f"first {_fmt_s(res.get('first_s'))}, steady {_fmt_s(res.get('steady_s'))} "
+            f"({res.get('reps')} reps), err {err:.1e}"
+            if isinstance(err, float)
+            else f"first {_fmt_s(res.get('first_s'))}, steady {_fmt_s(res.get('steady_s'))}"
+        )
     else:
         msg = f"{st}: {res.get('reason', '')}"
     print(f"[{tool:>14}] {cid:<16} {msg}", flush=True)
@@ -284,8 +375,8 @@ def main(argv=None):
     else:
         mem_cap = int(min(8 * 2**20, 0.4 * avail)) if avail else 8 * 2**20
     t_start = time.time()
-    machine = report.machine_facts()      # load average at the start
-    commit = _git_state()                 # the engine being measured (jets runs first)
+    machine = report.machine_facts()  # load average at the start
+    commit = _git_state()  # the engine being measured (jets runs first)
     command = "python -m benchmarks" + ("" if not argv else " " + shlex.join(argv))
     print(f"{command}\n{len(cells)} cells x {len(args.tools)} tools ({mode} mode)", flush=True)
 
@@ -332,11 +423,17 @@ def _write_outputs(results, args, json_path):
     plot_path = args.plot or os.path.join(out_dir, "perf_w1.png")
     results["plot"] = report.plot_w1(results, plot_path)
     report.write(args.out, report.render(results, args.out))
-    print(f"report written to {args.out}" +
-          (f", plot {results['plot']}" if results["plot"] else ", no plot (matplotlib missing "
-                                                               "or no W1 data)") +
-          (f", raw results {json_path}" if json_path else "") +
-          f"; run took {results['wall_s']:.0f} s", flush=True)
+    print(
+        f"report written to {args.out}"
+        + (
+            f", plot {results['plot']}"
+            if results["plot"]
+            else ", no plot (matplotlib missing or no W1 data)"
+        )
+        + (f", raw results {json_path}" if json_path else "")
+        + f"; run took {results['wall_s']:.0f} s",
+        flush=True,
+    )
     tools = results["tools"]
     jets = tools.get("jets", {})
     if jets.get("status") != "ok":

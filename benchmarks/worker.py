@@ -12,6 +12,7 @@ reads them while the worker runs and can kill it at a time or memory limit):
      "status": "ok" | "n/a" | "error" | "limit" | "OOM" | "skipped", ...}
     {"event": "memory", "id": ..., "mem_mib": ...}     (memory phase only)
 """
+
 import gc
 import json
 import statistics
@@ -30,6 +31,7 @@ def _versions(packages):
     """{distribution: version}; jets reports the ``jets.__version__`` of the code that ran
     (the installed metadata may describe another checkout, e.g. an editable install)."""
     from importlib import metadata
+
     out = {}
     for p in packages:
         if p == "jets" and "jets" in sys.modules:
@@ -140,14 +142,19 @@ def run_cell(mod, cell, spec, ref_path):
         run()
         warm = time.perf_counter() - t0
         if warm > spec["soft_limit"]:
-            res.update(status="limit", steady_s=warm, reps=1,
-                       reason=f"one call took {warm:.3g} s > {spec['soft_limit']} s")
+            res.update(
+                status="limit",
+                steady_s=warm,
+                reps=1,
+                reason=f"one call took {warm:.3g} s > {spec['soft_limit']} s",
+            )
             return res
         times = [warm]
         while len(times) < spec["max_reps"]:
             total = sum(times)
-            if (total >= spec["budget"] and len(times) >= spec["min_reps"]) \
-                    or total >= 5 * spec["budget"]:
+            if (total >= spec["budget"] and len(times) >= spec["min_reps"]) or total >= 5 * spec[
+                "budget"
+            ]:
                 break
             t0 = time.perf_counter()
             run()
@@ -191,8 +198,12 @@ def main(argv=None):
         cid = W.cell_id(cell)
         blocker = next((f for f in failed if W.dominates(f, cell)), None)
         if blocker is not None:
-            emit(event="cell", id=cid, status="skipped",
-                 reason=f"{W.cell_id(blocker)} already exceeded the limit")
+            emit(
+                event="cell",
+                id=cid,
+                status="skipped",
+                reason=f"{W.cell_id(blocker)} already exceeded the limit",
+            )
             continue
         emit(event="cell_start", id=cid)
         if spec.get("phase") == "memory":

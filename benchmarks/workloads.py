@@ -12,15 +12,27 @@ layout for a cell, so one error metric compares them all:
 * W4  Hessian of the chained (scipy.optimize.rosen) Rosenbrock
       function in n variables:                                   (n, n, B)
 """
+
 import numpy as np
 
-__all__ = ["W2_ALPHAS", "FULL", "QUICK", "make_cells", "cell_id", "inputs",
-           "dominates", "subsample", "max_rel_err", "rosen_terms"]
+__all__ = [
+    "W2_ALPHAS",
+    "FULL",
+    "QUICK",
+    "make_cells",
+    "cell_id",
+    "inputs",
+    "dominates",
+    "subsample",
+    "max_rel_err",
+    "rosen_terms",
+]
 
 #: Multi-indices of W2 in graded order, first variable's exponent descending
 #: (the order of jets' ``partials()``): (0,0,0), (1,0,0), (0,1,0), (0,0,1), (2,0,0), ...
-W2_ALPHAS = tuple((a, b, d - a - b) for d in range(5)
-                  for a in range(d, -1, -1) for b in range(d - a, -1, -1))
+W2_ALPHAS = tuple(
+    (a, b, d - a - b) for d in range(5) for a in range(d, -1, -1) for b in range(d - a, -1, -1)
+)
 assert len(W2_ALPHAS) == 35
 
 #: Sizes of the full run (the issue's contract).

@@ -9,6 +9,7 @@ Every row comes from ``jets.rules.RULES`` (one Rule per function), so the
 table cannot drift from the code: ``tests/test_docs.py`` fails when a rule is
 added or changed without re-running this script.
 """
+
 import sys
 from pathlib import Path
 
@@ -22,11 +23,11 @@ KINDS = {
     "zero": "value only; every higher coefficient is 0",
     "linear": "linear in the coefficients (or a choice of one argument's coefficients)",
     "recurrence": "a hand-written kernel in jets/kernels.py (product, quotient, exp, log, "
-                  "power, sin/cos, sinh/cosh, tan/tanh), degree by degree",
+    "power, sin/cos, sinh/cosh, tan/tanh), degree by degree",
     "derivative": "from the derivative: F = f0 + D^-1 (DA * G) with G = f'(A) built from "
-                  "jet operations",
+    "jet operations",
     "composition": "univariate Taylor coefficients at the value, composed with the argument's "
-                   "series one degree at a time",
+    "series one degree at a time",
 }
 
 HEADER = """\
@@ -115,11 +116,23 @@ def render():
         count = sum(1 for r in RULES.values() if r.kind == kind)
         lines.append(f"- **{kind}** ({count}): {KINDS.get(kind, 'see jets/rules.py')}")
     lines.append("")
-    lines.append(f"{len(RULES)} functions, "
-                 f"{sum(len(r.aliases) for r in RULES.values())} aliases, "
-                 f"in the order of the rule table.\n")
-    cols = ["name", "aliases", "arity", "kind", "higher coefficients", "value from",
-            "smooth on", "complex", "Fraction", "needs"]
+    lines.append(
+        f"{len(RULES)} functions, "
+        f"{sum(len(r.aliases) for r in RULES.values())} aliases, "
+        f"in the order of the rule table.\n"
+    )
+    cols = [
+        "name",
+        "aliases",
+        "arity",
+        "kind",
+        "higher coefficients",
+        "value from",
+        "smooth on",
+        "complex",
+        "Fraction",
+        "needs",
+    ]
     lines.append("| " + " | ".join(cols) + " |")
     lines.append("|" + "|".join("---" for _ in cols) + "|")
     for rule in RULES.values():
@@ -154,7 +167,7 @@ from .rules import RULES as _RULES
 
 '''
 
-FUNCTIONS_FOOTER = '''
+FUNCTIONS_FOOTER = """
 
 def _missing(name):
     def f(*args):
@@ -174,7 +187,7 @@ for _name in list(_RULES) + list(_ALIASES):
 
 #: name -> public function, for every rule and alias
 FUNCTIONS = {_name: globals()[_name] for _name in list(_RULES) + list(_ALIASES)}
-'''
+"""
 
 
 def render_functions_py():
@@ -185,11 +198,15 @@ def render_functions_py():
     for rule in RULES.values():
         params = ", ".join("abc"[: rule.nargs]) if rule.nargs > 1 else "a"
         needs = " Needs scipy (pip install 'jets[special]')." if rule.extra else ""
-        doc = (f"{rule.name}({params}) on jets or plain arrays, elementwise over the batch.\n\n"
-               f"    Coefficients: {rule.formula}.{needs}\n    ")
-        lines = [f"def {rule.name}({params}, /):",
-                 f'    """{doc}"""',
-                 f"    return _jet.apply({rule.name!r}, {params})"]
+        doc = (
+            f"{rule.name}({params}) on jets or plain arrays, elementwise over the batch.\n\n"
+            f"    Coefficients: {rule.formula}.{needs}\n    "
+        )
+        lines = [
+            f"def {rule.name}({params}, /):",
+            f'    """{doc}"""',
+            f"    return _jet.apply({rule.name!r}, {params})",
+        ]
         names.append(rule.name)
         for alias in rule.aliases:
             lines.append("")
@@ -198,16 +215,18 @@ def render_functions_py():
             names.append(alias)
         defs.append("\n".join(lines))
     all_line = "__all__ = [\n" + "".join(f"    {n!r},\n" for n in sorted(names)) + "]\n"
-    return (FUNCTIONS_HEADER + all_line + "\n\n" + "\n\n\n".join(defs) + "\n\n"
-            + FUNCTIONS_FOOTER)
+    return FUNCTIONS_HEADER + all_line + "\n\n" + "\n\n\n".join(defs) + "\n\n" + FUNCTIONS_FOOTER
 
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     targets = [(TARGET, render()), (FUNCTIONS_PY, render_functions_py())]
     if "--check" in argv:
-        stale = [t for t, text in targets
-                 if (t.read_text(encoding="utf-8") if t.exists() else "") != text]
+        stale = [
+            t
+            for t, text in targets
+            if (t.read_text(encoding="utf-8") if t.exists() else "") != text
+        ]
         for t in stale:
             print(f"{t} is out of date: run python docs/gen_functions.py", file=sys.stderr)
         return 1 if stale else 0

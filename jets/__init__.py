@@ -4,22 +4,23 @@ Seed variables with :func:`variable` / :func:`variables`, compute with
 operators, numpy ufuncs and ``jets.<function>``, and read values, Taylor
 coefficients and every partial derivative from the result.
 """
+
 from . import linalg as _linalg  # noqa: F401  (fills np.linalg.*, einsum, ... for jets)
 from . import numpy_api as _numpy_api  # noqa: F401  (fills the numpy registries)
 from .api import (
-                  derivative,
-                  derivative_tensor,
-                  derivatives,
-                  directional,
-                  gradient,
-                  hessian,
-                  hvp,
-                  jacobian,
-                  laplacian,
-                  partial,
-                  partials,
-                  taylor,
-                  value_grad_hessian,
+    derivative,
+    derivative_tensor,
+    derivatives,
+    directional,
+    gradient,
+    hessian,
+    hvp,
+    jacobian,
+    laplacian,
+    partial,
+    partials,
+    taylor,
+    value_grad_hessian,
 )
 from .calculus import differentiate, evaluate, integrate, invert, truncate
 from .functions import *  # noqa: F401,F403  (every elementary function, explicit)
@@ -33,9 +34,38 @@ from .space import JetSpace, space
 
 __version__ = "0.1.0"
 
-__all__ = ["Jet", "JetSpace", "space", "variable", "variables", "constant", "is_jet",
-           "stack", "concatenate", "where", "define", "OneSidedWarning", "__version__",
-           "derivative", "derivatives", "taylor", "partial", "partials", "gradient",
-           "jacobian", "hessian", "derivative_tensor", "directional", "hvp", "laplacian",
-           "value_grad_hessian", "evaluate", "differentiate", "integrate", "truncate",
-           "invert", "solve_ivp", *sorted(_function_names)]
+__all__ = [
+    "Jet",
+    "JetSpace",
+    "space",
+    "variable",
+    "variables",
+    "constant",
+    "is_jet",
+    "stack",
+    "concatenate",
+    "where",
+    "define",
+    "OneSidedWarning",
+    "__version__",
+    "derivative",
+    "derivatives",
+    "taylor",
+    "partial",
+    "partials",
+    "gradient",
+    "jacobian",
+    "hessian",
+    "derivative_tensor",
+    "directional",
+    "hvp",
+    "laplacian",
+    "value_grad_hessian",
+    "evaluate",
+    "differentiate",
+    "integrate",
+    "truncate",
+    "invert",
+    "solve_ivp",
+    *sorted(_function_names),
+]

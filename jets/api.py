@@ -26,6 +26,7 @@ estimated absolute rounding error of every entry of the result (a derivative,
 so the coefficient's error times alpha!), an array (or dict) of the same shape
 (docs/theory.md, "Error estimates").
 """
+
 import numbers
 from math import factorial, prod
 
@@ -37,8 +38,17 @@ from .numpy_api import stack
 from .space import check_size, count_coeffs
 from .space import space as _get_space
 
-__all__ = ["derivative", "derivatives", "taylor", "partial", "partials", "gradient",
-           "jacobian", "hessian", "derivative_tensor"]
+__all__ = [
+    "derivative",
+    "derivatives",
+    "taylor",
+    "partial",
+    "partials",
+    "gradient",
+    "jacobian",
+    "hessian",
+    "derivative_tensor",
+]
 
 
 # ---------------------------------------------------------------- validation
@@ -71,7 +81,8 @@ def _check_order(order, n, name="order"):
         if len(caps) != n:
             raise ValueError(
                 f"`{name}` {caps!r} has {len(caps)} per-variable caps, but `x` holds {n} "
-                f"variable(s): give one cap per variable, or an int for total degree")
+                f"variable(s): give one cap per variable, or an int for total degree"
+            )
         return tuple(_check_count(c, f"{name}[{i}]") for i, c in enumerate(caps))
     return _check_count(order, name)
 
@@ -83,13 +94,16 @@ def _check_alpha(alpha, n, shape):
     if isinstance(alpha, np.ndarray):
         alpha = alpha.tolist()
     if not isinstance(alpha, (tuple, list)):
-        raise TypeError(f"`alpha` must be a tuple of {n} non-negative integers (one exponent "
-                        f"per variable), got {_describe(alpha)}")
+        raise TypeError(
+            f"`alpha` must be a tuple of {n} non-negative integers (one exponent "
+            f"per variable), got {_describe(alpha)}"
+        )
     if len(alpha) != n:
         raise ValueError(
             f"`alpha` {tuple(alpha)!r} has {len(alpha)} entries, but `x` has shape {shape}, "
             f"i.e. {n} variable(s) along its first axis: give one exponent per variable, "
-            f"and x of shape (n, *batch) with one row per variable")
+            f"and x of shape (n, *batch) with one row per variable"
+        )
     return tuple(_check_count(a, f"alpha[{i}]") for i, a in enumerate(alpha))
 
 
@@ -99,13 +113,17 @@ def _points(x, several):
     A list or tuple of rows is broadcast first, so ``[xs, 3.0]`` is accepted.
     """
     if isinstance(x, Jet):
-        raise TypeError("`x` must hold plain numbers, not a Jet: the functions of "
-                        "jets.api seed the jet themselves; pass x.value, or use the "
-                        "jet's own methods (.partial, .gradient, ...)")
+        raise TypeError(
+            "`x` must hold plain numbers, not a Jet: the functions of "
+            "jets.api seed the jet themselves; pass x.value, or use the "
+            "jet's own methods (.partial, .gradient, ...)"
+        )
     if isinstance(x, np.ma.MaskedArray):
-        raise TypeError("`x` is a numpy masked array: jets would drop its mask. Pass "
-                        "x.filled(value) to keep every point, or x.compressed() for the "
-                        "unmasked ones")
+        raise TypeError(
+            "`x` is a numpy masked array: jets would drop its mask. Pass "
+            "x.filled(value) to keep every point, or x.compressed() for the "
+            "unmasked ones"
+        )
     if several and isinstance(x, (list, tuple)):
         if len(x) == 0:
             raise ValueError("`x` is empty: give one row per variable, shape (n, *batch)")
@@ -113,8 +131,10 @@ def _points(x, several):
         try:
             rows = np.broadcast_arrays(*rows)
         except ValueError:
-            raise ValueError(f"the rows of `x` have shapes {[r.shape for r in rows]}, which "
-                             f"do not broadcast to one batch shape") from None
+            raise ValueError(
+                f"the rows of `x` have shapes {[r.shape for r in rows]}, which "
+                f"do not broadcast to one batch shape"
+            ) from None
         arr = np.stack(rows)
     else:
         if isinstance(x, (list, tuple)) and any(isinstance(e, Jet) for e in x):
@@ -132,23 +152,28 @@ def _points(x, several):
         raise TypeError(f"`x` must hold numbers, got an array of dtype {arr.dtype}")
     if kind == "O":
         from decimal import Decimal
+
         for e in arr.flat:
             if isinstance(e, Jet):
                 raise TypeError("`x` must hold plain numbers, not jets")
             if isinstance(e, Decimal):
-                raise TypeError("`x` holds decimal.Decimal numbers, which numpy cannot "
-                                "compute with: convert with float(d), or fractions.Fraction(d) "
-                                "for exact arithmetic")
+                raise TypeError(
+                    "`x` holds decimal.Decimal numbers, which numpy cannot "
+                    "compute with: convert with float(d), or fractions.Fraction(d) "
+                    "for exact arithmetic"
+                )
             if not isinstance(e, numbers.Number) or isinstance(e, bool):
                 raise TypeError(f"`x` must hold numbers, got an element that is {_describe(e)}")
     if several:
         if arr.ndim == 0:
             raise ValueError(
                 "`x` must have shape (n, *batch), one row per variable, got a scalar: for a "
-                "function of one variable use jets.derivative, or pass x=[x0]")
+                "function of one variable use jets.derivative, or pass x=[x0]"
+            )
         if arr.shape[0] == 0:
-            raise ValueError(f"`x` has shape {arr.shape}: it needs at least one variable "
-                             f"along its first axis")
+            raise ValueError(
+                f"`x` has shape {arr.shape}: it needs at least one variable along its first axis"
+            )
     return arr
 
 
@@ -224,8 +249,9 @@ def _bad_return(top, path, what, extra=""):
         lead = f"it returned a {type(top).__name__} whose item {where} is {what}"
     else:
         lead = f"it returned {what}"
-    return TypeError(f"`f` must return a jet, a number, an array, or a list/tuple of those; "
-                     f"{lead}{extra}")
+    return TypeError(
+        f"`f` must return a jet, a number, an array, or a list/tuple of those; {lead}{extra}"
+    )
 
 
 def _collect(out, S, batch, top, path, err=False):
@@ -233,23 +259,37 @@ def _collect(out, S, batch, top, path, err=False):
     (err=True: their error estimates instead; constants and untracked jets exact)."""
     if isinstance(out, Jet):
         if out.space != S:
-            raise _bad_return(top, path, f"a jet of {out.space.describe()}",
-                              f", but `x` was seeded as {S.describe()}: compute with the jet "
-                              f"array f receives instead of seeding new variables")
+            raise _bad_return(
+                top,
+                path,
+                f"a jet of {out.space.describe()}",
+                f", but `x` was seeded as {S.describe()}: compute with the jet "
+                f"array f receives instead of seeding new variables",
+            )
         if out.space is not S and out._vars != ():
             raise TypeError(
                 "`f` returned a jet seeded separately from the jets it received (by "
                 "jets.variable/jets.variables or a nested jets.derivative inside f): its "
                 "derivatives are with respect to another variable, not x. Compute with the "
                 "jet array f receives; for derivatives of a derivative use a higher order "
-                "(jets.derivatives(f, x, 2)) or jets.partials with several variables")
+                "(jets.derivatives(f, x, 2)) or jets.partials with several variables"
+            )
         # the STORED coefficients (and errors) of the seeding: the readers below
         # convert them (_scales, _true), also where a! or c[a] alone is not a float
-        c = out._stored_full() if not err else out._stored_error() \
-            if out._err is not None else np.zeros(out._stored_full().shape)
+        c = (
+            out._stored_full()
+            if not err
+            else out._stored_error()
+            if out._err is not None
+            else np.zeros(out._stored_full().shape)
+        )
         return _fit(_full(S, c), out.shape, batch, True, top, path)
-    if isinstance(out, np.ndarray) and out.dtype == object and out.ndim > 0 \
-            and any(isinstance(e, Jet) for e in out.flat):
+    if (
+        isinstance(out, np.ndarray)
+        and out.dtype == object
+        and out.ndim > 0
+        and any(isinstance(e, Jet) for e in out.flat)
+    ):
         out = list(out)
     if isinstance(out, (list, tuple)):
         if len(out) == 0:
@@ -260,16 +300,24 @@ def _collect(out, S, batch, top, path, err=False):
             raise ValueError(
                 f"`f` returned a {type(out).__name__} whose items have different shapes "
                 f"{shapes}: every item must have shape (*batch) = {batch}, or all the same "
-                f"shape (k, *batch)")
+                f"shape (k, *batch)"
+            )
         return np.stack(parts, axis=1)
-    if isinstance(out, (str, bytes)) or out is None \
-            or not isinstance(out, (numbers.Number, np.ndarray, np.generic)):
+    if (
+        isinstance(out, (str, bytes))
+        or out is None
+        or not isinstance(out, (numbers.Number, np.ndarray, np.generic))
+    ):
         raise _bad_return(top, path, _describe(out))
     arr = np.asarray(out)
     if arr.dtype.kind == "b":
-        raise _bad_return(top, path, _describe(out),
-                          "; booleans (a comparison) have no derivatives: return a number-"
-                          "valued jet, e.g. jets.where(cond, a, b) to select")
+        raise _bad_return(
+            top,
+            path,
+            _describe(out),
+            "; booleans (a comparison) have no derivatives: return a number-"
+            "valued jet, e.g. jets.where(cond, a, b) to select",
+        )
     if arr.dtype.kind not in "iufcO":
         raise _bad_return(top, path, f"an array of dtype {arr.dtype}")
     if arr.dtype.kind == "O":
@@ -293,7 +341,7 @@ def _full(S, c):
 def _fit(c, shape, batch, is_jet, top, path):
     """Check or broadcast coefficients c of shape (ncoeffs, *shape) to (ncoeffs, *m, *batch)."""
     nb = len(batch)
-    if len(shape) >= nb and tuple(shape[len(shape) - nb:]) == tuple(batch):
+    if len(shape) >= nb and tuple(shape[len(shape) - nb :]) == tuple(batch):
         return c
     if is_jet:
         where = "" if not path else f" (item {''.join(f'[{i}]' for i in path)})"
@@ -301,7 +349,8 @@ def _fit(c, shape, batch, is_jet, top, path):
             f"`f` returned a jet of shape {shape}{where}, which does not end with the batch "
             f"shape {batch} of the points: f must act pointwise and return shape (*batch) "
             f"or (m, *batch). Did it reduce over the points (np.sum(x) instead of "
-            f"np.sum(x, axis=0))?")
+            f"np.sum(x, axis=0))?"
+        )
     # A constant is the same at every point: its own axes become output axes.
     full = (c.shape[0],) + tuple(shape) + tuple(batch)
     return np.broadcast_to(c.reshape(c.shape + (1,) * nb), full)
@@ -318,8 +367,7 @@ def _derivs(S, c, idx):
     dtype; else stored * (alpha! / sigma**|alpha|) (JetSpace.to_derivatives)."""
     idx = np.asarray(idx, dtype=np.intp)
     if c.dtype == object:
-        f = np.array([prod(factorial(int(a)) for a in S.monomials[i]) for i in idx],
-                     dtype=object)
+        f = np.array([prod(factorial(int(a)) for a in S.monomials[i]) for i in idx], dtype=object)
         return c[idx] * _col(f, c.ndim)
     if c.dtype.kind not in "fc":
         c = c.astype(float)
@@ -345,8 +393,8 @@ def _tensor(S, c, k, mdim):
     n = S.nvars
     if k == 0:
         return np.array(c[0])
-    check_size(n ** k, max(int(np.prod(c.shape[1:], dtype=np.int64)), 1), "derivative tensor")
-    grid = np.indices((n,) * k).reshape(k, -1).T            # (n**k, k) index tuples
+    check_size(n**k, max(int(np.prod(c.shape[1:], dtype=np.int64)), 1), "derivative tensor")
+    grid = np.indices((n,) * k).reshape(k, -1).T  # (n**k, k) index tuples
     counts = (grid[:, :, None] == np.arange(n)).sum(axis=1)  # (n**k, n) multi-indices
     uniq, inverse = np.unique(counts, axis=0, return_inverse=True)
     vals = _pick(S, c, [tuple(int(v) for v in row) for row in uniq])
@@ -477,23 +525,30 @@ def _points_axis(x, axis):
     ``axis=0`` is the historical path (a list of rows is broadcast, see _points); otherwise
     `x` is read as one array and `axis` must name one of its axes (numpy's AxisError)."""
     if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
-        raise TypeError(f"`axis` must be an int (the axis of `x` that holds the variables), "
-                        f"got {_describe(axis)}")
+        raise TypeError(
+            f"`axis` must be an int (the axis of `x` that holds the variables), "
+            f"got {_describe(axis)}"
+        )
     axis = int(axis)
     if axis == 0:
         return _points(x, True), 0
     arr = _points(x, False)
     if arr.ndim == 0:
-        raise ValueError("`x` must have an axis of variables, got a scalar: for a function of "
-                         "one variable use jets.derivative, or pass x=[x0]")
+        raise ValueError(
+            "`x` must have an axis of variables, got a scalar: for a function of "
+            "one variable use jets.derivative, or pass x=[x0]"
+        )
     if not -arr.ndim <= axis < arr.ndim:
-        raise np.exceptions.AxisError(axis, arr.ndim,
-                                      f"`axis` names the axis of `x` (shape {arr.shape}) "
-                                      f"that holds the variables")
+        raise np.exceptions.AxisError(
+            axis,
+            arr.ndim,
+            f"`axis` names the axis of `x` (shape {arr.shape}) that holds the variables",
+        )
     x0 = np.moveaxis(arr, axis, 0)
     if x0.shape[0] == 0:
-        raise ValueError(f"`x` has shape {arr.shape}: it needs at least one variable along "
-                         f"axis {axis}")
+        raise ValueError(
+            f"`x` has shape {arr.shape}: it needs at least one variable along axis {axis}"
+        )
     return x0, axis
 
 
@@ -513,6 +568,7 @@ def _on_axis(f, axis, copies=False):
         # X (n, copies, *batch) -> (copies, ..., n at `axis` of x counted from the end)
         at = last if last is not None else axis - X.ndim + 1
         return f(np.moveaxis(np.moveaxis(X, 1, 0), 1, at))
+
     return f_copies
 
 
@@ -538,8 +594,9 @@ def _vectors_axis(v, axis):
     if v.ndim <= 1:
         return v
     if not -v.ndim <= axis < v.ndim:
-        raise np.exceptions.AxisError(axis, v.ndim, f"`axis` names the axis of `v` (shape "
-                                      f"{v.shape}) that holds the variables")
+        raise np.exceptions.AxisError(
+            axis, v.ndim, f"`axis` names the axis of `v` (shape {v.shape}) that holds the variables"
+        )
     return np.moveaxis(v, axis, 0)
 
 
@@ -597,11 +654,16 @@ def partial(f, x, alpha, *, order=None, error=False, axis=0):
         order = _cheapest(n, [sum(alpha), alpha])
     else:
         order = _check_order(order, n)
-        inside = sum(alpha) <= order if isinstance(order, int) else \
-            all(a <= k for a, k in zip(alpha, order, strict=False))
+        inside = (
+            sum(alpha) <= order
+            if isinstance(order, int)
+            else all(a <= k for a, k in zip(alpha, order, strict=False))
+        )
         if not inside:
-            raise ValueError(f"`alpha` {alpha} is not carried by `order` {order!r}: use "
-                             f"order >= {sum(alpha)} or caps >= {alpha}, or leave order unset")
+            raise ValueError(
+                f"`alpha` {alpha} is not carried by `order` {order!r}: use "
+                f"order >= {sum(alpha)} or caps >= {alpha}, or leave order unset"
+            )
     S, c, _, e = _evaluate(f, x, order, True, _check_error(error))
     return _result(lambda c: _pick(S, c, [alpha])[0], c, e)
 
@@ -655,6 +717,7 @@ def partials(f, x, order, *, error=False, axis=0):
     def get(c):
         d = _derivs(S, c, np.arange(S.ncoeffs))
         return {alpha: d[i] for alpha, i in S.index.items()}
+
     return _result(get, c, e)
 
 
@@ -734,10 +797,16 @@ def jacobian(f, x, *, error=False, axis=0):
     _check_callable(f)
     x, axis = _points_axis(x, axis)
     n = x.shape[0]
-    S, c, mdim, e = _evaluate(_on_axis(f, axis), x, _cheapest(n, [1, (1,) * n]), True,
-                              _check_error(error))
-    return _place(_result(lambda c: np.moveaxis(_pick(S, c, _units(n)), 0, mdim), c, e),
-                  mdim, 1, axis, x.ndim - 1)
+    S, c, mdim, e = _evaluate(
+        _on_axis(f, axis), x, _cheapest(n, [1, (1,) * n]), True, _check_error(error)
+    )
+    return _place(
+        _result(lambda c: np.moveaxis(_pick(S, c, _units(n)), 0, mdim), c, e),
+        mdim,
+        1,
+        axis,
+        x.ndim - 1,
+    )
 
 
 def hessian(f, x, *, error=False, axis=0):
@@ -824,8 +893,9 @@ def derivative_tensor(f, x, k, *, error=False, axis=0):
     k = _check_count(k, "k")
     x, axis = _points_axis(x, axis)
     n = x.shape[0]
-    S, c, mdim, e = _evaluate(_on_axis(f, axis), x, _cheapest(n, [k, (k,) * n]), True,
-                              _check_error(error))
+    S, c, mdim, e = _evaluate(
+        _on_axis(f, axis), x, _cheapest(n, [k, (k,) * n]), True, _check_error(error)
+    )
     return _place(_result(lambda c: _tensor(S, c, k, mdim), c, e), mdim, k, axis, x.ndim - 1)
 
 
@@ -838,20 +908,25 @@ def _direction(v, x, name="v"):
     v = _points(v, True)
     n = x.shape[0]
     if v.shape[0] != n:
-        raise ValueError(f"`{name}` has shape {v.shape} but `x` has {n} variable(s) along its "
-                         f"first axis: give `{name}` of shape ({n},) or ({n}, *batch)")
+        raise ValueError(
+            f"`{name}` has shape {v.shape} but `x` has {n} variable(s) along its "
+            f"first axis: give `{name}` of shape ({n},) or ({n}, *batch)"
+        )
     try:
         batch = np.broadcast_shapes(x.shape[1:], v.shape[1:])
     except ValueError:
-        raise ValueError(f"the batch shapes of `x` {x.shape[1:]} and `{name}` {v.shape[1:]} do "
-                         f"not broadcast") from None
+        raise ValueError(
+            f"the batch shapes of `x` {x.shape[1:]} and `{name}` {v.shape[1:]} do not broadcast"
+        ) from None
     return v, batch
 
 
 def _rows(a, batch):
     """a of shape (n, *b) broadcast to (n, *batch)."""
-    return np.broadcast_to(a.reshape(a.shape[:1] + (1,) * (len(batch) + 1 - a.ndim)
-                                     + a.shape[1:]), a.shape[:1] + tuple(batch))
+    return np.broadcast_to(
+        a.reshape(a.shape[:1] + (1,) * (len(batch) + 1 - a.ndim) + a.shape[1:]),
+        a.shape[:1] + tuple(batch),
+    )
 
 
 def directional(f, x, v, k, *, axis=0):
@@ -961,8 +1036,7 @@ def hvp(f, x, v, *, axis=0):
     X = _rows(x, batch)[:, None] + eye * s[None] + _rows(v, batch)[:, None] * t[None]
     out = _on_axis(f, axis, copies=True)(X)
     c = _collect(out, s.space, inner, out, ())
-    return _place(np.array(c[s.space.index[(1, 1)]]), c.ndim - 1 - len(inner), 1, axis,
-                  len(batch))
+    return _place(np.array(c[s.space.index[(1, 1)]]), c.ndim - 1 - len(inner), 1, axis, len(batch))
 
 
 def laplacian(f, x, *, axis=0):
@@ -1054,5 +1128,8 @@ def value_grad_hessian(f, x, *, axis=0):
     n = x.shape[0]
     S, c, mdim, _ = _evaluate(_on_axis(f, axis), x, _cheapest(n, [2, (2,) * n]), True)
     nb = x.ndim - 1
-    return (np.array(c[0]), _place(_tensor(S, c, 1, mdim), mdim, 1, axis, nb),
-            _place(_tensor(S, c, 2, mdim), mdim, 2, axis, nb))
+    return (
+        np.array(c[0]),
+        _place(_tensor(S, c, 1, mdim), mdim, 1, axis, nb),
+        _place(_tensor(S, c, 2, mdim), mdim, 2, axis, nb),
+    )

@@ -4,10 +4,19 @@ Kernels and rules create arrays and call the few array primitives they need
 through this module only, so that another numpy-compatible library (dask,
 cupy) can be slotted in later by changing this file alone.
 """
+
 import numpy as xp
 
-__all__ = ["xp", "asarray", "zeros", "empty", "result_dtype", "broadcast_shapes",
-           "contract", "segment_sum"]
+__all__ = [
+    "xp",
+    "asarray",
+    "zeros",
+    "empty",
+    "result_dtype",
+    "broadcast_shapes",
+    "contract",
+    "segment_sum",
+]
 
 asarray = xp.asarray
 zeros = xp.zeros
@@ -24,6 +33,8 @@ def take(x, index, out=None):
     # mode="clip": the indices come from our own tables and are always valid,
     # and with out= numpy's default mode="raise" buffers the whole result
     return xp.take(x, index, axis=0, out=out, mode="clip")
+
+
 empty = xp.empty
 
 
@@ -35,9 +46,15 @@ def result_dtype(*arrays):
     float32, complex and object (Fraction) are kept, as numpy promotes."""
     for a in arrays:
         if getattr(a, "dtype", None) != _F64:
-            return xp.result_type(*(x if isinstance(x, (xp.ndarray, xp.generic, int, float,
-                                                        complex)) else xp.asarray(x)
-                                    for x in arrays), 1.0)
+            return xp.result_type(
+                *(
+                    x
+                    if isinstance(x, (xp.ndarray, xp.generic, int, float, complex))
+                    else xp.asarray(x)
+                    for x in arrays
+                ),
+                1.0,
+            )
     return _F64
 
 

@@ -19,6 +19,7 @@ Every function works on whole batches (no loop over points) and keeps the
 coefficient dtype.  ``Jet.__call__`` delegates here through
 ``jets.jet.CALL_HANDLER``: ``jet(dx, dy)`` is ``evaluate(jet, [dx, dy])``.
 """
+
 import threading
 import weakref
 from fractions import Fraction
@@ -71,7 +72,7 @@ def _plan(nvars, order, length):
 def _with_zero_row(C):
     """C (array or jet, first axis = terms) with one zero term appended, so
     that the index -1 of a Horner plan reads zero."""
-    zero = np.zeros((1,) + C.shape[1:], dtype=C.dtype)     # object dtype: exact int 0
+    zero = np.zeros((1,) + C.shape[1:], dtype=C.dtype)  # object dtype: exact int 0
     if isinstance(C, Jet):
         return concatenate([C, zero])
     return np.concatenate([C, zero])
@@ -101,14 +102,20 @@ def _displacement(d, i):
     try:
         a = B.asarray(d)
     except (ValueError, TypeError) as exc:
-        raise TypeError(f"displacement {i} must be a number, an array of numbers or a jet, "
-                        f"got {type(d).__name__} ({exc})") from None
+        raise TypeError(
+            f"displacement {i} must be a number, an array of numbers or a jet, "
+            f"got {type(d).__name__} ({exc})"
+        ) from None
     if a.dtype.kind not in "biufcO" or a.dtype.kind == "b":
-        raise TypeError(f"displacement {i} must be a number, an array of numbers or a jet, "
-                        f"got {type(d).__name__} of dtype {a.dtype}")
+        raise TypeError(
+            f"displacement {i} must be a number, an array of numbers or a jet, "
+            f"got {type(d).__name__} of dtype {a.dtype}"
+        )
     if a.dtype.kind == "O" and any(isinstance(e, Jet) for e in a.flat):
-        raise TypeError(f"displacement {i} is an object array of jets: build one jet "
-                        f"array with jets.stack instead")
+        raise TypeError(
+            f"displacement {i} is an object array of jets: build one jet "
+            f"array with jets.stack instead"
+        )
     return a
 
 
@@ -120,8 +127,10 @@ def _split(jet, dx):
             return [dx]
         if dx.ndim >= 1 and dx.shape[0] == n:
             return list(dx)
-        raise ValueError(f"the jet has {n} variables but dx is one jet of shape {dx.shape}: "
-                         f"give one displacement per variable, [dx_1, ..., dx_{n}]")
+        raise ValueError(
+            f"the jet has {n} variables but dx is one jet of shape {dx.shape}: "
+            f"give one displacement per variable, [dx_1, ..., dx_{n}]"
+        )
     if isinstance(dx, (list, tuple)):
         items = list(dx)
     elif n == 1:
@@ -129,15 +138,22 @@ def _split(jet, dx):
     else:
         arr = _displacement(dx, 0)
         if arr.ndim == 0 or arr.shape[0] != n:
-            raise ValueError(f"the jet has {n} variables but dx has shape {arr.shape}: give "
-                             f"one displacement per variable, a list of {n} arrays or an "
-                             f"array of shape ({n}, *batch)")
+            raise ValueError(
+                f"the jet has {n} variables but dx has shape {arr.shape}: give "
+                f"one displacement per variable, a list of {n} arrays or an "
+                f"array of shape ({n}, *batch)"
+            )
         items = list(arr)
     if len(items) != n:
-        hint = (" (for one array of displacements of a univariate jet pass np.asarray(dx) "
-                "or [dx])" if n == 1 else "")
-        raise ValueError(f"the jet has {n} variable(s) but {len(items)} displacement(s) were "
-                         f"given: give exactly one per variable{hint}")
+        hint = (
+            " (for one array of displacements of a univariate jet pass np.asarray(dx) or [dx])"
+            if n == 1
+            else ""
+        )
+        raise ValueError(
+            f"the jet has {n} variable(s) but {len(items)} displacement(s) were "
+            f"given: give exactly one per variable{hint}"
+        )
     return [_displacement(d, i) for i, d in enumerate(items)]
 
 
@@ -182,8 +198,10 @@ def evaluate(jet, dx):
     Jet(1 + dx² + 0.5·dx⁴, order=4)
     """
     if not isinstance(jet, Jet):
-        raise TypeError(f"evaluate() takes a Jet first, got {type(jet).__name__}: for a "
-                        f"function use jets.taylor or call it directly")
+        raise TypeError(
+            f"evaluate() takes a Jet first, got {type(jet).__name__}: for a "
+            f"function use jets.taylor or call it directly"
+        )
     xs = _split(jet, dx)
     inner = [d for d in xs if isinstance(d, Jet)]
     if inner:
@@ -191,8 +209,10 @@ def evaluate(jet, dx):
     try:
         shape = np.broadcast_shapes(jet.shape, *(d.shape for d in xs))
     except ValueError:
-        raise ValueError(f"the displacements of shapes {[d.shape for d in xs]} do not "
-                         f"broadcast with the jet's batch shape {jet.shape}") from None
+        raise ValueError(
+            f"the displacements of shapes {[d.shape for d in xs]} do not "
+            f"broadcast with the jet's batch shape {jet.shape}"
+        ) from None
     nd = len(shape)
     vars = tuple(range(jet.nvars)) if jet._vars is None else jet._vars
     c = jet._coeffs
@@ -219,9 +239,11 @@ def _call(jet, dx):
     """``jet(*dx)``: one displacement per variable."""
     n = jet.nvars
     if len(dx) != n:
-        raise ValueError(f"the jet has {n} variable(s) but was called with {len(dx)} "
-                         f"argument(s): call it with one displacement per variable, "
-                         f"jet(dx_1, ..., dx_{n})")
+        raise ValueError(
+            f"the jet has {n} variable(s) but was called with {len(dx)} "
+            f"argument(s): call it with one displacement per variable, "
+            f"jet(dx_1, ..., dx_{n})"
+        )
     return evaluate(jet, list(dx))
 
 
@@ -235,16 +257,16 @@ def _check_var(jet, var, what):
     if isinstance(var, (bool, np.bool_)) or not isinstance(var, (int, np.integer)):
         raise TypeError(f"`var` must be the index of a variable (an int), got {var!r}")
     if not 0 <= var < jet.nvars:
-        raise ValueError(f"`var` must be in range({jet.nvars}) for a jet of {jet.nvars} "
-                         f"variable(s), got {var}")
+        raise ValueError(
+            f"`var` must be in range({jet.nvars}) for a jet of {jet.nvars} variable(s), got {var}"
+        )
     return int(var)
 
 
 def _factors(values, dtype, invert):
     """Integer factors (or their reciprocals) as a column in the coefficients' dtype."""
     if np.dtype(dtype).kind == "O":
-        return np.array([Fraction(1, int(v)) if invert else int(v) for v in values],
-                        dtype=object)
+        return np.array([Fraction(1, int(v)) if invert else int(v) for v in values], dtype=object)
     f = np.asarray(values, dtype=float)
     f = 1 / f if invert else f
     return f.astype(dtype) if dtype.kind in "fc" else f
@@ -272,7 +294,7 @@ def _shift_table(nvars, order, pos, length, up):
     S = get_space(nvars, order)
     top = S.top_degree[length]
     if up:
-        rlen = int(S.offsets[top])                       # degrees < top
+        rlen = int(S.offsets[top])  # degrees < top
     else:
         rlen = int(S.offsets[min(top + 1, S.degree) + 1])
     src = np.full(rlen, -1, dtype=np.intp)
@@ -291,7 +313,7 @@ def _shift_table(nvars, order, pos, length, up):
 
 def _shifted(jet, c, vars, var, up):
     S = jet.space
-    m = S.scale[var] if S.scale else 0    # stored b = (a_v + 1) c[a + e_v] / sigma_v
+    m = S.scale[var] if S.scale else 0  # stored b = (a_v + 1) c[a + e_v] / sigma_v
     sub = S.subspace(vars) if vars != () else S
     pos = var if vars is None else vars.index(var)
     src, fac = _shift_table(sub.nvars, sub.order, pos, c.shape[0], up)
@@ -339,7 +361,7 @@ def differentiate(jet, var=0):
     """
     var = _check_var(jet, var, "differentiate")
     vars, c = jet._vars, jet._coeffs
-    if vars is not None and var not in vars:       # does not depend on x_var
+    if vars is not None and var not in vars:  # does not depend on x_var
         return _finish(jet.space, B.zeros((1,) + jet.shape, dtype=B.result_dtype(c)), (), c)
     return _shifted(jet, jet._coeffs, vars, var, True)
 
@@ -397,6 +419,7 @@ def _entry(S):
         cur = _FAMILY.get(key)
         if cur is not None and cur[0] is ref:
             del _FAMILY[key]
+
     e = (weakref.ref(S, gone), None, weakref.WeakValueDictionary())
     _FAMILY[key] = e
     return e
@@ -412,7 +435,7 @@ def _derived_space(S, order):
     with _LOCK:
         root = _entry(S)[1] or S
         if root is get_space(n, root.order):
-            return get_space(n, order)          # unseeded spaces are shared anyway
+            return get_space(n, order)  # unseeded spaces are shared anyway
         if order == root.order:
             return root
         derived = _entry(root)[2]
@@ -431,9 +454,9 @@ def _contains(big, small):
         return small <= big
     if isinstance(small, tuple) and isinstance(big, tuple):
         return all(s <= b for s, b in zip(small, big, strict=False))
-    if isinstance(small, tuple):               # caps inside a total degree
+    if isinstance(small, tuple):  # caps inside a total degree
         return sum(small) <= big
-    return small <= min(big) if big else True   # total degree inside caps
+    return small <= min(big) if big else True  # total degree inside caps
 
 
 def truncate(jet, order):
@@ -470,9 +493,11 @@ def truncate(jet, order):
     S = jet.space
     _, order = _normalize(S.nvars, order)
     if not _contains(S.order, order):
-        raise ValueError(f"cannot truncate a jet of order {S.order!r} to order {order!r}: "
-                         f"that space has monomials the jet does not carry; give a lower "
-                         f"order (truncation only drops coefficients)")
+        raise ValueError(
+            f"cannot truncate a jet of order {S.order!r} to order {order!r}: "
+            f"that space has monomials the jet does not carry; give a lower "
+            f"order (truncation only drops coefficients)"
+        )
     T = _derived_space(S, order)
     if T is S:
         return jet
@@ -481,8 +506,13 @@ def truncate(jet, order):
         return Jet._wrap(T, c[:1], ())
     src_sub, dst_sub = S.subspace(vars), T.subspace(vars)
     top = min(src_sub.top_degree[c.shape[0]], dst_sub.degree)
-    rows = np.array([src_sub.index[tuple(int(e) for e in m)]
-                     for m in dst_sub.monomials[: dst_sub.offsets[top + 1]]], dtype=np.intp)
+    rows = np.array(
+        [
+            src_sub.index[tuple(int(e) for e in m)]
+            for m in dst_sub.monomials[: dst_sub.offsets[top + 1]]
+        ],
+        dtype=np.intp,
+    )
     return Jet._wrap(T, c[rows], vars)
 
 
@@ -531,16 +561,21 @@ def invert(maps):
         maps = list(maps) if maps.ndim >= 1 else [maps]
     maps = list(maps)
     if not maps or not all(isinstance(m, Jet) for m in maps):
-        raise TypeError("invert() takes a list of n jets of one seeding (the components of "
-                        "the map)")
+        raise TypeError(
+            "invert() takes a list of n jets of one seeding (the components of the map)"
+        )
     S = common_space(*maps)
     n = S.nvars
     if len(maps) != n:
-        raise ValueError(f"invert() needs a square map: {len(maps)} jet(s) of {n} "
-                         f"variable(s); give exactly one jet per variable")
+        raise ValueError(
+            f"invert() needs a square map: {len(maps)} jet(s) of {n} "
+            f"variable(s); give exactly one jet per variable"
+        )
     if S.caps is not None:
-        raise ValueError(f"invert() needs jets of total order (an int), got per-variable "
-                         f"caps {S.order}: seed with jets.variables(points, order=k)")
+        raise ValueError(
+            f"invert() needs jets of total order (an int), got per-variable "
+            f"caps {S.order}: seed with jets.variables(points, order=k)"
+        )
     k = S.order
     if k < 1:
         raise ValueError("invert() needs order >= 1: the inverse is built on the linear part")
@@ -548,11 +583,17 @@ def invert(maps):
     if dtype.kind not in "fc":
         raise TypeError(f"invert() needs float or complex jets, got dtype {dtype}")
     batch = np.broadcast_shapes(*(m.shape for m in maps))
-    C = np.stack([np.broadcast_to(m.coeffs.reshape(m.coeffs.shape[:1] + (1,) * (len(batch)
-                                                                             - m.ndim) + m.shape),
-                                  m.coeffs.shape[:1] + batch) for m in maps],
-                 axis=1).astype(dtype, copy=False)        # (L, n, *batch)
-    lin = np.moveaxis(C[1:1 + n], (0, 1), (-1, -2))          # (*batch, n maps, n vars)
+    C = np.stack(
+        [
+            np.broadcast_to(
+                m.coeffs.reshape(m.coeffs.shape[:1] + (1,) * (len(batch) - m.ndim) + m.shape),
+                m.coeffs.shape[:1] + batch,
+            )
+            for m in maps
+        ],
+        axis=1,
+    ).astype(dtype, copy=False)  # (L, n, *batch)
+    lin = np.moveaxis(C[1 : 1 + n], (0, 1), (-1, -2))  # (*batch, n maps, n vars)
     bad = ~np.isfinite(lin).all(axis=(-2, -1)) | ~np.isfinite(C[0]).all(axis=0)
     lin = np.where(bad[..., None, None], np.eye(n, dtype=dtype), lin)
     U, s, Vh = np.linalg.svd(lin)
@@ -560,13 +601,15 @@ def invert(maps):
     if singular.any():
         first = np.unravel_index(int(np.argmax(singular)), singular.shape)
         at = f" at batch index {tuple(int(i) for i in first)}" if batch else ""
-        raise ValueError(f"the linear part (Jacobian) of the map is singular{at}: the map has "
-                         f"no local inverse series there; check the maps or the point")
+        raise ValueError(
+            f"the linear part (Jacobian) of the map is singular{at}: the map has "
+            f"no local inverse series there; check the maps or the point"
+        )
     Linv = np.conj(np.swapaxes(Vh, -1, -2)) @ (np.conj(np.swapaxes(U, -1, -2)) / s[..., :, None])
-    LinvT = np.moveaxis(Linv, (-2, -1), (0, 1))               # (n, n, *batch)
+    LinvT = np.moveaxis(Linv, (-2, -1), (0, 1))  # (n, n, *batch)
     Y = get_space(n, k).seeded()
     Nc = np.zeros((Y.ncoeffs, n) + batch, dtype=dtype)
-    Nc[1:1 + n] = np.moveaxis(LinvT, 1, 0)                     # row 1+j: L^-1 e_j
+    Nc[1 : 1 + n] = np.moveaxis(LinvT, 1, 0)  # row 1+j: L^-1 e_j
     if k >= 2:
         NL = C.copy()
         NL[: 1 + n] = 0
@@ -575,13 +618,15 @@ def invert(maps):
             for _ in range(k - 1):
                 N = [Jet._wrap(Y, Nc[:, i], None) for i in range(n)]
                 R = _horner(NL, levels, N)
-                Rc = -np.array(R.coeffs if isinstance(R, Jet) else
-                               K.pad(Y, np.asarray(R)[None]), dtype=dtype)
+                Rc = -np.array(
+                    R.coeffs if isinstance(R, Jet) else K.pad(Y, np.asarray(R)[None]), dtype=dtype
+                )
                 Rc = np.broadcast_to(Rc, (Y.ncoeffs, n) + batch).copy()
                 Rc[1 + np.arange(n), np.arange(n)] += 1
                 Nc = np.einsum("ij...,cj...->ci...", LinvT, Rc)
     if bad.any():
         Nc = np.where(bad, np.nan, Nc)
-    Ys = Y.seeded(scale_for(k, n))   # the result seeding, scaled as jets.variables would be
-    return tuple(Jet._wrap(Ys, Ys.from_true(np.ascontiguousarray(Nc[:, i])), None)
-                 for i in range(n))
+    Ys = Y.seeded(scale_for(k, n))  # the result seeding, scaled as jets.variables would be
+    return tuple(
+        Jet._wrap(Ys, Ys.from_true(np.ascontiguousarray(Nc[:, i])), None) for i in range(n)
+    )

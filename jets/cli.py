@@ -10,6 +10,7 @@ Exit status: 0 when every printed value is finite, 1 when some value is not
 domain), 2 for usage and parse errors.  No traceback ever reaches the user.
 A one-sided choice at a kink (jets.OneSidedWarning) becomes a note on stderr.
 """
+
 import argparse
 import json
 import keyword
@@ -44,14 +45,14 @@ MAX_VARIABLES = 32
 #: Highest derivative order: 171! overflows a double, so higher derivatives would be inf.
 MAX_ORDER = 170
 #: Most Taylor coefficients one jet may carry on the command line.
-MAX_COEFFS = 10 ** 6
+MAX_COEFFS = 10**6
 #: Most (product pairs x variables) of the jet space: bounds the time to build
 #: the space's tables and every product (about a second at the limit).
-MAX_WORK = 10 ** 7
+MAX_WORK = 10**7
 #: Most (cost of EXPR in full jet products x product pairs of the space): bounds
 #: the whole evaluation to a few seconds (Expression.work counts the squarings of a
 #: power and the per-order products of gamma, lgamma and digamma).
-MAX_TOTAL_WORK = 2 * 10 ** 8
+MAX_TOTAL_WORK = 2 * 10**8
 #: Longest --partial or --at argument, in characters.
 MAX_ARG_LENGTH = 2 * MAX_LENGTH
 
@@ -119,12 +120,17 @@ class _Parser(argparse.ArgumentParser):
         hint = ""
         m = re.search(r"unrecognized arguments: (-\S*)", message)
         if m and not m.group(1).startswith("--"):
-            hint = (": an expression that starts with '-' must follow '--', as in "
-                    f"{self.prog} --at x=1 -- \"-x**2\" (or write it as \" -x**2\")")
+            hint = (
+                ": an expression that starts with '-' must follow '--', as in "
+                f'{self.prog} --at x=1 -- "-x**2" (or write it as " -x**2")'
+            )
         if len(message) > 200:  # argparse quotes the user's text: keep the line short
             message = message[:200] + "..."
-        raise UsageError(message.encode("ascii", "backslashreplace").decode("ascii")
-                         + hint + f" (see {self.prog} --help)")
+        raise UsageError(
+            message.encode("ascii", "backslashreplace").decode("ascii")
+            + hint
+            + f" (see {self.prog} --help)"
+        )
 
 
 def _function_list():
@@ -139,8 +145,13 @@ def _function_list():
         if rule.extra == "special":
             text += " [scipy]"
         items.append(text)
-    return textwrap.fill(", ".join(items), width=78, initial_indent="  ",
-                         subsequent_indent="  ", break_on_hyphens=False)
+    return textwrap.fill(
+        ", ".join(items),
+        width=78,
+        initial_indent="  ",
+        subsequent_indent="  ",
+        break_on_hyphens=False,
+    )
 
 
 def _prog():
@@ -150,33 +161,72 @@ def _prog():
 
 def _build_parser(prog):
     from . import __version__
-    fmt = dict(prog=prog, maxlen=MAX_LENGTH, maxdepth=MAX_DEPTH, maxvars=MAX_VARIABLES,
-               maxorder=MAX_ORDER)
-    usage = ("%(prog)s EXPR --at NAME=VALUE[,...] [--order K | --partial ALPHA ...]\n"
-             "       [--taylor] [--format {table,json}] [--digits N]")
-    p = _Parser(prog=prog, usage=usage, description=DESCRIPTION,
-                epilog=EPILOG.format(functions=_function_list(), **fmt),
-                formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False)
-    p.add_argument("expr", metavar="EXPR", nargs="?",
-                   help='the formula, e.g. "(x + 2*y)**3" (quote it for the shell)')
-    p.add_argument("--at", metavar="NAME=VALUE[,...]", action="append", default=[],
-                   help="the point: a value for each variable, e.g. --at x=4,y=3 or "
-                        "--at x=4 --at y=3; values may be constant expressions (x=pi/4). "
-                        "This order is the variables' order in the output")
-    p.add_argument("--order", metavar="K", type=int, default=None,
-                   help="all partials of total order <= K (default 2)")
-    p.add_argument("--partial", metavar="ALPHA", nargs="+", action="extend", default=[],
-                   help="only these partials: by names (xxy, x^2*y, y) or index tuples "
-                        "(2,1); instead of --order")
-    p.add_argument("--taylor", action="store_true",
-                   help="print Taylor coefficients (derivative / alpha!) instead of "
-                        "derivatives")
-    p.add_argument("--format", choices=("table", "json"), default="table",
-                   help="output format (default table); json holds both derivatives and "
-                        "coefficients")
-    p.add_argument("--digits", metavar="N", type=int, default=None,
-                   help="significant digits of the printed values (default: the shortest "
-                        "text that reads back to the same float)")
+
+    fmt = dict(
+        prog=prog, maxlen=MAX_LENGTH, maxdepth=MAX_DEPTH, maxvars=MAX_VARIABLES, maxorder=MAX_ORDER
+    )
+    usage = (
+        "%(prog)s EXPR --at NAME=VALUE[,...] [--order K | --partial ALPHA ...]\n"
+        "       [--taylor] [--format {table,json}] [--digits N]"
+    )
+    p = _Parser(
+        prog=prog,
+        usage=usage,
+        description=DESCRIPTION,
+        epilog=EPILOG.format(functions=_function_list(), **fmt),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
+    )
+    p.add_argument(
+        "expr",
+        metavar="EXPR",
+        nargs="?",
+        help='the formula, e.g. "(x + 2*y)**3" (quote it for the shell)',
+    )
+    p.add_argument(
+        "--at",
+        metavar="NAME=VALUE[,...]",
+        action="append",
+        default=[],
+        help="the point: a value for each variable, e.g. --at x=4,y=3 or "
+        "--at x=4 --at y=3; values may be constant expressions (x=pi/4). "
+        "This order is the variables' order in the output",
+    )
+    p.add_argument(
+        "--order",
+        metavar="K",
+        type=int,
+        default=None,
+        help="all partials of total order <= K (default 2)",
+    )
+    p.add_argument(
+        "--partial",
+        metavar="ALPHA",
+        nargs="+",
+        action="extend",
+        default=[],
+        help="only these partials: by names (xxy, x^2*y, y) or index tuples "
+        "(2,1); instead of --order",
+    )
+    p.add_argument(
+        "--taylor",
+        action="store_true",
+        help="print Taylor coefficients (derivative / alpha!) instead of derivatives",
+    )
+    p.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="output format (default table); json holds both derivatives and coefficients",
+    )
+    p.add_argument(
+        "--digits",
+        metavar="N",
+        type=int,
+        default=None,
+        help="significant digits of the printed values (default: the shortest "
+        "text that reads back to the same float)",
+    )
     p.add_argument("--version", action="version", version=f"jets {__version__}")
     return p
 
@@ -204,7 +254,7 @@ def _report(ex):
     start = 0
     if len(text) > width:
         start = max(0, min(col - width // 2, len(text) - width))
-    shown = text[start:start + width]
+    shown = text[start : start + width]
     pre = "..." if start > 0 else ""
     post = "..." if start + width < len(text) else ""
     _say(sys.stderr, "  " + pre + shown + post)
@@ -244,16 +294,21 @@ def _split_top(text, sep=","):
 
 def _check_variable_name(name, where):
     if not _NAME_RE.match(name):
-        raise UsageError(f"{where}: {_quote(name)} is not a variable name (ASCII letters, "
-                         f"digits and _, not starting with a digit)")
+        raise UsageError(
+            f"{where}: {_quote(name)} is not a variable name (ASCII letters, "
+            f"digits and _, not starting with a digit)"
+        )
     if keyword.iskeyword(name):
         raise UsageError(f"{where}: {name} is a Python keyword; choose another variable name")
     if name.startswith("__") or (name.startswith("_") and name.endswith("_")):
-        raise UsageError(f"{where}: names like {name} (with surrounding underscores) are "
-                         f"not allowed")
+        raise UsageError(
+            f"{where}: names like {name} (with surrounding underscores) are not allowed"
+        )
     if name in CONSTANTS:
-        raise UsageError(f"{where}: {name} is the constant {format_number(CONSTANTS[name])}; "
-                         f"choose another variable name")
+        raise UsageError(
+            f"{where}: {name} is the constant {format_number(CONSTANTS[name])}; "
+            f"choose another variable name"
+        )
 
 
 def _parse_point(at_args):
@@ -261,8 +316,9 @@ def _parse_point(at_args):
     items = []
     for arg in at_args:
         if len(arg) > MAX_ARG_LENGTH:
-            raise UsageError(f"an --at argument is {len(arg)} characters long; the limit "
-                             f"is {MAX_ARG_LENGTH}")
+            raise UsageError(
+                f"an --at argument is {len(arg)} characters long; the limit is {MAX_ARG_LENGTH}"
+            )
         items.extend(s.strip() for s in _split_top(arg) if s.strip())
     if len(items) > MAX_VARIABLES:
         raise UsageError(f"--at gives {len(items)} variables; the limit is {MAX_VARIABLES}")
@@ -281,16 +337,19 @@ def _parse_point(at_args):
             if e.names:
                 raise UsageError(
                     f"the value of {name} must be a number or an expression of constants "
-                    f"such as pi/4, but {_quote(value)} uses {e.names[0]}")
+                    f"such as pi/4, but {_quote(value)} uses {e.names[0]}"
+                )
             v, problem = e.evaluate({})
         except ExpressionError as ex:
-            raise UsageError(f"in --at {name}={_quote(value, 30)[1:-1]}: {ex.message}",
-                             ex.text, ex.column) from None
+            raise UsageError(
+                f"in --at {name}={_quote(value, 30)[1:-1]}: {ex.message}", ex.text, ex.column
+            ) from None
         v = float(v)
         if not math.isfinite(v):
             why = f" ({problem})" if problem else ""
-            raise UsageError(f"the value of {name} is {format_number(v)}{why}: give a "
-                             f"finite number")
+            raise UsageError(
+                f"the value of {name} is {format_number(v)}{why}: give a finite number"
+            )
         point[name] = v
     return point
 
@@ -301,20 +360,25 @@ def _check_names(expr, point):
     if missing:
         n = missing[0]
         if n in set(function_names()):
-            raise UsageError(f"{n} is a function: call it as {n}(...), or give the "
-                             f"variable {n} a value with --at {n}=VALUE")
+            raise UsageError(
+                f"{n} is a function: call it as {n}(...), or give the "
+                f"variable {n} a value with --at {n}=VALUE"
+            )
         unused = [p for p in point if p not in used]
         hint = did_you_mean(n, unused + list(CONSTANTS) + function_names())
         them = ", ".join(missing)
         verb = "has no value" if len(missing) == 1 else "have no values"
         example = ",".join(f"{m}=..." for m in missing)
-        raise UsageError(f"{them} {verb}{hint}: give {'it' if len(missing) == 1 else 'them'} "
-                         f"with --at {example}")
+        raise UsageError(
+            f"{them} {verb}{hint}: give {'it' if len(missing) == 1 else 'them'} with --at {example}"
+        )
     unused = [p for p in point if p not in used]
     if unused:
         n = unused[0]
-        raise UsageError(f"--at gives {n} a value, but the expression does not use {n}"
-                         f"{did_you_mean(n, list(expr.names)) or ' (a typo?)'}")
+        raise UsageError(
+            f"--at gives {n} a value, but the expression does not use {n}"
+            f"{did_you_mean(n, list(expr.names)) or ' (a typo?)'}"
+        )
 
 
 # ------------------------------------------------------------ the partials
@@ -331,11 +395,12 @@ def _parse_alpha(text, names):
     if re.fullmatch(r"\d+(\s*,\s*\d+)*", s):
         parts = [p.strip() for p in s.split(",")]
         if any(len(p) > 6 for p in parts):
-            raise UsageError(f"--partial {_quote(s)}: the order is above the limit of "
-                             f"{MAX_ORDER}")
+            raise UsageError(f"--partial {_quote(s)}: the order is above the limit of {MAX_ORDER}")
         if len(parts) != n:
-            raise UsageError(f"--partial {_quote(s)}: an index tuple needs one entry per "
-                             f"variable ({', '.join(names)}), got {len(parts)}")
+            raise UsageError(
+                f"--partial {_quote(s)}: an index tuple needs one entry per "
+                f"variable ({', '.join(names)}), got {len(parts)}"
+            )
         return tuple(int(p) for p in parts)
     counts = [0] * n
     by_length = sorted(range(n), key=lambda i: -len(names[i]))
@@ -352,7 +417,8 @@ def _parse_alpha(text, names):
             raise UsageError(
                 f"--partial {_quote(s)}: cannot read {_quote(s[i:], 20)}; write variable "
                 f"names ({', '.join(names)}), e.g. xxy or x^2*y for d3f/dx2dy, or an index "
-                f"tuple such as {','.join(['1'] * n)}")
+                f"tuple such as {','.join(['1'] * n)}"
+            )
         i += len(names[j])
         m = power.match(s, i)
         k = 1
@@ -372,8 +438,10 @@ def _check_size(n, order, how, operations=1):
     before building anything; `operations` is the evaluation's cost in full jet
     products (Expression.work)."""
     if _factorial_overflows(order):
-        raise UsageError(f"{how} asks for derivatives whose factorial overflows a float "
-                         f"(171! > 1.8e308): the order limit is {MAX_ORDER}")
+        raise UsageError(
+            f"{how} asks for derivatives whose factorial overflows a float "
+            f"(171! > 1.8e308): the order limit is {MAX_ORDER}"
+        )
     if n == 0:
         return
     ncoeffs = count_coeffs(n, order)
@@ -383,22 +451,23 @@ def _check_size(n, order, how, operations=1):
         raise UsageError(
             f"{how} with {n} variable{s} needs {ncoeffs} coefficients and "
             f"{count_pairs(n, order):.3g} product pairs, more than the command line allows: "
-            f"lower the order, or ask only for the derivatives you need with --partial")
+            f"lower the order, or ask only for the derivatives you need with --partial"
+        )
     if operations * count_pairs(n, order) > MAX_TOTAL_WORK:
         raise UsageError(
             f"{how}: EXPR costs about {operations} jet products (a power a**n counts its "
             f"squarings, gamma/lgamma/digamma one product per order) on jets of {ncoeffs} "
             f"coefficients, more work than the command line allows: lower the order, use "
-            f"--partial, or simplify EXPR")
+            f"--partial, or simplify EXPR"
+        )
 
 
 def _choose_order(n, alphas):
     """Smallest space holding every requested alpha: total degree or per-variable caps."""
     k = max(sum(a) for a in alphas)
     caps = tuple(max(a[i] for a in alphas) for i in range(n))
-    if max(caps) > MAX_ORDER or k > 10 ** 6:
-        raise UsageError(f"--partial asks for a derivative of order {k}; the limit is "
-                         f"{MAX_ORDER}")
+    if max(caps) > MAX_ORDER or k > 10**6:
+        raise UsageError(f"--partial asks for a derivative of order {k}; the limit is {MAX_ORDER}")
     if count_coeffs(n, caps) < count_coeffs(n, k):
         return caps
     return k
@@ -410,13 +479,18 @@ def _partial_name(alpha, names, unicode):
         return "f"
     if unicode:
         top = "∂f" if k == 1 else "∂" + str(k).translate(_SUPERSCRIPTS) + "f"
-        bottom = "".join("∂" + nm + (str(a).translate(_SUPERSCRIPTS) if a > 1 else "")
-                         for nm, a in zip(names, alpha, strict=False) if a)
+        bottom = "".join(
+            "∂" + nm + (str(a).translate(_SUPERSCRIPTS) if a > 1 else "")
+            for nm, a in zip(names, alpha, strict=False)
+            if a
+        )
     else:
         top = "df" if k == 1 else f"d{k}f"
-        bottom = "".join("d" + nm + ((("^" if nm[-1].isdigit() else "") + str(a))
-                                     if a > 1 else "")
-                         for nm, a in zip(names, alpha, strict=False) if a)
+        bottom = "".join(
+            "d" + nm + ((("^" if nm[-1].isdigit() else "") + str(a)) if a > 1 else "")
+            for nm, a in zip(names, alpha, strict=False)
+            if a
+        )
     return top + "/" + bottom
 
 
@@ -424,9 +498,14 @@ def _term_name(alpha, names, unicode):
     if sum(alpha) == 0:
         return "1"
     if unicode:
-        return "·".join("d" + nm + (str(a).translate(_SUPERSCRIPTS) if a > 1 else "")
-                        for nm, a in zip(names, alpha, strict=False) if a)
-    return "*".join("d" + nm + (f"^{a}" if a > 1 else "") for nm, a in zip(names, alpha, strict=False) if a)
+        return "·".join(
+            "d" + nm + (str(a).translate(_SUPERSCRIPTS) if a > 1 else "")
+            for nm, a in zip(names, alpha, strict=False)
+            if a
+        )
+    return "*".join(
+        "d" + nm + (f"^{a}" if a > 1 else "") for nm, a in zip(names, alpha, strict=False) if a
+    )
 
 
 # ------------------------------------------------------------------ output
@@ -446,7 +525,7 @@ def _json_number(v, digits):
         return "inf" if v > 0 else "-inf"
     if digits is not None:
         v = float(f"{v:.{digits}g}")
-    if v.is_integer() and abs(v) < 2 ** 53:
+    if v.is_integer() and abs(v) < 2**53:
         return int(v)
     return v
 
@@ -469,7 +548,7 @@ def _untrusted(deriv, err):
 def _error_number(v):
     """An error estimate rounded UP to 2 significant digits (JSON)."""
     v = float(v)
-    if v < 1e-300 or not math.isfinite(v):      # (subnormal steps would underflow)
+    if v < 1e-300 or not math.isfinite(v):  # (subnormal steps would underflow)
         return _json_number(v, None)
     step = 10.0 ** (math.floor(math.log10(v)) - 1)
     return float(f"{math.ceil(v / step) * step:.2g}")
@@ -484,8 +563,13 @@ def _table(expr_text, point, rows, taylor, digits, unicode):
     body = [("order", "term" if taylor else "partial", "coefficient" if taylor else "value")]
     for alpha, deriv, coef, err in rows:
         mark = "~" if _untrusted(deriv, err) else ""
-        body.append((str(sum(alpha)), label(alpha, names, unicode),
-                     _text_number(coef if taylor else deriv, digits) + mark))
+        body.append(
+            (
+                str(sum(alpha)),
+                label(alpha, names, unicode),
+                _text_number(coef if taylor else deriv, digits) + mark,
+            )
+        )
     w0 = max(len(r[0]) for r in body)
     w1 = max(len(r[1]) for r in body)
     lines = [head] + [f"{a:<{w0}}  {b:<{w1}}  {c}" for a, b, c in body]
@@ -502,12 +586,25 @@ def _json(expr_text, point, order, rows, digits):
         f'"point": {d({n: _json_number(v, None) for n, v in point.items()})}',
         f'"order": {d(list(order) if isinstance(order, tuple) else order)}',
     ]
-    parts = [d({"index": list(alpha), "name": _partial_name(alpha, names, False),
+    parts = [
+        d(
+            {
+                "index": list(alpha),
+                "name": _partial_name(alpha, names, False),
                 "derivative": _json_number(dv, digits),
                 "coefficient": _json_number(cv, digits),
-                "error": _error_number(ev)}) for alpha, dv, cv, ev in rows]
-    return ("{\n  " + ",\n  ".join(head) + ',\n  "partials": [\n    '
-            + ",\n    ".join(parts) + "\n  ]\n}")
+                "error": _error_number(ev),
+            }
+        )
+        for alpha, dv, cv, ev in rows
+    ]
+    return (
+        "{\n  "
+        + ",\n  ".join(head)
+        + ',\n  "partials": [\n    '
+        + ",\n    ".join(parts)
+        + "\n  ]\n}"
+    )
 
 
 # -------------------------------------------------------------------- main
@@ -519,11 +616,16 @@ def _evaluate(expr, env):
     import warnings
 
     from .rules import OneSidedWarning
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result, problem = expr.evaluate(env)
-    notes = [f"jets: note: {w.message.function} is one-sided at this point (the branch "
-             f"{w.message.branch})" for w in caught if isinstance(w.message, OneSidedWarning)]
+    notes = [
+        f"jets: note: {w.message.function} is one-sided at this point (the branch "
+        f"{w.message.branch})"
+        for w in caught
+        if isinstance(w.message, OneSidedWarning)
+    ]
     return result, problem, list(dict.fromkeys(notes))
 
 
@@ -540,18 +642,21 @@ def _run(argv, state):
         return ex.code if isinstance(ex.code, int) else 0
     args.at = at_args + args.at
     if args.expr is None:
-        raise UsageError(f"missing EXPR: e.g. {prog} \"x**3\" --at x=4 (see {prog} --help)")
+        raise UsageError(f'missing EXPR: e.g. {prog} "x**3" --at x=4 (see {prog} --help)')
     if args.digits is not None and not 1 <= args.digits <= 17:
         raise UsageError(f"--digits must be between 1 and 17, got {args.digits}")
     if args.order is not None and args.partial:
-        raise UsageError("give either --order (all partials up to an order) or --partial "
-                         "(just these), not both")
+        raise UsageError(
+            "give either --order (all partials up to an order) or --partial (just these), not both"
+        )
     if args.order is not None and args.order < 0:
         raise UsageError(f"--order must be >= 0, got {args.order}")
     if args.order is not None and args.order > MAX_ORDER:
-        shown = str(args.order) if args.order < 10 ** 12 else "(a huge number)"
-        raise UsageError(f"--order {shown} is above the limit of {MAX_ORDER} (derivatives "
-                         f"of order 171 and up overflow a float: 171! > 1.8e308)")
+        shown = str(args.order) if args.order < 10**12 else "(a huge number)"
+        raise UsageError(
+            f"--order {shown} is above the limit of {MAX_ORDER} (derivatives "
+            f"of order 171 and up overflow a float: 171! > 1.8e308)"
+        )
 
     expr = compile_expression(args.expr)
     point = _parse_point(args.at)
@@ -562,8 +667,12 @@ def _run(argv, state):
     if args.partial:
         alphas = list(dict.fromkeys(_parse_alpha(a, names) for a in args.partial))
         order = _choose_order(n, alphas)
-        _check_size(n, order, "--partial " + " ".join(args.partial)[:40],
-                    expr.work(sum(order) if isinstance(order, tuple) else order))
+        _check_size(
+            n,
+            order,
+            "--partial " + " ".join(args.partial)[:40],
+            expr.work(sum(order) if isinstance(order, tuple) else order),
+        )
     else:
         order = 2 if args.order is None else args.order
         alphas = None
@@ -571,8 +680,18 @@ def _run(argv, state):
 
     state["phase"] = "evaluate"
     import jets
-    env = dict(zip(names, jets.variables([point[m] for m in names], order=order,
-                                         track_error=True), strict=False)) if n else {}
+
+    env = (
+        dict(
+            zip(
+                names,
+                jets.variables([point[m] for m in names], order=order, track_error=True),
+                strict=False,
+            )
+        )
+        if n
+        else {}
+    )
     result, problem, notes = _evaluate(expr, env)
 
     if isinstance(result, jets.Jet):
@@ -580,34 +699,47 @@ def _run(argv, state):
         if alphas is None:
             alphas = sorted(S.index, key=S.index.get)
         E = result.error() if result._err is not None else [0.0] * S.ncoeffs
-        rows = [(a, float(result.partial(a)), float(result.coefficient(a)),
-                 float(E[S.index[a]]) * math.prod(math.factorial(k) for k in a))
-                for a in alphas]
+        rows = [
+            (
+                a,
+                float(result.partial(a)),
+                float(result.coefficient(a)),
+                float(E[S.index[a]]) * math.prod(math.factorial(k) for k in a),
+            )
+            for a in alphas
+        ]
     else:  # no variable: a plain number, every derivative 0
         if alphas is None:
-            alphas = [()] if n == 0 else sorted(jets.space(n, order).index,
-                                                 key=jets.space(n, order).index.get)
+            alphas = (
+                [()]
+                if n == 0
+                else sorted(jets.space(n, order).index, key=jets.space(n, order).index.get)
+            )
         value = float(result)
-        rows = [(a, value if sum(a) == 0 else 0.0, value if sum(a) == 0 else 0.0, 0.0)
-                for a in alphas]
+        rows = [
+            (a, value if sum(a) == 0 else 0.0, value if sum(a) == 0 else 0.0, 0.0) for a in alphas
+        ]
 
     text = args.expr.strip()
     if args.format == "json":
         out = _json(text, point, order, rows, args.digits)
         finite = all(math.isfinite(d) and math.isfinite(c) for _, d, c, _ in rows)
     else:
-        out = _table(text, point, rows, args.taylor, args.digits,
-                     _unicode_ok(sys.stdout))
+        out = _table(text, point, rows, args.taylor, args.digits, _unicode_ok(sys.stdout))
         finite = all(math.isfinite(c if args.taylor else d) for _, d, c, _ in rows)
     _say(sys.stdout, out)
     for note in notes:
         _say(sys.stderr, note)
     uni = _unicode_ok(sys.stderr)
-    lost = [_partial_name(a, names, uni) for a, d, _, e in rows
-            if math.isfinite(d) and _untrusted(d, e)]
+    lost = [
+        _partial_name(a, names, uni) for a, d, _, e in rows if math.isfinite(d) and _untrusted(d, e)
+    ]
     if lost:
-        _say(sys.stderr, f"jets: warning: fewer than 6 trustworthy digits (estimated rounding "
-                         f"error, marked ~ in the table): {', '.join(lost)}")
+        _say(
+            sys.stderr,
+            f"jets: warning: fewer than 6 trustworthy digits (estimated rounding "
+            f"error, marked ~ in the table): {', '.join(lost)}",
+        )
     if finite:
         return 0
     _say(sys.stderr, f"jets: {problem or 'the result is not finite'}")
@@ -630,7 +762,7 @@ def _take_at(argv):
             i += 2
             continue
         if a.startswith("--at="):
-            values.append(a[len("--at="):])
+            values.append(a[len("--at=") :])
         else:
             rest.append(a)
         i += 1

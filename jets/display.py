@@ -1,4 +1,5 @@
 """Readable repr of a jet: the polynomial in the seeded infinitesimals."""
+
 from fractions import Fraction
 
 import numpy as np
@@ -17,8 +18,12 @@ def variable_names(n):
 
 def format_number(v):
     """Shortest round-tripping text; integral floats without a trailing .0."""
-    if isinstance(v, (float, np.floating)) and np.isfinite(v) and float(v).is_integer() \
-            and abs(v) < 1e16:
+    if (
+        isinstance(v, (float, np.floating))
+        and np.isfinite(v)
+        and float(v).is_integer()
+        and abs(v) < 1e16
+    ):
         return str(int(v))
     if isinstance(v, (np.floating, np.complexfloating, np.integer)):
         v = v.item()
@@ -68,7 +73,7 @@ def jet_repr(jet):
     order = jet.order
     if jet.ndim == 0:
         return f"Jet({_polynomial(jet)}, order={order!r})"
-    value = np.array2string(np.asarray(jet.value), threshold=6, edgeitems=2,
-                            separator=", ", prefix="    value=")
-    return (f"Jet(shape={jet.shape}, nvars={jet.nvars}, order={order!r},\n"
-            f"    value={value})")
+    value = np.array2string(
+        np.asarray(jet.value), threshold=6, edgeitems=2, separator=", ", prefix="    value="
+    )
+    return f"Jet(shape={jet.shape}, nvars={jet.nvars}, order={order!r},\n    value={value})"

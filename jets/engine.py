@@ -11,6 +11,7 @@ value is nan no derivative is meaningful, so every coefficient, stored or not,
 is nan).  The same expression therefore never gives two answers by two paths.
 This module knows no Jet; ``jets.jet`` unwraps and wraps.
 """
+
 from fractions import Fraction
 from numbers import Number
 
@@ -21,8 +22,7 @@ from . import kernels as K
 from .majorants import Track, tracker
 from .rules import Const
 
-__all__ = ["Operand", "apply", "apply_tracked", "align", "union_vars", "finish",
-           "all_numbers"]
+__all__ = ["Operand", "apply", "apply_tracked", "align", "union_vars", "finish", "all_numbers"]
 
 
 class Operand:
@@ -87,10 +87,11 @@ def as_const(a, jet_dtype, rule):
         v = B.asarray(a)
     except (ValueError, TypeError):
         v = None
-    if v is None or v.dtype.kind not in "biufcO" or (
-            v.dtype.kind == "O" and not all_numbers(v)):
-        raise TypeError(f"{rule.name}: cannot combine a jet with {type(a).__name__}: "
-                        f"use numbers, numpy arrays of numbers, or jets of the same seeding")
+    if v is None or v.dtype.kind not in "biufcO" or (v.dtype.kind == "O" and not all_numbers(v)):
+        raise TypeError(
+            f"{rule.name}: cannot combine a jet with {type(a).__name__}: "
+            f"use numbers, numpy arrays of numbers, or jets of the same seeding"
+        )
     if jet_dtype.kind == "O" and v.dtype.kind != "O":
         v = v.astype(object)
         if v.dtype.kind == "O":
@@ -113,11 +114,15 @@ def _check_dtype(rule, arrays):
     for c in arrays:
         kind = c.dtype.kind
         if kind == "c" and not rule.analytic:
-            raise TypeError(f"{rule.name} is not analytic, so it has no complex derivative: "
-                            f"use it on real jets only")
+            raise TypeError(
+                f"{rule.name} is not analytic, so it has no complex derivative: "
+                f"use it on real jets only"
+            )
         if kind == "O" and not rule.rational:
-            raise TypeError(f"{rule.name} of an object-dtype (e.g. Fraction) jet cannot be "
-                            f"exact: only + - * / and integer powers are; convert to float")
+            raise TypeError(
+                f"{rule.name} of an object-dtype (e.g. Fraction) jet cannot be "
+                f"exact: only + - * / and integer powers are; convert to float"
+            )
 
 
 def finish(S, out, vars, want=None):
@@ -126,8 +131,7 @@ def finish(S, out, vars, want=None):
     float32 jet), and nan poisoning: where the value is nan, every coefficient
     of the whole space is nan, also the degrees and variables not stored.
     Returns (coeffs, vars)."""
-    if want is not None and want != out.dtype and out.dtype.kind in "fc" \
-            and want.kind in "fc":
+    if want is not None and want != out.dtype and out.dtype.kind in "fc" and want.kind in "fc":
         out = out.astype(want)
     if out.dtype.kind in "fc":
         v = out[0]
@@ -136,8 +140,7 @@ def finish(S, out, vars, want=None):
             if vars is not None or out.shape[0] < S.ncoeffs:
                 out = K.embed(S, out, vars, None, full=True)
                 vars = None
-            out = np.where(bad, np.nan, out) if out.ndim > 1 else \
-                np.full_like(out, np.nan)
+            out = np.where(bad, np.nan, out) if out.ndim > 1 else np.full_like(out, np.nan)
     return out, vars
 
 
@@ -154,7 +157,7 @@ def _plain_shapes(args):
         if sh is None:
             try:
                 sh = np.shape(a)
-            except ValueError:      # ragged: as_const reports it
+            except ValueError:  # ragged: as_const reports it
                 continue
         shapes.append(tuple(sh))
     return shapes
@@ -165,6 +168,7 @@ def apply(rule, S, args):
     Returns (coeffs, vars) of the result."""
     if rule.extra == "special":
         from .rules import scipy_special
+
         scipy_special()
     ops = [a for a in args if isinstance(a, Operand)]
     if rule.fast is not None and len(ops) == 2 == len(args):
@@ -172,7 +176,7 @@ def apply(rule, S, args):
         if r is not None:
             return finish(S, r[0], r[1])
     vars, sub, arrays = align(S, ops)
-    if len(args) > 1:       # the memory guard: broadcasting may grow the batch
+    if len(args) > 1:  # the memory guard: broadcasting may grow the batch
         shapes = [c.shape[1:] for c in arrays] + _plain_shapes(args)
         if any(sh != shapes[0] for sh in shapes):
             K.check_broadcast(sub, shapes)
@@ -181,12 +185,10 @@ def apply(rule, S, args):
         conv = arrays
     else:
         it = iter(arrays)
-        conv = [next(it) if isinstance(a, Operand) else as_const(a, jet_dtype, rule)
-                for a in args]
+        conv = [next(it) if isinstance(a, Operand) else as_const(a, jet_dtype, rule) for a in args]
         ndim = max(c.v.ndim if isinstance(c, Const) else c.ndim - 1 for c in conv)
         conv = [_to_rank(c, ndim) for c in conv]
-    if jet_dtype.kind in "cO" or any(isinstance(c, Const) and c.v.dtype.kind in "cO"
-                                     for c in conv):
+    if jet_dtype.kind in "cO" or any(isinstance(c, Const) and c.v.dtype.kind in "cO" for c in conv):
         _check_dtype(rule, [c if not isinstance(c, Const) else c.v for c in conv])
     with np.errstate(all="ignore"):
         if all(isinstance(c, Const) or c.shape[0] == 1 for c in conv):
@@ -233,9 +235,13 @@ def apply_tracked(rule, S, args):
                 t = T.exact(K.embed(S, a.coeffs, a.vars, None, full=True))
             else:
                 t = Track(a.coeffs[0], *a.err)
-            targs.append(Track(np.broadcast_to(_rank(t.v, nd), batch),
-                               np.broadcast_to(_rank(t.M, nd, 1), full),
-                               np.broadcast_to(_rank(t.E, nd, 1), full)))
+            targs.append(
+                Track(
+                    np.broadcast_to(_rank(t.v, nd), batch),
+                    np.broadcast_to(_rank(t.M, nd, 1), full),
+                    np.broadcast_to(_rank(t.E, nd, 1), full),
+                )
+            )
         else:
             targs.append(Const(_rank(a.v if isinstance(a, Const) else B.asarray(a), nd)))
     if rule.error is None:

@@ -11,6 +11,7 @@ misbehave (length, bracket depth) and on the tree before anything recursive
 touches it (nesting depth), so hostile input ends with an
 :class:`ExpressionError` at once.
 """
+
 import ast
 import difflib
 import math
@@ -22,8 +23,15 @@ import numpy as np
 from .jet import Jet, apply
 from .rules import ALIASES, RULES
 
-__all__ = ["ExpressionError", "Expression", "compile_expression", "function_names",
-           "CONSTANTS", "MAX_LENGTH", "MAX_DEPTH"]
+__all__ = [
+    "ExpressionError",
+    "Expression",
+    "compile_expression",
+    "function_names",
+    "CONSTANTS",
+    "MAX_LENGTH",
+    "MAX_DEPTH",
+]
 
 #: Longest expression accepted, in characters.
 MAX_LENGTH = 10_000
@@ -32,34 +40,53 @@ MAX_LENGTH = 10_000
 MAX_DEPTH = 100
 #: Integer exponents up to this size go to the jet ``**`` as Python ints (exact
 #: repeated multiplication, right at a zero base); larger ones stay floats.
-MAX_INT_EXPONENT = 2 ** 53
+MAX_INT_EXPONENT = 2**53
 
 #: Named constants; any other bare name is a variable.
 CONSTANTS = {"pi": math.pi, "e": math.e, "inf": math.inf}
 
 _HINT = "use numbers, variables, + - * / **, parentheses and functions such as sin(x)"
 
-_OPS = {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "divide",
-        ast.Pow: "power"}
+_OPS = {
+    ast.Add: "add",
+    ast.Sub: "subtract",
+    ast.Mult: "multiply",
+    ast.Div: "divide",
+    ast.Pow: "power",
+}
 _CHAIN = {ast.Add: "sum", ast.Sub: "sum", ast.Mult: "product", ast.Div: "product"}
 _BAD_OPS = {
     ast.BitXor: "^ is not a power in Python syntax: use ** (x**2)",
     ast.FloorDiv: "// (floor division) is not supported: use floor(a / b)",
     ast.Mod: "% (remainder) is not supported",
     ast.MatMult: "@ (matrix product) is not supported",
-    ast.LShift: "<< is not supported", ast.RShift: ">> is not supported",
-    ast.BitOr: "| is not supported", ast.BitAnd: "& is not supported",
+    ast.LShift: "<< is not supported",
+    ast.RShift: ">> is not supported",
+    ast.BitOr: "| is not supported",
+    ast.BitAnd: "& is not supported",
 }
 _NODE_WORDS = {
-    ast.Attribute: "attribute access is", ast.Subscript: "subscripts are",
-    ast.Lambda: "lambda is", ast.IfExp: "conditional expressions (a if c else b) are",
-    ast.Compare: "comparisons are", ast.BoolOp: "and/or are",
-    ast.ListComp: "comprehensions are", ast.SetComp: "comprehensions are",
-    ast.DictComp: "comprehensions are", ast.GeneratorExp: "generator expressions are",
-    ast.List: "lists are", ast.Tuple: "tuples are", ast.Set: "sets are", ast.Dict: "dicts are",
-    ast.NamedExpr: "assignments (:=) are", ast.JoinedStr: "f-strings are",
-    ast.FormattedValue: "f-strings are", ast.Starred: "starred (*) arguments are",
-    ast.Await: "await is", ast.Yield: "yield is", ast.YieldFrom: "yield is",
+    ast.Attribute: "attribute access is",
+    ast.Subscript: "subscripts are",
+    ast.Lambda: "lambda is",
+    ast.IfExp: "conditional expressions (a if c else b) are",
+    ast.Compare: "comparisons are",
+    ast.BoolOp: "and/or are",
+    ast.ListComp: "comprehensions are",
+    ast.SetComp: "comprehensions are",
+    ast.DictComp: "comprehensions are",
+    ast.GeneratorExp: "generator expressions are",
+    ast.List: "lists are",
+    ast.Tuple: "tuples are",
+    ast.Set: "sets are",
+    ast.Dict: "dicts are",
+    ast.NamedExpr: "assignments (:=) are",
+    ast.JoinedStr: "f-strings are",
+    ast.FormattedValue: "f-strings are",
+    ast.Starred: "starred (*) arguments are",
+    ast.Await: "await is",
+    ast.Yield: "yield is",
+    ast.YieldFrom: "yield is",
     ast.Slice: "slices are",
 }
 
@@ -103,8 +130,9 @@ def escape_controls(text, keep="\n"):
     """Text with every control character (C0, DEL, C1; `keep` excepted) written
     as a visible \\xNN escape, so user input echoed to a terminal cannot move
     the cursor, ring the bell or start an escape sequence."""
-    return _CONTROL.sub(lambda m: m.group() if m.group() in keep else
-                        f"\\x{ord(m.group()):02x}", text)
+    return _CONTROL.sub(
+        lambda m: m.group() if m.group() in keep else f"\\x{ord(m.group()):02x}", text
+    )
 
 
 def quote_text(text, limit=40, always=False):
@@ -118,6 +146,7 @@ def quote_text(text, limit=40, always=False):
 # ---------------------------------------------------------------- the tree
 class Num:
     """A constant: ``value`` (float) and the text it came from."""
+
     __slots__ = ("value", "label")
 
     def __init__(self, value, label):
@@ -126,6 +155,7 @@ class Num:
 
 class Var:
     """A variable, looked up by name at evaluation."""
+
     __slots__ = ("name",)
 
     def __init__(self, name):
@@ -134,6 +164,7 @@ class Var:
 
 class Call:
     """A rule applied to argument nodes (operators are rules too)."""
+
     __slots__ = ("rule", "args")
 
     def __init__(self, rule, args):
@@ -143,6 +174,7 @@ class Call:
 class Chain:
     """A left-associative run ``first op1 a1 op2 a2 ...`` of + - or * /,
     kept flat so that long sums do not nest."""
+
     __slots__ = ("first", "rest")
 
     def __init__(self, first, rest):
@@ -154,27 +186,34 @@ def _precheck(text):
     if not isinstance(text, str):
         raise ExpressionError(f"the expression must be text, got {type(text).__name__}")
     if len(text) > MAX_LENGTH:
-        raise ExpressionError(f"the expression is {len(text)} characters long; the limit "
-                              f"is {MAX_LENGTH}")
+        raise ExpressionError(
+            f"the expression is {len(text)} characters long; the limit is {MAX_LENGTH}"
+        )
     if not text.strip():
         raise ExpressionError("the expression is empty: write one such as 'sin(x)*y'")
     for i, ch in enumerate(text):
         if ch == "^":
             raise ExpressionError("^ is not a power here: use ** (x**2, not x^2)", text, i)
         if ch == "#":
-            raise ExpressionError("comments are not allowed in an expression: remove "
-                                  "the # and what follows it", text, i)
+            raise ExpressionError(
+                "comments are not allowed in an expression: remove the # and what follows it",
+                text,
+                i,
+            )
         if not (" " <= ch <= "~"):
             raise ExpressionError(
                 f"the expression has the character {ch!a} (U+{ord(ch):04X}) at column "
-                f"{i + 1}: only ASCII letters, digits, spaces and + - * / ( ) , . are used")
+                f"{i + 1}: only ASCII letters, digits, spaces and + - * / ( ) , . are used"
+            )
     depth = 0
     for i, ch in enumerate(text):
         if ch in "([{":
             depth += 1
             if depth > MAX_DEPTH:
-                raise ExpressionError(f"brackets are nested more than {MAX_DEPTH} deep "
-                                      f"(at column {i + 1}); simplify the expression")
+                raise ExpressionError(
+                    f"brackets are nested more than {MAX_DEPTH} deep "
+                    f"(at column {i + 1}); simplify the expression"
+                )
         elif ch in ")]}":
             depth -= 1
 
@@ -188,24 +227,29 @@ def _parse(text):
     except SyntaxError as ex:
         msg = (ex.msg or "invalid syntax").split("\n")[0]
         if "integer string conversion" in msg:  # Python's digit limit on int literals
-            raise ExpressionError("a number in the expression has more than 4300 digits, "
-                                  "far too large for a float") from None
+            raise ExpressionError(
+                "a number in the expression has more than 4300 digits, far too large for a float"
+            ) from None
         col = (ex.offset - 1 + lead) if ex.offset and (ex.lineno in (None, 1)) else None
         if col is not None:
             col = max(0, min(col, len(text)))
         raise ExpressionError(f"syntax error: {msg}", text, col) from None
     except (RecursionError, MemoryError):
-        raise ExpressionError("the expression is too long or nested too deeply for "
-                              "Python's parser; simplify it") from None
+        raise ExpressionError(
+            "the expression is too long or nested too deeply for Python's parser; simplify it"
+        ) from None
     except ValueError as ex:  # e.g. null bytes (already rejected) or digit limits
         raise ExpressionError(f"cannot parse the expression: {ex}") from None
 
 
 def _same_chain(parent, child):
-    return (isinstance(parent, ast.BinOp) and isinstance(child, ast.BinOp)
-            and child is parent.left
-            and _CHAIN.get(type(parent.op)) is not None
-            and _CHAIN.get(type(parent.op)) == _CHAIN.get(type(child.op)))
+    return (
+        isinstance(parent, ast.BinOp)
+        and isinstance(child, ast.BinOp)
+        and child is parent.left
+        and _CHAIN.get(type(parent.op)) is not None
+        and _CHAIN.get(type(parent.op)) == _CHAIN.get(type(child.op))
+    )
 
 
 def _check_depth(tree):
@@ -214,8 +258,9 @@ def _check_depth(tree):
     while stack:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise ExpressionError(f"the expression is nested more than {MAX_DEPTH} levels "
-                                  f"deep; simplify it")
+            raise ExpressionError(
+                f"the expression is nested more than {MAX_DEPTH} levels deep; simplify it"
+            )
         for child in ast.iter_child_nodes(node):
             if isinstance(child, (ast.expr_context, ast.operator, ast.unaryop)):
                 continue
@@ -255,8 +300,9 @@ class _Converter:
         if isinstance(node, ast.Call):
             return self.call(node)
         word = _NODE_WORDS.get(type(node), f"{type(node).__name__} is")
-        raise ExpressionError(f"{word} not allowed in an expression ({self.snippet(node)}): "
-                              f"{_HINT}")
+        raise ExpressionError(
+            f"{word} not allowed in an expression ({self.snippet(node)}): {_HINT}"
+        )
 
     def constant(self, node):
         v = node.value
@@ -267,23 +313,28 @@ class _Converter:
             try:
                 return Num(float(v), label)
             except OverflowError:
-                raise ExpressionError(f"the integer {quote_text(label, 30)} ({len(str(v))} "
-                                      f"digits) is too large for a float (max ~1.8e308)"
-                                      ) from None
+                raise ExpressionError(
+                    f"the integer {quote_text(label, 30)} ({len(str(v))} "
+                    f"digits) is too large for a float (max ~1.8e308)"
+                ) from None
         if isinstance(v, float):
             return Num(v, label)
         if isinstance(v, complex):
-            raise ExpressionError(f"complex numbers ({quote_text(label)}) are not supported: "
-                                  f"jets evaluates real expressions here")
+            raise ExpressionError(
+                f"complex numbers ({quote_text(label)}) are not supported: "
+                f"jets evaluates real expressions here"
+            )
         if isinstance(v, (str, bytes)):
-            raise ExpressionError(f"strings ({quote_text(label)}) are not allowed in an "
-                                  f"expression: {_HINT}")
+            raise ExpressionError(
+                f"strings ({quote_text(label)}) are not allowed in an expression: {_HINT}"
+            )
         raise ExpressionError(f"the constant {quote_text(label)} is not allowed: {_HINT}")
 
     def check_name(self, name):
         if name.startswith("__") or (name.startswith("_") and name.endswith("_")):
-            raise ExpressionError(f"names like {quote_text(name)} (with surrounding underscores) "
-                                  f"are not allowed")
+            raise ExpressionError(
+                f"names like {quote_text(name)} (with surrounding underscores) are not allowed"
+            )
 
     def name(self, node):
         self.check_name(node.id)
@@ -298,8 +349,7 @@ class _Converter:
             col = self.operator_column(node)
             raise ExpressionError(_BAD_OPS[op], self.text if col is not None else None, col)
         if op not in _OPS:
-            raise ExpressionError(f"the operator in {self.snippet(node)} is not supported: "
-                                  f"{_HINT}")
+            raise ExpressionError(f"the operator in {self.snippet(node)} is not supported: {_HINT}")
         if op is ast.Pow:
             self.operations += 1
             return Call("power", [self.convert(node.left), self.convert(node.right)])
@@ -330,38 +380,50 @@ class _Converter:
         func = node.func
         if not isinstance(func, ast.Name):
             if isinstance(func, ast.Attribute):
-                raise ExpressionError(f"attribute access ({self.snippet(func)}) is not "
-                                      f"allowed in an expression: {_HINT}")
-            raise ExpressionError(f"only functions called by name can be called, not "
-                                  f"{self.snippet(func)}: {_HINT}")
+                raise ExpressionError(
+                    f"attribute access ({self.snippet(func)}) is not "
+                    f"allowed in an expression: {_HINT}"
+                )
+            raise ExpressionError(
+                f"only functions called by name can be called, not {self.snippet(func)}: {_HINT}"
+            )
         name = func.id
         self.check_name(name)
         if name not in RULES and name not in ALIASES:
             if name in CONSTANTS:
-                raise ExpressionError(f"{name} is a constant, not a function: write {name}*(...) "
-                                      f"to multiply")
-            raise ExpressionError(f"unknown function {quote_text(name)}"
-                                  f"{did_you_mean(name, function_names())}; "
-                                  f"python -m jets --help lists the functions")
+                raise ExpressionError(
+                    f"{name} is a constant, not a function: write {name}*(...) to multiply"
+                )
+            raise ExpressionError(
+                f"unknown function {quote_text(name)}"
+                f"{did_you_mean(name, function_names())}; "
+                f"python -m jets --help lists the functions"
+            )
         rule = RULES[ALIASES.get(name, name)]
         if node.keywords:
             kw = node.keywords[0]
-            raise ExpressionError(f"keyword arguments ({self.snippet(kw)}) are not allowed: "
-                                  f"write {name}(...) with positional arguments")
+            raise ExpressionError(
+                f"keyword arguments ({self.snippet(kw)}) are not allowed: "
+                f"write {name}(...) with positional arguments"
+            )
         for a in node.args:
             if isinstance(a, ast.Starred):
-                raise ExpressionError(f"starred arguments ({self.snippet(a)}) are not "
-                                      f"allowed: {_HINT}")
+                raise ExpressionError(
+                    f"starred arguments ({self.snippet(a)}) are not allowed: {_HINT}"
+                )
         if len(node.args) != rule.nargs:
             s = "" if rule.nargs == 1 else "s"
-            raise ExpressionError(f"{name} takes {rule.nargs} argument{s}, got "
-                                  f"{len(node.args)} in {self.snippet(node)}")
+            raise ExpressionError(
+                f"{name} takes {rule.nargs} argument{s}, got "
+                f"{len(node.args)} in {self.snippet(node)}"
+            )
         if rule.extra == "special":
             try:
                 import scipy.special  # noqa: F401
             except ImportError:
-                raise ExpressionError(f"{name} needs scipy: install it with "
-                                      f"pip install 'jets[special]'") from None
+                raise ExpressionError(
+                    f"{name} needs scipy: install it with pip install 'jets[special]'"
+                ) from None
         self.operations += 1
         return Call(rule.name, [self.convert(a) for a in node.args])
 
@@ -395,12 +457,16 @@ def _finite(v):
 
 def _number(v):
     from .display import format_number
+
     return format_number(float(v))
 
 
 #: names for the arguments of two-argument rules in domain messages
-_ARG_NAMES = {"divide": ("dividend", "divisor"), "power": ("base", "exponent"),
-              "arctan2": ("y", "x")}
+_ARG_NAMES = {
+    "divide": ("dividend", "divisor"),
+    "power": ("base", "exponent"),
+    "arctan2": ("y", "x"),
+}
 
 
 def _domain_message(rule, values):
@@ -409,8 +475,10 @@ def _domain_message(rule, values):
     if name == "divide":
         return f"divide: division by zero ({_number(values[0])} / {_number(values[1])})"
     if name == "power":
-        return (f"power: base {_number(values[0])} with the non-integer exponent "
-                f"{_number(values[1])}: the base must be > 0")
+        return (
+            f"power: base {_number(values[0])} with the non-integer exponent "
+            f"{_number(values[1])}: the base must be > 0"
+        )
     interval = re.fullmatch(r"[(\[][^()\[\]]*[)\]]", text)
     where = f"outside {text}" if interval else f"not in the domain ({text})"
     if len(values) == 1:
@@ -422,8 +490,13 @@ def _domain_message(rule, values):
 
 def _overflow_message(rule, values, out):
     v = _as_float(out)
-    what = ("a derivative is not finite" if math.isfinite(v) else
-            "the value is nan" if math.isnan(v) else f"the value overflows to {v}")
+    what = (
+        "a derivative is not finite"
+        if math.isfinite(v)
+        else "the value is nan"
+        if math.isnan(v)
+        else f"the value overflows to {v}"
+    )
     labels = _ARG_NAMES.get(rule.name, ("a", "b", "c")) if len(values) > 1 else ("argument",)
     args = ", ".join(f"{n} {_number(v)}" for n, v in zip(labels, values, strict=False))
     return f"{rule.name}: {what} at {args}"
@@ -455,6 +528,7 @@ def power_cost(p):
     squaring takes up to 2 log2|n| for an integer n (plus a quotient when n < 0),
     up to rules.MAX_SQUARING_EXPONENT; the real-power recurrence about 3."""
     from .rules import MAX_SQUARING_EXPONENT
+
     p = float(p)
     if not math.isfinite(p) or not p.is_integer() or abs(p) > MAX_SQUARING_EXPONENT:
         return 3
@@ -489,7 +563,7 @@ class Expression:
                 if node.rule == "power":
                     base, expo = node.args
                     if _has_var(expo):
-                        total += 5       # exp(b log a)
+                        total += 5  # exp(b log a)
                     elif _has_var(base):
                         with np.errstate(all="ignore"):
                             total += power_cost(_Evaluator({}).eval(expo))
@@ -549,6 +623,9 @@ class _Evaluator:
             inside = True
             if rule.domain is not None:
                 inside = bool(np.all(rule.domain(*[np.float64(v) for v in values])))
-            self.problem = (_domain_message(rule, values) if not inside
-                            else _overflow_message(rule, values, out))
+            self.problem = (
+                _domain_message(rule, values)
+                if not inside
+                else _overflow_message(rule, values, out)
+            )
         return out

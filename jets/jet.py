@@ -13,6 +13,7 @@ Each seeding has an identity: :func:`variables` gives its jets a JetSpace of
 their own (``JetSpace.seeded``), so jets seeded separately are different
 variables; combining them is a TypeError, never a silent shared direction.
 """
+
 from decimal import Decimal
 from math import factorial
 
@@ -28,18 +29,29 @@ from .rules import lookup
 from .space import JetSpace, _ldexp, check_size, count_coeffs, scale_for
 from .space import _cached as _cached_space
 from .space import _normalize as normalize_order
-from .space import space as get_space
 
 try:  # numpy >= 2
     from numpy.lib.array_utils import normalize_axis_index
 except ImportError:  # numpy 1.25, 1.26
     from numpy.core.multiarray import normalize_axis_index
 
-__all__ = ["Jet", "variable", "variables", "constant", "is_jet", "apply", "common_space",
-           "ARRAY_FUNCTIONS", "register_tracer", "CALL_HANDLER"]
+__all__ = [
+    "Jet",
+    "variable",
+    "variables",
+    "constant",
+    "is_jet",
+    "apply",
+    "common_space",
+    "ARRAY_FUNCTIONS",
+    "register_tracer",
+    "CALL_HANDLER",
+]
 
-_CONVERT_HINT = ("that would drop its derivatives. Use .value for the number, "
-                 "and numpy or jets functions (np.sin, jets.sin) instead of math.*")
+_CONVERT_HINT = (
+    "that would drop its derivatives. Use .value for the number, "
+    "and numpy or jets functions (np.sin, jets.sin) instead of math.*"
+)
 
 #: numpy function -> implementation on jets (NEP-18), filled by jets.numpy_api
 ARRAY_FUNCTIONS = {}
@@ -73,7 +85,8 @@ def common_space(*jets):
             raise ValueError(
                 f"cannot combine jets of different spaces: one has {first.describe()}, "
                 f"another {j._space.describe()}. Seed all variables together with "
-                f"jets.variables([...], order) so they share one space")
+                f"jets.variables([...], order) so they share one space"
+            )
         if j._vars == ():
             continue
         if S is None:
@@ -83,7 +96,8 @@ def common_space(*jets):
                 "cannot combine jets that were seeded separately (by two calls of "
                 "jets.variable/jets.variables, or a jet seeded inside a function given to "
                 "jets.derivative and friends): they are different variables. Seed all "
-                "variables together with jets.variables([x0, y0, ...], order)")
+                "variables together with jets.variables([x0, y0, ...], order)"
+            )
     return first if S is None else S
 
 
@@ -116,7 +130,6 @@ def apply(name, *args):
     return Jet._wrap(S, coeffs, vars)
 
 
-
 class Jet:
     """An array of truncated Taylor polynomials sharing one JetSpace.
 
@@ -136,10 +149,14 @@ class Jet:
         converted to the stored ones."""
         c = np.array(coeffs, copy=True)
         if isinstance(space, JetSpace) and space.scale is not None and c.dtype.kind in "iu":
-            c = c.astype(float)          # a scaled space stores floats
-        if isinstance(space, JetSpace) and space.scale is not None and c.ndim \
-                and c.dtype.kind in "fc" and c.shape[0] in (space.subspace(_vars) if _vars
-                                                            else space).top_degree:
+            c = c.astype(float)  # a scaled space stores floats
+        if (
+            isinstance(space, JetSpace)
+            and space.scale is not None
+            and c.ndim
+            and c.dtype.kind in "fc"
+            and c.shape[0] in (space.subspace(_vars) if _vars else space).top_degree
+        ):
             c = space.from_true(c, _vars)
         self._init(space, c, _vars)
 
@@ -166,8 +183,10 @@ class Jet:
         coeffs = B.asarray(coeffs)
         sub = space.subspace(_vars) if _vars else space
         if coeffs.ndim == 0 or (coeffs.shape[0] not in sub.top_degree and _vars != ()):
-            raise ValueError(f"coeffs must have shape ({space.ncoeffs}, *shape) for "
-                             f"{space.describe()}, got {coeffs.shape}")
+            raise ValueError(
+                f"coeffs must have shape ({space.ncoeffs}, *shape) for "
+                f"{space.describe()}, got {coeffs.shape}"
+            )
         if coeffs.flags.writeable:
             coeffs.flags.writeable = False
         if _vars is not None and len(_vars) == space.nvars:
@@ -281,9 +300,11 @@ class Jet:
         True
         """
         if self._err is None:
-            raise ValueError("this jet carries no error estimate: seed its variables with "
-                             "jets.variable(x0, order, track_error=True) or "
-                             "jets.variables(points, order, track_error=True)")
+            raise ValueError(
+                "this jet carries no error estimate: seed its variables with "
+                "jets.variable(x0, order, track_error=True) or "
+                "jets.variables(points, order, track_error=True)"
+            )
         E = np.broadcast_to(self._err[1], (self._space.ncoeffs,) + self.shape)
         return np.array(self._space.to_true(np.array(E, dtype=float)), dtype=float)
 
@@ -343,8 +364,10 @@ class Jet:
 
     def _univariate(self, what):
         if self.nvars != 1:
-            raise ValueError(f"{what} is for jets of one variable; this jet has "
-                             f"{self.nvars}: use .partial(alpha) or .partials()")
+            raise ValueError(
+                f"{what} is for jets of one variable; this jet has "
+                f"{self.nvars}: use .partial(alpha) or .partials()"
+            )
 
     def derivative(self, n=1):
         """n-th derivative of a univariate jet, shape ``self.shape``."""
@@ -375,8 +398,10 @@ class Jet:
         idx = []
         for a in alphas:
             if a not in self._space.index:
-                raise ValueError(f"{what} needs the coefficient {a}, which this jet of "
-                                 f"{self._space.describe()} does not carry: {hint}")
+                raise ValueError(
+                    f"{what} needs the coefficient {a}, which this jet of "
+                    f"{self._space.describe()} does not carry: {hint}"
+                )
             idx.append(self._space.index[a])
         return idx
 
@@ -404,8 +429,11 @@ class Jet:
                 a[i] += 1
                 a[j] += 1
                 alphas.append(tuple(a))
-        idx = self._need(alphas, "hessian()",
-                         "seed with order >= 2 (hyper-dual (1, 1) caps carry only mixed partials)")
+        idx = self._need(
+            alphas,
+            "hessian()",
+            "seed with order >= 2 (hyper-dual (1, 1) caps carry only mixed partials)",
+        )
         c = self._space.to_derivatives(self._stored_full()[idx], idx)
         return c.reshape((n, n) + self.shape)
 
@@ -428,7 +456,7 @@ class Jet:
             key = (key,)
         if any(isinstance(k, Jet) for k in key):
             raise TypeError("a jet cannot be used as an index: use its .value")
-        _like_numpy(lambda d: d[key], self.shape)       # numpy's IndexError, if any
+        _like_numpy(lambda d: d[key], self.shape)  # numpy's IndexError, if any
         if _advanced_apart(key):
             # numpy puts the axes of advanced indices that are not side by side
             # first; with the coefficient axis last they go before the batch only
@@ -437,13 +465,17 @@ class Jet:
             def pick(c):
                 return np.moveaxis(np.moveaxis(c, 0, -1)[key + tail], -1, 0)
         else:
+
             def pick(c):
                 return c[(slice(None),) + key]
+
         return _compact(self._map(pick))
 
     def __setitem__(self, key, value):
-        raise TypeError("jets are immutable: build a new one with np.where, "
-                        "jets.stack or np.concatenate instead of assigning into it")
+        raise TypeError(
+            "jets are immutable: build a new one with np.where, "
+            "jets.stack or np.concatenate instead of assigning into it"
+        )
 
     def reshape(self, *shape):
         """Same jets, batch reshaped like ndarray.reshape (-1 allowed; numpy's errors)."""
@@ -453,9 +485,11 @@ class Jet:
         try:
             new = _like_numpy(lambda d: d.reshape(*args), self.shape).shape
         except ValueError as exc:
-            raise ValueError(f"cannot reshape a jet batch of shape {self.shape} "
-                             f"({self.size} points) into shape {tuple(shape)} "
-                             f"(numpy: {exc})") from None
+            raise ValueError(
+                f"cannot reshape a jet batch of shape {self.shape} "
+                f"({self.size} points) into shape {tuple(shape)} "
+                f"(numpy: {exc})"
+            ) from None
         return self._map(lambda c: c.reshape(c.shape[:1] + new))
 
     def transpose(self, *axes):
@@ -520,12 +554,13 @@ class Jet:
         complex128, ...); other kinds would drop derivatives (TypeError)."""
         dt = np.dtype(dtype)
         if dt.kind not in "fc":
-            raise TypeError(f"Jet.astype({dt}): a jet converts only to float or complex "
-                            f"dtypes (its derivatives are not {dt.kind!r} numbers); use "
-                            f".value.astype({dt}) for the values")
+            raise TypeError(
+                f"Jet.astype({dt}): a jet converts only to float or complex "
+                f"dtypes (its derivatives are not {dt.kind!r} numbers); use "
+                f".value.astype({dt}) for the values"
+            )
         if self.dtype.kind == "c" and dt.kind == "f":
-            raise TypeError(f"Jet.astype({dt}) would drop the imaginary part: take .real "
-                            f"first")
+            raise TypeError(f"Jet.astype({dt}) would drop the imaginary part: take .real first")
         return self._map(lambda c: c.astype(dt) if c is self._coeffs else c)
 
     def item(self, *args):
@@ -548,8 +583,7 @@ class Jet:
     def __reduce__(self):
         # format version 4th: pickles from before versions (3 arguments) still load
         err = None if self._err is None else tuple(np.array(e) for e in self._err)
-        return (_rebuild, (self._space, np.array(self._coeffs), self._vars, PICKLE_VERSION,
-                           err))
+        return (_rebuild, (self._space, np.array(self._coeffs), self._vars, PICKLE_VERSION, err))
 
     # --------------------------------------------------------------- operators
     def __add__(self, other):
@@ -605,8 +639,9 @@ class Jet:
     __rfloordiv__ = __floordiv__
 
     def __mod__(self, other):
-        raise TypeError("the remainder (%, divmod) of jets is not supported: write "
-                        "a - b * jets.floor(a / b)")
+        raise TypeError(
+            "the remainder (%, divmod) of jets is not supported: write a - b * jets.floor(a / b)"
+        )
 
     __rmod__ = __divmod__ = __rdivmod__ = __mod__
 
@@ -632,8 +667,10 @@ class Jet:
 
     def __bool__(self):
         if self.size != 1:
-            raise ValueError(f"the truth value of a jet array of shape {self.shape} is "
-                             f"ambiguous: use (jet > 0).any() or .all() on the values")
+            raise ValueError(
+                f"the truth value of a jet array of shape {self.shape} is "
+                f"ambiguous: use (jet > 0).any() or .all() on the values"
+            )
         return bool(self.value)
 
     # -------------------------------------------- conversions that lose derivatives
@@ -662,9 +699,11 @@ class Jet:
         raise TypeError(f"a Jet cannot be used as an integer index: {_CONVERT_HINT}")
 
     def __array__(self, dtype=None, copy=None):
-        raise TypeError("a Jet cannot be converted to a plain numpy array: that would drop "
-                        "its derivatives. Use .value or .coeffs, or jets.stack / np.stack "
-                        "to build an array of jets")
+        raise TypeError(
+            "a Jet cannot be converted to a plain numpy array: that would drop "
+            "its derivatives. Use .value or .coeffs, or jets.stack / np.stack "
+            "to build an array of jets"
+        )
 
     # ----------------------------------------------------------- numpy protocols
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
@@ -679,11 +718,14 @@ class Jet:
                 return NotImplemented
         impl = ARRAY_FUNCTIONS.get(func)
         if impl is None:
-            name = f"{func.__module__}.{func.__name__}".replace("numpy.linalg._linalg",
-                                                                "numpy.linalg")
-            raise TypeError(f"{name} is not supported for jets: use .value for "
-                            f"the values, or see docs/guide.md for the supported numpy "
-                            f"functions")
+            name = f"{func.__module__}.{func.__name__}".replace(
+                "numpy.linalg._linalg", "numpy.linalg"
+            )
+            raise TypeError(
+                f"{name} is not supported for jets: use .value for "
+                f"the values, or see docs/guide.md for the supported numpy "
+                f"functions"
+            )
         return impl(*args, **kwargs)
 
     # ------------------------------------------------------------ evaluation
@@ -712,34 +754,48 @@ def _rebuild(space, coeffs, vars=None, version=None, err=None):
     so a wrong space, shape, dtype or variable tuple is a clear ValueError here
     rather than a wrong number later.  version None: a pickle from before
     versions (the same layout)."""
+
     def bad(why):
-        return ValueError(f"cannot unpickle a Jet: {why} (the pickle is damaged or from "
-                          f"another version of jets; rebuild the jet)")
+        return ValueError(
+            f"cannot unpickle a Jet: {why} (the pickle is damaged or from "
+            f"another version of jets; rebuild the jet)"
+        )
+
     if version is not None and version != PICKLE_VERSION:
-        raise bad(f"unknown format version {version!r}, this jets reads version "
-                  f"{PICKLE_VERSION}")
+        raise bad(f"unknown format version {version!r}, this jets reads version {PICKLE_VERSION}")
     if not isinstance(space, JetSpace):
         raise bad(f"its space is a {type(space).__name__}, not a JetSpace")
     if not isinstance(coeffs, np.ndarray) or coeffs.ndim == 0:
-        raise bad(f"its coefficients are {type(coeffs).__name__}, not an array of shape "
-                  f"(ncoeffs, *batch)")
-    if coeffs.dtype.kind not in "iufcO" or (coeffs.dtype.kind == "O"
-                                            and not all_numbers(coeffs)):
+        raise bad(
+            f"its coefficients are {type(coeffs).__name__}, not an array of shape (ncoeffs, *batch)"
+        )
+    if coeffs.dtype.kind not in "iufcO" or (coeffs.dtype.kind == "O" and not all_numbers(coeffs)):
         raise bad(f"its coefficients have dtype {coeffs.dtype}, not numbers")
     if vars is not None:
-        if not isinstance(vars, tuple) or any(
+        if (
+            not isinstance(vars, tuple)
+            or any(
                 isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < space.nvars
-                for v in vars) or list(vars) != sorted(set(vars)):
-            raise bad(f"its variables {vars!r:.60} are not a sorted tuple of distinct "
-                      f"indices below {space.nvars}")
+                for v in vars
+            )
+            or list(vars) != sorted(set(vars))
+        ):
+            raise bad(
+                f"its variables {vars!r:.60} are not a sorted tuple of distinct "
+                f"indices below {space.nvars}"
+            )
     sub = space.subspace(vars) if vars else space
     if coeffs.shape[0] not in sub.top_degree or (vars == () and coeffs.shape[0] != 1):
-        raise bad(f"{coeffs.shape[0]} coefficients do not fill whole degrees of "
-                  f"{sub.describe()}")
+        raise bad(f"{coeffs.shape[0]} coefficients do not fill whole degrees of {sub.describe()}")
     if err is not None:
-        if not (isinstance(err, tuple) and len(err) == 2 and all(
+        if not (
+            isinstance(err, tuple)
+            and len(err) == 2
+            and all(
                 isinstance(e, np.ndarray) and e.shape == (space.ncoeffs,) + coeffs.shape[1:]
-                for e in err)):
+                for e in err
+            )
+        ):
             raise bad("its error estimate is not two arrays of the full coefficient shape")
     return Jet._wrap(space, coeffs, vars, err)
 
@@ -758,7 +814,7 @@ def _compact(jet):
     lin = c[1:]
     active = np.any(lin != 0, axis=tuple(range(1, lin.ndim))) if lin.ndim > 1 else lin != 0
     # the degree-1 rows, one per variable whose cap is >= 1, in variable order
-    row_vars = [int(np.argmax(m)) for m in sub.monomials[1:c.shape[0]]]
+    row_vars = [int(np.argmax(m)) for m in sub.monomials[1 : c.shape[0]]]
     keep = [k for k, a in zip(row_vars, active, strict=False) if a]
     if len(keep) == len(vars):
         return jet
@@ -801,6 +857,7 @@ class Comparison(np.ndarray):
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         def plain(x):
             return x.view(np.ndarray) if isinstance(x, Comparison) else x
+
         if "out" in kwargs:
             kwargs["out"] = tuple(plain(o) for o in kwargs["out"])
         return getattr(ufunc, method)(*(plain(x) for x in inputs), **kwargs)
@@ -844,8 +901,15 @@ def _advanced_apart(key):
     """True if the index `key` (a tuple) has advanced entries (arrays, lists, bools,
     and then ints too) that are not side by side: numpy then puts their axes first."""
     basic = (slice, type(None), type(Ellipsis))
-    if all(isinstance(k, basic) or (np.ndim(k) == 0 and not isinstance(k, (bool, np.bool_))
-                                    and not isinstance(k, np.ndarray)) for k in key):
+    if all(
+        isinstance(k, basic)
+        or (
+            np.ndim(k) == 0
+            and not isinstance(k, (bool, np.bool_))
+            and not isinstance(k, np.ndarray)
+        )
+        for k in key
+    ):
         return False  # basic indexing only
     where = [i for i, k in enumerate(key) if not isinstance(k, basic)]
     return where[-1] - where[0] + 1 != len(where)
@@ -875,10 +939,15 @@ def _matrix(m):
         arr = B.asarray(m)
     except (TypeError, ValueError):
         arr = None
-    if arr is None or arr.dtype.kind not in "biufcO" or (arr.dtype.kind == "O"
-                                                          and not all_numbers(arr)):
-        raise TypeError(f"matmul: cannot combine a jet with {type(m).__name__}: use "
-                        f"numbers, numpy arrays of numbers, or jets of the same space")
+    if (
+        arr is None
+        or arr.dtype.kind not in "biufcO"
+        or (arr.dtype.kind == "O" and not all_numbers(arr))
+    ):
+        raise TypeError(
+            f"matmul: cannot combine a jet with {type(m).__name__}: use "
+            f"numbers, numpy arrays of numbers, or jets of the same space"
+        )
     return arr
 
 
@@ -892,10 +961,11 @@ def _matmul(a, b):
     shape = _matmul_shape(a.shape, b.shape)
     if ja and jb:
         common_space(a, b)
-        a2 = a if a.ndim > 1 else a.reshape((1,) + a.shape)      # (..., p, k)
-        b2 = b if b.ndim > 1 else b.reshape(b.shape + (1,))      # (..., k, q)
+        a2 = a if a.ndim > 1 else a.reshape((1,) + a.shape)  # (..., p, k)
+        b2 = b if b.ndim > 1 else b.reshape(b.shape + (1,))  # (..., k, q)
         return (a2[..., :, :, None] * b2[..., None, :, :]).sum(axis=-2).reshape(shape)
     if jb:  # M @ J
+
         def by(c, w):
             L = c.shape[0]
             if b.ndim == 1:  # M (..., k) @ C.T (k, L) -> (..., L): L to the front
@@ -903,6 +973,7 @@ def _matmul(a, b):
             else:  # batch axes of C padded so that M's batch never meets the axis L
                 out = np.matmul(w, c.reshape((L,) + (1,) * max(0, w.ndim - b.ndim) + b.shape))
             return out.reshape((L,) + shape)
+
         return _by_matrix(b, by, a, a.shape[-1])
 
     def by(c, w):  # J @ N
@@ -913,6 +984,7 @@ def _matmul(a, b):
         else:
             out = np.matmul(c.reshape((L,) + (1,) * max(0, w.ndim - a.ndim) + a.shape), w)
         return out.reshape((L,) + shape)
+
     return _by_matrix(a, by, b, b.shape[-2] if b.ndim > 1 else b.shape[0])
 
 
@@ -942,39 +1014,48 @@ def _refuse_point_kind(p, what):
     be dropped silently), bools (not numbers here, as in the functional API)
     and Decimals (numpy has no Decimal arithmetic: it fails deep inside)."""
     if isinstance(p, np.ma.MaskedArray):
-        raise TypeError(f"{what} is a numpy masked array: jets would drop its mask. Pass "
-                        f"p.filled(value) to keep every point, or p.compressed() for the "
-                        f"unmasked ones")
+        raise TypeError(
+            f"{what} is a numpy masked array: jets would drop its mask. Pass "
+            f"p.filled(value) to keep every point, or p.compressed() for the "
+            f"unmasked ones"
+        )
     a = p if isinstance(p, np.ndarray) else None
     if a is not None and a.dtype.kind == "b" or isinstance(p, (bool, np.bool_)):
-        raise TypeError(f"{what} holds booleans (dtype bool), not numbers: convert with "
-                        f"x.astype(float) or float(x)")
+        raise TypeError(
+            f"{what} holds booleans (dtype bool), not numbers: convert with "
+            f"x.astype(float) or float(x)"
+        )
 
 
 def _refuse_decimal(a, what):
     if a.dtype.kind == "O" and any(isinstance(v, Decimal) for v in a.flat):
-        raise TypeError(f"{what} holds decimal.Decimal numbers, which numpy cannot compute "
-                        f"with: convert with float(d), or fractions.Fraction(d) for exact "
-                        f"arithmetic")
+        raise TypeError(
+            f"{what} holds decimal.Decimal numbers, which numpy cannot compute "
+            f"with: convert with float(d), or fractions.Fraction(d) for exact "
+            f"arithmetic"
+        )
 
 
 def _point(p, i):
     """Point i as a numeric array, or a TypeError that names it."""
     tp = type(p)
     if tp is float or tp is int or (tp is np.ndarray and p.dtype.kind in "iufc"):
-        return B.asarray(p)         # the common cases: nothing to refuse
+        return B.asarray(p)  # the common cases: nothing to refuse
     _refuse_point_kind(p, f"point {i}")
     try:
         a = B.asarray(p)
     except (ValueError, TypeError) as exc:
-        raise TypeError(f"point {i} must be a number or a rectangular array of numbers, "
-                        f"got {type(p).__name__} ({exc})") from None
+        raise TypeError(
+            f"point {i} must be a number or a rectangular array of numbers, "
+            f"got {type(p).__name__} ({exc})"
+        ) from None
     if a.dtype.kind == "b":
         _refuse_point_kind(a, f"point {i}")
     _refuse_decimal(a, f"point {i}")
     if a.dtype.kind not in "iufcO" or (a.dtype.kind == "O" and not all_numbers(a)):
-        raise TypeError(f"point {i} must be a number or an array of numbers, got "
-                        f"{type(p).__name__} {p!r:.60}")
+        raise TypeError(
+            f"point {i} must be a number or an array of numbers, got {type(p).__name__} {p!r:.60}"
+        )
     return a
 
 
@@ -983,12 +1064,18 @@ def _check_points_container(points):
     if isinstance(points, Jet):
         raise TypeError("variables() takes plain numbers or arrays, not jets")
     _refuse_point_kind(points, "points")
-    if isinstance(points, np.ndarray) and points.ndim == 0 or np.isscalar(points) \
-            or not hasattr(points, "__iter__"):
-        raise TypeError(f"variables(points, order): points must be a sequence of n points "
-                        f"(one per variable), got {type(points).__name__} {points!r:.40}: "
-                        f"write jets.variables([{points!r:.20}], order) or jets.variable(x0, "
-                        f"order)")
+    if (
+        isinstance(points, np.ndarray)
+        and points.ndim == 0
+        or np.isscalar(points)
+        or not hasattr(points, "__iter__")
+    ):
+        raise TypeError(
+            f"variables(points, order): points must be a sequence of n points "
+            f"(one per variable), got {type(points).__name__} {points!r:.40}: "
+            f"write jets.variables([{points!r:.20}], order) or jets.variable(x0, "
+            f"order)"
+        )
 
 
 def variables(points, order, track_error=False):
@@ -1018,7 +1105,7 @@ def variables(points, order, track_error=False):
     >>> u * v
     Jet(0 + dx·dy, order=(1, 1))
     """
-    if type(points) is not list and type(points) is not tuple:   # lists: the usual case
+    if type(points) is not list and type(points) is not tuple:  # lists: the usual case
         _check_points_container(points)
     pts = [_point(p, i) for i, p in enumerate(points)]
     if not pts:
@@ -1032,8 +1119,10 @@ def variables(points, order, track_error=False):
     # (n, order) are normalized already: the cached space directly
     S = _cached_space(n, order).seeded(scale_for(order, n) if dtype.kind in "fc" else None)
     if track_error and dtype.kind not in "iufc":
-        raise TypeError("track_error=True needs float or complex points: exact (Fraction) "
-                        "jets have no rounding error to track")
+        raise TypeError(
+            "track_error=True needs float or complex points: exact (Fraction) "
+            "jets have no rounding error to track"
+        )
     out = []
     for i, p in enumerate(pts):
         sub = S.subspace((i,))
@@ -1041,8 +1130,11 @@ def variables(points, order, track_error=False):
         c[0] = p
         if c.shape[0] > 1:
             # the seed sigma_i e_i; for object dtype keep the points' own number type
-            c[1] = p.flat[0] ** 0 if dtype.kind == "O" and p.size else \
-                2.0 ** (S.scale[i] if S.scale else 0)
+            c[1] = (
+                p.flat[0] ** 0
+                if dtype.kind == "O" and p.size
+                else 2.0 ** (S.scale[i] if S.scale else 0)
+            )
         out.append(Jet._wrap(S, c, (i,), _seed_error(S, i, p) if track_error else None))
     return tuple(out)
 
@@ -1053,7 +1145,7 @@ def _seed_error(S, i, p):
     M[0] = np.abs(p)
     unit = tuple(int(j == i) for j in range(S.nvars))
     if unit in S.index:
-        M[S.index[unit]] = 2.0 ** (S.scale[i] if S.scale else 0)   # the seed sigma_i
+        M[S.index[unit]] = 2.0 ** (S.scale[i] if S.scale else 0)  # the seed sigma_i
     return M, np.zeros(M.shape)
 
 
@@ -1069,8 +1161,10 @@ def variable(x0, order, track_error=False):
     array([64., 48., 24.,  6.])
     """
     if isinstance(order, (tuple, list)) and len(order) != 1:
-        raise ValueError(f"variable() seeds one variable, so order must be an int or a "
-                         f"1-tuple, got {tuple(order)!r}: use jets.variables for several")
+        raise ValueError(
+            f"variable() seeds one variable, so order must be an int or a "
+            f"1-tuple, got {tuple(order)!r}: use jets.variables for several"
+        )
     return variables([x0], order, track_error)[0]
 
 

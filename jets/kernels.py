@@ -12,6 +12,7 @@ loop over degrees, never over points); each is written once as a per-degree
 step (``*_steps``) that the whole-series kernel drives, see ``docs/theory.md``.
 This module knows no Jet and no rule: raw arrays in, raw arrays out.
 """
+
 from math import prod
 
 import numpy as np  # index tables only (like jets.space); arrays go through backend
@@ -19,11 +20,36 @@ import numpy as np  # index tables only (like jets.space); arrays go through bac
 from . import backend as B
 from . import space as _space
 
-__all__ = ["top", "pad", "degree_product", "product", "euler", "integrate",
-           "constant_like", "run", "product_steps", "quotient_steps", "quotient",
-           "exp_steps", "exp", "log_steps", "log", "power_real_steps", "power_real",
-           "hypot_steps", "hypot", "paired_steps", "sincos", "sinhcosh", "tan_steps", "tan",
-           "antiderivative_steps", "compose_steps", "compose", "embed"]
+__all__ = [
+    "top",
+    "pad",
+    "degree_product",
+    "product",
+    "euler",
+    "integrate",
+    "constant_like",
+    "run",
+    "product_steps",
+    "quotient_steps",
+    "quotient",
+    "exp_steps",
+    "exp",
+    "log_steps",
+    "log",
+    "power_real_steps",
+    "power_real",
+    "hypot_steps",
+    "hypot",
+    "paired_steps",
+    "sincos",
+    "sinhcosh",
+    "tan_steps",
+    "tan",
+    "antiderivative_steps",
+    "compose_steps",
+    "compose",
+    "embed",
+]
 
 
 #: batches up to this many points take the one-shot product (Python overhead
@@ -101,15 +127,14 @@ def degree_product(S, X, Y, d, xlo=0, ylo=0, yhi=None, out=None, xsupport=None):
             out[...] = 0
             return out
         shape = B.broadcast_shapes(X.shape[1:], Y.shape[1:])
-        return B.zeros((S.offsets[d + 1] - S.offsets[d],) + shape,
-                       dtype=B.result_dtype(X, Y))
+        return B.zeros((S.offsets[d + 1] - S.offsets[d],) + shape, dtype=B.result_dtype(X, Y))
     if S.nvars == 1:
         ylo_idx = d - hi
-        yrev = Y[d - lo::-1] if ylo_idx == 0 else Y[d - lo:ylo_idx - 1:-1]
+        yrev = Y[d - lo :: -1] if ylo_idx == 0 else Y[d - lo : ylo_idx - 1 : -1]
         if out is not None and out.dtype != object:
-            B.contract(X[lo:hi + 1], yrev, out=out.reshape(out.shape[1:]))
+            B.contract(X[lo : hi + 1], yrev, out=out.reshape(out.shape[1:]))
             return out
-        res = B.contract(X[lo:hi + 1], yrev)[None]
+        res = B.contract(X[lo : hi + 1], yrev)[None]
     else:
         res = None
         if lo == 0:  # X_0 * Y_d: a scalar times a block, no gather
@@ -144,7 +169,7 @@ def _flat_ranks(ranks):
     jj = np.concatenate([r[1] for r in ranks])[order]
     starts = np.flatnonzero(np.r_[True, rows[order][1:] != rows[order][:-1]])
     flat = (ii, jj, starts)
-    _FLAT[id(ranks)] = (ranks, flat)    # a dict store is atomic: racing threads agree
+    _FLAT[id(ranks)] = (ranks, flat)  # a dict store is atomic: racing threads agree
     return flat
 
 
@@ -153,8 +178,11 @@ def _ranked_sum(X, Y, ranks):
     adds to the first m rows, so no scatter is needed.  With equal batch
     shapes the gathers go into two reused buffers, in place."""
     i, j, m = ranks[0]
-    if len(ranks) > 8 and X.size <= _SMALL_BATCH * X.shape[0] \
-            and Y.size <= _SMALL_BATCH * Y.shape[0]:
+    if (
+        len(ranks) > 8
+        and X.size <= _SMALL_BATCH * X.shape[0]
+        and Y.size <= _SMALL_BATCH * Y.shape[0]
+    ):
         # many ranks, few points (a jet-transport ODE step): one gather and one
         # segmented sum instead of a Python loop over the ranks
         ii, jj, starts = _flat_ranks(ranks)
@@ -183,8 +211,7 @@ def _interior(S, X, Y, d, lo, hi, xsupport=None):
     if inverse is not None and (not ranks or inverse.min() < 0):
         # some targets have no pair (X holds few coefficients): they are zero
         shape = B.broadcast_shapes(X.shape[1:], Y.shape[1:])
-        out = B.zeros((S.offsets[d + 1] - S.offsets[d],) + shape,
-                      dtype=B.result_dtype(X, Y))
+        out = B.zeros((S.offsets[d + 1] - S.offsets[d],) + shape, dtype=B.result_dtype(X, Y))
         if ranks:
             hit = inverse >= 0
             out[hit] = _ranked_sum(X, Y, ranks)[inverse[hit]]
@@ -196,8 +223,7 @@ def _interior(S, X, Y, d, lo, hi, xsupport=None):
 def cross_product(S, U, V, X, Y):
     """X*Y for X in S.subspace(U), Y in S.subspace(V) (U, V tuples of variable
     indices), computed in subspace(U | V) over the pairs the two can hold."""
-    ranks, targets, length = S.cross_table(U, V, top(S.subspace(U), X),
-                                           top(S.subspace(V), Y))
+    ranks, targets, length = S.cross_table(U, V, top(S.subspace(U), X), top(S.subspace(V), Y))
     check_result(length, X.shape[1:], Y.shape[1:])
     acc = _ranked_sum(X, Y, ranks)
     out = B.zeros((length,) + acc.shape[1:], dtype=acc.dtype)
@@ -216,7 +242,7 @@ def product(S, X, Y, xlo=0):
         n = deg + 1
         for i in range(xlo, min(X.shape[0], n)):
             m = min(Y.shape[0], n - i)
-            out[i:i + m] += X[i] * Y[:m]
+            out[i : i + m] += X[i] * Y[:m]
         return out
     if out.size <= _SMALL_BATCH * out.shape[0]:
         # few points: one gather and one segmented sum for the whole product
@@ -239,11 +265,13 @@ def euler(S, X):
 
 def integrate(S, DF, f0):
     """Inverse of the Euler operator with constant term f0: F_d = DF_d / d."""
-    out = B.zeros(DF.shape[:1] + B.broadcast_shapes(DF.shape[1:], B.asarray(f0).shape),
-                  dtype=B.result_dtype(DF, f0))
+    out = B.zeros(
+        DF.shape[:1] + B.broadcast_shapes(DF.shape[1:], B.asarray(f0).shape),
+        dtype=B.result_dtype(DF, f0),
+    )
     out[0] = f0
     if DF.shape[0] > 1:
-        out[1:] = DF[1:] / _col(S.degrees[1:DF.shape[0]], DF.ndim)
+        out[1:] = DF[1:] / _col(S.degrees[1 : DF.shape[0]], DF.ndim)
     return out
 
 
@@ -286,6 +314,7 @@ def product_steps(S, X, Y):
 
     def step(d):
         degree_product(S, X, Y, d, out=C[S.block(d)])
+
     return C, step
 
 
@@ -305,6 +334,7 @@ def quotient_steps(S, A, Bc, bsupport=None):
         else:
             B.negative(q, out=q)
         q /= b0
+
     return Q, step
 
 
@@ -325,13 +355,14 @@ def exp_steps(S, A, value, scale=1, shift=0):
     tA = top(S, A)
 
     def step(d):
-        if d <= tA:                         # D A one degree at a time
+        if d <= tA:  # D A one degree at a time
             B.multiply(A[S.block(d)], d, out=DA[S.block(d)])
         blk = S.block(d)
         e = degree_product(S, DA, E, d, xlo=1, yhi=d - 1, out=E[blk])
         if shift and d <= top(S, A):
             e += shift * DA[blk]
         e *= scale / d
+
     return E, step
 
 
@@ -356,6 +387,7 @@ def log_steps(S, A, value, a0=None):
         s /= d
         L[blk] = ((A[blk] - s) if d <= ta else -s) / a0
         B.multiply(L[blk], d, out=DL[blk])
+
     return L, step
 
 
@@ -376,11 +408,14 @@ def power_real_steps(S, A, r, value):
 
     def step(d):
         blk = S.block(d)
-        if d <= tA:                         # D A one degree at a time
+        if d <= tA:  # D A one degree at a time
             B.multiply(A[S.block(d)], d, out=DA[S.block(d)])
-        P[blk] = (r * degree_product(S, DA, P, d, xlo=1, yhi=d - 1)
-                  - degree_product(S, A, DP, d, xlo=1, ylo=1, yhi=d - 1)) / (d * a0)
+        P[blk] = (
+            r * degree_product(S, DA, P, d, xlo=1, yhi=d - 1)
+            - degree_product(S, A, DP, d, xlo=1, ylo=1, yhi=d - 1)
+        ) / (d * a0)
         B.multiply(P[blk], d, out=DP[blk])
+
     return P, step
 
 
@@ -400,13 +435,14 @@ def hypot_steps(S, A, Bc, h0):
 
     def step(d):
         blk = S.block(d)
-        if d <= tA:                         # D A one degree at a time
+        if d <= tA:  # D A one degree at a time
             B.multiply(A[S.block(d)], d, out=DA[S.block(d)])
         if d <= tB:
             B.multiply(Bc[S.block(d)], d, out=DB[S.block(d)])
         q = degree_product(S, A, DA, d, ylo=1) + degree_product(S, Bc, DB, d, ylo=1)
         H[blk] = (q - degree_product(S, H, DH, d, xlo=1, ylo=1, yhi=d - 1)) / (d * h0)
         B.multiply(H[blk], d, out=DH[blk])
+
     return H, step
 
 
@@ -426,10 +462,11 @@ def paired_steps(S, A, s0, c0, sign):
 
     def step(d):
         blk = S.block(d)
-        if d <= tA:                         # D A one degree at a time
+        if d <= tA:  # D A one degree at a time
             B.multiply(A[S.block(d)], d, out=DA[S.block(d)])
         degree_product(S, DA, Cs, d, xlo=1, yhi=d - 1, out=Sn[blk])[...] *= 1 / d
         degree_product(S, DA, Sn, d, xlo=1, yhi=d - 1, out=Cs[blk])[...] *= sign / d
+
     return Sn, Cs, step
 
 
@@ -459,10 +496,11 @@ def tan_steps(S, A, t0, w0, sign):
 
     def step(d):
         blk = S.block(d)
-        if d <= tA:                         # D A one degree at a time
+        if d <= tA:  # D A one degree at a time
             B.multiply(A[S.block(d)], d, out=DA[S.block(d)])
         degree_product(S, DA, W, d, xlo=1, yhi=d - 1, out=T[blk])[...] *= 1 / d
         degree_product(S, T, T, d, yhi=d, out=W[blk])[...] *= sign
+
     return T, W, step
 
 
@@ -482,10 +520,11 @@ def antiderivative_steps(S, A, G, f0):
     tA = top(S, A)
 
     def step(d):
-        if d <= tA:                         # D A one degree at a time
+        if d <= tA:  # D A one degree at a time
             B.multiply(A[S.block(d)], d, out=DA[S.block(d)])
         f = degree_product(S, DA, G, d, xlo=1, yhi=d - 1, out=F[S.block(d)])
         f *= 1 / d
+
     return F, step
 
 
@@ -498,7 +537,7 @@ def compose_steps(S, A, taylor):
     F = _zeros(S, k, A, B.asarray(taylor[0])[None])
     F[0] = taylor[0]
     H = _zeros(S, k, A)
-    powers = [None, H]                  # powers[j] = H^j, every degree
+    powers = [None, H]  # powers[j] = H^j, every degree
 
     def step(d):
         blk = S.block(d)
@@ -507,11 +546,11 @@ def compose_steps(S, A, taylor):
         if d >= 2:
             powers.append(_zeros(S, k, H))
         for j in range(2, d + 1):
-            degree_product(S, H, powers[j - 1], d, xlo=1, ylo=j - 1, yhi=d - 1,
-                           out=powers[j][blk])
+            degree_product(S, H, powers[j - 1], d, xlo=1, ylo=j - 1, yhi=d - 1, out=powers[j][blk])
         acc = F[blk]
         for j in range(1, d + 1):
             acc += taylor[j] * powers[j][blk]
+
     return F, step
 
 

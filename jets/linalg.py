@@ -27,6 +27,7 @@ derivatives (det, slogdet: the value stays numpy's 0 / -inf).
 Layer: after numpy_api and jet, before functions; it registers its numpy
 functions into ``jets.jet.ARRAY_FUNCTIONS`` with ``numpy_api.implements``.
 """
+
 import string
 
 import numpy as np
@@ -37,8 +38,21 @@ from .engine import finish
 from .jet import Jet, _like_numpy
 from .numpy_api import _coeffs_all, _max_by_value, implements
 
-__all__ = ["solve", "inv", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "norm",
-           "einsum", "tensordot", "outer", "trace", "series_block"]
+__all__ = [
+    "solve",
+    "inv",
+    "det",
+    "slogdet",
+    "cholesky",
+    "eigh",
+    "eigvalsh",
+    "norm",
+    "einsum",
+    "tensordot",
+    "outer",
+    "trace",
+    "series_block",
+]
 
 LinAlgError = np.linalg.LinAlgError
 
@@ -91,8 +105,10 @@ def _matrices(args, name):
     S, vars, cs = _coeffs_all(args)
     for c in cs:
         if c.dtype.kind not in "biufc":
-            raise TypeError(f"np.linalg.{name} needs float or complex jets (numpy's LAPACK); "
-                            f"got dtype {c.dtype}: convert the points with float()")
+            raise TypeError(
+                f"np.linalg.{name} needs float or complex jets (numpy's LAPACK); "
+                f"got dtype {c.dtype}: convert the points with float()"
+            )
     dtype = np.result_type(*(c.dtype for c in cs), np.float64)
     cs = [c.astype(dtype, copy=False) for c in cs]
     sub = S.subspace(vars) if vars != () else S
@@ -114,8 +130,9 @@ def _wrap(S, out, vars, tracked):
 def _square(a, name):
     """numpy's checks of a stack of square matrices, on a stand-in."""
     if len(a.shape) < 2:
-        raise LinAlgError(f"{a.ndim}-dimensional array given. Array must be at least "
-                          f"two-dimensional")
+        raise LinAlgError(
+            f"{a.ndim}-dimensional array given. Array must be at least two-dimensional"
+        )
     if a.shape[-1] != a.shape[-2]:
         raise LinAlgError("Last 2 dimensions of the array must be square")
 
@@ -157,9 +174,11 @@ def _inverse0(A0, name):
     try:
         return np.linalg.inv(A0)
     except LinAlgError:
-        raise LinAlgError(f"{name}: the value matrix A(x0) is singular, so A^-1 has no "
-                          f"Taylor series there; check the matrix (its determinant is 0) or "
-                          f"use np.linalg.lstsq on .value") from None
+        raise LinAlgError(
+            f"{name}: the value matrix A(x0) is singular, so A^-1 has no "
+            f"Taylor series there; check the matrix (its determinant is 0) or "
+            f"use np.linalg.lstsq on .value"
+        ) from None
 
 
 def _inverse_series(sub, A, Ainv0, deg):
@@ -199,9 +218,10 @@ def solve(a, b):
     Ainv0 = _inverse0(_safe(A[0], bad), "solve")
     deg = max(_deg(sub, A), K.top(sub, Bm))
     Bm = K.pad(sub, Bm, deg)
-    X = B.zeros((sub.offsets[deg + 1],) + np.broadcast_shapes(Ainv0.shape[:-1] + (1,),
-                                                              Bm.shape[1:]),
-                dtype=np.result_type(A, Bm))
+    X = B.zeros(
+        (sub.offsets[deg + 1],) + np.broadcast_shapes(Ainv0.shape[:-1] + (1,), Bm.shape[1:]),
+        dtype=np.result_type(A, Bm),
+    )
     X[0] = Ainv0 @ Bm[0]
     for d in range(1, deg + 1):
         blk = sub.block(d)
@@ -230,7 +250,7 @@ def _solve_shape(sa, sb):
             return np.broadcast_shapes(sa[:-2], sb[:-2]) + (n, sb[-1])
     except ValueError:
         pass
-    np.linalg.solve(np.broadcast_to(np.eye(n), sa), np.zeros(sb))      # numpy's error
+    np.linalg.solve(np.broadcast_to(np.eye(n), sa), np.zeros(sb))  # numpy's error
     raise ValueError(f"solve: shapes {sa} and {sb} do not match")
 
 
@@ -260,8 +280,16 @@ def _logdet_series(sub, A, bad):
         X = _inverse_series(sub, A, Ainv0, deg - 1)
         DA = K.euler(sub, A)
         for d in range(1, deg + 1):
-            t = series_block(sub, DA, X, d, lambda p, q: np.einsum("...ij,...ji->...", p, q),
-                             plo=1, shape=logabs0.shape, dtype=A.dtype)
+            t = series_block(
+                sub,
+                DA,
+                X,
+                d,
+                lambda p, q: np.einsum("...ij,...ji->...", p, q),
+                plo=1,
+                shape=logabs0.shape,
+                dtype=A.dtype,
+            )
             L[sub.block(d)] = t / d
         L[1:] = np.where(sing, np.nan, L[1:])
     return sign0, det0, L
@@ -275,8 +303,10 @@ def slogdet(a):
     _square(a, "slogdet")
     S, vars, sub, (A,), tracked = _matrices([a], "slogdet")
     if A.dtype.kind == "c":
-        raise TypeError("np.linalg.slogdet of a complex jet matrix is not supported (its "
-                        "sign varies): use np.linalg.det")
+        raise TypeError(
+            "np.linalg.slogdet of a complex jet matrix is not supported (its "
+            "sign varies): use np.linalg.det"
+        )
     bad = _bad(A)
     sign0, _, L = _logdet_series(sub, A, bad)
     L = np.where(bad, np.nan, L)
@@ -327,20 +357,23 @@ def cholesky(a, upper=False):
     try:
         L0 = np.linalg.cholesky(_safe(A[0], bad))
     except LinAlgError:
-        raise LinAlgError("cholesky: the value matrix A(x0) is not positive definite, so "
-                          "its Cholesky factor has no Taylor series there; check the "
-                          "matrix (np.linalg.eigvalsh(a.value))") from None
+        raise LinAlgError(
+            "cholesky: the value matrix A(x0) is not positive definite, so "
+            "its Cholesky factor has no Taylor series there; check the "
+            "matrix (np.linalg.eigvalsh(a.value))"
+        ) from None
     deg = _deg(sub, A)
     L = B.zeros((sub.offsets[deg + 1],) + L0.shape, dtype=np.result_type(A, L0))
     L[0] = L0
     if deg:
-        Li = np.linalg.inv(L0)   # triangular: the inverse of the factor, no new factorisation
+        Li = np.linalg.inv(L0)  # triangular: the inverse of the factor, no new factorisation
         n = L0.shape[-1]
         half = np.tril(np.ones((n, n)), -1) + 0.5 * np.eye(n)
         for d in range(1, deg + 1):
             blk = sub.block(d)
-            R = A[blk] - series_block(sub, L, L, d, lambda p, q: p @ _h(q), plo=1, phi=d - 1,
-                                      shape=L0.shape)
+            R = A[blk] - series_block(
+                sub, L, L, d, lambda p, q: p @ _h(q), plo=1, phi=d - 1, shape=L0.shape
+            )
             W = Li @ R @ _h(Li)
             L[blk] = L0 @ (W * half)
     L = _poison(L, bad)
@@ -371,7 +404,7 @@ def eigh(a, UPLO="L"):
     bad = _bad(A)
     n = A.shape[-1]
     safe = _safe(A[0], bad)
-    if np.any(bad):   # distinct eigenvalues for the stand-ins of bad matrices
+    if np.any(bad):  # distinct eigenvalues for the stand-ins of bad matrices
         safe = np.where(bad[..., None, None], np.diag(np.arange(1.0, n + 1)), safe)
     w0, V0 = np.linalg.eigh(safe)
     deg = _deg(sub, A)
@@ -387,34 +420,43 @@ def eigh(a, UPLO="L"):
         if np.any(tiny):
             where = _where_first(tiny.any(axis=-1)) if tiny.ndim > 1 else ()
             k = int(np.argmax(tiny.reshape(-1, n - 1)[0] if not where else tiny[where]))
-            raise ValueError(f"eigh: repeated eigenvalue {w0[where][k]!r} at x0 (eigenvalues "
-                             f"{k} and {k + 1} of the matrix at batch index {where}): the "
-                             f"eigenvectors of a repeated eigenvalue have no Taylor series; "
-                             f"use np.linalg.eigvalsh on .value, or separate the eigenvalues")
+            raise ValueError(
+                f"eigh: repeated eigenvalue {w0[where][k]!r} at x0 (eigenvalues "
+                f"{k} and {k + 1} of the matrix at batch index {where}): the "
+                f"eigenvectors of a repeated eigenvalue have no Taylor series; "
+                f"use np.linalg.eigvalsh on .value, or separate the eigenvalues"
+            )
         At = _h(V0) @ A @ V0
-        diff = w0[..., None, :] - w0[..., :, None]          # w_j - w_i
+        diff = w0[..., None, :] - w0[..., :, None]  # w_j - w_i
         off = ~np.eye(n, dtype=bool)
         denom = np.where(off, diff, 1)
         for d in range(1, deg + 1):
             blk = sub.block(d)
             T = series_block(sub, At, C, d, np.matmul, plo=1, shape=V0.shape)
             if d > 1:
-                T = T - series_block(sub, C, W, d, lambda c, w: c * w[..., None, :],
-                                     plo=1, phi=d - 1, shape=V0.shape)
+                T = T - series_block(
+                    sub, C, W, d, lambda c, w: c * w[..., None, :], plo=1, phi=d - 1, shape=V0.shape
+                )
             lam = np.diagonal(T, axis1=-2, axis2=-1)
             W[blk] = lam.real if rdtype.kind == "f" else lam
             Cd = np.where(off, T / denom, 0)
             if d > 1:
-                N = series_block(sub, C, C, d, lambda p, q: np.einsum("...ki,...ki->...i",
-                                                                      np.conj(p), q),
-                                 plo=1, phi=d - 1, shape=V0.shape[:-1])
+                N = series_block(
+                    sub,
+                    C,
+                    C,
+                    d,
+                    lambda p, q: np.einsum("...ki,...ki->...i", np.conj(p), q),
+                    plo=1,
+                    phi=d - 1,
+                    shape=V0.shape[:-1],
+                )
                 Cd = Cd - 0.5 * N[..., None, :] * np.eye(n)
             C[blk] = Cd
     V = V0 @ C
     W = _poison(W, bad, vector=True)
     V = _poison(V, bad)
-    return np.linalg._linalg.EighResult(_wrap(S, W, vars, tracked),
-                                        _wrap(S, V, vars, tracked))
+    return np.linalg._linalg.EighResult(_wrap(S, W, vars, tracked), _wrap(S, V, vars, tracked))
 
 
 def eigvalsh(a, UPLO="L"):
@@ -456,8 +498,9 @@ def _vector_norm(x, ord, axis, keepdims):
         return np.abs(x).sum(axis=axis, keepdims=keepdims)
     if np.isreal(ord) and ord > 1:
         return (np.abs(x) ** ord).sum(axis=axis, keepdims=keepdims) ** (1.0 / ord)
-    raise TypeError(f"np.linalg.norm: ord={ord!r} of a vector is not supported for jets: "
-                    f"use ord {_VECTOR_ORDS}")
+    raise TypeError(
+        f"np.linalg.norm: ord={ord!r} of a vector is not supported for jets: use ord {_VECTOR_ORDS}"
+    )
 
 
 def _matrix_norm(x, ord, axes, keepdims):
@@ -469,8 +512,10 @@ def _matrix_norm(x, ord, axes, keepdims):
         s = np.abs(x).sum(axis=over, keepdims=True)
         m = _max_by_value(s, across, True, np.argmax if ord > 0 else np.argmin)
         return m if keepdims else m.squeeze(axes)
-    raise TypeError(f"np.linalg.norm: ord={ord!r} of a matrix (singular values) is not "
-                    f"supported for jets: use ord {_MATRIX_ORDS}")
+    raise TypeError(
+        f"np.linalg.norm: ord={ord!r} of a matrix (singular values) is not "
+        f"supported for jets: use ord {_MATRIX_ORDS}"
+    )
 
 
 def norm(x, ord=None, axis=None, keepdims=False):
@@ -480,9 +525,15 @@ def norm(x, ord=None, axis=None, keepdims=False):
     vector the 2-norm is not differentiable: its derivatives are inf/nan."""
     if not isinstance(x, Jet):
         return np.linalg.norm(x, ord=ord, axis=axis, keepdims=keepdims)
-    _like_numpy(lambda s: np.linalg.norm(s, ord=ord if ord not in (2, -2, "nuc") or
-                                          np.ndim(s) < 2 else None,
-                                          axis=axis, keepdims=keepdims), x.shape)
+    _like_numpy(
+        lambda s: np.linalg.norm(
+            s,
+            ord=ord if ord not in (2, -2, "nuc") or np.ndim(s) < 2 else None,
+            axis=axis,
+            keepdims=keepdims,
+        ),
+        x.shape,
+    )
     nd = x.ndim
     if axis is None:
         if ord is None:
@@ -508,13 +559,17 @@ def _einsum_parts(subscripts, nops):
         ins = s
         letters = s.replace("...", "").replace(",", "")
         out = ("..." if "..." in s else "") + "".join(
-            sorted(c for c in set(letters) if letters.count(c) == 1))
+            sorted(c for c in set(letters) if letters.count(c) == 1)
+        )
     ins = ins.split(",")
     if len(ins) != nops:
-        raise ValueError("more operands provided to einstein sum function than specified "
-                         "in the subscripts string" if nops > len(ins) else
-                         "fewer operands provided to einstein sum function than specified "
-                         "in the subscripts string")
+        raise ValueError(
+            "more operands provided to einstein sum function than specified "
+            "in the subscripts string"
+            if nops > len(ins)
+            else "fewer operands provided to einstein sum function than specified "
+            "in the subscripts string"
+        )
     return ins, out
 
 
@@ -528,8 +583,9 @@ def einsum(*operands, out=None, optimize=False, **kw):
     if kw:
         raise TypeError(f"numpy.einsum: keyword(s) {sorted(kw)} are not supported on jets")
     if not operands or not isinstance(operands[0], str):
-        raise TypeError("np.einsum on jets takes the subscripts string form "
-                        "np.einsum('ij,jk->ik', a, b)")
+        raise TypeError(
+            "np.einsum on jets takes the subscripts string form np.einsum('ij,jk->ik', a, b)"
+        )
     subscripts, ops = operands[0], list(operands[1:])
     if not any(isinstance(o, Jet) for o in ops):
         return np.einsum(subscripts, *ops)
@@ -538,16 +594,19 @@ def einsum(*operands, out=None, optimize=False, **kw):
     ins, outspec = _einsum_parts(subscripts, len(ops))
     S, vars, cs = _coeffs_all(ops)
     # _coeffs_all gives every array the same rank: undo that (einsum counts axes)
-    cs = [c.reshape(c.shape[:1] + c.shape[c.ndim - len(sh):]) for c, sh in zip(cs, shapes, strict=False)]
+    cs = [
+        c.reshape(c.shape[:1] + c.shape[c.ndim - len(sh) :])
+        for c, sh in zip(cs, shapes, strict=False)
+    ]
     sub = S.subspace(vars) if vars != () else S
     free = [ch for ch in string.ascii_letters if ch not in subscripts]
     P = free[0]
     acc, spec = cs[0], ins[0]
     for k in range(1, len(cs)):
-        rest = "".join(ins[k + 1:]) + outspec
+        rest = "".join(ins[k + 1 :]) + outspec
         keep = ("..." if "..." in spec + ins[k] else "") + "".join(
-            dict.fromkeys(ch for ch in (spec + ins[k]).replace("...", "")
-                          if ch in rest))
+            dict.fromkeys(ch for ch in (spec + ins[k]).replace("...", "") if ch in rest)
+        )
         if k == len(cs) - 1:
             keep = outspec
         sig = f"{P}{spec},{P}{ins[k]}->{P}{keep}"
@@ -579,8 +638,9 @@ def tensordot(a, b, axes=2):
     lb = [next(letters) for _ in sb]
     for i, j in zip(ax_a, ax_b, strict=False):
         lb[j] = la[i]
-    outs = [ch for k, ch in enumerate(la) if k not in ax_a] + \
-        [ch for k, ch in enumerate(lb) if k not in ax_b]
+    outs = [ch for k, ch in enumerate(la) if k not in ax_a] + [
+        ch for k, ch in enumerate(lb) if k not in ax_b
+    ]
     return einsum(f"{''.join(la)},{''.join(lb)}->{''.join(outs)}", a, b)
 
 
@@ -599,8 +659,7 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
         raise TypeError("numpy.trace: dtype= and out= are not supported on jets")
     _like_numpy(lambda s: np.trace(s, offset, axis1, axis2), a.shape)
     a1, a2 = axis1 % a.ndim + 1, axis2 % a.ndim + 1
-    return a._map(lambda c: np.trace(c, offset, a1, a2), sums=min(a.shape[axis1],
-                                                                   a.shape[axis2]))
+    return a._map(lambda c: np.trace(c, offset, a1, a2), sums=min(a.shape[axis1], a.shape[axis2]))
 
 
 implements(np.linalg.solve)(solve)

@@ -20,22 +20,53 @@ part, :class:`Tracker`, applies them to :class:`Track` triples (value, M, E)
 the way each rule's algorithm runs; ``jets/rules.py`` gives every rule its
 model from these.  Layer: after kernels, before rules; knows no Jet and no rule.
 """
+
 from functools import lru_cache
 
 import numpy as np
 
 from . import kernels as K
 
-__all__ = ["Track", "Tracker", "tracker", "unit_roundoff", "VALUE_ULPS",
-           "mul", "exp", "inv", "pow", "log", "hyp", "sinhcosh", "tan"]
+__all__ = [
+    "Track",
+    "Tracker",
+    "tracker",
+    "unit_roundoff",
+    "VALUE_ULPS",
+    "mul",
+    "exp",
+    "inv",
+    "pow",
+    "log",
+    "hyp",
+    "sinhcosh",
+    "tan",
+]
 
 #: ulps of error of scipy's special-function values beyond correct rounding
 #: (measured against mpmath: erf/erfc/gamma <= 5, gammaln/digamma <= 30 away
 #: from their zeros); numpy's functions count 1 ulp
-VALUE_ULPS = {"erf": 4, "erfc": 8, "gamma": 8, "lgamma": 64, "digamma": 64, "expit": 2,
-              "logit": 4, "erfinv": 8, "erfcx": 8, "lambertw": 8, "ellipk": 8, "ellipe": 8,
-              "expi": 16, "exp1": 16, "polygamma": 64, "jv": 64, "yv": 64, "iv": 64,
-              "kv": 64}
+VALUE_ULPS = {
+    "erf": 4,
+    "erfc": 8,
+    "gamma": 8,
+    "lgamma": 64,
+    "digamma": 64,
+    "expit": 2,
+    "logit": 4,
+    "erfinv": 8,
+    "erfcx": 8,
+    "lambertw": 8,
+    "ellipk": 8,
+    "ellipe": 8,
+    "expi": 16,
+    "exp1": 16,
+    "polygamma": 64,
+    "jv": 64,
+    "yv": 64,
+    "iv": 64,
+    "kv": 64,
+}
 #: relative backward error allowed to scipy's polygamma (digamma's coefficients)
 POLYGAMMA_BACKWARD = 64
 
@@ -54,7 +85,7 @@ def unit_roundoff(dtype):
     if dtype.kind == "f":
         fi = np.finfo(dtype)
         return float(fi.eps) / 2, float(fi.smallest_subnormal)
-    return 2.0 ** -53, 2.0 ** -1074
+    return 2.0**-53, 2.0**-1074
 
 
 # ------------------------------------------------------- majorant kernels
@@ -220,8 +251,12 @@ class Tracker:
         S = self.S
         R = inv(S, np.abs(b.v), b.M)
         Q = mul(S, a.M, R)
-        E = mul(S, R, a.E) + mul(S, mul(S, Q, R), b.E) + self.rnd(self.loc_rec, Q) \
+        E = (
+            mul(S, R, a.E)
+            + mul(S, mul(S, Q, R), b.E)
+            + self.rnd(self.loc_rec, Q)
             + self.eta * np.abs(b.v) * R
+        )
         with np.errstate(all="ignore"):
             return Track(a.v / b.v, Q, E)
 
@@ -243,8 +278,9 @@ class Tracker:
     def exp(self, a, value):
         S = self.S
         M = exp(S, a.M, np.abs(value))
-        return Track(value, M, mul(S, M, a.E) + self.rnd(self.loc_rec, M)
-                     + self.eta * exp(S, a.M, 1.0))
+        return Track(
+            value, M, mul(S, M, a.E) + self.rnd(self.loc_rec, M) + self.eta * exp(S, a.M, 1.0)
+        )
 
     def log(self, a, value, a0=None):
         """log(a) with value `value`; `a0` the value the recurrence divides by
@@ -265,9 +301,12 @@ class Tracker:
             M = np.abs(value) * pow(S, a0, a.M, ar)
             Mp = ar * a0 ** (np.asarray(r) - 1) * pow(S, a0, a.M, np.abs(np.asarray(r) - 1))
             deg = self.col(self.deg, M.ndim)
-            E = mul(S, Mp, a.E) + self.rnd(self.loc_rec, M) * (1 + ar) \
-                + self.eta * pow(S, a0, a.M, ar) \
+            E = (
+                mul(S, Mp, a.E)
+                + self.rnd(self.loc_rec, M) * (1 + ar)
+                + self.eta * pow(S, a0, a.M, ar)
                 + r_err * ar * (np.abs(np.log(a0)) + deg) * M
+            )
             # the value itself (np.power, np.sqrt) is rounded once; an exact
             # input (a.E[0] = 0) adds nothing, also at a0 = 0 where Mp is inf
             E[0] = np.where(a.E[0] == 0, 0.0, Mp[0] * a.E[0]) + 3 * self.u * np.abs(value)
@@ -278,14 +317,15 @@ class Tracker:
         S = self.S
         Sn, Cs = sinhcosh(S, a.M, np.abs(s0), np.abs(c0))
         seed = self.eta * 2 * exp(S, a.M, 1.0)
-        return (Track(s0, Sn, mul(S, Cs, a.E) + self.rnd(self.loc_rec, Sn) + seed),
-                Track(c0, Cs, mul(S, Sn, a.E) + self.rnd(self.loc_rec, Cs) + seed))
+        return (
+            Track(s0, Sn, mul(S, Cs, a.E) + self.rnd(self.loc_rec, Sn) + seed),
+            Track(c0, Cs, mul(S, Sn, a.E) + self.rnd(self.loc_rec, Cs) + seed),
+        )
 
     def tan_like(self, a, value):
         S = self.S
         T, W = tan(S, a.M, np.abs(value))
-        return Track(value, T, mul(S, W, a.E) + self.rnd(self.loc_rec, T + W)
-                     + self.eta * W / W[0])
+        return Track(value, T, mul(S, W, a.E) + self.rnd(self.loc_rec, T + W) + self.eta * W / W[0])
 
     def hypot(self, a, b, value):
         """sqrt(a^2 + b^2) by H DH = A DA + B DB (kernels.hypot, no value squared)."""
@@ -297,9 +337,13 @@ class Tracker:
             G = hyp(S, h0, Q)
             R = inv(S, h0, G)
             d = np.maximum(deg, 1)
-            E = mul(S, mul(S, a.M, R), a.E) + mul(S, mul(S, b.M, R), b.E) \
-                + mul(S, R, self.rnd(self.loc_mul, Q / d)) + self.rnd(self.loc_rec, G) \
+            E = (
+                mul(S, mul(S, a.M, R), a.E)
+                + mul(S, mul(S, b.M, R), b.E)
+                + mul(S, R, self.rnd(self.loc_mul, Q / d))
+                + self.rnd(self.loc_rec, G)
                 + self.eta * h0 * R
+            )
             E[0] = (np.abs(a.v) * a.E[0] + np.abs(b.v) * b.E[0]) / h0 + 2 * self.u * h0
         return Track(value, G, E)
 
@@ -334,8 +378,12 @@ class Tracker:
             M = M + np.abs(taylor[j]) * Hj
             Mp = Mp + np.abs(dtaylor[j]) * Hj
             Hj = mul(S, Hj, H)
-        E = mul(S, Mp, a.E) + Mp * backward * self.u * np.abs(a.v) \
-            + self.rnd((len(taylor) + 1) * self.loc_mul, M) + value_ulps * 2 * self.u * M
+        E = (
+            mul(S, Mp, a.E)
+            + Mp * backward * self.u * np.abs(a.v)
+            + self.rnd((len(taylor) + 1) * self.loc_mul, M)
+            + value_ulps * 2 * self.u * M
+        )
         return Track(taylor[0], M, E)
 
     def select(self, cond, x, y):

@@ -6,6 +6,7 @@ NEP-18 ``implements`` idiom, and ``UFUNC_HANDLER``); anything not registered
 raises TypeError naming the numpy function, so that a jet never silently
 turns into a plain array and loses its derivatives.
 """
+
 import numpy as np
 
 from . import backend as B
@@ -50,8 +51,10 @@ def array_ufunc(ufunc, method, inputs, kwargs):
     name = ufunc.__name__
     out = kwargs.pop("out", None)
     if out is not None and any(o is not None for o in (out if isinstance(out, tuple) else (out,))):
-        raise TypeError(f"numpy.{name}(..., out=...) cannot write into a jet: jets are "
-                        f"immutable; use the returned value")
+        raise TypeError(
+            f"numpy.{name}(..., out=...) cannot write into a jet: jets are "
+            f"immutable; use the returned value"
+        )
     if method == "reduce" and name == "add" and len(inputs) == 1:
         axis = kwargs.pop("axis", 0)
         keepdims = kwargs.pop("keepdims", False)
@@ -68,12 +71,14 @@ def array_ufunc(ufunc, method, inputs, kwargs):
         return _ON_COEFFS[name](ufunc(x._coeffs), axis=0)
     if name == "matmul":
         return _matmul(*inputs)
-    if name == "conjugate":     # coefficient-wise: the variables are real
+    if name == "conjugate":  # coefficient-wise: the variables are real
         return inputs[0].conj()
     if name in RULES or name in ALIASES:
         return _jet.apply(name, *inputs)
-    raise TypeError(f"numpy.{name} is not supported for jets: see the function table in "
-                    f"docs/functions.md for what is")
+    raise TypeError(
+        f"numpy.{name} is not supported for jets: see the function table in "
+        f"docs/functions.md for what is"
+    )
 
 
 # -------------------------------------------------------------- functions
@@ -101,8 +106,7 @@ def _check_arrays(arrays, name):
     try:
         arrays = list(arrays)
     except TypeError:
-        raise TypeError(f"{name} takes a sequence of jets, got "
-                        f"{type(arrays).__name__}") from None
+        raise TypeError(f"{name} takes a sequence of jets, got {type(arrays).__name__}") from None
     if not arrays:
         raise ValueError(f"{name} needs at least one jet, got an empty sequence")
     return arrays
@@ -123,8 +127,7 @@ def _errors_all(S, arrays, ndim):
         if isinstance(a, Jet) and a._err is not None:
             M, E = a._err
         else:
-            c = a._stored_full() if isinstance(a, Jet) else \
-                pad(S, constant_like(S, B.asarray(a)))
+            c = a._stored_full() if isinstance(a, Jet) else pad(S, constant_like(S, B.asarray(a)))
             M = np.abs(c).astype(float)
             E = np.zeros(M.shape)
         Ms.append(M.reshape(M.shape[:1] + (1,) * (ndim - M.ndim) + M.shape[1:]))
@@ -148,13 +151,17 @@ def stack(arrays, axis=0):
     to the jets' shape (numpy's error if they do not broadcast to it)."""
     arrays = _check_arrays(arrays, "stack")
     if not any(isinstance(a, Jet) for a in arrays):
-        return np.stack(arrays, axis=axis)      # no jet: numpy's own result
+        return np.stack(arrays, axis=axis)  # no jet: numpy's own result
     target = next(a.shape for a in arrays if isinstance(a, Jet))
-    shapes = [a.shape if isinstance(a, Jet) else _like_numpy(
-        lambda d: np.broadcast_to(d, target), np.shape(a)).shape for a in arrays]
+    shapes = [
+        a.shape
+        if isinstance(a, Jet)
+        else _like_numpy(lambda d: np.broadcast_to(d, target), np.shape(a)).shape
+        for a in arrays
+    ]
     if len(set(shapes)) > 1:
-        np.stack([_stand_in(s) for s in shapes], axis=axis)    # numpy's error
-    ax = normalize_axis_index(axis, len(shapes[0]) + 1) + 1   # numpy's own check
+        np.stack([_stand_in(s) for s in shapes], axis=axis)  # numpy's error
+    ax = normalize_axis_index(axis, len(shapes[0]) + 1) + 1  # numpy's own check
     S, vars, cs = _coeffs_all(arrays)
     if len({c.shape for c in cs}) > 1:
         # broadcasting (9000,) with (9000, 1) can make far more than the inputs hold
@@ -163,6 +170,7 @@ def stack(arrays, axis=0):
     def join(xs):
         xs = np.broadcast_arrays(*xs) if len({x.shape[1:] for x in xs}) > 1 else xs
         return np.stack(xs, axis=ax)
+
     return _joined(S, vars, arrays, cs, join)
 
 
@@ -174,7 +182,7 @@ def concatenate(arrays, axis=0):
     if not any(isinstance(a, Jet) for a in arrays):
         return np.concatenate(arrays, axis=axis)
     shapes = [_shape(a) for a in arrays]
-    _like_numpy(lambda *d: np.concatenate(d, axis=axis), *shapes)   # numpy's errors
+    _like_numpy(lambda *d: np.concatenate(d, axis=axis), *shapes)  # numpy's errors
     S, vars, cs = _coeffs_all(arrays)
     flat = axis is None
     ax = 1 if flat else _shift_axis(axis, len(shapes[0]))
@@ -183,6 +191,7 @@ def concatenate(arrays, axis=0):
         if flat:
             xs = [x.reshape(x.shape[0], -1) for x in xs]
         return np.concatenate(xs, axis=ax)
+
     return _joined(S, vars, arrays, cs, join)
 
 
@@ -205,7 +214,7 @@ def where(cond, a, b):
     try:
         ndim = len(np.broadcast_shapes(*shapes))
     except ValueError:
-        _like_numpy(np.where, *shapes)                            # numpy's error
+        _like_numpy(np.where, *shapes)  # numpy's error
         raise
     if operands is not None:
         out = _where_at_ties(cond, a, b, *operands)
@@ -217,6 +226,7 @@ def where(cond, a, b):
     def join(xs):
         xs = [x.reshape(x.shape[:1] + (1,) * (ndim + 1 - x.ndim) + x.shape[1:]) for x in xs]
         return np.where(cond, xs[0], xs[1])
+
     return _joined(S, vars, [a, b], cs, join)
 
 
@@ -232,8 +242,12 @@ def _where_at_ties(cond, a, b, op, lhs, rhs):
             D = _jet.apply("subtract", lhs, rhs)
         except (TypeError, ValueError):
             return None
-        if not jets or D._coeffs.shape[0] == 1 or D.dtype.kind not in "fO" \
-                or not (D._space is jets[0]._space or D._space == jets[0]._space):
+        if (
+            not jets
+            or D._coeffs.shape[0] == 1
+            or D.dtype.kind not in "fO"
+            or not (D._space is jets[0]._space or D._space == jets[0]._space)
+        ):
             return None
         S, vars, (ca, cb, cd) = _coeffs_all([a, b, D])
         out = _where_ties(S.subspace(vars), op, cond, ca, cb, cd)
@@ -307,7 +321,7 @@ def _dot(a, b, out=None):
         return a * b
     kb = len(sb) - 2 if len(sb) > 1 else 0
     if sa[-1] != sb[kb]:
-        _like_numpy(np.dot, sa, sb)                               # numpy's error
+        _like_numpy(np.dot, sa, sb)  # numpy's error
         raise ValueError(f"dot: shapes {sa} and {sb} not aligned")
     if len(sa) <= 2 and len(sb) <= 2:
         return _matmul(a, b)
@@ -335,6 +349,7 @@ def _shape_fn(name):
             return a.size
         if name == "len":
             return len(a)
+
     return f
 
 
@@ -353,8 +368,10 @@ def _transpose(a, axes=None):
 
 def _coeffwise(fn):
     """Lift a batch-shape function of numpy onto the coefficient array."""
+
     def f(a, *args, **kwargs):
         return a._map(lambda c: fn(c, *args, **kwargs))
+
     return f
 
 
@@ -390,9 +407,10 @@ def _broadcast_to(a, shape, subok=False):
     axes only (the coefficient axis is kept in front, never broadcast)."""
     shape = _like_numpy(lambda d: np.broadcast_to(d, shape), a.shape).shape
 
-    def f(c):       # batch axes align on the right, never with the coefficient axis
+    def f(c):  # batch axes align on the right, never with the coefficient axis
         c = c.reshape(c.shape[:1] + (1,) * (len(shape) + 1 - c.ndim) + c.shape[1:])
         return np.broadcast_to(c, (c.shape[0],) + shape)
+
     return a._map(f)
 
 
@@ -405,7 +423,7 @@ def _ravel(a, order="C"):
 def _cumsum(a, axis=None, dtype=None, out=None):
     _no_out(out, "cumsum")
     _refuse({"dtype": dtype}, "cumsum")
-    _like_numpy(np.cumsum, (1,) * a.ndim, axis=axis)          # numpy's errors
+    _like_numpy(np.cumsum, (1,) * a.ndim, axis=axis)  # numpy's errors
     if axis is None or a.ndim == 0:  # numpy: the flattened array (a 0-d one too)
         a, axis = a.ravel(), 0
     ax = _shift_axis(axis, a.ndim)
@@ -413,7 +431,7 @@ def _cumsum(a, axis=None, dtype=None, out=None):
 
 
 def _diff(a, n=1, axis=-1):
-    _like_numpy(np.diff, (1,) * a.ndim, n=n, axis=axis)       # numpy's errors
+    _like_numpy(np.diff, (1,) * a.ndim, n=n, axis=axis)  # numpy's errors
     if n == 0:  # numpy returns the input as it is (axis unchecked)
         return a
     ax = _shift_axis(axis, a.ndim)
@@ -421,11 +439,13 @@ def _diff(a, n=1, axis=-1):
     if a._err is None:
         return a._new(c)
 
-    def absdiff(X):         # |n-th difference| <= the n-fold sum of neighbours
+    def absdiff(X):  # |n-th difference| <= the n-fold sum of neighbours
         for _ in range(n):
-            X = np.take(X, range(1, X.shape[ax]), axis=ax) + \
-                np.take(X, range(X.shape[ax] - 1), axis=ax)
+            X = np.take(X, range(1, X.shape[ax]), axis=ax) + np.take(
+                X, range(X.shape[ax] - 1), axis=ax
+            )
         return X
+
     M = absdiff(a._err[0])
     return a._new(c, (M, absdiff(a._err[1]) + n * unit_roundoff(c.dtype)[0] * M))
 
@@ -433,8 +453,10 @@ def _diff(a, n=1, axis=-1):
 def _atleast_1d(*arys):
     """Like np.atleast_1d: a 0-d jet becomes shape (1,); plain operands go to numpy;
     several operands give a tuple, as in numpy 2."""
-    res = [(a.reshape(1) if a.ndim == 0 else a) if isinstance(a, Jet) else np.atleast_1d(a)
-           for a in arys]
+    res = [
+        (a.reshape(1) if a.ndim == 0 else a) if isinstance(a, Jet) else np.atleast_1d(a)
+        for a in arys
+    ]
     return res[0] if len(res) == 1 else tuple(res)
 
 
@@ -464,8 +486,9 @@ def _stack(arrays, axis=0, out=None, **kw):
 
 def _concatenate(arrays, axis=0, out=None, **kw):
     _no_out(out, "concatenate")
-    _refuse({k: v for k, v in kw.items() if not (k == "casting" and v == "same_kind")},
-            "concatenate")
+    _refuse(
+        {k: v for k, v in kw.items() if not (k == "casting" and v == "same_kind")}, "concatenate"
+    )
     return concatenate(arrays, axis=axis)
 
 
@@ -486,9 +509,13 @@ def _max_by_value(a, axis, keepdims, argfn):
     idx = np.expand_dims(argfn(a.value, axis=ax), ax)[None]
 
     def pick(c):
-        r = np.take_along_axis(c, np.broadcast_to(
-            idx, (c.shape[0],) + idx.shape[1:]) if c.shape[0] != 1 else idx, axis=ax + 1)
+        r = np.take_along_axis(
+            c,
+            np.broadcast_to(idx, (c.shape[0],) + idx.shape[1:]) if c.shape[0] != 1 else idx,
+            axis=ax + 1,
+        )
         return r if keepdims else r.squeeze(ax + 1)
+
     return a._map(pick)
 
 
@@ -499,10 +526,13 @@ def _extremum(argfn, name):
         _like_numpy(getattr(np, name), (1,) * a.ndim, axis=axis, keepdims=keepdims)
         if isinstance(axis, tuple):
             if len(axis) != 1:
-                raise TypeError(f"numpy.{name} over several axes is not supported on jets: "
-                                f"reshape so that they form one axis")
+                raise TypeError(
+                    f"numpy.{name} over several axes is not supported on jets: "
+                    f"reshape so that they form one axis"
+                )
             axis = axis[0]
         return _max_by_value(a, axis, keepdims, argfn)
+
     return f
 
 
@@ -511,6 +541,7 @@ def _arg(argfn, name):
         _no_out(out, name)
         kw = {} if keepdims is np._NoValue else {"keepdims": keepdims}
         return argfn(a.value, axis=axis, **kw)
+
     return f
 
 
@@ -535,11 +566,14 @@ def _prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, wher
     if a.ndim == 0:
         r = a
     else:
-        axes = tuple(range(a.ndim)) if axis is None else \
-            tuple(np.atleast_1d(_reduce_axes(axis, a.ndim)) - 1)
+        axes = (
+            tuple(range(a.ndim))
+            if axis is None
+            else tuple(np.atleast_1d(_reduce_axes(axis, a.ndim)) - 1)
+        )
         keep = [k for k in range(a.ndim) if k not in axes]
         moved = a.transpose(keep + list(axes))
-        flat = moved.reshape(moved.shape[:len(keep)] + (-1,))
+        flat = moved.reshape(moved.shape[: len(keep)] + (-1,))
         if flat.shape[-1] == 0:
             r = constant(np.ones(flat.shape[:-1], dtype=a.dtype), a)
         else:
@@ -571,8 +605,17 @@ def _cumprod(a, axis=None, dtype=None, out=None):
     return a
 
 
-def _var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None, mean=None,
-         correction=None):
+def _var(
+    a,
+    axis=None,
+    dtype=None,
+    out=None,
+    ddof=0,
+    keepdims=False,
+    where=None,
+    mean=None,
+    correction=None,
+):
     """Variance: mean of |a - mean|^2 (with numpy's ddof), as a jet."""
     _no_out(out, "var")
     _refuse({"dtype": dtype, "where": where, "mean": mean}, "var")
@@ -581,14 +624,26 @@ def _var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None,
     _like_numpy(np.var, (1,) * a.ndim, axis=axis, keepdims=keepdims)
     m = a.mean(axis=axis, keepdims=True)
     dev = a - m
-    sq = dev.real ** 2 + dev.imag ** 2 if a.dtype.kind == "c" else dev * dev
-    n = a.size if axis is None else int(np.prod(
-        [a.shape[i - 1] for i in np.atleast_1d(_reduce_axes(axis, a.ndim))]))
+    sq = dev.real**2 + dev.imag**2 if a.dtype.kind == "c" else dev * dev
+    n = (
+        a.size
+        if axis is None
+        else int(np.prod([a.shape[i - 1] for i in np.atleast_1d(_reduce_axes(axis, a.ndim))]))
+    )
     return sq.sum(axis=axis, keepdims=keepdims) / (n - ddof)
 
 
-def _std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None, mean=None,
-         correction=None):
+def _std(
+    a,
+    axis=None,
+    dtype=None,
+    out=None,
+    ddof=0,
+    keepdims=False,
+    where=None,
+    mean=None,
+    correction=None,
+):
     """Standard deviation: sqrt of the variance (derivatives inf/nan where it is 0)."""
     _no_out(out, "std")
     return np.sqrt(_var(a, axis, dtype, None, ddof, keepdims, where, mean, correction))
@@ -612,15 +667,20 @@ def _like(fill):
     def f(a, dtype=None, order="K", subok=True, shape=None, **kw):
         """A constant jet (no derivatives) of the seeding of `a`, like np.%s_like."""
         _refuse(kw, "zeros_like")
-        value = np.full(a.shape if shape is None else shape, fill,
-                        dtype=a.dtype if dtype is None else dtype)
+        value = np.full(
+            a.shape if shape is None else shape, fill, dtype=a.dtype if dtype is None else dtype
+        )
         return constant(value, a)
+
     return f
 
 
 def _full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None):
-    value = np.full(a.shape if shape is None else shape, _jet._value(fill_value),
-                    dtype=a.dtype if dtype is None else dtype)
+    value = np.full(
+        a.shape if shape is None else shape,
+        _jet._value(fill_value),
+        dtype=a.dtype if dtype is None else dtype,
+    )
     if isinstance(fill_value, Jet):
         return fill_value + constant(np.zeros(value.shape, value.dtype), a)
     return constant(value, a)
@@ -647,8 +707,7 @@ def _hstack(tup, *, dtype=None, casting="same_kind"):
     """Like np.hstack: atleast_1d, then concatenate along axis 0 (1-d) or 1."""
     _refuse({"dtype": dtype}, "hstack")
     arrays = [_atleast_1d(a) for a in _check_arrays(tup, "hstack")]
-    return concatenate(arrays, axis=0 if _shape(arrays[0]) and len(_shape(arrays[0])) == 1
-                       else 1)
+    return concatenate(arrays, axis=0 if _shape(arrays[0]) and len(_shape(arrays[0])) == 1 else 1)
 
 
 def _flip(m, axis=None):
@@ -685,30 +744,64 @@ def _sinc(x):
 
 
 _HANDLED = {
-    np.sum: _sum, np.mean: _mean, np.dot: _dot, np.matmul: _matmul,
-    np.stack: _stack, np.concatenate: _concatenate, np.where: _where,
-    np.reshape: _reshape, np.transpose: _transpose, np.moveaxis: _moveaxis,
-    np.swapaxes: _swapaxes, np.expand_dims: _expand_dims, np.squeeze: _squeeze,
-    np.broadcast_to: _broadcast_to, np.ravel: _ravel, np.cumsum: _cumsum, np.diff: _diff,
-    np.shape: _shape_fn("shape"), np.ndim: _shape_fn("ndim"), np.size: _shape_fn("size"),
-    np.atleast_1d: _atleast_1d, np.clip: _clip, np.copy: _copy, np.sinc: _sinc,
-    np.max: _extremum(np.argmax, "max"), np.min: _extremum(np.argmin, "min"),
-    np.amax: _extremum(np.argmax, "amax"), np.amin: _extremum(np.argmin, "amin"),
-    np.argmax: _arg(np.argmax, "argmax"), np.argmin: _arg(np.argmin, "argmin"),
-    np.prod: _prod, np.cumprod: _cumprod, np.var: _var, np.std: _std,
-    np.real: _real, np.imag: _imag, np.angle: _angle,
-    np.zeros_like: _like(0), np.ones_like: _like(1), np.empty_like: _like(0),
-    np.full_like: _full_like, np.atleast_2d: _atleast_2d, np.vstack: _vstack,
-    np.hstack: _hstack, np.flip: _flip, np.roll: _roll, np.polyval: _polyval,
+    np.sum: _sum,
+    np.mean: _mean,
+    np.dot: _dot,
+    np.matmul: _matmul,
+    np.stack: _stack,
+    np.concatenate: _concatenate,
+    np.where: _where,
+    np.reshape: _reshape,
+    np.transpose: _transpose,
+    np.moveaxis: _moveaxis,
+    np.swapaxes: _swapaxes,
+    np.expand_dims: _expand_dims,
+    np.squeeze: _squeeze,
+    np.broadcast_to: _broadcast_to,
+    np.ravel: _ravel,
+    np.cumsum: _cumsum,
+    np.diff: _diff,
+    np.shape: _shape_fn("shape"),
+    np.ndim: _shape_fn("ndim"),
+    np.size: _shape_fn("size"),
+    np.atleast_1d: _atleast_1d,
+    np.clip: _clip,
+    np.copy: _copy,
+    np.sinc: _sinc,
+    np.max: _extremum(np.argmax, "max"),
+    np.min: _extremum(np.argmin, "min"),
+    np.amax: _extremum(np.argmax, "amax"),
+    np.amin: _extremum(np.argmin, "amin"),
+    np.argmax: _arg(np.argmax, "argmax"),
+    np.argmin: _arg(np.argmin, "argmin"),
+    np.prod: _prod,
+    np.cumprod: _cumprod,
+    np.var: _var,
+    np.std: _std,
+    np.real: _real,
+    np.imag: _imag,
+    np.angle: _angle,
+    np.zeros_like: _like(0),
+    np.ones_like: _like(1),
+    np.empty_like: _like(0),
+    np.full_like: _full_like,
+    np.atleast_2d: _atleast_2d,
+    np.vstack: _vstack,
+    np.hstack: _hstack,
+    np.flip: _flip,
+    np.roll: _roll,
+    np.polyval: _polyval,
 }
 
 
 def implements(*funcs):
     """Register the decorated function as the jets implementation of `funcs`."""
+
     def register(impl):
         for f in funcs:
             _jet.ARRAY_FUNCTIONS[f] = impl
         return impl
+
     return register
 
 

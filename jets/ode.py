@@ -26,6 +26,7 @@ evaluations of ``fun``.
 
 Layer: after jets.program and jets.api; knows Program, Tracer and Jet.
 """
+
 import math
 
 import numpy as np
@@ -38,7 +39,7 @@ __all__ = ["solve_ivp", "OdeResult", "OdeSolution", "default_order"]
 
 _EPS = float(np.finfo(float).eps)
 #: default tolerance: machine precision (both rtol and atol)
-DEFAULT_TOL = 2.0 ** -52
+DEFAULT_TOL = 2.0**-52
 #: points where each step's event polynomials are sampled for sign changes
 _EVENT_GRID = 8
 
@@ -71,8 +72,7 @@ def _err(msg, kind=ValueError):
 
 def _check_scalars(fun, t_span, rtol, atol, order, max_step, max_steps, args):
     if not callable(fun):
-        raise _err(f"fun must be a callable fun(t, y, *args), got {type(fun).__name__}",
-                   TypeError)
+        raise _err(f"fun must be a callable fun(t, y, *args), got {type(fun).__name__}", TypeError)
     try:
         t0, t1 = t_span
         t0, t1 = float(t0), float(t1)
@@ -87,16 +87,19 @@ def _check_scalars(fun, t_span, rtol, atol, order, max_step, max_steps, args):
             raise _err(f"{name} must be a positive finite number, got {v!r}")
     if order is not None:
         if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 2:
-            raise _err(f"order must be an integer >= 2 (or None for the tolerance's), "
-                       f"got {order!r}")
+            raise _err(
+                f"order must be an integer >= 2 (or None for the tolerance's), got {order!r}"
+            )
     if not (float(max_step) > 0):
         raise _err(f"max_step must be positive, got {max_step!r}")
-    if isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)) \
-            or max_steps < 1:
+    if isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)) or max_steps < 1:
         raise _err(f"max_steps must be a positive integer, got {max_steps!r}")
     if not isinstance(args, tuple):
-        raise _err(f"args must be a tuple of extra arguments of fun, got "
-                   f"{type(args).__name__}: write args=(a,)", TypeError)
+        raise _err(
+            f"args must be a tuple of extra arguments of fun, got "
+            f"{type(args).__name__}: write args=(a,)",
+            TypeError,
+        )
     return t0, t1
 
 
@@ -105,8 +108,7 @@ def _split_y0(y0):
     batch shape).  Returns (items, batch, jets)."""
     if isinstance(y0, Jet):
         if y0.ndim == 0:
-            raise _err("y0 must be a sequence of n components, got a scalar jet: "
-                       "write [y0]")
+            raise _err("y0 must be a sequence of n components, got a scalar jet: write [y0]")
         items = [y0[i] for i in range(y0.shape[0])]
     elif isinstance(y0, (list, tuple)) and any(isinstance(v, Jet) for v in y0):
         items = list(y0)
@@ -114,8 +116,11 @@ def _split_y0(y0):
         try:
             arr = np.asarray(y0, dtype=float)
         except (TypeError, ValueError):
-            raise _err("y0 must be an array of real numbers of shape (n,) or (n, *batch) "
-                       "(or a sequence of jets)", TypeError) from None
+            raise _err(
+                "y0 must be an array of real numbers of shape (n,) or (n, *batch) "
+                "(or a sequence of jets)",
+                TypeError,
+            ) from None
         if arr.ndim == 0:
             arr = arr[None]
         if arr.shape[0] == 0:
@@ -127,8 +132,9 @@ def _split_y0(y0):
             if v.coeffs.dtype.kind not in "fiu":
                 raise _err(f"y0[{i}] must be a real jet", TypeError)
             if not np.all(np.isfinite(v.coeffs)):
-                raise _err(f"y0[{i}] has non-finite coefficients (nan or inf): give finite "
-                           f"initial values")
+                raise _err(
+                    f"y0[{i}] has non-finite coefficients (nan or inf): give finite initial values"
+                )
             jets_.append(v)
             out.append(v)
         else:
@@ -137,8 +143,9 @@ def _split_y0(y0):
             except (TypeError, ValueError):
                 raise _err(f"y0[{i}] is not a real number or array", TypeError) from None
             if not np.all(np.isfinite(a)):
-                raise _err(f"y0[{i}] has non-finite entries (nan or inf): give finite "
-                           f"initial values")
+                raise _err(
+                    f"y0[{i}] has non-finite entries (nan or inf): give finite initial values"
+                )
             out.append(a)
     batch = np.broadcast_shapes(*(np.shape(v) for v in out))
     return out, batch, jets_
@@ -153,26 +160,36 @@ def _components(out, n, what):
     elif isinstance(out, np.ndarray):
         items = list(out) if out.ndim else [out[()]]
     elif isinstance(out, Jet):
-        raise _err(f"{what} returned a jet from outside: write it with its arguments "
-                   f"(t, y, *args) only", TypeError)
+        raise _err(
+            f"{what} returned a jet from outside: write it with its arguments (t, y, *args) only",
+            TypeError,
+        )
     elif np.isscalar(out) and n == 1:
         items = [out]
     else:
-        raise _err(f"{what} must return a sequence or array of {n} components, got "
-                   f"{type(out).__name__}", TypeError)
+        raise _err(
+            f"{what} must return a sequence or array of {n} components, got {type(out).__name__}",
+            TypeError,
+        )
     if len(items) != n:
-        raise _err(f"{what} returned {len(items)} components for {n} state variables: "
-                   f"return one derivative per component of y0")
+        raise _err(
+            f"{what} returned {len(items)} components for {n} state variables: "
+            f"return one derivative per component of y0"
+        )
     for i, c in enumerate(items):
         if isinstance(c, Jet):
-            raise _err(f"{what}: component {i} is a jet from outside: pass it through "
-                       f"args", TypeError)
+            raise _err(
+                f"{what}: component {i} is a jet from outside: pass it through args", TypeError
+            )
         if not isinstance(c, Tracer):
             try:
                 a = np.asarray(c, dtype=float)
             except (TypeError, ValueError):
-                raise _err(f"{what}: component {i} is neither a number nor computed from "
-                           f"(t, y): got {type(c).__name__}", TypeError) from None
+                raise _err(
+                    f"{what}: component {i} is neither a number nor computed from "
+                    f"(t, y): got {type(c).__name__}",
+                    TypeError,
+                ) from None
             items[i] = a
     return items
 
@@ -185,8 +202,11 @@ def _event_output(out, k):
     try:
         return np.asarray(out, dtype=float)
     except (TypeError, ValueError):
-        raise _err(f"event {k} must return one number (a scalar function of t, y), got "
-                   f"{type(out).__name__}", TypeError) from None
+        raise _err(
+            f"event {k} must return one number (a scalar function of t, y), got "
+            f"{type(out).__name__}",
+            TypeError,
+        ) from None
 
 
 # ----------------------------------------------------------------- polynomials
@@ -244,7 +264,7 @@ class OdeSolution:
     use its first or last step's polynomial (extrapolation)."""
 
     def __init__(self, traj, t0, h, poly, sign, n, batch, wrap):
-        order = np.argsort(traj, kind="stable")   # by trajectory, then in time
+        order = np.argsort(traj, kind="stable")  # by trajectory, then in time
         self._traj, self._t0, self._h = traj[order], t0[order], h[order]
         self._poly = poly[..., order]
         self._sign, self.n, self.batch, self._wrap = sign, n, batch, wrap
@@ -274,7 +294,7 @@ class OdeSolution:
             lo = np.where(ok & (lo < hi), mid, lo)
             hi = np.where(~ok & (lo < hi), mid - 1, hi)
         tau = tq[np.arange(len(b)) % len(tq)] - self._t0[lo]
-        vals = _horner(self._poly[..., lo], tau)           # (n, Ls, nb * nt)
+        vals = _horner(self._poly[..., lo], tau)  # (n, Ls, nb * nt)
         if np.any(self._count == 0):
             vals[..., np.repeat(self._count == 0, len(tq))] = np.nan
         vals = vals.reshape(vals.shape[:2] + self.batch + (len(tq),))
@@ -315,8 +335,10 @@ class _Problem:
                 mons = S.monomials[blk]
                 sel = np.flatnonzero(mons[:, 0] >= 1)
                 dst = blk.start + sel
-                src = np.array([S.index[(int(m[0]) - 1,) + tuple(int(v) for v in m[1:])]
-                                for m in mons[sel]], dtype=np.intp)
+                src = np.array(
+                    [S.index[(int(m[0]) - 1,) + tuple(int(v) for v in m[1:])] for m in mons[sel]],
+                    dtype=np.intp,
+                )
                 div = mons[sel, 0].astype(float)
                 self.maps.append((dst, src, div))
         self.fun, self.events, self.argspecs = fun, events, argspecs
@@ -341,8 +363,7 @@ class _Problem:
         except TypeError as e:
             if str(e).startswith("solve_ivp"):
                 raise
-            raise TypeError(f"solve_ivp: fun(t, y, *args) could not be recorded: {e}") \
-                from None
+            raise TypeError(f"solve_ivp: fun(t, y, *args) could not be recorded: {e}") from None
         for c in comps + evs:
             if isinstance(c, Tracer) and c.program is not prog:
                 raise _err("fun returned a value of another recorded function", TypeError)
@@ -360,12 +381,14 @@ class _Problem:
         vals, step = self.prog.steps(S, [T] + [Y[i] for i in range(n)] + self.arg_inputs)
         F = [vals[c.index] if isinstance(c, Tracer) else None for c in self.comps]
         for i, Fi in enumerate(F):
-            if Fi is None:                 # a constant derivative: y_i = y_i(t0) + c tau
+            if Fi is None:  # a constant derivative: y_i = y_i(t0) + c tau
                 Y[i, self.tau1] = self.comps[i]
             elif Fi.shape != (self.L, nb):
-                raise _err(f"fun's component {i} has batch shape {Fi.shape[1:]}, the "
-                           f"state {(nb,)}: per-trajectory arrays must have y0's batch "
-                           f"shape")
+                raise _err(
+                    f"fun's component {i} has batch shape {Fi.shape[1:]}, the "
+                    f"state {(nb,)}: per-trajectory arrays must have y0's batch "
+                    f"shape"
+                )
         top = S.degree if with_events else S.degree - 1
         for d in range(1, S.degree + 1):
             if self.univariate:
@@ -387,9 +410,21 @@ class _Problem:
         return poly, G
 
 
-def solve_ivp(fun, t_span, y0, *, rtol=DEFAULT_TOL, atol=DEFAULT_TOL, order=None,
-              t_eval=None, dense_output=False, events=None, args=(), max_step=np.inf,
-              max_steps=100_000):
+def solve_ivp(
+    fun,
+    t_span,
+    y0,
+    *,
+    rtol=DEFAULT_TOL,
+    atol=DEFAULT_TOL,
+    order=None,
+    t_eval=None,
+    dense_output=False,
+    events=None,
+    args=(),
+    max_step=np.inf,
+    max_steps=100_000,
+):
     """Solve ``y' = fun(t, y, *args)``, ``y(t0) = y0`` with the adaptive Taylor method.
 
     Parameters
@@ -456,8 +491,10 @@ def solve_ivp(fun, t_span, y0, *, rtol=DEFAULT_TOL, atol=DEFAULT_TOL, order=None
         events = list(events)
     for k, ev in enumerate(events):
         if not callable(ev):
-            raise _err(f"events[{k}] must be a callable event(t, y, *args), got "
-                       f"{type(ev).__name__}", TypeError)
+            raise _err(
+                f"events[{k}] must be a callable event(t, y, *args), got {type(ev).__name__}",
+                TypeError,
+            )
     arg_jets = [a for a in args if isinstance(a, Jet)]
     all_jets = jets_ + arg_jets
     Ss = common_space(*all_jets) if all_jets else None
@@ -487,7 +524,7 @@ def solve_ivp(fun, t_span, y0, *, rtol=DEFAULT_TOL, atol=DEFAULT_TOL, order=None
             Z[i] = np.broadcast_to(v.coeffs, (Ls,) + batch).reshape(Ls, nb)
         else:
             Z[i] = 0.0
-            Z[i, 0] = np.broadcast_to(v, batch).reshape(nb)     # a constant of the seeding
+            Z[i, 0] = np.broadcast_to(v, batch).reshape(nb)  # a constant of the seeding
     argspecs, argvals = [], []
     for a in args:
         if isinstance(a, Jet):
@@ -528,13 +565,13 @@ def solve_ivp(fun, t_span, y0, *, rtol=DEFAULT_TOL, atol=DEFAULT_TOL, order=None
     else:
         ts_list, ys_list = [np.array([t0])], [Z[:, :, 0][..., None].copy()]
     seg = [] if dense_output else None
-    ev_rec = [[] for _ in events]          # per event: (traj, t, y (n, Ls, m))
+    ev_rec = [[] for _ in events]  # per event: (traj, t, y (n, Ls, m))
     t = np.full(nb, t0)
     status = np.zeros(nb, dtype=np.int8)
     fail_msg = np.full(nb, "", dtype=object)
     nsteps = np.zeros(nb, dtype=np.int64)
     active = np.ones(nb, dtype=bool)
-    live = np.arange(nb)                   # trajectories held by the work arrays
+    live = np.arange(nb)  # trajectories held by the work arrays
     if t1 == t0:
         active[:] = False
         if nt is not None:
@@ -548,14 +585,14 @@ def solve_ivp(fun, t_span, y0, *, rtol=DEFAULT_TOL, atol=DEFAULT_TOL, order=None
     with np.errstate(all="ignore"):
         while active.any():
             if active[live].sum() < 0.8 * len(live) and len(live) > 16:
-                live = live[active[live]]   # compact: finished trajectories leave
+                live = live[active[live]]  # compact: finished trajectories leave
                 prob.record(current_args(live))
             act = active[live]
             tl = t[live]
             Zl = Z[:, :, live]
             poly, G = prob.series(tl, Zl, len(live), bool(events))
             # ---- step size (value coefficients)
-            v = poly[:, :, 0]                                   # (n, p+1, m)
+            v = poly[:, :, 0]  # (n, p+1, m)
             norm = np.max(np.abs(v[:, 0]), axis=0)
             tolb = np.maximum(atol, rtol * norm)
             h = np.full(len(live), np.inf)
@@ -573,17 +610,18 @@ def solve_ivp(fun, t_span, y0, *, rtol=DEFAULT_TOL, atol=DEFAULT_TOL, order=None
             if bad.any():
                 bi = live[bad]
                 status[bi] = -1
-                for k in bi:      # messages only (the failed few), not the computation
+                for k in bi:  # messages only (the failed few), not the computation
                     fail_msg[k] = (
                         f"the Taylor coefficients became non-finite at t = {t[k]:.17g} (the "
-                        f"solution blows up or leaves the domain of fun)" if not finite[
-                            np.searchsorted(live, k)] else
-                        f"the step size became too small at t = {t[k]:.17g} (the solution "
-                        f"may blow up there)")
+                        f"solution blows up or leaves the domain of fun)"
+                        if not finite[np.searchsorted(live, k)]
+                        else f"the step size became too small at t = {t[k]:.17g} (the solution "
+                        f"may blow up there)"
+                    )
                 active[bi] = False
                 act = act & ~bad
             h = np.where(act, h, 0.0)
-            sigma_end = h.copy()                                # |tau| at the step end
+            sigma_end = h.copy()  # |tau| at the step end
             # ---- events on the step polynomials
             if events:
                 grid = np.linspace(0.0, 1.0, _EVENT_GRID + 1)
@@ -591,21 +629,23 @@ def solve_ivp(fun, t_span, y0, *, rtol=DEFAULT_TOL, atol=DEFAULT_TOL, order=None
                 for e, Ge in enumerate(G):
                     if Ge is None:
                         continue
-                    coef = Ge * (sign ** np.arange(p + 1))[:, None]   # in sigma = |tau|
-                    sg = grid[:, None] * h[None]                        # (grid, m)
+                    coef = Ge * (sign ** np.arange(p + 1))[:, None]  # in sigma = |tau|
+                    sg = grid[:, None] * h[None]  # (grid, m)
                     gv = np.stack([_horner1(coef, s)[0] for s in sg])
                     for j in range(_EVENT_GRID):
                         ga, gb = gv[j], gv[j + 1]
                         up = (ga < 0) & (gb >= 0)
                         down = (ga > 0) & (gb <= 0)
-                        hit = (up if dirs[e] > 0 else down if dirs[e] < 0 else up | down)
+                        hit = up if dirs[e] > 0 else down if dirs[e] < 0 else up | down
                         hit &= act & (h > 0)
                         if not hit.any():
                             continue
                         w = np.flatnonzero(hit)
-                        root = np.where(gb[w] == 0, sg[j + 1, w],
-                                        _bracket_root(coef[:, w], sg[j, w], sg[j + 1, w],
-                                                      ga[w], tl[w]))
+                        root = np.where(
+                            gb[w] == 0,
+                            sg[j + 1, w],
+                            _bracket_root(coef[:, w], sg[j, w], sg[j + 1, w], ga[w], tl[w]),
+                        )
                         found.append((e, w, root))
                 term_hit = np.zeros(len(live), dtype=bool)
                 for e, w, root in found:
@@ -626,8 +666,7 @@ def solve_ivp(fun, t_span, y0, *, rtol=DEFAULT_TOL, atol=DEFAULT_TOL, order=None
                 stopped = np.zeros(len(live), dtype=bool)
             # ---- outputs inside the step
             tau_end = sign * sigma_end
-            t_new = np.where(act & (sigma_end == remaining) & (sigma_end == h), t1,
-                             tl + tau_end)
+            t_new = np.where(act & (sigma_end == remaining) & (sigma_end == h), t1, tl + tau_end)
             if nt is not None:
                 kl = next_k[live]
                 knew = np.searchsorted(key_eval, t_new * sign, side="right")
@@ -656,9 +695,10 @@ def solve_ivp(fun, t_span, y0, *, rtol=DEFAULT_TOL, atol=DEFAULT_TOL, order=None
             over = active & (nsteps >= max_steps)
             if over.any():
                 status[over] = -1
-                for k in np.flatnonzero(over):     # messages of the failed only
-                    fail_msg[k] = (f"the step budget max_steps = {max_steps} was exhausted "
-                                   f"at t = {t[k]:.17g}")
+                for k in np.flatnonzero(over):  # messages of the failed only
+                    fail_msg[k] = (
+                        f"the step budget max_steps = {max_steps} was exhausted at t = {t[k]:.17g}"
+                    )
                 active[over] = False
 
     # ---- assemble
@@ -683,10 +723,16 @@ def solve_ivp(fun, t_span, y0, *, rtol=DEFAULT_TOL, atol=DEFAULT_TOL, order=None
     if dense_output:
         if seg:
             tr = np.concatenate([s[0] for s in seg])
-            sol = OdeSolution(tr, np.concatenate([s[1] for s in seg]),
-                              np.concatenate([s[2] for s in seg]),
-                              np.concatenate([s[3] for s in seg], axis=-1), sign, n,
-                              batch, wrap)
+            sol = OdeSolution(
+                tr,
+                np.concatenate([s[1] for s in seg]),
+                np.concatenate([s[2] for s in seg]),
+                np.concatenate([s[3] for s in seg], axis=-1),
+                sign,
+                n,
+                batch,
+                wrap,
+            )
     t_events = y_events = None
     if events:
         t_events, y_events = [], []
@@ -694,9 +740,8 @@ def solve_ivp(fun, t_span, y0, *, rtol=DEFAULT_TOL, atol=DEFAULT_TOL, order=None
             recs = ev_rec[e]
             tr = np.concatenate([r[0] for r in recs]) if recs else np.zeros(0, dtype=np.intp)
             te = np.concatenate([r[1] for r in recs]) if recs else np.zeros(0)
-            ye = (np.concatenate([r[2] for r in recs], axis=-1) if recs
-                  else np.zeros((n, Ls, 0)))
-            ye = ye[:, 0]                                     # values
+            ye = np.concatenate([r[2] for r in recs], axis=-1) if recs else np.zeros((n, Ls, 0))
+            ye = ye[:, 0]  # values
             if not ensemble:
                 t_events.append(te)
                 y_events.append(ye.T.copy())
@@ -717,15 +762,28 @@ def solve_ivp(fun, t_span, y0, *, rtol=DEFAULT_TOL, atol=DEFAULT_TOL, order=None
         k = int(np.flatnonzero(status == -1)[0])
         msg = str(fail_msg[k])
         if ensemble:
-            msg = (f"{int((status == -1).sum())} of {nb} trajectories failed; the first "
-                   f"(flat index {k}): {msg}")
+            msg = (
+                f"{int((status == -1).sum())} of {nb} trajectories failed; the first "
+                f"(flat index {k}): {msg}"
+            )
     elif worst == 1:
         msg = "A termination event occurred."
     else:
         msg = "The solver successfully reached the end of the integration interval."
     total_steps = int(nsteps.sum())
     return OdeResult(
-        t=t_out, y=y, sol=sol, t_events=t_events, y_events=y_events,
-        nfev=total_steps, njev=0, nlu=0, status=worst, message=msg, success=worst >= 0,
-        nsteps=(nsteps.reshape(batch) if ensemble else int(nsteps[0])), order=p,
-        statuses=(status.reshape(batch) if ensemble else int(status[0])))
+        t=t_out,
+        y=y,
+        sol=sol,
+        t_events=t_events,
+        y_events=y_events,
+        nfev=total_steps,
+        njev=0,
+        nlu=0,
+        status=worst,
+        message=msg,
+        success=worst >= 0,
+        nsteps=(nsteps.reshape(batch) if ensemble else int(nsteps[0])),
+        order=p,
+        statuses=(status.reshape(batch) if ensemble else int(status[0])),
+    )

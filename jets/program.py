@@ -12,6 +12,7 @@ of its inputs.  That is what a function defined through its own derivative
 degree d may read F_d.  The Taylor ODE integrator and the compiled path build
 on the same programs.
 """
+
 import numpy as np
 
 from . import backend as B
@@ -50,14 +51,17 @@ class Program:
         for a in args:
             if isinstance(a, Tracer):
                 if a.program is not self:
-                    raise TypeError("a value of another recorded function was used here: "
-                                    "record each function with its own inputs")
+                    raise TypeError(
+                        "a value of another recorded function was used here: "
+                        "record each function with its own inputs"
+                    )
                 refs.append(_Ref(a.index))
             elif isinstance(a, _jet.Jet):
                 raise TypeError(
                     f"{rule.name}: a recorded function (jets.define's derivative, an ODE "
                     f"right-hand side) cannot use a jet from outside; pass it as an "
-                    f"argument or use its .value")
+                    f"argument or use its .value"
+                )
             elif isinstance(a, (np.ndarray, np.generic)):
                 # a plain array is a constant argument, not coefficients
                 refs.append(Const(B.asarray(a)))
@@ -79,9 +83,11 @@ class Program:
         return vals, (_chain(call.steps) if call.steps else None)
 
 
-_NO_CONTROL_FLOW = ("a recorded function cannot branch on the values of its inputs (they "
-                    "are not known while it is recorded): use np.where / jets.where, "
-                    "np.maximum, np.abs instead of if/and/or")
+_NO_CONTROL_FLOW = (
+    "a recorded function cannot branch on the values of its inputs (they "
+    "are not known while it is recorded): use np.where / jets.where, "
+    "np.maximum, np.abs instead of if/and/or"
+)
 
 
 class Tracer:
@@ -165,13 +171,17 @@ class Tracer:
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         name = ufunc.__name__
         if method != "__call__" or kwargs or (name not in RULES and name not in ALIASES):
-            raise TypeError(f"numpy.{name} is not supported in a recorded function: use "
-                            f"operators, the ufuncs of the function table, or jets.<name>")
+            raise TypeError(
+                f"numpy.{name} is not supported in a recorded function: use "
+                f"operators, the ufuncs of the function table, or jets.<name>"
+            )
         return _jet.apply(name, *inputs)
 
     def __array_function__(self, func, types, args, kwargs):
-        raise TypeError(f"numpy.{func.__name__} is not supported in a recorded function "
-                        f"(jets.define's derivative): write it with elementwise operations")
+        raise TypeError(
+            f"numpy.{func.__name__} is not supported in a recorded function "
+            f"(jets.define's derivative): write it with elementwise operations"
+        )
 
 
 _jet.register_tracer(Tracer)
@@ -205,8 +215,10 @@ class TracerVector:
             return TracerVector(self.items[i])
         if isinstance(i, (int, np.integer)) and not isinstance(i, bool):
             return self.items[i]
-        raise TypeError(f"a recorded state vector takes an int index or a slice, got "
-                        f"{type(i).__name__}: write y[0], y[1:3]")
+        raise TypeError(
+            f"a recorded state vector takes an int index or a slice, got "
+            f"{type(i).__name__}: write y[0], y[1:3]"
+        )
 
     def __repr__(self):
         return f"TracerVector({list(self.items)!r})"
@@ -222,8 +234,9 @@ class TracerVector:
         for o in others:
             if isinstance(o, TracerVector):
                 if len(o) != n:
-                    raise ValueError(f"state vectors of lengths {n} and {len(o)} do not "
-                                     f"combine elementwise")
+                    raise ValueError(
+                        f"state vectors of lengths {n} and {len(o)} do not combine elementwise"
+                    )
                 cols.append(o.items)
             else:
                 cols.append((o,) * n)
@@ -254,7 +267,7 @@ class TracerVector:
         return self._map(lambda a, b: b / a, o)
 
     def __pow__(self, o):
-        return self._map(lambda a, b: a ** b, o)
+        return self._map(lambda a, b: a**b, o)
 
     def __neg__(self):
         return self._map(lambda a: -a)
@@ -272,6 +285,7 @@ class TracerVector:
             args = list(rest)
             args.insert(pos, a)
             return ufunc(*args)
+
         return first._map(f, *(x for k, x in enumerate(inputs) if k != pos))
 
 
@@ -279,17 +293,20 @@ def _check_define(name, value, derivative, taylor):
     if not isinstance(name, str) or not name.isidentifier():
         raise TypeError(f"define: name must be an identifier string, got {name!r}")
     if not callable(value):
-        raise TypeError(f"define({name!r}): value must be a callable that evaluates the "
-                        f"function on numbers and arrays, got {type(value).__name__}")
+        raise TypeError(
+            f"define({name!r}): value must be a callable that evaluates the "
+            f"function on numbers and arrays, got {type(value).__name__}"
+        )
     given = [k for k, v in (("derivative", derivative), ("taylor", taylor)) if v is not None]
     if len(given) != 1:
-        raise TypeError(f"define({name!r}) needs exactly one of derivative= (f' as a function "
-                        f"(x, f) of jets) or taylor= (the Taylor coefficients (a, k) -> "
-                        f"array (k+1, *a.shape)); got {', '.join(given) or 'neither'}")
+        raise TypeError(
+            f"define({name!r}) needs exactly one of derivative= (f' as a function "
+            f"(x, f) of jets) or taylor= (the Taylor coefficients (a, k) -> "
+            f"array (k+1, *a.shape)); got {', '.join(given) or 'neither'}"
+        )
     fn = derivative if derivative is not None else taylor
     if not callable(fn):
-        raise TypeError(f"define({name!r}): {given[0]} must be callable, got "
-                        f"{type(fn).__name__}")
+        raise TypeError(f"define({name!r}): {given[0]} must be callable, got {type(fn).__name__}")
 
 
 def _derivative_rule(name, value, g):
@@ -297,6 +314,7 @@ def _derivative_rule(name, value, g):
     F = f0 + D^{-1}(DA G), G = g(A, F) recorded once per application and run
     degree by degree with F (one degree_product per degree for F, plus the
     nodes of g)."""
+
     def steps(S, a):
         a = K.pad(S, a)
         f0 = B.asarray(value(a[0]))
@@ -308,29 +326,35 @@ def _derivative_rule(name, value, g):
         F, fstep = K.antiderivative_steps(S, a, G, f0)
         if isinstance(out, Tracer):
             if out.program is not program:
-                raise TypeError(f"{name}: the derivative returned a value of another "
-                                f"recorded function")
+                raise TypeError(
+                    f"{name}: the derivative returned a value of another recorded function"
+                )
             vals, gstep = program.steps(S, [a, F])
             Gout = vals[out.index]
         elif isinstance(out, _jet.Jet):
-            raise TypeError(f"{name}: the derivative must be written with its arguments "
-                            f"(x, f), not with jets from outside")
+            raise TypeError(
+                f"{name}: the derivative must be written with its arguments "
+                f"(x, f), not with jets from outside"
+            )
         else:
             Gout, gstep = K.pad(S, K.constant_like(S, B.asarray(out, dtype=dtype))), None
         G[0] = Gout[0]
 
         def step(d):
-            fstep(d)             # F_d from G below d
+            fstep(d)  # F_d from G below d
             if gstep is not None:
-                gstep(d)         # every node of g at degree d (may read F_d)
+                gstep(d)  # every node of g at degree d (may read F_d)
             blk = S.block(d)
             G[blk] = Gout[blk]
+
         return F, step
 
     def jet(S, a):
         return K.run(S, *steps(S, a))
-    return Rule(name, 1, "derivative", value, jet, "f' = g(x, f) (user-defined)",
-                steps=steps, analytic=True)
+
+    return Rule(
+        name, 1, "derivative", value, jet, "f' = g(x, f) (user-defined)", steps=steps, analytic=True
+    )
 
 
 def _taylor_rule(name, value, taylor):
@@ -338,8 +362,10 @@ def _taylor_rule(name, value, taylor):
         t = B.asarray(taylor(a0, k))
         want = (k + 1,) + np.shape(a0)
         if t.shape != want:
-            raise ValueError(f"{name}: taylor(a, k) must return an array of shape (k+1, "
-                             f"*a.shape) = {want}, got {t.shape}")
+            raise ValueError(
+                f"{name}: taylor(a, k) must return an array of shape (k+1, "
+                f"*a.shape) = {want}, got {t.shape}"
+            )
         return t
 
     def steps(S, a):
@@ -350,8 +376,17 @@ def _taylor_rule(name, value, taylor):
 
     def jet(S, a):
         return K.run(S, *steps(S, a))
-    return Rule(name, 1, "composition", value, jet,
-                "sum_j taylor[j] (a - a_0)^j (user-defined)", steps=steps, analytic=True)
+
+    return Rule(
+        name,
+        1,
+        "composition",
+        value,
+        jet,
+        "sum_j taylor[j] (a - a_0)^j (user-defined)",
+        steps=steps,
+        analytic=True,
+    )
 
 
 def define(name, *, value, derivative=None, taylor=None):
@@ -394,13 +429,19 @@ def define(name, *, value, derivative=None, taylor=None):
     [0.5, 0.25, 0.0, -0.125]
     """
     _check_define(name, value, derivative, taylor)
-    rule = (_derivative_rule(name, value, derivative) if derivative is not None
-            else _taylor_rule(name, value, taylor))
+    rule = (
+        _derivative_rule(name, value, derivative)
+        if derivative is not None
+        else _taylor_rule(name, value, taylor)
+    )
 
     def f(x):
         return _jet.apply(rule, x)
+
     f.__name__ = f.__qualname__ = name
-    f.__doc__ = (f"{name}(x): user-defined with jets.define "
-                 f"({'derivative' if derivative is not None else 'taylor'}=...).")
+    f.__doc__ = (
+        f"{name}(x): user-defined with jets.define "
+        f"({'derivative' if derivative is not None else 'taylor'}=...)."
+    )
     f.rule = rule
     return f

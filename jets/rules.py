@@ -17,19 +17,35 @@ The table feeds ``jets.<name>`` (``jets/functions.py``), ``np.<name>(jet)``,
 the Python operators, the command line's list of names, the docs' function
 table and the parametrised tests.
 """
+
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from math import comb, factorial, log as _mlog, pi, sqrt as _msqrt
-from typing import Callable, Optional
+from math import comb, factorial, pi
+from math import log as _mlog
+from math import sqrt as _msqrt
 
 import numpy as np
 
 from . import backend as B
 from . import kernels as K
-from .majorants import VALUE_ULPS, POLYGAMMA_BACKWARD, Track
+from .majorants import POLYGAMMA_BACKWARD, VALUE_ULPS, Track
 
-__all__ = ["Rule", "Const", "RULES", "ALIASES", "lookup", "rule_steps", "Eager", "Stepped",
-           "Tracked", "zero", "recurrence", "from_derivative", "composition",
-           "scipy_special"]
+__all__ = [
+    "Rule",
+    "Const",
+    "RULES",
+    "ALIASES",
+    "lookup",
+    "rule_steps",
+    "Eager",
+    "Stepped",
+    "Tracked",
+    "zero",
+    "recurrence",
+    "from_derivative",
+    "composition",
+    "scipy_special",
+]
 
 _LN2, _LN10 = _mlog(2.0), _mlog(10.0)
 
@@ -56,7 +72,8 @@ class Rule:
     jets first).  ``domain(*values)`` is a boolean mask of points where the
     function is smooth (``domain_text`` says it in words, for error messages);
     ``fast(S, x, y)`` an optional shortcut on (coeffs, vars) operands that
-    returns (coeffs, vars) or None (it sets its own floating-point error state).  ``error(T, v, *args)`` is the error model:
+    returns (coeffs, vars) or None (it sets its own floating-point error
+    state).  ``error(T, v, *args)`` is the error model:
     on a :class:`jets.majorants.Tracker` T, the result's value v and Tracks /
     Consts, it returns the Track (value, majorant, error estimate) of the result
     (None: no model, a tracked result then has error nan).
@@ -68,21 +85,21 @@ class Rule:
     value: Callable
     jet: Callable
     formula: str
-    steps: Optional[Callable] = None
-    domain: Optional[Callable] = None
+    steps: Callable | None = None
+    domain: Callable | None = None
     domain_text: str = ""
     aliases: tuple = ()
-    analytic: bool = True       # valid on complex input
-    rational: bool = False      # exact on Fraction (object) coefficients
-    extra: Optional[str] = None  # optional dependency ("special" -> scipy)
-    consts_ok: bool = False     # jet()/steps() accept Const arguments themselves
-    fast: Optional[Callable] = None
-    error: Optional[Callable] = None
+    analytic: bool = True  # valid on complex input
+    rational: bool = False  # exact on Fraction (object) coefficients
+    extra: str | None = None  # optional dependency ("special" -> scipy)
+    consts_ok: bool = False  # jet()/steps() accept Const arguments themselves
+    fast: Callable | None = None
+    error: Callable | None = None
 
 
 RULES: dict = {}
 ALIASES: dict = {}
-_BY_NAME: dict = {}     # every name and alias -> its Rule (one lookup per call)
+_BY_NAME: dict = {}  # every name and alias -> its Rule (one lookup per call)
 
 
 def _register(rule):
@@ -100,9 +117,11 @@ def _rule(name, nargs, kind, value, formula, **kw):
     """Decorator: register a hand-written whole-series coefficient function
     ``jet(S, *args)`` as the rule `name` (per-degree steps: ``steps=`` or the
     truncated-recompute fallback)."""
+
     def register(jet_fn):
         _register(Rule(name, nargs, kind, value, jet_fn, formula, **kw))
         return jet_fn
+
     return register
 
 
@@ -110,8 +129,10 @@ def lookup(name):
     """The Rule for a numpy name or alias; KeyError-free: ValueError naming it."""
     rule = _BY_NAME.get(name)
     if rule is None:
-        raise ValueError(f"jets has no function named {name!r}: see docs/functions.md for "
-                         f"the table, or jets.define to add your own")
+        raise ValueError(
+            f"jets has no function named {name!r}: see docs/functions.md for "
+            f"the table, or jets.define to add your own"
+        )
     return rule
 
 
@@ -121,8 +142,7 @@ def _as_arg(x, like):
     (weak, like numpy's Python scalars: they take the dtype of `like`)."""
     if isinstance(x, Const) or (hasattr(x, "shape") and hasattr(x, "dtype")):
         return x
-    dtype = np.result_type(like.dtype, x) if like is not None and like.dtype.kind in "fc" \
-        else None
+    dtype = np.result_type(like.dtype, x) if like is not None and like.dtype.kind in "fc" else None
     return Const(B.asarray(x, dtype=dtype))
 
 
@@ -137,8 +157,12 @@ def _prepare(rule, S, args):
     # a Const gets the batch rank of the arrays (leading axes of size 1), so that
     # the coefficient axis never meets a batch axis
     ndim = max((a.ndim - 1 for a in args if not isinstance(a, Const)), default=0)
-    args = [Const(a.v.reshape((1,) * (ndim - a.v.ndim) + a.v.shape))
-            if isinstance(a, Const) and a.v.ndim < ndim else a for a in args]
+    args = [
+        Const(a.v.reshape((1,) * (ndim - a.v.ndim) + a.v.shape))
+        if isinstance(a, Const) and a.v.ndim < ndim
+        else a
+        for a in args
+    ]
     if not rule.consts_ok:
         args = [_lift(S, a) for a in args]
     return args
@@ -207,8 +231,9 @@ def _const_rank(a, nd):
 def error_model(rule):
     """The rule's error model, or the error that names the missing one."""
     if rule.error is None:
-        raise NotImplementedError(f"{rule.name} has no error model: give its Rule an "
-                                  f"error= (see jets/majorants.py)")
+        raise NotImplementedError(
+            f"{rule.name} has no error model: give its Rule an error= (see jets/majorants.py)"
+        )
     return rule.error
 
 
@@ -225,6 +250,7 @@ def _chain(steps):
     def step(d):
         for s in steps:
             s(d)
+
     return step
 
 
@@ -232,6 +258,7 @@ def _recompute_steps(rule, S, args):
     """Fallback per-degree driver for a rule without steps: at degree d, the
     whole series of the inputs truncated after degree d (exact up to d), O(k)
     evaluations of the rule in all."""
+
     def at(d):
         n = S.offsets[d + 1]
         with np.errstate(all="ignore"):
@@ -246,6 +273,7 @@ def _recompute_steps(rule, S, args):
         blk = S.block(d)
         if r.shape[0] > blk.start:
             out[blk] = r[blk]
+
     return out, step
 
 
@@ -261,12 +289,14 @@ def rule_steps(rule, S, args):
 # ------------------------------------------------------------ kind constructors
 def zero(name, fn, formula, **kw):
     """A function whose higher coefficients are all 0 (value from `fn`)."""
+
     def jet(S, a):
         return K.constant_like(S, fn(a[0]))
 
     def steps(S, a):
         out = K.pad(S, K.constant_like(S, fn(a[0])))
         return out, None
+
     kw.setdefault("analytic", False)
     kw.setdefault("rational", True)
     kw.setdefault("error", _zero_error)
@@ -277,12 +307,15 @@ def recurrence(name, nargs, value, formula, **kw):
     """Decorator for a recurrence rule written once as ``body(S, *args) -> (out,
     step)`` with kernels' ``*_steps``: the eager driver runs the step over every
     degree, the per-degree driver interleaves it with other nodes."""
+
     def register(body):
         def jet(S, *args):
             out, step = body(S, *args)
             return K.run(S, out, step) if step is not None else out
+
         _register(Rule(name, nargs, "recurrence", value, jet, formula, steps=body, **kw))
         return body
+
     return register
 
 
@@ -290,6 +323,7 @@ def from_derivative(name, value, g, formula, **kw):
     """f with f' = g(a), g written with rule calls: ``g(call, A)`` where
     ``call(name, *args)`` applies a rule of the table.  F = f0 + D^{-1}(DA G):
     F_d = [DA G]_d / d reads G below degree d only."""
+
     def jet(S, a):
         G = g(Eager(S), a)
         return K.run(S, *K.antiderivative_steps(S, a, G, value(a[0])))
@@ -298,11 +332,12 @@ def from_derivative(name, value, g, formula, **kw):
         sub = Stepped(S)
         G = K.pad(S, g(sub, a))
         F, fstep = K.antiderivative_steps(S, a, G, value(a[0]))
-        return F, _chain([fstep] + sub.steps)     # F_d first: it reads G below d
+        return F, _chain([fstep] + sub.steps)  # F_d first: it reads G below d
 
     def error(T, v, a):
         a = T.lift(a)
         return T.from_derivative(a, g(Tracked(T), a), v, VALUE_ULPS.get(name, 1))
+
     kw.setdefault("error", error)
     return _register(Rule(name, 1, "derivative", value, jet, formula, steps=steps, **kw))
 
@@ -313,6 +348,7 @@ def composition(name, value, taylor, formula, backward=0.0, **kw):
     the powers advanced one degree at a time (kernels.compose_steps).
     `backward`: the error model's relative backward error of the coefficients
     (as if evaluated at a0 (1 + backward u); majorants.Tracker.horner)."""
+
     def steps(S, a):
         t = taylor(a[0], S.degree)
         F, step = K.compose_steps(S, a, t)
@@ -325,8 +361,14 @@ def composition(name, value, taylor, formula, backward=0.0, **kw):
     def error(T, v, a):
         a = T.lift(a)
         t = taylor(a.v, T.S.degree + 1)
-        return T.horner(a, t[:-1], [(j + 1) * t[j + 1] for j in range(len(t) - 1)],
-                        VALUE_ULPS.get(name, 1), backward=backward)
+        return T.horner(
+            a,
+            t[:-1],
+            [(j + 1) * t[j + 1] for j in range(len(t) - 1)],
+            VALUE_ULPS.get(name, 1),
+            backward=backward,
+        )
+
     kw.setdefault("error", error)
     return _register(Rule(name, 1, "composition", value, jet, formula, steps=steps, **kw))
 
@@ -337,7 +379,7 @@ def _zero_error(T, v, a):
 
 
 # ------------------------------------------------------------------ helpers
-def _col(v, ndim):
+def _as_row(v, ndim):
     """A batch-shaped constant as a row that broadcasts against (L, *batch)."""
     v = B.asarray(v)
     return v.reshape((1,) + v.shape) if ndim else v
@@ -348,8 +390,9 @@ def scipy_special():
     try:
         import scipy.special as sc
     except ImportError:  # pragma: no cover - exercised by a test that hides scipy
-        raise ImportError("this function needs scipy: install it with "
-                          "pip install 'jets[special]'") from None
+        raise ImportError(
+            "this function needs scipy: install it with pip install 'jets[special]'"
+        ) from None
     return sc
 
 
@@ -359,6 +402,7 @@ _scipy = scipy_special
 def _special(fname):
     def value(*args):
         return getattr(_scipy(), fname)(*args)
+
     value.__name__ = fname
     return value
 
@@ -385,8 +429,7 @@ def _plus(S, X, Y, sign=1):
     if X.shape[0] == Y.shape[0]:
         return X + Y if sign == 1 else X - Y
     n = max(X.shape[0], Y.shape[0])
-    out = B.zeros((n,) + B.broadcast_shapes(X.shape[1:], Y.shape[1:]),
-                  dtype=B.result_dtype(X, Y))
+    out = B.zeros((n,) + B.broadcast_shapes(X.shape[1:], Y.shape[1:]), dtype=B.result_dtype(X, Y))
     out[: X.shape[0]] = X
     if sign == 1:
         out[: Y.shape[0]] += Y
@@ -400,8 +443,7 @@ def _linear_steps(S, args, value, lin):
     block d = lin(*blocks d) with Consts passed as None (their blocks are 0)."""
     vals = [a.v if isinstance(a, Const) else a[0] for a in args]
     v0 = B.asarray(value(*vals))
-    shape = B.broadcast_shapes(*(a.shape[1:] for a in args if not isinstance(a, Const)),
-                               v0.shape)
+    shape = B.broadcast_shapes(*(a.shape[1:] for a in args if not isinstance(a, Const)), v0.shape)
     dtype = B.result_dtype(v0, *(a for a in args if not isinstance(a, Const)))
     out = B.zeros((S.ncoeffs,) + shape, dtype=dtype)
     out[0] = v0
@@ -409,12 +451,14 @@ def _linear_steps(S, args, value, lin):
     def step(d):
         blk = S.block(d)
         out[blk] = lin(*(None if isinstance(a, Const) else a[blk] for a in args))
+
     return out, step
 
 
 def _add_steps(S, a, b):
-    return _linear_steps(S, [a, b], np.add,
-                         lambda x, y: x if y is None else (y if x is None else x + y))
+    return _linear_steps(
+        S, [a, b], np.add, lambda x, y: x if y is None else (y if x is None else x + y)
+    )
 
 
 @_rule("add", 2, "linear", np.add, "a + b", rational=True, consts_ok=True, steps=_add_steps)
@@ -422,8 +466,10 @@ def _add(S, a, b):
     if isinstance(a, Const):
         a, b = b, a
     if isinstance(b, Const):
-        out = B.empty(a.shape[:1] + B.broadcast_shapes(a.shape[1:], np.shape(b.v)),
-                      dtype=B.result_dtype(a, b.v))
+        out = B.empty(
+            a.shape[:1] + B.broadcast_shapes(a.shape[1:], np.shape(b.v)),
+            dtype=B.result_dtype(a, b.v),
+        )
         out[...] = a
         out[0] = a[0] + b.v
         return out
@@ -431,12 +477,21 @@ def _add(S, a, b):
 
 
 def _subtract_steps(S, a, b):
-    return _linear_steps(S, [a, b], np.subtract,
-                         lambda x, y: x if y is None else (-y if x is None else x - y))
+    return _linear_steps(
+        S, [a, b], np.subtract, lambda x, y: x if y is None else (-y if x is None else x - y)
+    )
 
 
-@_rule("subtract", 2, "linear", np.subtract, "a - b", rational=True, consts_ok=True,
-       steps=_subtract_steps)
+@_rule(
+    "subtract",
+    2,
+    "linear",
+    np.subtract,
+    "a - b",
+    rational=True,
+    consts_ok=True,
+    steps=_subtract_steps,
+)
 def _subtract(S, a, b):
     if isinstance(b, Const):
         return _add(S, a, Const(B.asarray(-b.v, dtype=b.v.dtype)))
@@ -447,16 +502,17 @@ def _subtract(S, a, b):
 
 def _scaled(name, value, factor, formula, **kw):
     """The linear rule factor * a (value from the accurate numpy function)."""
+
     def jet(S, a):
-        return a * factor       # value too: numpy's deg2rad is x * (pi/180)
+        return a * factor  # value too: numpy's deg2rad is x * (pi/180)
 
     def steps(S, a):
         return _linear_steps(S, [a], lambda x: x * factor, lambda x: x * factor)
 
     def error(T, v, a):
         return T.scale(T.lift(a), factor, exact=abs(factor) == 1)
-    return _register(Rule(name, 1, "linear", value, jet, formula, steps=steps, error=error,
-                          **kw))
+
+    return _register(Rule(name, 1, "linear", value, jet, formula, steps=steps, error=error, **kw))
 
 
 _scaled("negative", np.negative, -1, "-a", rational=True)
@@ -467,7 +523,7 @@ _scaled("rad2deg", np.rad2deg, 180 / pi, "a * 180 / pi", aliases=("degrees",))
 
 def _scale_steps(S, a, v):
     """Per-degree a * v for a plain batch array v (the value a_0 v, blocks a_d v)."""
-    col = _col(v, 1)
+    col = _as_row(v, 1)
     return _linear_steps(S, [a], lambda x: x * v, lambda x: x * col)
 
 
@@ -500,13 +556,22 @@ def _multiply_steps(S, a, b):
     return K.product_steps(S, a, b)
 
 
-@_rule("multiply", 2, "recurrence", np.multiply, "C_d = sum_i A_i B_{d-i}",
-       rational=True, consts_ok=True, steps=_multiply_steps, fast=_cross_multiply)
+@_rule(
+    "multiply",
+    2,
+    "recurrence",
+    np.multiply,
+    "C_d = sum_i A_i B_{d-i}",
+    rational=True,
+    consts_ok=True,
+    steps=_multiply_steps,
+    fast=_cross_multiply,
+)
 def _multiply(S, a, b):
     if isinstance(a, Const):
         a, b = b, a
     if isinstance(b, Const):
-        return a * _col(b.v, 1)
+        return a * _as_row(b.v, 1)
     return K.product(S, a, b)
 
 
@@ -514,8 +579,14 @@ def _divide_by_fewer(S, x, y):
     """a / b when b depends on fewer variables than a (f(x, y, z) / g(y, z)):
     the quotient recurrence visits only the coefficients b can hold."""
     (X, U), (Y, V) = x, y
-    if not V or U == V or Y.shape[0] == 1 or X.dtype.kind not in "fc" \
-            or Y.dtype.kind not in "fc" or X.ndim != Y.ndim:
+    if (
+        not V
+        or U == V
+        or Y.shape[0] == 1
+        or X.dtype.kind not in "fc"
+        or Y.dtype.kind not in "fc"
+        or X.ndim != Y.ndim
+    ):
         return None
     W = tuple(range(S.nvars)) if U is None else U
     if not set(V) < set(W):
@@ -533,14 +604,25 @@ def _divide_steps(S, a, b):
     return K.quotient_steps(S, _full(S, a), b)
 
 
-@_rule("divide", 2, "recurrence", np.divide, "Q_d = (A_d - sum_{i>=1} B_i Q_{d-i}) / B_0",
-       domain=lambda a, b: b != 0, domain_text="divisor != 0", aliases=("true_divide",),
-       rational=True, consts_ok=True, steps=_divide_steps, fast=_divide_by_fewer)
+@_rule(
+    "divide",
+    2,
+    "recurrence",
+    np.divide,
+    "Q_d = (A_d - sum_{i>=1} B_i Q_{d-i}) / B_0",
+    domain=lambda a, b: b != 0,
+    domain_text="divisor != 0",
+    aliases=("true_divide",),
+    rational=True,
+    consts_ok=True,
+    steps=_divide_steps,
+    fast=_divide_by_fewer,
+)
 def _divide(S, a, b):
     if isinstance(b, Const):
-        if np.any(b.v == 0):    # a / 0: every coefficient is x/0, the unstored 0/0 = nan
+        if np.any(b.v == 0):  # a / 0: every coefficient is x/0, the unstored 0/0 = nan
             a = K.pad(S, a)
-        return a / _col(b.v, 1)
+        return a / _as_row(b.v, 1)
     return K.quotient(S, _lift(S, a), b)
 
 
@@ -548,14 +630,28 @@ def _one(S, a):
     return K.constant_like(S, np.ones((), dtype=B.result_dtype(a)))
 
 
-@recurrence("reciprocal", 1, lambda a: 1 / a, "1 / a (quotient recurrence)",
-            domain=_nonzero, domain_text="a != 0", rational=True)
+@recurrence(
+    "reciprocal",
+    1,
+    lambda a: 1 / a,
+    "1 / a (quotient recurrence)",
+    domain=_nonzero,
+    domain_text="a != 0",
+    rational=True,
+)
 def _reciprocal(S, a):
     return K.quotient_steps(S, _one(S, a), a)
 
 
-@_rule("square", 1, "recurrence", np.square, "a * a", rational=True,
-       steps=lambda S, a: K.product_steps(S, a, a))
+@_rule(
+    "square",
+    1,
+    "recurrence",
+    np.square,
+    "a * a",
+    rational=True,
+    steps=lambda S, a: K.product_steps(S, a, a),
+)
 def _square(S, a):
     return K.product(S, a, a)
 
@@ -565,7 +661,7 @@ def _int_exponent(r):
     r = B.asarray(r)
     if r.size == 0 or r.dtype.kind == "b":
         return None
-    if r.dtype.kind == "c":     # (0j jets promote the exponent 2 to 2+0j)
+    if r.dtype.kind == "c":  # (0j jets promote the exponent 2 to 2+0j)
         if np.any(r.imag != 0):
             return None
         r = r.real
@@ -586,7 +682,7 @@ def _int_exponent(r):
 #: recurrence P_d = (r [DA P]_d - [A DP]_d) / (d A_0) has no cancellation of
 #: its own, so it is as accurate; at a zero value (where it would divide by 0)
 #: the exact result is used: (0 + h)**n = h**n has degree n > the order, so 0.
-MAX_SQUARING_EXPONENT = 2 ** 20
+MAX_SQUARING_EXPONENT = 2**20
 
 
 def _int_power(S, a, n):
@@ -594,8 +690,12 @@ def _int_power(S, a, n):
     |n| > MAX_SQUARING_EXPONENT on float jets: the real-power recurrence, with
     the sign of the value from the parity of n (exact for any size), and the
     exact zeros at a zero value for n > 0."""
-    if abs(n) > MAX_SQUARING_EXPONENT and a.dtype.kind == "f" and a.shape[0] > 1 \
-            and abs(n) > S.degree:
+    if (
+        abs(n) > MAX_SQUARING_EXPONENT
+        and a.dtype.kind == "f"
+        and a.shape[0] > 1
+        and abs(n) > S.degree
+    ):
         huge = n.bit_length() > 1024 or abs(n) > int(np.finfo(a.dtype).max)
         r = np.finfo(a.dtype).max * (1 if n > 0 else -1) if huge else float(n)
         a0 = a[0]
@@ -609,8 +709,9 @@ def _int_power(S, a, n):
             out = np.where(a0 == 0, 0, out).astype(out.dtype)
         return out
     if n < 0:
-        return K.quotient(S, K.constant_like(S, np.ones((), dtype=B.result_dtype(a))),
-                          _int_power(S, a, -n))
+        return K.quotient(
+            S, K.constant_like(S, np.ones((), dtype=B.result_dtype(a))), _int_power(S, a, -n)
+        )
     result, base = None, a
     while True:
         if n & 1:
@@ -683,7 +784,7 @@ def _power_at_zero(S, A, r, P):
     for d in range(1, S.degree + 1):
         limit = np.where(p == 1, np.copysign(np.inf, _falling(r, d)), np.nan)
         Z[S.block(d)] = np.where(d >= pr, limit, 0.0)
-    return np.where(_col(zero, 1), Z, P)
+    return np.where(_as_row(zero, 1), Z, P)
 
 
 def _power_domain(a, b):
@@ -696,7 +797,7 @@ def _real_power(S, a, r):
         P, step = _extreme_power_steps(S, _full(S, a), r)
         P = K.run(S, P, step)
     else:
-        P = K.power_real(S, a, _col(r, 0), np.power(a[0], r))
+        P = K.power_real(S, a, _as_row(r, 0), np.power(a[0], r))
     if a.dtype.kind == "f":
         P = _power_at_zero(S, a, r, P)
     return P
@@ -745,10 +846,10 @@ def _extreme_power_steps(S, A, r):
         s = np.zeros(np.shape(A[0]), dtype=np.int64)
     At = B.zeros(A.shape, dtype=A.dtype)
     At[0] = np.ldexp(A[0], -s)
-    Q, qstep = K.power_real_steps(S, At, _col(r, 0), np.power(At[0], r))
+    Q, qstep = K.power_real_steps(S, At, _as_row(r, 0), np.power(At[0], r))
     n, g = _pow2_split(r, s)
     P = B.zeros(Q.shape, dtype=Q.dtype)
-    P[0] = np.power(A[0], r)          # the value: numpy's (0 or inf where it is)
+    P[0] = np.power(A[0], r)  # the value: numpy's (0 or inf where it is)
 
     def step(d):
         blk = S.block(d)
@@ -757,6 +858,7 @@ def _extreme_power_steps(S, A, r):
                 At[blk] = np.ldexp(A[blk], (d - 1) * s)
             qstep(d)
             P[blk] = np.ldexp(Q[blk] * g, n - d * s)
+
     return P, step
 
 
@@ -764,10 +866,10 @@ def _power_steps(S, a, b):
     if isinstance(b, Const):
         n = _int_exponent(b.v)
         if n is not None and np.broadcast_shapes(b.v.shape, a.shape[1:]) == a.shape[1:]:
-            return _int_power_steps(S, a, n)     # exact at a zero value, as eager
+            return _int_power_steps(S, a, n)  # exact at a zero value, as eager
         if a.dtype.kind == "f" and _extreme_shift(a[0]) is not None:
             return _extreme_power_steps(S, _full(S, a), b.v)
-        return K.power_real_steps(S, a, _col(b.v, 0), np.power(a[0], b.v))
+        return K.power_real_steps(S, a, _as_row(b.v, 0), np.power(a[0], b.v))
     A = _full(S, a)
     sub = Stepped(S)
     L = sub("log", A)
@@ -775,11 +877,20 @@ def _power_steps(S, a, b):
     return E, _chain(sub.steps + [step])
 
 
-@_rule("power", 2, "recurrence", np.power,
-       "integer n: repeated squaring; real r: d A_0 P_d = sum_i ((r+1) i - d) A_i P_{d-i} "
-       "(exact zeros below the order of vanishing at a zero value); jet exponent: exp(b log a)",
-       domain=_power_domain, domain_text="base > 0 (or an integer exponent)",
-       aliases=("pow", "float_power"), rational=True, consts_ok=True, steps=_power_steps)
+@_rule(
+    "power",
+    2,
+    "recurrence",
+    np.power,
+    "integer n: repeated squaring; real r: d A_0 P_d = sum_i ((r+1) i - d) A_i P_{d-i} "
+    "(exact zeros below the order of vanishing at a zero value); jet exponent: exp(b log a)",
+    domain=_power_domain,
+    domain_text="base > 0 (or an integer exponent)",
+    aliases=("pow", "float_power"),
+    rational=True,
+    consts_ok=True,
+    steps=_power_steps,
+)
 def _power(S, a, b):
     if isinstance(b, Const):
         n = _int_exponent(b.v)
@@ -790,8 +901,10 @@ def _power(S, a, b):
                 out = np.array(np.broadcast_to(out, out.shape[:1] + shape))
             return out
         if a.dtype == object:
-            raise TypeError("a non-integer power of an object-dtype (e.g. Fraction) jet is "
-                            "not exact: convert to float first")
+            raise TypeError(
+                "a non-integer power of an object-dtype (e.g. Fraction) jet is "
+                "not exact: convert to float first"
+            )
         return _real_power(S, a, b.v)
     # jet exponent: a**b = exp(b log a), the value from np.power
     A = _lift(S, a)
@@ -817,8 +930,14 @@ def _expm1(S, a):
     return K.exp_steps(S, a, np.expm1(a[0]), shift=1)
 
 
-@recurrence("log", 1, np.log, "d A_0 L_d = d A_d - sum_{i=1}^{d-1} (d-i) A_i L_{d-i}",
-            domain=_pos, domain_text="(0, inf)")
+@recurrence(
+    "log",
+    1,
+    np.log,
+    "d A_0 L_d = d A_d - sum_{i=1}^{d-1} (d-i) A_i L_{d-i}",
+    domain=_pos,
+    domain_text="(0, inf)",
+)
 def _log(S, a):
     return K.log_steps(S, a, np.log(a[0]))
 
@@ -830,25 +949,32 @@ def _log_base(S, a, ln_base, value):
         return L, step
 
     def scaled(d):
-        step(d)                 # reads its own blocks through D L, never L itself
+        step(d)  # reads its own blocks through D L, never L itself
         L[S.block(d)] /= ln_base
+
     return L, scaled
 
 
-@recurrence("log2", 1, np.log2, "log(a) / ln 2, value np.log2",
-            domain=_pos, domain_text="(0, inf)")
+@recurrence("log2", 1, np.log2, "log(a) / ln 2, value np.log2", domain=_pos, domain_text="(0, inf)")
 def _log2(S, a):
     return _log_base(S, a, _LN2, np.log2(a[0]))
 
 
-@recurrence("log10", 1, np.log10, "log(a) / ln 10, value np.log10",
-            domain=_pos, domain_text="(0, inf)")
+@recurrence(
+    "log10", 1, np.log10, "log(a) / ln 10, value np.log10", domain=_pos, domain_text="(0, inf)"
+)
 def _log10(S, a):
     return _log_base(S, a, _LN10, np.log10(a[0]))
 
 
-@recurrence("log1p", 1, np.log1p, "log recurrence on 1 + a, value np.log1p",
-            domain=lambda a: a > -1, domain_text="(-1, inf)")
+@recurrence(
+    "log1p",
+    1,
+    np.log1p,
+    "log recurrence on 1 + a, value np.log1p",
+    domain=lambda a: a > -1,
+    domain_text="(-1, inf)",
+)
 def _log1p(S, a):
     return K.log_steps(S, a, np.log1p(a[0]), a0=1 + a[0])
 
@@ -857,25 +983,38 @@ def _logaddexp_core(S, a, b, scale):
     A, Bc = _lift(S, a), _lift(S, b)
     top = S.top_degree[max(A.shape[0], Bc.shape[0])]
     A, Bc = np.broadcast_arrays(K.pad(S, A, top), K.pad(S, Bc, top))
-    A, Bc = A * scale, Bc * scale      # fresh arrays of a common shape
+    A, Bc = A * scale, Bc * scale  # fresh arrays of a common shape
     m = np.maximum(A[0], Bc[0])
-    m = np.where(np.isfinite(m), m, 0)       # a shift of the values only
+    m = np.where(np.isfinite(m), m, 0)  # a shift of the values only
     A[0], Bc[0] = A[0] - m, Bc[0] - m
     s = K.exp(S, A, np.exp(A[0])) + K.exp(S, Bc, np.exp(Bc[0]))
     return K.log(S, s, np.log(s[0])) / scale
 
 
-@_rule("logaddexp", 2, "recurrence", np.logaddexp,
-       "m + log(exp(a - m) + exp(b - m)), m = max of the values; value np.logaddexp",
-       analytic=False, consts_ok=True)
+@_rule(
+    "logaddexp",
+    2,
+    "recurrence",
+    np.logaddexp,
+    "m + log(exp(a - m) + exp(b - m)), m = max of the values; value np.logaddexp",
+    analytic=False,
+    consts_ok=True,
+)
 def _logaddexp(S, a, b):
     F = _logaddexp_core(S, a, b, 1.0)
     F[0] = np.logaddexp(_lift(S, a)[0], _lift(S, b)[0])
     return F
 
 
-@_rule("logaddexp2", 2, "recurrence", np.logaddexp2,
-       "logaddexp(a ln 2, b ln 2) / ln 2; value np.logaddexp2", analytic=False, consts_ok=True)
+@_rule(
+    "logaddexp2",
+    2,
+    "recurrence",
+    np.logaddexp2,
+    "logaddexp(a ln 2, b ln 2) / ln 2; value np.logaddexp2",
+    analytic=False,
+    consts_ok=True,
+)
 def _logaddexp2(S, a, b):
     F = _logaddexp_core(S, a, b, _LN2)
     F[0] = np.logaddexp2(_lift(S, a)[0], _lift(S, b)[0])
@@ -886,27 +1025,51 @@ def _logaddexp2(S, a, b):
 def _root(r, fn):
     """The rule body of a**r for a fixed real r (sqrt, cbrt): the power
     recurrence, exact zeros / inf at a zero value (eager driver)."""
+
     def jet(S, a):
         P = K.power_real(S, a, r, fn(a[0]))
         return _power_at_zero(S, a, r, P) if a.dtype.kind == "f" else P
 
     def steps(S, a):
         return K.power_real_steps(S, a, r, fn(a[0]))
+
     return jet, steps
 
 
 _sqrt, _sqrt_steps = _root(0.5, np.sqrt)
-_rule("sqrt", 1, "recurrence", np.sqrt, "power recurrence with r = 1/2, value np.sqrt",
-      domain=_pos, domain_text="(0, inf)", steps=_sqrt_steps)(_sqrt)
+_rule(
+    "sqrt",
+    1,
+    "recurrence",
+    np.sqrt,
+    "power recurrence with r = 1/2, value np.sqrt",
+    domain=_pos,
+    domain_text="(0, inf)",
+    steps=_sqrt_steps,
+)(_sqrt)
 _cbrt, _cbrt_steps = _root(1.0 / 3.0, np.cbrt)
-_rule("cbrt", 1, "recurrence", np.cbrt, "power recurrence with r = 1/3, value np.cbrt",
-      domain=_nonzero, domain_text="a != 0", analytic=False, steps=_cbrt_steps)(_cbrt)
+_rule(
+    "cbrt",
+    1,
+    "recurrence",
+    np.cbrt,
+    "power recurrence with r = 1/3, value np.cbrt",
+    domain=_nonzero,
+    domain_text="a != 0",
+    analytic=False,
+    steps=_cbrt_steps,
+)(_cbrt)
 
 
-@recurrence("hypot", 2, np.hypot,
-            "d H_0 H_d = [A DA + B DB]_d - sum_{i=1}^{d-1} H_i (DH)_{d-i}, value np.hypot",
-            domain=lambda a, b: (a != 0) | (b != 0), domain_text="(a, b) != (0, 0)",
-            analytic=False)
+@recurrence(
+    "hypot",
+    2,
+    np.hypot,
+    "d H_0 H_d = [A DA + B DB]_d - sum_{i=1}^{d-1} H_i (DH)_{d-i}, value np.hypot",
+    domain=lambda a, b: (a != 0) | (b != 0),
+    domain_text="(a, b) != (0, 0)",
+    analytic=False,
+)
 def _hypot(S, a, b):
     return K.hypot_steps(S, a, b, np.hypot(a[0], b[0]))
 
@@ -924,8 +1087,14 @@ def _cos(S, a):
     return Cs, step
 
 
-@recurrence("tan", 1, np.tan, "d T_d = sum_i i A_i W_{d-i}, W = 1 + T^2",
-            domain=lambda a: np.cos(a) != 0, domain_text="cos(a) != 0")
+@recurrence(
+    "tan",
+    1,
+    np.tan,
+    "d T_d = sum_i i A_i W_{d-i}, W = 1 + T^2",
+    domain=lambda a: np.cos(a) != 0,
+    domain_text="cos(a) != 0",
+)
 def _tan(S, a):
     t0 = np.tan(a[0])
     T, _, step = K.tan_steps(S, a, t0, 1 + t0 * t0, 1)
@@ -941,9 +1110,18 @@ def _arctan2(S, y, x):
     return K.integrate(S, K.quotient(S, K.quotient(S, num, H), H), np.arctan2(Y[0], X[0]))
 
 
-_rule("arctan2", 2, "derivative", np.arctan2, "DF = (x Dy - y Dx) / h / h, h = hypot(x, y)",
-      domain=lambda y, x: (x != 0) | (y != 0), domain_text="(y, x) != (0, 0)",
-      aliases=("atan2",), analytic=False, consts_ok=True)(_arctan2)
+_rule(
+    "arctan2",
+    2,
+    "derivative",
+    np.arctan2,
+    "DF = (x Dy - y Dx) / h / h, h = hypot(x, y)",
+    domain=lambda y, x: (x != 0) | (y != 0),
+    domain_text="(y, x) != (0, 0)",
+    aliases=("atan2",),
+    analytic=False,
+    consts_ok=True,
+)(_arctan2)
 
 
 def _one_minus_sq(call, a):
@@ -955,17 +1133,31 @@ def _one_plus_sq(call, a):
     return call("add", 1, call("square", a))
 
 
-from_derivative("arcsin", np.arcsin,
-                lambda call, a: call("power", _one_minus_sq(call, a), -0.5),
-                "f' = (1 - a^2)^(-1/2)", domain=_open_unit, domain_text="(-1, 1)",
-                aliases=("asin",))
-from_derivative("arccos", np.arccos,
-                lambda call, a: call("negative", call("power", _one_minus_sq(call, a), -0.5)),
-                "f' = -(1 - a^2)^(-1/2)", domain=_open_unit, domain_text="(-1, 1)",
-                aliases=("acos",))
-from_derivative("arctan", np.arctan,
-                lambda call, a: call("reciprocal", _one_plus_sq(call, a)),
-                "f' = 1 / (1 + a^2)", aliases=("atan",))
+from_derivative(
+    "arcsin",
+    np.arcsin,
+    lambda call, a: call("power", _one_minus_sq(call, a), -0.5),
+    "f' = (1 - a^2)^(-1/2)",
+    domain=_open_unit,
+    domain_text="(-1, 1)",
+    aliases=("asin",),
+)
+from_derivative(
+    "arccos",
+    np.arccos,
+    lambda call, a: call("negative", call("power", _one_minus_sq(call, a), -0.5)),
+    "f' = -(1 - a^2)^(-1/2)",
+    domain=_open_unit,
+    domain_text="(-1, 1)",
+    aliases=("acos",),
+)
+from_derivative(
+    "arctan",
+    np.arctan,
+    lambda call, a: call("reciprocal", _one_plus_sq(call, a)),
+    "f' = 1 / (1 + a^2)",
+    aliases=("atan",),
+)
 
 # ------------------------------------------------------------ hyperbolic
 
@@ -982,8 +1174,12 @@ def _cosh(S, a):
     return Cs, step
 
 
-@recurrence("tanh", 1, np.tanh,
-            "d T_d = sum_i i A_i W_{d-i}, W = 1 - T^2 (W_0 = 1/cosh^2 a_0: no cancellation)")
+@recurrence(
+    "tanh",
+    1,
+    np.tanh,
+    "d T_d = sum_i i A_i W_{d-i}, W = 1 - T^2 (W_0 = 1/cosh^2 a_0: no cancellation)",
+)
 def _tanh(S, a):
     a0 = a[0]
     with np.errstate(over="ignore"):
@@ -992,20 +1188,37 @@ def _tanh(S, a):
     return T, step
 
 
-from_derivative("arcsinh", np.arcsinh,
-                lambda call, a: call("power", _one_plus_sq(call, a), -0.5),
-                "f' = (1 + a^2)^(-1/2)", aliases=("asinh",))
+from_derivative(
+    "arcsinh",
+    np.arcsinh,
+    lambda call, a: call("power", _one_plus_sq(call, a), -0.5),
+    "f' = (1 + a^2)^(-1/2)",
+    aliases=("asinh",),
+)
 # (a - 1)^(-1/2) (a + 1)^(-1/2): accurate near 1, and the principal branch for
 # complex a (where (a^2 - 1)^(-1/2) can take the other sign)
-from_derivative("arccosh", np.arccosh,
-                lambda call, a: call("multiply", call("power", call("subtract", a, 1), -0.5),
-                                     call("power", call("add", a, 1), -0.5)),
-                "f' = (a - 1)^(-1/2) (a + 1)^(-1/2)",
-                domain=lambda a: a > 1, domain_text="(1, inf)", aliases=("acosh",))
-from_derivative("arctanh", np.arctanh,
-                lambda call, a: call("reciprocal", _one_minus_sq(call, a)),
-                "f' = 1 / (1 - a^2)", domain=_open_unit, domain_text="(-1, 1)",
-                aliases=("atanh",))
+from_derivative(
+    "arccosh",
+    np.arccosh,
+    lambda call, a: call(
+        "multiply",
+        call("power", call("subtract", a, 1), -0.5),
+        call("power", call("add", a, 1), -0.5),
+    ),
+    "f' = (a - 1)^(-1/2) (a + 1)^(-1/2)",
+    domain=lambda a: a > 1,
+    domain_text="(1, inf)",
+    aliases=("acosh",),
+)
+from_derivative(
+    "arctanh",
+    np.arctanh,
+    lambda call, a: call("reciprocal", _one_minus_sq(call, a)),
+    "f' = 1 / (1 - a^2)",
+    domain=_open_unit,
+    domain_text="(-1, 1)",
+    aliases=("atanh",),
+)
 
 
 # --------------------------------------------------------- non-smooth
@@ -1020,6 +1233,7 @@ from_derivative("arctanh", np.arctanh,
 # both sides to the order, a jump or where cannot tell (nan).  docs/guide.md,
 # "Edge points", says it for users.
 
+
 class OneSidedWarning(UserWarning):
     """A non-smooth function met a kink at some point of the batch and returned
     the expansion of one documented branch, valid on that side only.
@@ -1028,8 +1242,10 @@ class OneSidedWarning(UserWarning):
     ``count`` (how many points of the batch)."""
 
     def __init__(self, function, branch, count):
-        super().__init__(f"{function} is one-sided at {count} point(s) (the branch "
-                         f"{branch}): the expansion holds on that side only")
+        super().__init__(
+            f"{function} is one-sided at {count} point(s) (the branch "
+            f"{branch}): the expansion holds on that side only"
+        )
         self.function, self.branch, self.count = function, branch, count
 
 
@@ -1055,6 +1271,7 @@ def _one_sided(mask, function, branch):
     import os
     import sys
     import warnings
+
     here, level, f = os.path.dirname(os.path.abspath(__file__)) + os.sep, 1, sys._getframe()
     while f is not None and f.f_code.co_filename.startswith(here):
         f, level = f.f_back, level + 1
@@ -1078,7 +1295,7 @@ def _form_sign(S, p, act, blk):
     (m_i / p) |c_m| (weighted AM-GM: |x^m| <= sum_i (m_i / p) |x_i|^p); else the
     signs of the form on the directions e_i and e_i +- e_j say which sides
     exist (on an open cone around such a direction D has the form's sign)."""
-    mons = S.monomials[S.offsets[p]:S.offsets[p + 1]][:, act]
+    mons = S.monomials[S.offsets[p] : S.offsets[p + 1]][:, act]
     k, n = len(act), blk.shape[1]
     eps = np.finfo(float).eps
     if k == 1:
@@ -1105,14 +1322,19 @@ def _form_sign(S, p, act, blk):
         ok = np.all((np.sign(c) == s) & (np.abs(c) > bound * (1 + 64 * eps)), axis=0)
         definite = np.where(ok, s, 0)
         dirs = [np.eye(k)[i] for i in range(k)]
-        dirs += [np.eye(k)[i] + sg * np.eye(k)[j]
-                 for i in range(k) for j in range(i + 1, k) for sg in (1, -1)]
-        T = np.prod(np.array(dirs)[:, None, :] ** mons[None], axis=2)     # (ndirs, m)
+        dirs += [
+            np.eye(k)[i] + sg * np.eye(k)[j]
+            for i in range(k)
+            for j in range(i + 1, k)
+            for sg in (1, -1)
+        ]
+        T = np.prod(np.array(dirs)[:, None, :] ** mons[None], axis=2)  # (ndirs, m)
         F = T @ blk
         tol = 64 * len(mons) * eps * (np.abs(T) @ np.abs(blk))
         plus, minus = np.any(F > tol, axis=0), np.any(F < -tol, axis=0)
-    side = np.where(plus & minus, _MIXED, np.where(plus, _SOME_POS,
-                                                  np.where(minus, _SOME_NEG, _UNKNOWN)))
+    side = np.where(
+        plus & minus, _MIXED, np.where(plus, _SOME_POS, np.where(minus, _SOME_NEG, _UNKNOWN))
+    )
     return np.where(definite != 0, definite, side).astype(np.int8)
 
 
@@ -1127,12 +1349,12 @@ def _tie_side(S, D):
     act = _active_vars(S)
     whole = S.degree if S.caps is None else min(S.caps[i] for i in act)
     for p in range(1, S.top_degree[D.shape[0]] + 1):
-        blk = D[S.offsets[p]:S.offsets[p + 1]]
+        blk = D[S.offsets[p] : S.offsets[p + 1]]
         hit = undecided & np.any(blk != 0, axis=0)
         if not hit.any():
             continue
         undecided &= ~hit
-        b = np.asarray(blk[:, hit], dtype=float)       # exact zeros were tested above
+        b = np.asarray(blk[:, hit], dtype=float)  # exact zeros were tested above
         finite = np.all(np.isfinite(b), axis=0)
         if p > whole:
             c = np.full(b.shape[1], _UNKNOWN, dtype=np.int8)
@@ -1174,10 +1396,17 @@ def _nan_derivatives(S, out, mask):
     return out
 
 
-@_rule("absolute", 1, "linear", np.absolute,
-       "sign(a_0) * a; at a_0 = 0 the side the series of a takes (the first nonzero "
-       "degree); at a kink the branch a >= 0 (one-sided, OneSidedWarning)",
-       aliases=("abs", "fabs"), analytic=False, rational=True)
+@_rule(
+    "absolute",
+    1,
+    "linear",
+    np.absolute,
+    "sign(a_0) * a; at a_0 = 0 the side the series of a takes (the first nonzero "
+    "degree); at a kink the branch a >= 0 (one-sided, OneSidedWarning)",
+    aliases=("abs", "fabs"),
+    analytic=False,
+    rational=True,
+)
 def _absolute(S, a):
     s = np.where(a[0] < 0, -1, 1)
     tie = B.asarray(a[0] == 0)
@@ -1185,14 +1414,22 @@ def _absolute(S, a):
     s = np.where((code == _NEG) | (code == _SOME_NEG), -1, s)
     _one_sided(tie & np.isin(code, _KINK_UP), "abs", "a >= 0")
     _one_sided(tie & (code == _SOME_NEG), "abs", "a <= 0")
-    out = a * _col(s, 1)
+    out = a * _as_row(s, 1)
     out[0] = np.absolute(a[0])
     return _nan_derivatives(S, out, code == _UNKNOWN)
 
 
-@_rule("sign", 1, "zero", np.sign,
-       "value np.sign, higher coefficients 0; nan at a_0 = 0 (no side of 0 has the value 0)",
-       domain=_nonzero, domain_text="a != 0", analytic=False, rational=True)
+@_rule(
+    "sign",
+    1,
+    "zero",
+    np.sign,
+    "value np.sign, higher coefficients 0; nan at a_0 = 0 (no side of 0 has the value 0)",
+    domain=_nonzero,
+    domain_text="a != 0",
+    analytic=False,
+    rational=True,
+)
 def _sign(S, a):
     out = K.constant_like(S, np.sign(a[0]))
     # at a_0 = 0 sign jumps whichever way a goes, also when the jet sees no slope:
@@ -1212,14 +1449,14 @@ def _step(S, a, name, fn):
     if name == "rint":
         low = np.floor(x)
         tie = (x - low) == 0.5
-        keep = np.where(out[0] == low + 1, 1, -1)   # rint rounds half to even
+        keep = np.where(out[0] == low + 1, 1, -1)  # rint rounds half to even
     else:
         tie = x == np.floor(x)
         if x.dtype.kind == "f":
             tie &= np.isfinite(x)
         keep = {"floor": 1, "ceil": -1}.get(name)
         if name == "trunc":
-            tie &= x != 0                           # trunc is 0 on (-1, 1)
+            tie &= x != 0  # trunc is 0 on (-1, 1)
             keep = np.where(x > 0, 1, -1)
     code = _tie_codes(S, a, B.asarray(tie))
     # _FLAT too: the side is beyond the order (1 - x**2 at order 1), not known
@@ -1230,25 +1467,29 @@ def _zero_rule(name, fn, text):
     @_rule(name, 1, "zero", fn, text, analytic=False, rational=True)
     def _z(S, a):
         return _step(S, a, name, fn)
+
     return _z
 
 
-_STEP_TEXT = {"floor": "a_0 an integer: 0 if the series of a keeps a above it",
-              "ceil": "a_0 an integer: 0 if the series of a keeps a below it",
-              "trunc": "a_0 a nonzero integer: 0 if the series of a keeps a away from 0",
-              "rint": "a_0 a half-integer: 0 if the series of a keeps a on the side rounded to"}
+_STEP_TEXT = {
+    "floor": "a_0 an integer: 0 if the series of a keeps a above it",
+    "ceil": "a_0 an integer: 0 if the series of a keeps a below it",
+    "trunc": "a_0 a nonzero integer: 0 if the series of a keeps a away from 0",
+    "rint": "a_0 a half-integer: 0 if the series of a keeps a on the side rounded to",
+}
 for _n, _f in (("floor", np.floor), ("ceil", np.ceil), ("trunc", np.trunc), ("rint", np.rint)):
-    _zero_rule(_n, _f, f"value np.{_n}, higher coefficients 0; at a jump ({_STEP_TEXT[_n]}, "
-               f"else nan)")
+    _zero_rule(
+        _n, _f, f"value np.{_n}, higher coefficients 0; at a jump ({_STEP_TEXT[_n]}, else nan)"
+    )
 
 
 def _select(S, cond, A, Bc, value):
     """Choose jet A where cond else Bc; NaN values poison every coefficient."""
     n = max(A.shape[0], Bc.shape[0])
-    out = np.where(_col(cond, 1), K.pad(S, A, S.top_degree[n]), K.pad(S, Bc, S.top_degree[n]))
+    out = np.where(_as_row(cond, 1), K.pad(S, A, S.top_degree[n]), K.pad(S, Bc, S.top_degree[n]))
     bad = np.isnan(value) if out.dtype.kind in "fc" else False
     if np.any(bad):
-        out = np.where(_col(bad, 1), np.nan, out)
+        out = np.where(_as_row(bad, 1), np.nan, out)
     out[0] = value
     return out
 
@@ -1276,31 +1517,54 @@ def _extreme(S, a, b, larger, name, branches):
     return _nan_derivatives(S, out, code == _UNKNOWN)
 
 
-@_rule("maximum", 2, "linear", np.maximum,
-       "the larger argument; at a tie the side the series of a - b takes (the first "
-       "nonzero degree); at a kink the first (the side a > b, OneSidedWarning)",
-       analytic=False, rational=True, consts_ok=True)
+@_rule(
+    "maximum",
+    2,
+    "linear",
+    np.maximum,
+    "the larger argument; at a tie the side the series of a - b takes (the first "
+    "nonzero degree); at a kink the first (the side a > b, OneSidedWarning)",
+    analytic=False,
+    rational=True,
+    consts_ok=True,
+)
 def _maximum(S, a, b):
-    return _extreme(S, a, b, True, "maximum",
-                    ("a > b, the first argument", "a < b, the second argument"))
+    return _extreme(
+        S, a, b, True, "maximum", ("a > b, the first argument", "a < b, the second argument")
+    )
 
 
-@_rule("minimum", 2, "linear", np.minimum,
-       "the smaller argument; at a tie the side the series of a - b takes (the first "
-       "nonzero degree); at a kink the second (the side a > b, OneSidedWarning)",
-       analytic=False, rational=True, consts_ok=True)
+@_rule(
+    "minimum",
+    2,
+    "linear",
+    np.minimum,
+    "the smaller argument; at a tie the side the series of a - b takes (the first "
+    "nonzero degree); at a kink the second (the side a > b, OneSidedWarning)",
+    analytic=False,
+    rational=True,
+    consts_ok=True,
+)
 def _minimum(S, a, b):
-    return _extreme(S, a, b, False, "minimum",
-                    ("a > b, the second argument", "a < b, the first argument"))
+    return _extreme(
+        S, a, b, False, "minimum", ("a > b, the second argument", "a < b, the first argument")
+    )
 
 
 def _clip_value(a, lo, hi):
     return np.minimum(np.maximum(a, lo), hi)
 
 
-@_rule("clip", 3, "linear", _clip_value,
-       "minimum(maximum(a, lo), hi), ties as there: at a kink a at lo, hi at hi",
-       analytic=False, rational=True, consts_ok=True)
+@_rule(
+    "clip",
+    3,
+    "linear",
+    _clip_value,
+    "minimum(maximum(a, lo), hi), ties as there: at a kink a at lo, hi at hi",
+    analytic=False,
+    rational=True,
+    consts_ok=True,
+)
 def _clip(S, a, lo, hi):
     m = _extreme(S, a, lo, True, "clip", ("a > lo, a itself", "a < lo, the bound lo"))
     return _extreme(S, m, hi, False, "clip", ("a > hi, the bound hi", "a < hi, a itself"))
@@ -1359,23 +1623,35 @@ _SQRT_PI = _msqrt(pi)
 
 def _erf_slope(sign):
     """g(a) = sign * 2/sqrt(pi) * exp(-a^2): the derivative of erf (1) / erfc (-1)."""
+
     def g(call, a):
-        return call("multiply", call("exp", call("negative", call("square", a))),
-                    sign * _SQRT_PI_2)
+        return call("multiply", call("exp", call("negative", call("square", a))), sign * _SQRT_PI_2)
+
     return g
 
 
-from_derivative("erf", _special("erf"), _erf_slope(1),
-                "f' = 2/sqrt(pi) exp(-a^2), value scipy erf", extra="special")
-from_derivative("erfc", _special("erfc"), _erf_slope(-1),
-                "f' = -2/sqrt(pi) exp(-a^2), value scipy erfc", extra="special")
+from_derivative(
+    "erf",
+    _special("erf"),
+    _erf_slope(1),
+    "f' = 2/sqrt(pi) exp(-a^2), value scipy erf",
+    extra="special",
+)
+from_derivative(
+    "erfc",
+    _special("erfc"),
+    _erf_slope(-1),
+    "f' = -2/sqrt(pi) exp(-a^2), value scipy erfc",
+    extra="special",
+)
 
 
 def _polygamma_taylor(S, x, first, shift):
     """[first(x), psi^(shift)(x)/1!, psi^(shift+1)(x)/2!, ...] up to the order."""
     sc = _scipy()
-    return [first(x)] + [sc.polygamma(j - 1 + shift, x) / factorial(j)
-                         for j in range(1, S.degree + 1)]
+    return [first(x)] + [
+        sc.polygamma(j - 1 + shift, x) / factorial(j) for j in range(1, S.degree + 1)
+    ]
 
 
 def _cot_pi(S, a):
@@ -1398,8 +1674,18 @@ def _hurwitz_complex(s_values, z):
     """zeta(s, z) = sum_{i>=0} (z + i)^-s for integers s >= 2 and complex z (not a
     pole): the first N terms summed, then the Euler-Maclaurin tail at w = z + N
     with Re w >= max(s) + 25 (10 Bernoulli terms: below 1e-17 relative)."""
-    bern = [1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510,
-            43867 / 798, -174611 / 330]
+    bern = [
+        1 / 6,
+        -1 / 30,
+        1 / 42,
+        -1 / 30,
+        5 / 66,
+        -691 / 2730,
+        7 / 6,
+        -3617 / 510,
+        43867 / 798,
+        -174611 / 330,
+    ]
     z = B.asarray(z)
     smax = max(s_values)
     re = np.real(z)
@@ -1448,12 +1734,19 @@ def _digamma_jet(S, a):
     return D
 
 
-_rule("digamma", 1, "composition", _special("digamma"),
-      "sum_j psi^(j)(a_0)/j! (a - a_0)^j (polygamma) for a_0 >= 1/2; below, "
-      "digamma(1 - a) - pi cot(pi a); complex: (-1)^(j+1) zeta(j+1, a_0) (shift + "
-      "Euler-Maclaurin); value scipy digamma",
-      domain=_not_pole, domain_text="not 0, -1, -2, ...", aliases=("psi",),
-      extra="special")(_digamma_jet)
+_rule(
+    "digamma",
+    1,
+    "composition",
+    _special("digamma"),
+    "sum_j psi^(j)(a_0)/j! (a - a_0)^j (polygamma) for a_0 >= 1/2; below, "
+    "digamma(1 - a) - pi cot(pi a); complex: (-1)^(j+1) zeta(j+1, a_0) (shift + "
+    "Euler-Maclaurin); value scipy digamma",
+    domain=_not_pole,
+    domain_text="not 0, -1, -2, ...",
+    aliases=("psi",),
+    extra="special",
+)(_digamma_jet)
 
 
 def gammaln(x):
@@ -1463,10 +1756,16 @@ def gammaln(x):
     return sc.loggamma(x) if np.iscomplexobj(x) else sc.gammaln(x)
 
 
-from_derivative("lgamma", gammaln, lambda call, a: call("digamma", a),
-                "f' = digamma(a), value scipy gammaln (loggamma on complex)",
-                domain=_not_pole, domain_text="not 0, -1, -2, ...", aliases=("gammaln",),
-                extra="special")
+from_derivative(
+    "lgamma",
+    gammaln,
+    lambda call, a: call("digamma", a),
+    "f' = digamma(a), value scipy gammaln (loggamma on complex)",
+    domain=_not_pole,
+    domain_text="not 0, -1, -2, ...",
+    aliases=("gammaln",),
+    extra="special",
+)
 
 
 def _gamma_steps(S, a):
@@ -1475,10 +1774,17 @@ def _gamma_steps(S, a):
     return E, _chain(sub.steps + [step])
 
 
-@_rule("gamma", 1, "recurrence", _special("gamma"),
-       "exp recurrence on lgamma(a), value scipy gamma (carries the sign)",
-       domain=_not_pole, domain_text="not 0, -1, -2, ...",
-       extra="special", steps=_gamma_steps)
+@_rule(
+    "gamma",
+    1,
+    "recurrence",
+    _special("gamma"),
+    "exp recurrence on lgamma(a), value scipy gamma (carries the sign)",
+    domain=_not_pole,
+    domain_text="not 0, -1, -2, ...",
+    extra="special",
+    steps=_gamma_steps,
+)
 def _gamma(S, a):
     return K.exp(S, RULES["lgamma"].jet(S, a), _scipy().gamma(a[0]))
 
@@ -1499,6 +1805,7 @@ def _scaled_input(S, a, c):
         if d <= ta:
             blk = S.block(d)
             P[blk] = a[blk] * c
+
     return P, pre
 
 
@@ -1536,17 +1843,30 @@ def _pi_pair(S, a, which):
     def step(d):
         pre(d)
         pstep(d)
+
     return (Sn if which == 0 else Cs), step
 
 
-@recurrence("sinpi", 1, sinpi, "sin/cos recurrence on pi a, value with exact argument "
-            "reduction (exact at integers and half-integers)", analytic=False)
+@recurrence(
+    "sinpi",
+    1,
+    sinpi,
+    "sin/cos recurrence on pi a, value with exact argument "
+    "reduction (exact at integers and half-integers)",
+    analytic=False,
+)
 def _sinpi(S, a):
     return _pi_pair(S, a, 0)
 
 
-@recurrence("cospi", 1, cospi, "sin/cos recurrence on pi a, value with exact argument "
-            "reduction (exact at integers and half-integers)", analytic=False)
+@recurrence(
+    "cospi",
+    1,
+    cospi,
+    "sin/cos recurrence on pi a, value with exact argument "
+    "reduction (exact at integers and half-integers)",
+    analytic=False,
+)
 def _cospi(S, a):
     return _pi_pair(S, a, 1)
 
@@ -1565,7 +1885,7 @@ def _sinc_taylor(x, k):
         w.append(w[-1] * pi / j)
     s = [w[j] * cyc[j % 4] / pi for j in range(top + 1)]
     near = np.abs(x) < 2.5
-    xs = np.where(near, 3.0, x).astype(x.dtype)      # forward on the far points
+    xs = np.where(near, 3.0, x).astype(x.dtype)  # forward on the far points
     fwd = [s[0] / xs]
     for j in range(1, k + 1):
         fwd.append((s[j] - fwd[-1]) / xs)
@@ -1586,16 +1906,27 @@ def sinc(x):
         return np.where(x == 0, 1.0, sinpi(x) / (pi * np.where(x == 0, 1.0, x)))[()]
 
 
-composition("sinc", sinc, _sinc_taylor,
-            "composition; x c_j + c_{j-1} = s_j/pi (s_j: sin(pi x)'s), backwards for "
-            "|a_0| < 5/2 (exact at 0), forwards beyond; value sinpi(a)/(pi a), 1 at 0",
-            backward=POLYGAMMA_BACKWARD, analytic=False)
+composition(
+    "sinc",
+    sinc,
+    _sinc_taylor,
+    "composition; x c_j + c_{j-1} = s_j/pi (s_j: sin(pi x)'s), backwards for "
+    "|a_0| < 5/2 (exact at 0), forwards beyond; value sinpi(a)/(pi a), 1 at 0",
+    backward=POLYGAMMA_BACKWARD,
+    analytic=False,
+)
 
 
-@recurrence("expit", 1, _special("expit"),
-            "(1 + T)/2, T = tanh(a/2) by the tanh recurrence with W_0 = 2 expit(a) expit(-a) "
-            "(no 1 - f cancellation); value scipy expit",
-            aliases=("sigmoid",), analytic=False, extra="special")
+@recurrence(
+    "expit",
+    1,
+    _special("expit"),
+    "(1 + T)/2, T = tanh(a/2) by the tanh recurrence with W_0 = 2 expit(a) expit(-a) "
+    "(no 1 - f cancellation); value scipy expit",
+    aliases=("sigmoid",),
+    analytic=False,
+    extra="special",
+)
 def _expit(S, a):
     sc = _scipy()
     a0 = a[0]
@@ -1608,6 +1939,7 @@ def _expit(S, a):
         tstep(d)
         blk = S.block(d)
         F[blk] = 0.5 * T[blk]
+
     return F, step
 
 
@@ -1615,10 +1947,16 @@ def _logit_slope(call, a):
     return call("reciprocal", call("multiply", a, call("subtract", 1, a)))
 
 
-from_derivative("logit", _special("logit"), _logit_slope,
-                "f' = 1 / (a (1 - a)), value scipy logit",
-                domain=lambda a: (a > 0) & (a < 1), domain_text="(0, 1)", analytic=False,
-                extra="special")
+from_derivative(
+    "logit",
+    _special("logit"),
+    _logit_slope,
+    "f' = 1 / (a (1 - a)), value scipy logit",
+    domain=lambda a: (a > 0) & (a < 1),
+    domain_text="(0, 1)",
+    analytic=False,
+    extra="special",
+)
 
 
 def _erfinv_taylor(x, k):
@@ -1634,10 +1972,17 @@ def _erfinv_taylor(x, k):
     return Y
 
 
-composition("erfinv", _special("erfinv"), _erfinv_taylor,
-            "composition; y' = sqrt(pi)/2 exp(y^2) as univariate recurrences; value scipy erfinv",
-            domain=_open_unit, domain_text="(-1, 1)",
-            backward=POLYGAMMA_BACKWARD, analytic=False, extra="special")
+composition(
+    "erfinv",
+    _special("erfinv"),
+    _erfinv_taylor,
+    "composition; y' = sqrt(pi)/2 exp(y^2) as univariate recurrences; value scipy erfinv",
+    domain=_open_unit,
+    domain_text="(-1, 1)",
+    backward=POLYGAMMA_BACKWARD,
+    analytic=False,
+    extra="special",
+)
 
 
 def _erfcx_taylor(x, k):
@@ -1667,10 +2012,16 @@ def _erfcx_taylor(x, k):
     return [np.where(far, back[j], fwd[j]) for j in range(k + 1)]
 
 
-composition("erfcx", _special("erfcx"), _erfcx_taylor,
-            "composition; f' = 2 a f - 2/sqrt(pi): forwards for a_0 <= 1/2, the repeated "
-            "integrals of erfc backwards (ratios) beyond; value scipy erfcx",
-            backward=POLYGAMMA_BACKWARD, analytic=False, extra="special")
+composition(
+    "erfcx",
+    _special("erfcx"),
+    _erfcx_taylor,
+    "composition; f' = 2 a f - 2/sqrt(pi): forwards for a_0 <= 1/2, the repeated "
+    "integrals of erfc backwards (ratios) beyond; value scipy erfcx",
+    backward=POLYGAMMA_BACKWARD,
+    analytic=False,
+    extra="special",
+)
 
 
 def lambertw(x):
@@ -1699,12 +2050,18 @@ def _lambertw_taylor(x, k):
     return W
 
 
-composition("lambertw", lambertw, _lambertw_taylor,
-            "composition; W e^W = a as univariate recurrences (W' = exp(-W)/(1 + W), valid "
-            "at 0); value scipy lambertw, principal branch",
-            domain=lambda a: a > -np.exp(-1.0), domain_text="(-1/e, inf)",
-            backward=POLYGAMMA_BACKWARD, analytic=False,
-            extra="special")
+composition(
+    "lambertw",
+    lambertw,
+    _lambertw_taylor,
+    "composition; W e^W = a as univariate recurrences (W' = exp(-W)/(1 + W), valid "
+    "at 0); value scipy lambertw, principal branch",
+    domain=lambda a: a > -np.exp(-1.0),
+    domain_text="(-1/e, inf)",
+    backward=POLYGAMMA_BACKWARD,
+    analytic=False,
+    extra="special",
+)
 
 
 def _ellip_taylor(m, k):
@@ -1730,25 +2087,45 @@ def _ellip_taylor(m, k):
     with np.errstate(all="ignore"):
         for d in range(k):
             km = Kh[d - 1] if d >= 1 else 0.0
-            Kh.append((Eh[d] - (1 - mh) * Kh[d] + km - p1 * d * Kh[d] - p2 * (d - 1) * km)
-                      / (p0 * (d + 1)))
+            Kh.append(
+                (Eh[d] - (1 - mh) * Kh[d] + km - p1 * d * Kh[d] - p2 * (d - 1) * km)
+                / (p0 * (d + 1))
+            )
             Eh.append((Eh[d] - Kh[d] - 2 * d * Eh[d]) / (2 * mh * (d + 1)))
-    return ([np.where(low, Kl[j], Kh[j]) for j in range(k + 1)],
-            [np.where(low, El[j], Eh[j]) for j in range(k + 1)])
+    return (
+        [np.where(low, Kl[j], Kh[j]) for j in range(k + 1)],
+        [np.where(low, El[j], Eh[j]) for j in range(k + 1)],
+    )
 
 
-composition("ellipk", _special("ellipk"), lambda m, k: _ellip_taylor(m, k)[0],
-            "composition; hypergeometric derivatives for m < 1/2, the paired recurrence of "
-            "K' = (E - (1-m)K)/(2m(1-m)), E' = (E - K)/(2m) beyond; value scipy ellipk "
-            "(parameter m)", domain=lambda m: m < 1, domain_text="m < 1",
-            backward=POLYGAMMA_BACKWARD, analytic=False,
-            extra="special")
-composition("ellipe", _special("ellipe"), lambda m, k: _ellip_taylor(m, k)[1],
-            "composition; hypergeometric derivatives for m < 1/2, the paired recurrence of "
-            "E' = (E - K)/(2m), K' = (E - (1-m)K)/(2m(1-m)) beyond; value scipy ellipe "
-            "(parameter m)", domain=lambda m: m < 1, domain_text="m < 1",
-            backward=POLYGAMMA_BACKWARD, analytic=False,
-            extra="special")
+composition(
+    "ellipk",
+    _special("ellipk"),
+    lambda m, k: _ellip_taylor(m, k)[0],
+    "composition; hypergeometric derivatives for m < 1/2, the paired recurrence of "
+    "K' = (E - (1-m)K)/(2m(1-m)), E' = (E - K)/(2m) beyond; value scipy ellipk "
+    "(parameter m)",
+    domain=lambda m: m < 1,
+    domain_text="m < 1",
+    backward=POLYGAMMA_BACKWARD,
+    analytic=False,
+    extra="special",
+)
+composition(
+    "ellipe",
+    _special("ellipe"),
+    lambda m, k: _ellip_taylor(m, k)[1],
+    "composition; hypergeometric derivatives for m < 1/2, the paired recurrence of "
+    "E' = (E - K)/(2m), K' = (E - (1-m)K)/(2m(1-m)) beyond; value scipy ellipe "
+    "(parameter m)",
+    domain=lambda m: m < 1,
+    domain_text="m < 1",
+    backward=POLYGAMMA_BACKWARD,
+    analytic=False,
+    extra="special",
+)
+
+
 def _expi_slope(call, a):
     return call("divide", call("exp", a), a)
 
@@ -1757,23 +2134,41 @@ def _exp1_slope(call, a):
     return call("negative", call("divide", call("exp", call("negative", a)), a))
 
 
-from_derivative("expi", _special("expi"), _expi_slope,
-                "f' = exp(a) / a, value scipy expi", domain=_nonzero, domain_text="a != 0",
-                analytic=False, extra="special")
-from_derivative("exp1", _special("exp1"), _exp1_slope,
-                "f' = -exp(-a) / a, value scipy exp1", domain=_pos, domain_text="(0, inf)",
-                analytic=False, extra="special")
+from_derivative(
+    "expi",
+    _special("expi"),
+    _expi_slope,
+    "f' = exp(a) / a, value scipy expi",
+    domain=_nonzero,
+    domain_text="a != 0",
+    analytic=False,
+    extra="special",
+)
+from_derivative(
+    "exp1",
+    _special("exp1"),
+    _exp1_slope,
+    "f' = -exp(-a) / a, value scipy exp1",
+    domain=_pos,
+    domain_text="(0, inf)",
+    analytic=False,
+    extra="special",
+)
 
 
-def _order_composition(name, value, taylor, formula, order_ok, order_text,
-                       backward=POLYGAMMA_BACKWARD, **kw):
+def _order_composition(
+    name, value, taylor, formula, order_ok, order_text, backward=POLYGAMMA_BACKWARD, **kw
+):
     """f(v, a) for a plain parameter v (an order) and a jet a: composition with
     ``taylor(v, a0, k)`` (k+1 arrays f^(j)(a0)/j!), the parameter checked by
     `order_ok` (v as a batch array)."""
+
     def plain(v):
         if not isinstance(v, Const):
-            raise TypeError(f"{name}: the order (first argument) must be a plain number or "
-                            f"array, not a jet: pass v as a number")
+            raise TypeError(
+                f"{name}: the order (first argument) must be a plain number or "
+                f"array, not a jet: pass v as a number"
+            )
         if not np.all(order_ok(v.v)):
             raise ValueError(f"{name}: the order must be {order_text}")
         return v.v.real if v.v.dtype.kind == "c" else v.v
@@ -1791,11 +2186,18 @@ def _order_composition(name, value, taylor, formula, order_ok, order_text,
     def error(T, v0, v, a):
         a = T.lift(a)
         t = taylor(plain(v), a.v, T.S.degree + 1)
-        return T.horner(a, t[:-1], [(j + 1) * t[j + 1] for j in range(len(t) - 1)],
-                        VALUE_ULPS.get(name, 1), backward=backward)
+        return T.horner(
+            a,
+            t[:-1],
+            [(j + 1) * t[j + 1] for j in range(len(t) - 1)],
+            VALUE_ULPS.get(name, 1),
+            backward=backward,
+        )
+
     kw.setdefault("error", error)
-    return _register(Rule(name, 2, "composition", value, jet, formula, steps=steps,
-                          consts_ok=True, **kw))
+    return _register(
+        Rule(name, 2, "composition", value, jet, formula, steps=steps, consts_ok=True, **kw)
+    )
 
 
 def _polygamma_order_taylor(n, x, k):
@@ -1804,26 +2206,34 @@ def _polygamma_order_taylor(n, x, k):
     return [sc.polygamma(n + j, x) / factorial(j) for j in range(k + 1)]
 
 
-_order_composition("polygamma", _special("polygamma"), _polygamma_order_taylor,
-                   "composition; sum_j psi^(n+j)(a_0)/j! (a - a_0)^j (n plain); value scipy "
-                   "polygamma", lambda n: (n >= 0) & (n == np.round(n)),
-                   "a nonnegative integer", domain=lambda n, a: _not_pole(a),
-                   domain_text="n >= 0 an integer; a not 0, -1, -2, ...", analytic=False,
-                   extra="special")
+_order_composition(
+    "polygamma",
+    _special("polygamma"),
+    _polygamma_order_taylor,
+    "composition; sum_j psi^(n+j)(a_0)/j! (a - a_0)^j (n plain); value scipy polygamma",
+    lambda n: (n >= 0) & (n == np.round(n)),
+    "a nonnegative integer",
+    domain=lambda n, a: _not_pole(a),
+    domain_text="n >= 0 an integer; a not 0, -1, -2, ...",
+    analytic=False,
+    extra="special",
+)
 
 
 def _bessel_taylor(fname, signs):
     """Taylor coefficients of a Bessel function of plain order v at x from the
     recurrence on the order: f^(j)/j! = sum_i s(i, j) C(j, i) f_{v-j+2i}(x)
     / (2^j j!) (J, Y: s = (-1)^i; I: 1; K: (-1)^j)."""
+
     def taylor(v, x, k):
         fn = getattr(_scipy(), fname)
         vals = {m: fn(v + m, x) for m in range(-k, k + 1)}
         out = []
         for j in range(k + 1):
             acc = sum(signs(i, j) * comb(j, i) * vals[2 * i - j] for i in range(j + 1))
-            out.append(acc / (2.0 ** j * factorial(j)))
+            out.append(acc / (2.0**j * factorial(j)))
         return out
+
     return taylor
 
 
@@ -1835,26 +2245,54 @@ def _any_order(v):
     return np.isfinite(v)
 
 
-_order_composition("jv", _special("jv"), _bessel_taylor("jv", lambda i, j: (-1) ** i),
-                   "composition; J_v^(j)/j! = sum_i (-1)^i C(j,i) J_{v-j+2i}(a_0) / (2^j j!); "
-                   "value scipy jv", _any_order, "a finite real number",
-                   domain=lambda v, a: (a > 0) | _is_int(v),
-                   domain_text="a > 0 (any a for an integer v)", analytic=False, extra="special")
-_order_composition("yv", _special("yv"), _bessel_taylor("yv", lambda i, j: (-1) ** i),
-                   "composition; Y_v^(j)/j! = sum_i (-1)^i C(j,i) Y_{v-j+2i}(a_0) / (2^j j!); "
-                   "value scipy yv", _any_order, "a finite real number",
-                   domain=lambda v, a: a > 0, domain_text="a > 0", analytic=False,
-                   extra="special")
-_order_composition("iv", _special("iv"), _bessel_taylor("iv", lambda i, j: 1),
-                   "composition; I_v^(j)/j! = sum_i C(j,i) I_{v-j+2i}(a_0) / (2^j j!); "
-                   "value scipy iv", _any_order, "a finite real number",
-                   domain=lambda v, a: (a > 0) | _is_int(v),
-                   domain_text="a > 0 (any a for an integer v)", analytic=False, extra="special")
-_order_composition("kv", _special("kv"), _bessel_taylor("kv", lambda i, j: (-1) ** j),
-                   "composition; K_v^(j)/j! = (-1)^j sum_i C(j,i) K_{v-j+2i}(a_0) / (2^j j!); "
-                   "value scipy kv", _any_order, "a finite real number",
-                   domain=lambda v, a: a > 0, domain_text="a > 0", analytic=False,
-                   extra="special")
+_order_composition(
+    "jv",
+    _special("jv"),
+    _bessel_taylor("jv", lambda i, j: (-1) ** i),
+    "composition; J_v^(j)/j! = sum_i (-1)^i C(j,i) J_{v-j+2i}(a_0) / (2^j j!); value scipy jv",
+    _any_order,
+    "a finite real number",
+    domain=lambda v, a: (a > 0) | _is_int(v),
+    domain_text="a > 0 (any a for an integer v)",
+    analytic=False,
+    extra="special",
+)
+_order_composition(
+    "yv",
+    _special("yv"),
+    _bessel_taylor("yv", lambda i, j: (-1) ** i),
+    "composition; Y_v^(j)/j! = sum_i (-1)^i C(j,i) Y_{v-j+2i}(a_0) / (2^j j!); value scipy yv",
+    _any_order,
+    "a finite real number",
+    domain=lambda v, a: a > 0,
+    domain_text="a > 0",
+    analytic=False,
+    extra="special",
+)
+_order_composition(
+    "iv",
+    _special("iv"),
+    _bessel_taylor("iv", lambda i, j: 1),
+    "composition; I_v^(j)/j! = sum_i C(j,i) I_{v-j+2i}(a_0) / (2^j j!); value scipy iv",
+    _any_order,
+    "a finite real number",
+    domain=lambda v, a: (a > 0) | _is_int(v),
+    domain_text="a > 0 (any a for an integer v)",
+    analytic=False,
+    extra="special",
+)
+_order_composition(
+    "kv",
+    _special("kv"),
+    _bessel_taylor("kv", lambda i, j: (-1) ** j),
+    "composition; K_v^(j)/j! = (-1)^j sum_i C(j,i) K_{v-j+2i}(a_0) / (2^j j!); value scipy kv",
+    _any_order,
+    "a finite real number",
+    domain=lambda v, a: a > 0,
+    domain_text="a > 0",
+    analytic=False,
+    extra="special",
+)
 
 
 # ------------------------------------------------------------ error models
@@ -1870,6 +2308,7 @@ def _error_model(*names):
             for name in (n, *rule.aliases):
                 _BY_NAME[name] = rule
         return model
+
     return register
 
 
@@ -1956,6 +2395,7 @@ def _log_base_error(ln_base):
         a = T.lift(a)
         out = T.scale(T.log(a, np.log(a.v)), 1 / ln_base)
         return T.set_value(out, v, a.E[0] / np.abs(a.v * ln_base) + 2 * T.u * np.abs(v))
+
     return model
 
 
@@ -1988,6 +2428,7 @@ def _logaddexp_error(base2):
         m0 = np.maximum(a.v, b.v)
         err0 = ga * a.E[0] + gb * b.E[0] + 2 * T.u * (np.abs(m0) + 2 * np.abs(v - m0))
         return T.set_value(out, v, err0)
+
     return model
 
 
@@ -2108,20 +2549,29 @@ def _digamma_error(T, v, a):
     if np.iscomplexobj(a.v):
         zeta = _hurwitz_complex(list(range(2, k + 3)), a.v)
         t = [sc.psi(a.v)] + [(-1) ** (m + 1) * zeta[m - 1] for m in range(1, k + 2)]
-        return T.horner(a, t[:k + 1], [(j + 1) * t[j + 1] for j in range(k + 1)],
-                        VALUE_ULPS["digamma"], backward=POLYGAMMA_BACKWARD)
+        return T.horner(
+            a,
+            t[: k + 1],
+            [(j + 1) * t[j + 1] for j in range(k + 1)],
+            VALUE_ULPS["digamma"],
+            backward=POLYGAMMA_BACKWARD,
+        )
     x = a.v
     neg = x < 0.5
     xe = np.where(neg, 1 - x, x)
     a_eff = T.set_value(a, xe, a.E[0] + np.where(neg, T.u * np.abs(xe), 0.0))
     t = [sc.digamma(xe)] + [sc.polygamma(j, xe) / factorial(j) for j in range(1, k + 2)]
-    D = T.horner(a_eff, t[:k + 1], [(j + 1) * t[j + 1] for j in range(k + 1)],
-                 VALUE_ULPS["digamma"], backward=POLYGAMMA_BACKWARD)
+    D = T.horner(
+        a_eff,
+        t[: k + 1],
+        [(j + 1) * t[j + 1] for j in range(k + 1)],
+        VALUE_ULPS["digamma"],
+        backward=POLYGAMMA_BACKWARD,
+    )
     if np.any(neg):
         D = T.select(neg, T.add(D, T.scale(_cot_pi_error(T, a), pi), -1), D)
     p1 = sc.polygamma(1, x)
-    err0 = np.abs(p1) * a.E[0] + VALUE_ULPS["digamma"] * 2 * T.u * (
-        np.abs(v) + np.abs(x * p1))
+    err0 = np.abs(p1) * a.E[0] + VALUE_ULPS["digamma"] * 2 * T.u * (np.abs(v) + np.abs(x * p1))
     return T.set_value(D, v, err0)
 
 
@@ -2132,19 +2582,22 @@ def _gamma_error(T, v, a):
     lg = Tracked(T)("lgamma", a)
     out = T.exp(lg, v)
     # the exp recurrence never reads lgamma's value, only gamma's (scipy)
-    return T.set_value(out, v, np.abs(v * sc.digamma(a.v)) * a.E[0]
-                       + VALUE_ULPS["gamma"] * 2 * T.u * np.abs(v))
+    return T.set_value(
+        out, v, np.abs(v * sc.digamma(a.v)) * a.E[0] + VALUE_ULPS["gamma"] * 2 * T.u * np.abs(v)
+    )
 
 
 def _pi_pair_error(which):
     """sin(pi a) / cos(pi a) as _pi_pair builds them: the sin/cos recurrence on
     pi a, the value from the exact reduction (sinpi, cospi)."""
+
     def model(T, v, a):
         a = T.lift(a)
         s0, c0 = _sincospi(a.v)
         out = T.sincos(T.scale(a, pi), s0, c0)[which]
         other = c0 if which == 0 else s0
         return T.set_value(out, v, pi * np.abs(other) * a.E[0] + 2 * T.u * np.abs(v))
+
     return model
 
 
@@ -2160,20 +2613,21 @@ def _expit_error(T, v, a):
     a = T.lift(a)
     p, q = sc.expit(a.v), sc.expit(-a.v)
     out = T.scale(T.tan_like(T.scale(a, 0.5, exact=True), p - q), 0.5, exact=True)
-    return T.set_value(out, v, p * q * a.E[0] + VALUE_ULPS.get("expit", 1) * 2 * T.u
-                       * np.abs(v))
+    return T.set_value(out, v, p * q * a.E[0] + VALUE_ULPS.get("expit", 1) * 2 * T.u * np.abs(v))
 
 
 def _conditioned_error(name, slope):
     """A from_derivative rule whose scipy value is accurate to a few ulps of its
     conditioning, not of itself, near a root (logit at 1/2, expi at 0.3725):
     the generic model plus ulps * 2u |a f'(a)|."""
+
     def model(T, v, a):
         a = T.lift(a)
         g = slope(Tracked(T), a)
         ulps = VALUE_ULPS.get(name, 1)
         out = T.from_derivative(a, g, v, ulps)
         return T.set_value(out, v, out.E[0] + ulps * 2 * T.u * np.abs(a.v * g.v))
+
     return model
 
 

@@ -8,6 +8,7 @@ a degree, exponents of the first variable descending.  Every table is built
 once, when the space is first asked for, and never changes afterwards, so a
 space is safe to share between threads.
 """
+
 from collections.abc import Mapping
 from functools import lru_cache
 from math import comb, factorial, prod
@@ -52,24 +53,21 @@ def _normalize(nvars, order):
         if len(caps) != nvars:
             raise ValueError(
                 f"order {tuple(order)!r} has {len(caps)} entries, the jet has {nvars} "
-                f"variables: give one cap per variable, or an int for total degree")
+                f"variables: give one cap per variable, or an int for total degree"
+            )
         out = []
         for c in caps:
             c = _as_order_scalar(c)
             if isinstance(c, (bool, np.bool_)) or not isinstance(c, (int, np.integer)):
-                raise TypeError(
-                    f"order caps must be non-negative integers, got {tuple(order)!r}")
+                raise TypeError(f"order caps must be non-negative integers, got {tuple(order)!r}")
             if c < 0:
-                raise ValueError(
-                    f"order caps must be non-negative integers, got {tuple(order)!r}")
+                raise ValueError(f"order caps must be non-negative integers, got {tuple(order)!r}")
             out.append(int(c))
         return nvars, tuple(out)
     if isinstance(order, (float, np.floating)) and float(order).is_integer():
-        raise TypeError(f"order must be an integer, got the float {order!r}: "
-                        f"write {int(order)}")
+        raise TypeError(f"order must be an integer, got the float {order!r}: write {int(order)}")
     if isinstance(order, (bool, np.bool_)) or not isinstance(order, (int, np.integer)):
-        raise TypeError(f"order must be a non-negative integer or a tuple of them, "
-                        f"got {order!r}")
+        raise TypeError(f"order must be a non-negative integer or a tuple of them, got {order!r}")
     if order < 0:
         raise ValueError(f"order must be non-negative, got {order}")
     return nvars, int(order)
@@ -118,7 +116,8 @@ def check_size(ncoeffs, batch_size, what="jet"):
             f"this {what} would hold {_count_text(ncoeffs) if ncoeffs > 10**12 else ncoeffs} "
             f"coefficients x {batch_size} points = "
             f"{_count_text(total)} numbers (~{_gib_text(total)} GiB), above the limit of "
-            f"{MAX_ELEMENTS:.3g}: lower the order, use per-variable caps, or split the batch")
+            f"{MAX_ELEMENTS:.3g}: lower the order, use per-variable caps, or split the batch"
+        )
 
 
 class JetSpace:
@@ -128,10 +127,28 @@ class JetSpace:
     (nvars, order) are.
     """
 
-    __slots__ = ("nvars", "order", "caps", "degree", "ncoeffs", "_monomials", "degrees",
-                 "offsets", "_index", "factorials", "top_degree", "_pairs", "_interior",
-                 "_embeddings", "_subspaces", "_blocks", "_msets", "_comb", "scale",
-                 "__weakref__")
+    __slots__ = (
+        "nvars",
+        "order",
+        "caps",
+        "degree",
+        "ncoeffs",
+        "_monomials",
+        "degrees",
+        "offsets",
+        "_index",
+        "factorials",
+        "top_degree",
+        "_pairs",
+        "_interior",
+        "_embeddings",
+        "_subspaces",
+        "_blocks",
+        "_msets",
+        "_comb",
+        "scale",
+        "__weakref__",
+    )
 
     def __init__(self, nvars, order):
         nvars, order = _normalize(nvars, order)
@@ -145,7 +162,8 @@ class JetSpace:
             raise ValueError(
                 f"order {order!r} in {nvars} variables needs {self.ncoeffs} coefficients "
                 f"and {_count_text(npairs)} product pairs, above the limit of {MAX_PAIRS:.3g}: "
-                f"lower the order or use per-variable caps")
+                f"lower the order or use per-variable caps"
+            )
         self._monomials = self._index = self._msets = self._comb = None
         #: per-seeding scale (see :meth:`seeded`): None (sigma = 1) on canonical spaces
         self.scale = None
@@ -165,7 +183,8 @@ class JetSpace:
         if self._dense:
             self._index = {tuple(int(v) for v in m): i for i, m in enumerate(mons)}
             self.factorials = np.array(
-                [_as_float(prod(factorial(int(v)) for v in m)) for m in mons], dtype=float)
+                [_as_float(prod(factorial(int(v)) for v in m)) for m in mons], dtype=float
+            )
         else:
             self._index = _RankIndex(self)
             self.factorials = self._multiset_factorials()
@@ -179,8 +198,9 @@ class JetSpace:
         self._interior = {}
         self._embeddings = {}
         self._subspaces = {}
-        self._blocks = tuple(slice(int(self.offsets[d]), int(self.offsets[d + 1]))
-                             for d in range(self.degree + 1))
+        self._blocks = tuple(
+            slice(int(self.offsets[d]), int(self.offsets[d + 1])) for d in range(self.degree + 1)
+        )
 
     @property
     def _dense(self):
@@ -207,8 +227,9 @@ class JetSpace:
         n, k = self.nvars, self.degree
         dtype = np.int64
         if self.ncoeffs * n > _DENSE_INT64:
-            dtype = next(t for t in (np.int8, np.int16, np.int32, np.int64)
-                         if 2 * k <= np.iinfo(t).max)
+            dtype = next(
+                t for t in (np.int8, np.int16, np.int32, np.int64) if 2 * k <= np.iinfo(t).max
+            )
         mons = np.zeros((self.ncoeffs, n), dtype=dtype)
         flat = mons.reshape(-1)
         for d in range(1, k + 1):
@@ -227,18 +248,18 @@ class JetSpace:
         cartesian product of the caps, first exponent descending, then a
         stable sort by degree (no recursion: any number of variables)."""
         if self.caps is None and self.nvars > 1:
-            offsets = np.cumsum([0] + [comb(self.nvars - 1 + d, d)
-                                       for d in range(self.degree + 1)])
+            offsets = np.cumsum([0] + [comb(self.nvars - 1 + d, d) for d in range(self.degree + 1)])
             self.offsets = offsets  # _dense_from_lists needs the block starts
             mons = self._dense_from_lists()
-            self._msets = None   # rebuilt on demand (a cross table may need them)
+            self._msets = None  # rebuilt on demand (a cross table may need them)
             return mons
         caps = self.caps if self.caps is not None else (self.degree,)
         mons = np.zeros((1, 0), dtype=np.int64)
         for c in caps:
             vals = np.arange(c, -1, -1, dtype=np.int64)
-            mons = np.concatenate([np.repeat(mons, c + 1, axis=0),
-                                   np.tile(vals, len(mons))[:, None]], axis=1)
+            mons = np.concatenate(
+                [np.repeat(mons, c + 1, axis=0), np.tile(vals, len(mons))[:, None]], axis=1
+            )
         return np.ascontiguousarray(mons[np.argsort(mons.sum(axis=1), kind="stable")])
 
     # ------------------------------------- index lists (total degree, n > 1)
@@ -277,8 +298,7 @@ class JetSpace:
             raise KeyError(alpha)
         d, parts = 0, []
         for v, a in enumerate(alpha):
-            if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)) \
-                    or a < 0:
+            if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)) or a < 0:
                 raise KeyError(alpha)
             if a:
                 parts.append((v, int(a)))
@@ -302,7 +322,7 @@ class JetSpace:
             for p in range(1, d):
                 run[:, p] = np.where(ms[:, p] == ms[:, p - 1], run[:, p - 1] + 1, 1)
             blk = slice(int(self.offsets[d]), int(self.offsets[d + 1]))
-            if d <= 20:   # 20! < 2**63: exact in int64, then one rounding to float
+            if d <= 20:  # 20! < 2**63: exact in int64, then one rounding to float
                 out[blk] = run.prod(axis=1).astype(float)
             else:
                 out[blk] = [_as_float(prod(int(v) for v in row)) for row in run]
@@ -405,7 +425,7 @@ class JetSpace:
         starts = np.flatnonzero(np.r_[True, t[1:] != t[:-1]])
         assert len(starts) == ntargets
         counts = np.diff(np.r_[starts, len(i)])
-        perm = np.argsort(-counts, kind="stable")      # targets, most pairs first
+        perm = np.argsort(-counts, kind="stable")  # targets, most pairs first
         position = np.empty(ntargets, dtype=np.intp)
         position[perm] = np.arange(ntargets)
         rank = np.arange(len(i)) - np.repeat(starts, counts)
@@ -451,8 +471,9 @@ class JetSpace:
             ma = c.monomials[self.embedding(U, dst)[:la]]
             mb = c.monomials[self.embedding(V, dst)[:lb]]
             caps = None if c.caps is None else np.array(c.caps)
-            for ii, jj, sums in _dense_pair_sums(np.concatenate([ma, mb]), np.arange(la),
-                                                 la + np.arange(lb), caps, c.degree):
+            for ii, jj, sums in _dense_pair_sums(
+                np.concatenate([ma, mb]), np.arange(la), la + np.arange(lb), caps, c.degree
+            ):
                 deg = sums.sum(axis=1)
                 t = np.empty(len(ii), dtype=np.intp)
                 for d in np.unique(deg):
@@ -509,10 +530,10 @@ class JetSpace:
             ii, jj, tt = [], [], []
             for d in range(deg + 1):
                 i, j, starts = self.pairs(d)
-                t = self.offsets[d] + np.repeat(np.arange(len(starts)),
-                                                np.diff(np.r_[starts, len(i)]))
-                keep = ((self.degrees[i] >= xlo) & (self.degrees[i] <= tx)
-                        & (self.degrees[j] <= ty))
+                t = self.offsets[d] + np.repeat(
+                    np.arange(len(starts)), np.diff(np.r_[starts, len(i)])
+                )
+                keep = (self.degrees[i] >= xlo) & (self.degrees[i] <= tx) & (self.degrees[j] <= ty)
                 ii.append(i[keep])
                 jj.append(j[keep])
                 tt.append(t[keep])
@@ -576,11 +597,14 @@ class JetSpace:
         try:
             alpha = tuple(alpha)
         except TypeError:
-            raise ValueError(f"alpha must be a tuple of {self.nvars} non-negative ints, "
-                             f"got {alpha!r}") from None
+            raise ValueError(
+                f"alpha must be a tuple of {self.nvars} non-negative ints, got {alpha!r}"
+            ) from None
         if len(alpha) != self.nvars:
-            raise ValueError(f"alpha has {len(alpha)} entries, the jet has {self.nvars} "
-                             f"variables: give one exponent per variable")
+            raise ValueError(
+                f"alpha has {len(alpha)} entries, the jet has {self.nvars} "
+                f"variables: give one exponent per variable"
+            )
         out = []
         for a in alpha:
             if isinstance(a, bool) or not isinstance(a, (int, np.integer)):
@@ -591,14 +615,21 @@ class JetSpace:
         alpha = tuple(out)
         if alpha not in self.index:
             if self.caps is None:
-                raise ValueError(f"alpha {alpha} has total degree {sum(alpha)}, beyond the "
-                                 f"jet's order {self.order}: seed with order >= {sum(alpha)}")
-            raise ValueError(f"alpha {alpha} exceeds the jet's per-variable order "
-                             f"{self.order}: seed with caps >= {alpha}")
+                raise ValueError(
+                    f"alpha {alpha} has total degree {sum(alpha)}, beyond the "
+                    f"jet's order {self.order}: seed with order >= {sum(alpha)}"
+                )
+            raise ValueError(
+                f"alpha {alpha} exceeds the jet's per-variable order "
+                f"{self.order}: seed with caps >= {alpha}"
+            )
         return alpha
 
     def __eq__(self, other):
-        return isinstance(other, JetSpace) and (self.nvars, self.order) == (other.nvars, other.order)
+        return isinstance(other, JetSpace) and (self.nvars, self.order) == (
+            other.nvars,
+            other.order,
+        )
 
     def __hash__(self):
         return hash((self.nvars, self.order))
@@ -608,7 +639,7 @@ class JetSpace:
 
     def __reduce__(self):
         seeded = _cached(self.nvars, self.order) is not self
-        if self.scale is not None:   # version 2: a scaled seeding (older jets refuse it)
+        if self.scale is not None:  # version 2: a scaled seeding (older jets refuse it)
             return (_unpickle, (2, self.nvars, self.order, seeded, self.scale))
         return (_unpickle, (PICKLE_VERSION, self.nvars, self.order, seeded))
 
@@ -664,12 +695,16 @@ class JetSpace:
         coefficient or a! (beyond 170!) is not; where F itself is not a normal
         float (unscaled spaces of order > 170) as ldexp(stored * Fm, Fe)."""
         col = (-1,) + (1,) * (c.ndim - 1)
-        if c.dtype.kind in "fc":            # the common case first
+        if c.dtype.kind in "fc":  # the common case first
             F, Fm, Fe, odd_rows = _factor_table(self.nvars, self.order, self.scale)
             f = F if idx is None else F[np.asarray(idx, dtype=np.intp)]
-            if self.scale is None and not len(odd_rows) and c.dtype.kind == "f" \
-                    and self.degree <= 20:
-                return c * f.astype(c.dtype, copy=False).reshape(col)   # exact small a!
+            if (
+                self.scale is None
+                and not len(odd_rows)
+                and c.dtype.kind == "f"
+                and self.degree <= 20
+            ):
+                return c * f.astype(c.dtype, copy=False).reshape(col)  # exact small a!
             with np.errstate(over="ignore", under="ignore", invalid="ignore"):
                 # overflow: the derivative is beyond float64, inf is its value
                 out = c * f.astype(c.dtype, copy=False).reshape(col)
@@ -677,11 +712,12 @@ class JetSpace:
                     idx = np.arange(self.ncoeffs) if idx is None else np.asarray(idx, np.intp)
                     odd = np.flatnonzero(np.isin(idx, odd_rows))
                     if len(odd):
-                        out[odd] = _ldexp(c[odd] * Fm[idx[odd]].reshape(col),
-                                          Fe[idx[odd]].reshape(col))
+                        out[odd] = _ldexp(
+                            c[odd] * Fm[idx[odd]].reshape(col), Fe[idx[odd]].reshape(col)
+                        )
             return out
         idx = np.arange(self.ncoeffs) if idx is None else np.asarray(idx, dtype=np.intp)
-        if c.dtype == object:        # exact numbers (never scaled): exact integer a!
+        if c.dtype == object:  # exact numbers (never scaled): exact integer a!
             f = [prod(factorial(int(v)) for v in self.monomials[i]) for i in idx]
             return c * np.array(f, dtype=object).reshape(col)
         # integer and bool jets (never scaled) keep their dtype
@@ -808,8 +844,10 @@ def _unpickle(version, nvars, order, seeded=False, scale=None):
     space a fresh identity (jets pickled together share it) with its scale
     (version 2: a scaled seeding)."""
     if version not in (PICKLE_VERSION, 2) or (version == PICKLE_VERSION) != (scale is None):
-        raise ValueError(f"cannot unpickle a JetSpace: unknown format version {version!r}, "
-                         f"this jets reads version {PICKLE_VERSION} (rebuild the space)")
+        raise ValueError(
+            f"cannot unpickle a JetSpace: unknown format version {version!r}, "
+            f"this jets reads version {PICKLE_VERSION} (rebuild the space)"
+        )
     try:
         S = space(nvars, order)
     except (TypeError, ValueError) as exc:
@@ -827,11 +865,15 @@ def _check_scale(scale, nvars):
     """None, or a tuple of nvars ints 0 <= m <= 64 (None when all are 0)."""
     if scale is None:
         return None
-    if not isinstance(scale, tuple) or len(scale) != nvars or any(
+    if (
+        not isinstance(scale, tuple)
+        or len(scale) != nvars
+        or any(
             isinstance(m, bool) or not isinstance(m, (int, np.integer)) or not 0 <= m <= 64
-            for m in scale):
-        raise ValueError(f"a space's scale must be {nvars} integers in [0, 64], got "
-                         f"{scale!r:.60}")
+            for m in scale
+        )
+    ):
+        raise ValueError(f"a space's scale must be {nvars} integers in [0, 64], got {scale!r:.60}")
     scale = tuple(int(m) for m in scale)
     return scale if any(scale) else None
 
@@ -844,8 +886,7 @@ def scale_for(order, nvars):
     every d <= k_i (it peaks at e**sigma ~ e**(k/e) and ends near 1/sqrt(2 pi k));
     m = 0 for k <= 4 so that low orders are untouched.  None when all are 0."""
     ks = order if isinstance(order, tuple) else (order,) * nvars
-    return _check_scale(tuple(0 if k <= 4 else max(0, round(np.log2(k / np.e))) for k in ks),
-                        nvars)
+    return _check_scale(tuple(0 if k <= 4 else max(0, round(np.log2(k / np.e))) for k in ks), nvars)
 
 
 @lru_cache(maxsize=256)
@@ -886,7 +927,7 @@ def _factor_table(nvars, order, m):
 
 def _as_float_ldexp(m, e):
     with np.errstate(all="ignore"):
-        return float(np.ldexp(m, int(max(min(e, 10**6), -10**6))))
+        return float(np.ldexp(m, int(max(min(e, 10**6), -(10**6)))))
 
 
 def _normal(f):
@@ -916,7 +957,7 @@ def _cached(nvars, order):
 #: every slot but the per-seeding scale and __weakref__
 _SHARED = tuple(n for n in JetSpace.__slots__ if n not in ("scale", "__weakref__"))
 _get_shared = attrgetter(*_SHARED)
-_SETTERS = tuple(getattr(JetSpace, name).__set__ for name in _SHARED)   # slot descriptors
+_SETTERS = tuple(getattr(JetSpace, name).__set__ for name in _SHARED)  # slot descriptors
 
 
 def space(nvars, order):

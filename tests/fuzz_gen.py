@@ -27,6 +27,7 @@ and justify the constants.
 Replay a failing case with ``python tests/fuzz_gen.py SEED INDEX``: it prints
 the expression in jets and sympy form, the points and every failing partial.
 """
+
 import math
 import sys
 from dataclasses import dataclass, field
@@ -47,29 +48,61 @@ except ImportError:  # pragma: no cover - run as a script from the repo root
     sys.path.insert(0, __file__.rsplit("/", 1)[0])
     from sympy_ref import SYMPY
 
-__all__ = ["Node", "Case", "make_case", "check_case", "error_bound", "reference_coeffs",
-           "SAFE", "FIT", "SEED", "Result", "replay"]
+__all__ = [
+    "Node",
+    "Case",
+    "make_case",
+    "check_case",
+    "error_bound",
+    "reference_coeffs",
+    "SAFE",
+    "FIT",
+    "SEED",
+    "Result",
+    "replay",
+]
 
 SEED = 20240605
-MARGIN = 1 / 8          # distance kept from domain edges, poles and kinks
-VMAX = 1e4              # largest |value| a subtree may take at a point
-U64 = 2.0 ** -53        # unit roundoff of float64
-U32 = 2.0 ** -24        # unit roundoff of float32
+MARGIN = 1 / 8  # distance kept from domain edges, poles and kinks
+VMAX = 1e4  # largest |value| a subtree may take at a point
+U64 = 2.0**-53  # unit roundoff of float64
+U32 = 2.0**-24  # unit roundoff of float32
 #: unit roundoff -> smallest subnormal of that format (absolute error of a
 #: product or quotient in gradual underflow)
-ETA = {U64: 2.0 ** -1074, U32: 2.0 ** -149}
+ETA = {U64: 2.0**-1074, U32: 2.0**-149}
 #: ulps of error of the scalar value functions beyond correct rounding
 #: (measured against mpmath on random points: numpy <= 1 ulp, scipy.special
 #: erf/erfc/gamma <= 5, gammaln/digamma/polygamma <= 30 away from cancellation)
-VALUE_ULPS = {"erf": 4, "erfc": 8, "gamma": 8, "lgamma": 64, "digamma": 64, "expit": 2,
-              "logit": 4, "erfinv": 8, "erfcx": 8, "lambertw": 8, "ellipk": 8, "ellipe": 8,
-              "expi": 16, "exp1": 16, "polygamma": 64, "jv": 64, "yv": 64, "iv": 64,
-              "kv": 64}
+VALUE_ULPS = {
+    "erf": 4,
+    "erfc": 8,
+    "gamma": 8,
+    "lgamma": 64,
+    "digamma": 64,
+    "expit": 2,
+    "logit": 4,
+    "erfinv": 8,
+    "erfcx": 8,
+    "lambertw": 8,
+    "ellipk": 8,
+    "ellipe": 8,
+    "expi": 16,
+    "exp1": 16,
+    "polygamma": 64,
+    "jv": 64,
+    "yv": 64,
+    "iv": 64,
+    "kv": 64,
+}
 #: rules whose first argument is a plain order (polygamma(n, a), jv(v, a)) and
 #: the orders the generator draws for them
-ORDERS = {"polygamma": [0, 1, 2, 3], "jv": [0, 1, 2, Fraction(1, 2), Fraction(-3, 2)],
-          "yv": [0, 1, Fraction(5, 2), Fraction(-1, 2)], "iv": [0, 1, 3, Fraction(1, 2)],
-          "kv": [0, 1, Fraction(3, 2), Fraction(-5, 2)]}
+ORDERS = {
+    "polygamma": [0, 1, 2, 3],
+    "jv": [0, 1, 2, Fraction(1, 2), Fraction(-3, 2)],
+    "yv": [0, 1, Fraction(5, 2), Fraction(-1, 2)],
+    "iv": [0, 1, 3, Fraction(1, 2)],
+    "kv": [0, 1, Fraction(3, 2), Fraction(-5, 2)],
+}
 #: relative backward error allowed to scipy's polygamma (the digamma / lgamma /
 #: gamma coefficients, at a0 >= 1/2: the engine reflects below): accurate as if
 #: evaluated at a0 * (1 + 64 u), see theory.md
@@ -84,12 +117,12 @@ class Node:
     numpy ufunc, jets function, alias); ``vals`` are float64 values at the
     batch points, used for domain checks and branch choices."""
 
-    kind: str                     # "var", "const", "rule"
+    kind: str  # "var", "const", "rule"
     name: str = ""
     args: tuple = ()
     index: int = 0
     const: Fraction = None
-    as_int: bool = False          # an integer exponent given as Python int
+    as_int: bool = False  # an integer exponent given as Python int
     style: tuple = ("jets", "")
     vals: np.ndarray = None
 
@@ -149,7 +182,7 @@ OPERATORS = {
     "subtract": (lambda a, b: a - b, "({} - {})"),
     "multiply": (lambda a, b: a * b, "({} * {})"),
     "divide": (lambda a, b: a / b, "({} / {})"),
-    "power": (lambda a, b: a ** b, "({} ** {})"),
+    "power": (lambda a, b: a**b, "({} ** {})"),
     "negative": (lambda a: -a, "(-{})"),
     "positive": (lambda a: +a, "(+{})"),
     "absolute": (lambda a: abs(a), "abs({})"),
@@ -224,8 +257,9 @@ SAFE = {
     "rint": lambda a: _dist_int(a - 0.5) > MARGIN,
     "maximum": lambda a, b: np.abs(a - b) > MARGIN,
     "minimum": lambda a, b: np.abs(a - b) > MARGIN,
-    "clip": lambda a, lo, hi: (hi - lo > 2 * MARGIN) & (np.abs(a - lo) > MARGIN)
-    & (np.abs(a - hi) > MARGIN),
+    "clip": lambda a, lo, hi: (
+        (hi - lo > 2 * MARGIN) & (np.abs(a - lo) > MARGIN) & (np.abs(a - hi) > MARGIN)
+    ),
     "gamma": _gamma_ok,
     "lgamma": _gamma_ok,
     "digamma": _gamma_ok,
@@ -251,20 +285,43 @@ SAFE = {
 #: rule name -> [(argument index, lo, hi)]: where an affine wrapper moves an
 #: argument when its values miss the domain (or would overflow)
 FIT = {
-    "log": [(0, 0.25, 6)], "log2": [(0, 0.25, 6)], "log10": [(0, 0.25, 6)],
-    "sqrt": [(0, 0.25, 6)], "log1p": [(0, -0.75, 5)],
-    "arcsin": [(0, -0.8, 0.8)], "arccos": [(0, -0.8, 0.8)], "arctanh": [(0, -0.8, 0.8)],
-    "arccosh": [(0, 1.25, 6)], "tan": [(0, -1.2, 1.2)],
-    "exp": [(0, -4, 4)], "exp2": [(0, -5, 5)], "expm1": [(0, -4, 4)],
-    "sinh": [(0, -4, 4)], "cosh": [(0, -4, 4)],
-    "gamma": [(0, 0.25, 5)], "lgamma": [(0, 0.25, 6)], "digamma": [(0, 0.25, 6)],
-    "cbrt": [(0, 0.25, 6)], "reciprocal": [(0, 0.25, 4)], "divide": [(1, 0.25, 4)],
-    "hypot": [(0, 0.5, 3)], "arctan2": [(1, 0.5, 3)],
-    "logit": [(0, 0.2, 0.8)], "erfinv": [(0, -0.8, 0.8)], "erfcx": [(0, -2, 5)],
-    "lambertw": [(0, 0.25, 6)], "ellipk": [(0, 0.25, 0.85)], "ellipe": [(0, 0.25, 0.85)],
-    "expi": [(0, 0.25, 4)], "exp1": [(0, 0.25, 4)], "expit": [(0, -8, 8)],
-    "polygamma": [(1, 0.25, 6)], "jv": [(1, 0.5, 8)], "yv": [(1, 0.5, 8)],
-    "iv": [(1, 0.5, 5)], "kv": [(1, 0.5, 8)],
+    "log": [(0, 0.25, 6)],
+    "log2": [(0, 0.25, 6)],
+    "log10": [(0, 0.25, 6)],
+    "sqrt": [(0, 0.25, 6)],
+    "log1p": [(0, -0.75, 5)],
+    "arcsin": [(0, -0.8, 0.8)],
+    "arccos": [(0, -0.8, 0.8)],
+    "arctanh": [(0, -0.8, 0.8)],
+    "arccosh": [(0, 1.25, 6)],
+    "tan": [(0, -1.2, 1.2)],
+    "exp": [(0, -4, 4)],
+    "exp2": [(0, -5, 5)],
+    "expm1": [(0, -4, 4)],
+    "sinh": [(0, -4, 4)],
+    "cosh": [(0, -4, 4)],
+    "gamma": [(0, 0.25, 5)],
+    "lgamma": [(0, 0.25, 6)],
+    "digamma": [(0, 0.25, 6)],
+    "cbrt": [(0, 0.25, 6)],
+    "reciprocal": [(0, 0.25, 4)],
+    "divide": [(1, 0.25, 4)],
+    "hypot": [(0, 0.5, 3)],
+    "arctan2": [(1, 0.5, 3)],
+    "logit": [(0, 0.2, 0.8)],
+    "erfinv": [(0, -0.8, 0.8)],
+    "erfcx": [(0, -2, 5)],
+    "lambertw": [(0, 0.25, 6)],
+    "ellipk": [(0, 0.25, 0.85)],
+    "ellipe": [(0, 0.25, 0.85)],
+    "expi": [(0, 0.25, 4)],
+    "exp1": [(0, 0.25, 4)],
+    "expit": [(0, -8, 8)],
+    "polygamma": [(1, 0.25, 6)],
+    "jv": [(1, 0.5, 8)],
+    "yv": [(1, 0.5, 8)],
+    "iv": [(1, 0.5, 5)],
+    "kv": [(1, 0.5, 8)],
 }
 #: shifts tried to move an argument off a kink
 SHIFTS = [Fraction(k, 16) for k in (4, -4, 8, -8, 3, -3, 6, -6, 12, -12, 1, -1, 20, -20)]
@@ -275,8 +332,9 @@ ZERO_DERIVATIVE = {"sign", "floor", "ceil", "trunc", "rint"}
 CONSTANTS = [Fraction(k, 8) for k in range(-24, 25) if k]
 #: constant exponents for power: integers (also given as floats like 2.0)
 #: and dyadic fractions
-EXPONENTS = [Fraction(k) for k in (2, 3, -1, -2, 4, 5, 1, 0, -3)] + \
-            [Fraction(k, 4) for k in (2, 6, -2, 10, 1, 3, -5, 5)]
+EXPONENTS = [Fraction(k) for k in (2, 3, -1, -2, 4, 5, 1, 0, -3)] + [
+    Fraction(k, 4) for k in (2, 6, -2, 10, 1, 3, -5, 5)
+]
 RPOW_BASES = [Fraction(k, 4) for k in (2, 8, 12, 1, 3, 6)]
 
 
@@ -309,7 +367,7 @@ class Generator:
 
     def __init__(self, rng, points, max_depth, max_size):
         self.rng = rng
-        self.points = points            # (n, P) float64, dyadic
+        self.points = points  # (n, P) float64, dyadic
         self.n = points.shape[0]
         self.max_depth = max_depth
         self.budget = max_size
@@ -324,8 +382,7 @@ class Generator:
         if value is None:
             value = CONSTANTS[self.rng.integers(len(CONSTANTS))]
         P = self.points.shape[1]
-        return Node("const", const=Fraction(value), as_int=as_int,
-                    vals=np.full(P, float(value)))
+        return Node("const", const=Fraction(value), as_int=as_int, vals=np.full(P, float(value)))
 
     def leaf(self):
         return self.var() if self.rng.random() < 0.75 else self.const()
@@ -352,8 +409,9 @@ class Generator:
         if s != 1:
             node = self.rule("multiply", [node, self.const(s)])
         if t != 0:
-            node = self.rule("add", [node, self.const(t)] if self.rng.random() < 0.5
-                             else [self.const(t), node])
+            node = self.rule(
+                "add", [node, self.const(t)] if self.rng.random() < 0.5 else [self.const(t), node]
+            )
         return node
 
     def repair(self, name, args):
@@ -381,8 +439,7 @@ class Generator:
 
     # ------------------------------------------------------------- subtrees
     def node(self, depth):
-        if depth <= 0 or self.budget <= 1 or self.rng.random() < 0.12 * (
-                self.max_depth - depth):
+        if depth <= 0 or self.budget <= 1 or self.rng.random() < 0.12 * (self.max_depth - depth):
             return self.leaf()
         for _ in range(8):
             name = self.names[self.rng.integers(len(self.names))]
@@ -415,17 +472,16 @@ class Generator:
 
     def power_args(self, depth):
         r = self.rng.random()
-        if r < 0.55:                                  # jet ** constant
+        if r < 0.55:  # jet ** constant
             base = self.node(depth - 1)
             e = EXPONENTS[self.rng.integers(len(EXPONENTS))]
-            as_int = e.denominator == 1 and self.rng.random() < 0.5 and \
-                bool(base.variables())
+            as_int = e.denominator == 1 and self.rng.random() < 0.5 and bool(base.variables())
             if e.denominator != 1:
                 base = self.affine(base, 0.25, 4) if not np.all(base.vals > MARGIN) else base
                 if base is None:
                     return [self.const(1), self.const(1)]
             return [base, self.const(e, as_int=as_int)]
-        if r < 0.8:                                   # jet ** jet
+        if r < 0.8:  # jet ** jet
             base = self.node(depth - 1)
             if not np.all(base.vals > MARGIN):
                 base = self.affine(base, 0.25, 4)
@@ -443,7 +499,7 @@ class Generator:
 
     def tree(self):
         root = self.leaf()
-        for _ in range(20):   # a piecewise-constant root would test nothing
+        for _ in range(20):  # a piecewise-constant root would test nothing
             root = self.node(self.max_depth)
             if root.kind != "rule" or root.name not in ZERO_DERIVATIVE:
                 break
@@ -476,13 +532,18 @@ class Case:
     def describe(self):
         syms = _symbols(self.nvars)
         pts = "; ".join(
-            "(" + ", ".join(f"x{i}={_frac_text(self.points[i, p])}" for i in range(self.nvars))
-            + ")" for p in range(self.points.shape[1]))
-        return (f"case seed={self.seed} index={self.index} (replay: python tests/fuzz_gen.py "
-                f"{self.seed} {self.index})\n"
-                f"  jets : {self.root.text()}\n"
-                f"  sympy: {sp.sstr(self.root.to_sympy(syms))}\n"
-                f"  order={self.order}, points: {pts}")
+            "("
+            + ", ".join(f"x{i}={_frac_text(self.points[i, p])}" for i in range(self.nvars))
+            + ")"
+            for p in range(self.points.shape[1])
+        )
+        return (
+            f"case seed={self.seed} index={self.index} (replay: python tests/fuzz_gen.py "
+            f"{self.seed} {self.index})\n"
+            f"  jets : {self.root.text()}\n"
+            f"  sympy: {sp.sstr(self.root.to_sympy(syms))}\n"
+            f"  order={self.order}, points: {pts}"
+        )
 
 
 def _frac_text(v):
@@ -513,21 +574,29 @@ def _symbols(n):
 
 
 def _dirac(*a):
-    return mpmath.mpf(0)   # the generator keeps every point away from kinks
+    return mpmath.mpf(0)  # the generator keeps every point away from kinks
 
 
 def _loggamma(z):
-    return mpmath.log(abs(mpmath.gamma(z)))   # scipy's gammaln is log|Gamma|
+    return mpmath.log(abs(mpmath.gamma(z)))  # scipy's gammaln is log|Gamma|
 
 
 def _trunc(a):
     return mpmath.sign(a) * mpmath.floor(abs(a))
 
 
-MPMATH_NAMES = {"DiracDelta": _dirac, "loggamma": _loggamma, "sign_": mpmath.sign,
-                "floor_": mpmath.floor, "ceil_": mpmath.ceil, "trunc_": _trunc,
-                "rint_": mpmath.nint, "sign": mpmath.sign, "floor": mpmath.floor,
-                "ceiling": mpmath.ceil}
+MPMATH_NAMES = {
+    "DiracDelta": _dirac,
+    "loggamma": _loggamma,
+    "sign_": mpmath.sign,
+    "floor_": mpmath.floor,
+    "ceil_": mpmath.ceil,
+    "trunc_": _trunc,
+    "rint_": mpmath.nint,
+    "sign": mpmath.sign,
+    "floor": mpmath.floor,
+    "ceiling": mpmath.ceil,
+}
 
 
 def reference_coeffs(expr, syms, points, alphas, dps=40):
@@ -537,14 +606,13 @@ def reference_coeffs(expr, syms, points, alphas, dps=40):
     mpmath function for all of them, evaluated at `dps` digits.
     Returns a list (per alpha) of lists (per point)."""
     memo = {(0,) * len(syms): expr}
-    for a in alphas:            # graded order: the lower partial exists
+    for a in alphas:  # graded order: the lower partial exists
         if a in memo:
             continue
         i = max(k for k, v in enumerate(a) if v > 0)
-        lower = a[:i] + (a[i] - 1,) + a[i + 1:]
+        lower = a[:i] + (a[i] - 1,) + a[i + 1 :]
         memo[a] = sp.diff(memo[lower], syms[i])
-    fn = sp.lambdify(syms, [memo[a] for a in alphas], modules=[MPMATH_NAMES, "mpmath"],
-                     cse=True)
+    fn = sp.lambdify(syms, [memo[a] for a in alphas], modules=[MPMATH_NAMES, "mpmath"], cse=True)
     scale = [math.prod(factorial(v) for v in a) for a in alphas]
     out = [[None] * points.shape[1] for _ in alphas]
     with mpmath.workdps(dps):
@@ -762,15 +830,18 @@ class Bound:
         c = self.c
         R = c.inv(np.abs(b.v), b.M)
         Q = c.mul(a.M, R)
-        E = c.mul(R, a.E) + c.mul(c.mul(Q, R), b.E) + self.rnd(c.loc_rec, Q) \
+        E = (
+            c.mul(R, a.E)
+            + c.mul(c.mul(Q, R), b.E)
+            + self.rnd(c.loc_rec, Q)
             + self.seed(np.abs(b.v) * R)
+        )
         return Maj(a.v / b.v, Q, E)
 
     def exp(self, a, value):
         c = self.c
         M = c.exp(a.M, np.abs(value))
-        return Maj(value, M, c.mul(M, a.E) + self.rnd(c.loc_rec, M)
-                   + self.seed(c.exp(a.M, 1.0)))
+        return Maj(value, M, c.mul(M, a.E) + self.rnd(c.loc_rec, M) + self.seed(c.exp(a.M, 1.0)))
 
     def log(self, a, value):
         c = self.c
@@ -785,9 +856,12 @@ class Bound:
         M = np.abs(value) * c.pow(a0, a.M, abs(r))
         Mp = abs(r) * a0 ** (r - 1) * c.pow(a0, a.M, abs(r - 1))
         # r_err: relative error of r itself (1/3 is not a binary number)
-        E = c.mul(Mp, a.E) + self.rnd(c.loc_rec * (1 + abs(r)), M) \
-            + self.seed(c.pow(a0, a.M, abs(r))) \
+        E = (
+            c.mul(Mp, a.E)
+            + self.rnd(c.loc_rec * (1 + abs(r)), M)
+            + self.seed(c.pow(a0, a.M, abs(r)))
             + r_err * abs(r) * (np.abs(np.log(a0)) + c.deg) * M
+        )
         return Maj(value, M, E)
 
     def sincos(self, a, hyperbolic=False):
@@ -808,17 +882,20 @@ class Bound:
         G = c.hyp(h0, Q)
         R = c.inv(h0, G)
         d = np.maximum(c.deg, 1)
-        E = c.mul(c.mul(a.M, R), a.E) + c.mul(c.mul(b.M, R), b.E) \
-            + c.mul(R, self.rnd(c.loc_mul, Q / d)) + self.rnd(c.loc_rec, G) \
+        E = (
+            c.mul(c.mul(a.M, R), a.E)
+            + c.mul(c.mul(b.M, R), b.E)
+            + c.mul(R, self.rnd(c.loc_mul, Q / d))
+            + self.rnd(c.loc_rec, G)
             + self.seed(h0 * R)
+        )
         E[0] = (np.abs(a.v) * a.E[0] + np.abs(b.v) * b.E[0]) / h0 + 2 * self.u * h0
         return Maj(value, G, E)
 
     def tan_like(self, a, value):
         c = self.c
         T, W = c.tan(a.M, np.abs(value))
-        return Maj(value, T, c.mul(W, a.E) + self.rnd(c.loc_rec, T + W)
-                   + self.seed(W / W[0]))
+        return Maj(value, T, c.mul(W, a.E) + self.rnd(c.loc_rec, T + W) + self.seed(W / W[0]))
 
     def euler(self, a):
         return Maj(np.zeros_like(a.v), self.c.deg * a.M, self.c.deg * a.E)
@@ -855,8 +932,12 @@ class Bound:
             Mp += np.abs(dtaylor[j]) * Hj
             Hj = c.mul(Hj, H)
         backward = POLYGAMMA_BACKWARD * self.u * np.abs(a.v)
-        E = c.mul(Mp, a.E) + Mp * backward + self.rnd((len(taylor) + 1) * c.loc_mul, M) \
+        E = (
+            c.mul(Mp, a.E)
+            + Mp * backward
+            + self.rnd((len(taylor) + 1) * c.loc_mul, M)
             + value_ulps * 2 * self.u * M
+        )
         return Maj(taylor[0], M, E)
 
     # --------------------------------------------------------------- trees
@@ -908,7 +989,7 @@ def _b_power(b, node, a, e):
                 return b.const(np.ones(b.P))
             out, m = None, abs(n)
             acc = a
-            while True:       # repeated squaring, like the engine
+            while True:  # repeated squaring, like the engine
                 if m & 1:
                     out = acc if out is None else b.mul(out, acc)
                 m >>= 1
@@ -952,6 +1033,7 @@ def _select(b, cond, x, y):
 def _zero_rule(fn):
     def bound(b, node, a):
         return b.const(fn(a.v))
+
     return bound
 
 
@@ -980,6 +1062,7 @@ def _b_digamma_jet(b, a):
     """digamma: Horner with scipy's polygamma at a0 >= 1/2; below, the
     reflection digamma(1 - a) - pi cot(pi a) (jets/rules.py _digamma_jet)."""
     import scipy.special as sc
+
     k = b.c.k
     x = a.v
     neg = x < 0.5
@@ -989,12 +1072,13 @@ def _b_digamma_jet(b, a):
     a_eff.E[0] = a.E[0] + np.where(neg, b.u * np.abs(xe), 0.0)
     taylor = [sc.digamma(xe)] + [sc.polygamma(j, xe) / factorial(j) for j in range(1, k + 2)]
     dtaylor = [(j + 1) * taylor[j + 1] for j in range(k + 1)]
-    D = b.horner(a_eff, taylor[:k + 1], dtaylor, VALUE_ULPS["digamma"])
+    D = b.horner(a_eff, taylor[: k + 1], dtaylor, VALUE_ULPS["digamma"])
     if np.any(neg):
         D = _select(b, neg, b.add(D, b.scale(_b_cot_pi(b, a), math.pi), -1), D)
     val = sc.digamma(x)
     err0 = np.abs(sc.polygamma(1, x)) * a.E[0] + VALUE_ULPS["digamma"] * 2 * b.u * (
-        np.abs(val) + np.abs(x * sc.polygamma(1, x)))
+        np.abs(val) + np.abs(x * sc.polygamma(1, x))
+    )
     return b.set_value(D, val, err0)
 
 
@@ -1005,21 +1089,25 @@ def _b_digamma(b, node, a):
 def _b_lgamma(b, node, a):
     """lgamma from its derivative: F = gammaln(a0) + D^{-1}(DA digamma(a))."""
     import scipy.special as sc
+
     return b.from_derivative(a, _b_digamma_jet(b, a), sc.gammaln(a.v), VALUE_ULPS["lgamma"])
 
 
 def _b_gamma(b, node, a):
     import scipy.special as sc
+
     lg = _b_lgamma(b, node, a)
     g = sc.gamma(a.v)
     out = b.exp(lg, g)
     # the exp recurrence never reads lgamma's value: only gamma's (scipy)
-    return b.set_value(out, g, np.abs(g * sc.digamma(a.v)) * a.E[0]
-                       + VALUE_ULPS["gamma"] * 2 * b.u * np.abs(g))
+    return b.set_value(
+        out, g, np.abs(g * sc.digamma(a.v)) * a.E[0] + VALUE_ULPS["gamma"] * 2 * b.u * np.abs(g)
+    )
 
 
 def _b_erf(b, node, a, sign):
     import scipy.special as sc
+
     m = b.neg(b.mul(a, a))
     g = b.scale(b.exp(m, np.exp(m.v)), sign * 2 / math.sqrt(math.pi))
     val = sc.erf(a.v) if sign > 0 else sc.erfc(a.v)
@@ -1032,7 +1120,7 @@ def _b_arctan2(b, node, y, x):
     h = b.hypot(x, y, np.hypot(x.v, y.v))
     q = b.quotient(b.quotient(num, h), h)
     val = np.arctan2(y.v, x.v)
-    r2 = x.v ** 2 + y.v ** 2
+    r2 = x.v**2 + y.v**2
     err0 = (np.abs(x.v) * y.E[0] + np.abs(y.v) * x.E[0]) / r2 + 2 * b.u * np.abs(val)
     return b.integrate(q, val, err0)
 
@@ -1052,18 +1140,21 @@ _LN2, _LN10 = math.log(2.0), math.log(10.0)
 def _b_pi_pair(which):
     """sin(pi a) / cos(pi a): the sin/cos recurrence on pi a, the value exactly
     reduced (jets/rules.py _pi_pair)."""
+
     def bound(b, node, a):
         out = b.sincos(b.scale(a, math.pi))[which]
         s0, c0 = np.sin(math.pi * a.v), np.cos(math.pi * a.v)
         val = RULES[node.name].value(a.v)
         other = c0 if which == 0 else s0
         return b.set_value(out, val, math.pi * np.abs(other) * a.E[0] + 2 * b.u * np.abs(val))
+
     return bound
 
 
 def _b_expit(b, node, a):
     """(1 + tanh(a/2))/2 by the tanh recurrence (jets/rules.py _expit)."""
     import scipy.special as sc
+
     p, q = sc.expit(a.v), sc.expit(-a.v)
     out = b.scale(b.tan_like(b.scale(a, 0.5, exact=True), p - q), 0.5, exact=True)
     return b.set_value(out, p, p * q * a.E[0] + VALUE_ULPS["expit"] * 2 * b.u * p)
@@ -1072,6 +1163,7 @@ def _b_expit(b, node, a):
 def _b_composition(taylor_of):
     """A composition rule: Horner with the rule's univariate Taylor coefficients
     (their magnitudes make the majorant; their errors are the value ulps)."""
+
     def bound(b, node, *args):
         a = args[-1]
         k = b.c.k
@@ -1081,20 +1173,24 @@ def _b_composition(taylor_of):
         else:
             t = taylor_of(a.v, k + 1)
         t = [np.broadcast_to(np.asarray(c, dtype=float), a.v.shape) for c in t]
-        return b.horner(a, t[:k + 1], [(j + 1) * t[j + 1] for j in range(k + 1)],
-                        VALUE_ULPS.get(node.name, 1))
+        return b.horner(
+            a, t[: k + 1], [(j + 1) * t[j + 1] for j in range(k + 1)], VALUE_ULPS.get(node.name, 1)
+        )
+
     return bound
 
 
 def _b_from_derivative(g, name):
     """scipy's value accurate to ulps of its conditioning |a f'(a)| (near a root:
     logit at 1/2, expi at 0.3725), not of itself."""
+
     def bound(b, node, a):
         val = RULES[name].value(a.v)
         ulps = VALUE_ULPS.get(name, 1)
         gv = g(b, a)
         out = b.from_derivative(a, gv, val, ulps)
         return b.set_value(out, val, out.E[0] + ulps * 2 * b.u * np.abs(a.v * gv.v))
+
     return bound
 
 
@@ -1104,8 +1200,11 @@ def _b_ones(b):
 
 def _special_bounds():
     import jets.rules as R
+
     out = {
-        "sinpi": _b_pi_pair(0), "cospi": _b_pi_pair(1), "expit": _b_expit,
+        "sinpi": _b_pi_pair(0),
+        "cospi": _b_pi_pair(1),
+        "expit": _b_expit,
         "sinc": _b_composition(R._sinc_taylor),
         "erfinv": _b_composition(R._erfinv_taylor),
         "erfcx": _b_composition(R._erfcx_taylor),
@@ -1113,17 +1212,24 @@ def _special_bounds():
         "ellipk": _b_composition(lambda m, k: R._ellip_taylor(m, k)[0]),
         "ellipe": _b_composition(lambda m, k: R._ellip_taylor(m, k)[1]),
         "polygamma": _b_composition(R._polygamma_order_taylor),
-        "logit": _b_from_derivative(lambda b, a: b.quotient(
-            _b_ones(b), b.mul(a, b.add(_b_ones(b), a, -1))), "logit"),
+        "logit": _b_from_derivative(
+            lambda b, a: b.quotient(_b_ones(b), b.mul(a, b.add(_b_ones(b), a, -1))), "logit"
+        ),
         "expi": _b_from_derivative(lambda b, a: b.quotient(b.exp(a, np.exp(a.v)), a), "expi"),
-        "exp1": _b_from_derivative(lambda b, a: b.neg(b.quotient(
-            b.exp(b.neg(a), np.exp(-a.v)), a)), "exp1"),
+        "exp1": _b_from_derivative(
+            lambda b, a: b.neg(b.quotient(b.exp(b.neg(a), np.exp(-a.v)), a)), "exp1"
+        ),
     }
     for name in ("jv", "yv", "iv", "kv"):
-        sign = {"jv": lambda i, j: (-1) ** i, "yv": lambda i, j: (-1) ** i,
-                "iv": lambda i, j: 1, "kv": lambda i, j: (-1) ** j}[name]
+        sign = {
+            "jv": lambda i, j: (-1) ** i,
+            "yv": lambda i, j: (-1) ** i,
+            "iv": lambda i, j: 1,
+            "kv": lambda i, j: (-1) ** j,
+        }[name]
         out[name] = _b_composition(R._bessel_taylor(name, sign))
     return out
+
 
 #: rule name -> bound function (Bound, node, *Maj args) -> Maj, each mirroring
 #: the algorithm of the rule in jets/rules.py
@@ -1139,15 +1245,20 @@ _RULE_BOUNDS = {
     "power": _b_power,
     "exp": lambda b, n, x: b.exp(x, np.exp(x.v)),
     "exp2": lambda b, n, x: b.exp(b.scale(x, _LN2), np.exp2(x.v)),
-    "expm1": lambda b, n, x: b.set_value(b.exp(x, np.exp(x.v)), np.expm1(x.v),
-                                         np.exp(x.v) * x.E[0] + 2 * b.u * np.abs(np.expm1(x.v))),
+    "expm1": lambda b, n, x: b.set_value(
+        b.exp(x, np.exp(x.v)), np.expm1(x.v), np.exp(x.v) * x.E[0] + 2 * b.u * np.abs(np.expm1(x.v))
+    ),
     "log": lambda b, n, x: b.log(x, np.log(x.v)),
-    "log2": lambda b, n, x: b.set_value(b.scale(b.log(x, np.log(x.v)), 1 / _LN2),
-                                        np.log2(x.v), x.E[0] / np.abs(x.v * _LN2)
-                                        + 2 * b.u * np.abs(np.log2(x.v))),
-    "log10": lambda b, n, x: b.set_value(b.scale(b.log(x, np.log(x.v)), 1 / _LN10),
-                                         np.log10(x.v), x.E[0] / np.abs(x.v * _LN10)
-                                         + 2 * b.u * np.abs(np.log10(x.v))),
+    "log2": lambda b, n, x: b.set_value(
+        b.scale(b.log(x, np.log(x.v)), 1 / _LN2),
+        np.log2(x.v),
+        x.E[0] / np.abs(x.v * _LN2) + 2 * b.u * np.abs(np.log2(x.v)),
+    ),
+    "log10": lambda b, n, x: b.set_value(
+        b.scale(b.log(x, np.log(x.v)), 1 / _LN10),
+        np.log10(x.v),
+        x.E[0] / np.abs(x.v * _LN10) + 2 * b.u * np.abs(np.log10(x.v)),
+    ),
     "log1p": lambda b, n, x: b.log(b.add(x, b.const(1.0)), np.log1p(x.v)),
     "logaddexp": lambda b, n, x, y: _b_logaddexp(b, n, x, y),
     "logaddexp2": lambda b, n, x, y: _b_logaddexp(b, n, x, y, base2=True),
@@ -1158,11 +1269,14 @@ _RULE_BOUNDS = {
     "cos": lambda b, n, x: b.sincos(x)[1],
     "tan": lambda b, n, x: b.tan_like(x, np.tan(x.v)),
     "arcsin": lambda b, n, x: b.from_derivative(
-        x, _g_pow(b, _one_minus_sq(b, x), -0.5), np.arcsin(x.v)),
+        x, _g_pow(b, _one_minus_sq(b, x), -0.5), np.arcsin(x.v)
+    ),
     "arccos": lambda b, n, x: b.from_derivative(
-        x, b.neg(_g_pow(b, _one_minus_sq(b, x), -0.5)), np.arccos(x.v)),
+        x, b.neg(_g_pow(b, _one_minus_sq(b, x), -0.5)), np.arccos(x.v)
+    ),
     "arctan": lambda b, n, x: b.from_derivative(
-        x, b.quotient(b.const(np.ones(b.P)), _one_plus_sq(b, x)), np.arctan(x.v)),
+        x, b.quotient(b.const(np.ones(b.P)), _one_plus_sq(b, x)), np.arctan(x.v)
+    ),
     "arctan2": _b_arctan2,
     "deg2rad": lambda b, n, x: b.scale(x, math.pi / 180),
     "rad2deg": lambda b, n, x: b.scale(x, 180 / math.pi),
@@ -1170,10 +1284,12 @@ _RULE_BOUNDS = {
     "cosh": lambda b, n, x: b.sincos(x, hyperbolic=True)[1],
     "tanh": lambda b, n, x: b.tan_like(x, np.tanh(x.v)),
     "arcsinh": lambda b, n, x: b.from_derivative(
-        x, _g_pow(b, _one_plus_sq(b, x), -0.5), np.arcsinh(x.v)),
+        x, _g_pow(b, _one_plus_sq(b, x), -0.5), np.arcsinh(x.v)
+    ),
     "arccosh": _b_arccosh,
     "arctanh": lambda b, n, x: b.from_derivative(
-        x, b.quotient(b.const(np.ones(b.P)), _one_minus_sq(b, x)), np.arctanh(x.v)),
+        x, b.quotient(b.const(np.ones(b.P)), _one_minus_sq(b, x)), np.arctanh(x.v)
+    ),
     "absolute": lambda b, n, x: Maj(np.abs(x.v), x.M, x.E),
     "sign": _zero_rule(np.sign),
     "floor": _zero_rule(np.floor),
@@ -1307,9 +1423,9 @@ class SeriesRing:
         npairs = len(I)
         groups = [np.flatnonzero(T == t) for t in range(c.N)]
         width = max(len(g) for g in groups)
-        G = np.full((c.N, width), npairs)           # padding -> an extra zero row
+        G = np.full((c.N, width), npairs)  # padding -> an extra zero row
         for t, g in enumerate(groups):
-            G[t, :len(g)] = g
+            G[t, : len(g)] = g
         self.I, self.J, self.G = I, J, G
 
     def zeros(self):
@@ -1322,8 +1438,9 @@ class SeriesRing:
 
     def mul(self, A, B):
         prod = A[self.I] * B[self.J]
-        pad = DD(np.vstack([prod.hi, np.zeros((1, self.P))]),
-                 np.vstack([prod.lo, np.zeros((1, self.P))]))
+        pad = DD(
+            np.vstack([prod.hi, np.zeros((1, self.P))]), np.vstack([prod.lo, np.zeros((1, self.P))])
+        )
         acc = pad[self.G[:, 0]]
         for g in range(1, self.G.shape[1]):
             acc = acc + pad[self.G[:, g]]
@@ -1349,7 +1466,7 @@ def _elementary(key, k):
     """mpmath function of z returning [f(z), f'(z)/1!, ..., f^(k)(z)/k!] for the
     sympy twin of `key` (a rule name, or ("power", r) for z**r)."""
     z = sp.Symbol("z", real=True)
-    if isinstance(key, tuple) and key[0] == "order":     # polygamma(n, z), besselj(v, z)
+    if isinstance(key, tuple) and key[0] == "order":  # polygamma(n, z), besselj(v, z)
         f = SYMPY[key[1]](sp.Rational(key[2].numerator, key[2].denominator), z)
     elif isinstance(key, tuple):
         f = z ** sp.Rational(key[1].numerator, key[1].denominator)
@@ -1436,7 +1553,7 @@ class ComposedReference:
             return args[0]
         if name == "divide":
             return R.mul(args[0], self.unary("reciprocal", args[1]))
-        if name == "power":               # jet exponent: exp(b log a), a > 0
+        if name == "power":  # jet exponent: exp(b log a), a > 0
             return self.unary("exp", R.mul(args[1], self.unary("log", args[0])))
         if name in ("logaddexp", "logaddexp2"):
             a, b = args
@@ -1463,7 +1580,7 @@ class ComposedReference:
             v = DD.from_mp(val)
             F.hi[0], F.lo[0] = v.hi, v.lo
             return F
-        if name == "cbrt":   # sign(a) * (sign(a) a)^(1/3): sympy's cbrt twin is slow
+        if name == "cbrt":  # sign(a) * (sign(a) a)^(1/3): sympy's cbrt twin is slow
             a = args[0]
             s = DD(np.sign(self.values(a)))
             return R.scale(self.unary("cbrt_pos", R.scale(a, s)), s)
@@ -1479,19 +1596,19 @@ class ComposedReference:
             return self.select(self.values(m) < self.values(hi), m, hi)
         if name in ORDERS:
             return self.unary(("order", name, Fraction(node.args[0].const)), args[1])
-        if name == "sinc":      # Leibniz on sinpi(x) * 1/(pi x): exact 0 at integers
+        if name == "sinc":  # Leibniz on sinpi(x) * 1/(pi x): exact 0 at integers
             A = args[0]
             rows = [[None] * R.P for _ in range(self.k + 1)]
             with mpmath.workdps(self.dps + 40):
                 for p, x in enumerate(self.a0(A)):
                     s, c = mpmath.sinpi(x), mpmath.cospi(x)
                     cyc = (s, c, -s, -c)
-                    sj = [mpmath.pi ** j / factorial(j) * cyc[j % 4] for j in range(self.k + 1)]
+                    sj = [mpmath.pi**j / factorial(j) * cyc[j % 4] for j in range(self.k + 1)]
                     rj = [(-1) ** m / (mpmath.pi * x ** (m + 1)) for m in range(self.k + 1)]
                     for j in range(self.k + 1):
                         rows[j][p] = mpmath.fsum(sj[i] * rj[j - i] for i in range(j + 1))
             return R.compose([DD.from_mp(r) for r in rows], A)
-        if name in ("sinpi", "cospi"):    # mpmath's sinpi/cospi: exact 0 at integers
+        if name in ("sinpi", "cospi"):  # mpmath's sinpi/cospi: exact 0 at integers
             A = args[0]
             rows = [[None] * R.P for _ in range(self.k + 1)]
             with mpmath.workdps(self.dps):
@@ -1499,11 +1616,13 @@ class ComposedReference:
                     s, c = mpmath.sinpi(x), mpmath.cospi(x)
                     cyc = (s, c, -s, -c) if name == "sinpi" else (c, -s, -c, s)
                     for j in range(self.k + 1):
-                        rows[j][p] = mpmath.pi ** j / factorial(j) * cyc[j % 4]
+                        rows[j][p] = mpmath.pi**j / factorial(j) * cyc[j % 4]
             return R.compose([DD.from_mp(r) for r in rows], A)
         if RULES[name].nargs != 1:
-            raise NotImplementedError(f"no reference for the {RULES[name].nargs}-argument "
-                                      f"rule {name!r}: add it to ComposedReference")
+            raise NotImplementedError(
+                f"no reference for the {RULES[name].nargs}-argument "
+                f"rule {name!r}: add it to ComposedReference"
+            )
         return self.unary(name, args[0])
 
 
@@ -1524,9 +1643,9 @@ class Result:
     worst_ratio: float = 0.0
     worst_where: str = ""
     failures: list = field(default_factory=list)
-    by_degree: dict = field(default_factory=dict)   # degree -> worst ratio
-    dtype: object = None                            # dtype of the jet's result
-    worst_tracked: float = 0.0                      # worst |error| / Jet.error()
+    by_degree: dict = field(default_factory=dict)  # degree -> worst ratio
+    dtype: object = None  # dtype of the jet's result
+    worst_tracked: float = 0.0  # worst |error| / Jet.error()
 
 
 def check_case(case, max_fail=5, symbolic=False, dtype=np.float64, track=True):
@@ -1539,8 +1658,7 @@ def check_case(case, max_fail=5, symbolic=False, dtype=np.float64, track=True):
     must cover the actual error of every coefficient."""
     res = Result(case)
     u = U32 if np.dtype(dtype) == np.float32 else U64
-    xs = jets.variables([case.points[i].astype(dtype) for i in range(case.nvars)],
-                        case.order)
+    xs = jets.variables([case.points[i].astype(dtype) for i in range(case.nvars)], case.order)
     f = case.root.evaluate(xs)
     res.dtype = f.dtype
     alphas, M, E = error_bound(case, u)
@@ -1575,7 +1693,8 @@ def check_case(case, max_fail=5, symbolic=False, dtype=np.float64, track=True):
             f"  partial d^{alpha} at point #{p}: jet {float(got[j, p]) * scale!r} "
             f"(coefficient {float(got[j, p])!r}), reference {mpmath.nstr(r * scale, 20)} "
             f"(coefficient {mpmath.nstr(r, 20)}), |error| / bound = {ratio[j, p]:.3g} "
-            f"(bound {E[j, p]:.3g}, magnitude {M[j, p]:.3g})")
+            f"(bound {E[j, p]:.3g}, magnitude {M[j, p]:.3g})"
+        )
     return res
 
 
@@ -1595,18 +1714,24 @@ def _evaluate_tracked(node, xs, zero):
     if node.variables():
         args = [_evaluate_tracked(a, xs, zero) for a in node.args]
     else:
-        args = [a.evaluate(xs) if a.kind == "const" and (
-                    (node.name == "power" and i == 1) or (node.name in ORDERS and i == 0))
-                else zero + float(a.const) if a.kind == "const"
-                else _evaluate_tracked(a, xs, zero) for i, a in enumerate(node.args)]
+        args = [
+            a.evaluate(xs)
+            if a.kind == "const"
+            and ((node.name == "power" and i == 1) or (node.name in ORDERS and i == 0))
+            else zero + float(a.const)
+            if a.kind == "const"
+            else _evaluate_tracked(a, xs, zero)
+            for i, a in enumerate(node.args)
+        ]
     return call_style(node.name, node.style)(*args)
 
 
 def _check_tracked(case, dtype, alphas, got, err, res):
     """The library's estimate (track_error=True) against the actual error."""
-    xs = jets.variables([case.points[i].astype(dtype) for i in range(case.nvars)],
-                        case.order, track_error=True)
-    zero = xs[0] * 0.0                  # a tracked exact 0 (lifts constant subtrees)
+    xs = jets.variables(
+        [case.points[i].astype(dtype) for i in range(case.nvars)], case.order, track_error=True
+    )
+    zero = xs[0] * 0.0  # a tracked exact 0 (lifts constant subtrees)
     ft = _evaluate_tracked(case.root, xs, zero)
     P = case.points.shape[1]
     S = ft.space
@@ -1618,13 +1743,14 @@ def _check_tracked(case, dtype, alphas, got, err, res):
         ratio = np.where(Et > 0, err / np.where(Et > 0, Et, 1), np.where(err == 0, 0.0, np.inf))
     ratio = np.where(np.isfinite(got), ratio, np.inf)
     res.worst_tracked = float(np.max(ratio)) if ratio.size else 0.0
-    for j, p in zip(*np.nonzero(~same | ~(ratio <= 1.0))):
+    for j, p in zip(*np.nonzero(~same | ~(ratio <= 1.0)), strict=False):
         if len(res.failures) >= 10:
             break
         res.failures.append(
             f"  track_error: coefficient {alphas[j]} at point #{p}: tracked {gt[j, p]!r} "
             f"(untracked {got[j, p]!r}), |error| {err[j, p]:.3g} > Jet.error() "
-            f"{Et[j, p]:.3g}")
+            f"{Et[j, p]:.3g}"
+        )
 
 
 def report(result):
@@ -1636,8 +1762,10 @@ def replay(seed, index):
     case = make_case(index, seed)
     res = check_case(case, max_fail=1000)
     print(case.describe())
-    print(f"{res.npartials} coefficients, worst error/bound {res.worst_ratio:.3g} "
-          f"at {res.worst_where}")
+    print(
+        f"{res.npartials} coefficients, worst error/bound {res.worst_ratio:.3g} "
+        f"at {res.worst_where}"
+    )
     print("\n".join(res.failures) or "  all within the bound")
 
 

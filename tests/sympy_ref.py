@@ -4,16 +4,27 @@
 ``reference_partials`` differentiates a sympy expression symbolically and
 evaluates each partial at 30 digits.  sympy is used by the tests only.
 """
+
 import mpmath as _mp
 import sympy as sp
 
-__all__ = ["SYMPY", "ZERO_DERIVATIVE", "reference_partials", "reference_value", "symbols",
-           "fast_diff", "derivative", "evaluate_batch", "reference_partials_batch"]
+__all__ = [
+    "SYMPY",
+    "ZERO_DERIVATIVE",
+    "reference_partials",
+    "reference_value",
+    "symbols",
+    "fast_diff",
+    "derivative",
+    "evaluate_batch",
+    "reference_partials_batch",
+]
 
 
 def _piecewise_constant(name, numeric):
     """A sympy function equal to `numeric` at numbers whose derivative is 0
     (sympy leaves d/dx floor(x) unevaluated; jets documents zero derivatives)."""
+
     def _eval(cls, a):
         if a.is_Number:
             return numeric(a)
@@ -95,7 +106,7 @@ SYMPY = {
     "digamma": lambda a: sp.polygamma(0, a),
     "sinpi": lambda a: sp.sin(sp.pi * a),
     "cospi": lambda a: sp.cos(sp.pi * a),
-    "sinc": lambda a: sp.sinc(sp.pi * a),       # sympy's sinc is sin(x)/x
+    "sinc": lambda a: sp.sinc(sp.pi * a),  # sympy's sinc is sin(x)/x
     "expit": lambda a: 1 / (1 + sp.exp(-a)),
     "logit": lambda a: sp.log(a / (1 - a)),
     "erfinv": sp.erfinv,
@@ -130,8 +141,13 @@ def reference_partials(expr, symbols, point, alphas, dps=30):
     symbols: sequence of n sympy symbols; point: n numbers (exact rationals
     preferred); alphas: iterable of n-tuples.
     """
-    subs = dict(zip(symbols, [sp.nsimplify(p, rational=True) if isinstance(p, float)
-                              else p for p in point], strict=True))
+    subs = dict(
+        zip(
+            symbols,
+            [sp.nsimplify(p, rational=True) if isinstance(p, float) else p for p in point],
+            strict=True,
+        )
+    )
     memo = {tuple(0 for _ in symbols): expr}
 
     def deriv(alpha):
@@ -145,7 +161,6 @@ def reference_partials(expr, symbols, point, alphas, dps=30):
         return d
 
     return {tuple(a): reference_value(deriv(tuple(a)), subs, dps) for a in alphas}
-
 
 
 # ------------------------------------------------------------------------------
@@ -164,9 +179,9 @@ def reference_partials(expr, symbols, point, alphas, dps=30):
 # program.  Everything is cached for the test session.
 
 _ZERO, _ONE = sp.S.Zero, sp.S.One
-_DMEMO = {}         # (id(node), var) -> (node, derivative); node kept alive
-_DERIVATIVES = {}   # (expr, symbols) -> {alpha: derivative}
-_PROGRAMS = {}      # (expr, symbols, alphas) -> compiled evaluator
+_DMEMO = {}  # (id(node), var) -> (node, derivative); node kept alive
+_DERIVATIVES = {}  # (expr, symbols) -> {alpha: derivative}
+_PROGRAMS = {}  # (expr, symbols, alphas) -> compiled evaluator
 
 
 def _mul(factors):
@@ -187,7 +202,7 @@ def _add(terms):
 
 def _fdiff(node, i):
     """sympy's derivative of `node` in its i-th argument."""
-    if isinstance(node, sp.sign):   # sympy's sign has no fdiff, only _eval_derivative
+    if isinstance(node, sp.sign):  # sympy's sign has no fdiff, only _eval_derivative
         return 2 * sp.DiracDelta(node.args[0])
     d = node.fdiff(i + 1)
     if d.has(sp.Derivative, sp.Subs):
@@ -212,7 +227,7 @@ def fast_diff(node, var):
         for i, a in enumerate(args):
             da = fast_diff(a, var)
             if da is not _ZERO:
-                terms.append(_mul(args[:i] + (da,) + args[i + 1:]))
+                terms.append(_mul(args[:i] + (da,) + args[i + 1 :]))
         d = _add(terms)
     elif node.is_Pow:
         b, e = node.args
@@ -227,7 +242,7 @@ def fast_diff(node, var):
         if de is not _ZERO:
             terms.append(_mul([node, sp.log(b, evaluate=False), de]))
         d = _add(terms)
-    elif hasattr(node, "fdiff"):    # sympy functions, Max/Min, the twins above
+    elif hasattr(node, "fdiff"):  # sympy functions, Max/Min, the twins above
         terms = []
         for i, a in enumerate(node.args):
             da = fast_diff(a, var)
@@ -249,10 +264,10 @@ def derivative(expr, symbols, alpha):
     while a not in memo:
         todo.append(a)
         i = max(k for k, v in enumerate(a) if v > 0)
-        a = a[:i] + (a[i] - 1,) + a[i + 1:]
+        a = a[:i] + (a[i] - 1,) + a[i + 1 :]
     for a in reversed(todo):
         i = max(k for k, v in enumerate(a) if v > 0)
-        memo[a] = fast_diff(memo[a[:i] + (a[i] - 1,) + a[i + 1:]], symbols[i])
+        memo[a] = fast_diff(memo[a[:i] + (a[i] - 1,) + a[i + 1 :]], symbols[i])
     return memo[alpha]
 
 
@@ -260,9 +275,11 @@ def derivative(expr, symbols, alpha):
 def _away(name):
     def check(a, *rest):
         if a == 0:
-            raise ValueError(f"reference evaluated on a kink ({name} at 0): "
-                             f"move the test point away from it")
+            raise ValueError(
+                f"reference evaluated on a kink ({name} at 0): move the test point away from it"
+            )
         return a
+
     return check
 
 
@@ -283,19 +300,51 @@ def _sign_derivative_side(a):
 
 #: mpmath function for each sympy function name that can occur
 MPMATH_FUNCTIONS = {
-    "exp": _mp.exp, "log": _mp.log, "sin": _mp.sin, "cos": _mp.cos, "tan": _mp.tan,
-    "cot": _mp.cot, "sec": _mp.sec, "csc": _mp.csc, "asin": _mp.asin, "acos": _mp.acos,
-    "atan": _mp.atan, "atan2": _mp.atan2, "sinh": _mp.sinh, "cosh": _mp.cosh,
-    "tanh": _mp.tanh, "asinh": _mp.asinh, "acosh": _mp.acosh, "atanh": _mp.atanh,
-    "erf": _mp.erf, "erfc": _mp.erfc, "gamma": _mp.gamma, "loggamma": _mp.loggamma,
-    "polygamma": _mp.polygamma, "Abs": _mp.fabs, "sign": _sign_derivative_side,
-    "Heaviside": _heaviside, "DiracDelta": _dirac, "Max": max, "Min": min,
-    "sign_": _mp.sign, "floor_": _mp.floor, "ceil_": _mp.ceil,
-    "trunc_": lambda a: _mp.sign(a) * _mp.floor(abs(a)), "rint_": _mp.nint,
-    "sinc": _mp.sinc, "erfinv": _mp.erfinv, "LambertW": _mp.lambertw,
-    "elliptic_k": _mp.ellipk, "elliptic_e": _mp.ellipe, "Ei": _mp.ei,
-    "expint": _mp.expint, "besselj": _mp.besselj, "bessely": _mp.bessely,
-    "besseli": _mp.besseli, "besselk": _mp.besselk,
+    "exp": _mp.exp,
+    "log": _mp.log,
+    "sin": _mp.sin,
+    "cos": _mp.cos,
+    "tan": _mp.tan,
+    "cot": _mp.cot,
+    "sec": _mp.sec,
+    "csc": _mp.csc,
+    "asin": _mp.asin,
+    "acos": _mp.acos,
+    "atan": _mp.atan,
+    "atan2": _mp.atan2,
+    "sinh": _mp.sinh,
+    "cosh": _mp.cosh,
+    "tanh": _mp.tanh,
+    "asinh": _mp.asinh,
+    "acosh": _mp.acosh,
+    "atanh": _mp.atanh,
+    "erf": _mp.erf,
+    "erfc": _mp.erfc,
+    "gamma": _mp.gamma,
+    "loggamma": _mp.loggamma,
+    "polygamma": _mp.polygamma,
+    "Abs": _mp.fabs,
+    "sign": _sign_derivative_side,
+    "Heaviside": _heaviside,
+    "DiracDelta": _dirac,
+    "Max": max,
+    "Min": min,
+    "sign_": _mp.sign,
+    "floor_": _mp.floor,
+    "ceil_": _mp.ceil,
+    "trunc_": lambda a: _mp.sign(a) * _mp.floor(abs(a)),
+    "rint_": _mp.nint,
+    "sinc": _mp.sinc,
+    "erfinv": _mp.erfinv,
+    "LambertW": _mp.lambertw,
+    "elliptic_k": _mp.ellipk,
+    "elliptic_e": _mp.ellipe,
+    "Ei": _mp.ei,
+    "expint": _mp.expint,
+    "besselj": _mp.besselj,
+    "bessely": _mp.bessely,
+    "besseli": _mp.besseli,
+    "besselk": _mp.besselk,
 }
 
 
@@ -375,8 +424,10 @@ def _to_float(v):
     """An mpmath number as a float; a non-negligible imaginary part is an error."""
     if isinstance(v, _mp.mpc):
         if abs(v.imag) > 1e-25 * max(abs(v.real), 1):
-            raise ValueError(f"reference is complex ({v}): the point is outside the "
-                             f"real domain of the expression")
+            raise ValueError(
+                f"reference is complex ({v}): the point is outside the "
+                f"real domain of the expression"
+            )
         v = v.real
     return float(v)
 
@@ -398,17 +449,19 @@ def _evaluate(program, points, dps, degrees=None):
     for out, extra in ((lo, 20), (hi, 50)):
         with _mp.workdps(dps + extra):
             for j, p in enumerate(points):
-                out[:, j] = [_to_float(v) for v in
-                             _run(program, [_mp.mpf(float(c)) for c in p])]
+                out[:, j] = [_to_float(v) for v in _run(program, [_mp.mpf(float(c)) for c in p])]
     degrees = np.zeros(len(lo), int) if degrees is None else np.asarray(degrees)
     scale = np.zeros_like(hi)
     for d in set(degrees.tolist()):
         rows = np.abs(degrees - d) <= 1
         scale[degrees == d] = np.max(np.abs(hi[rows]), axis=0)
     if np.any(np.abs(hi - lo) > 10.0**-dps * np.maximum(scale, 1e-300)):
-        raise ValueError("reference values lost more than 20 digits to cancellation: "
-                         "raise dps or move the point")
+        raise ValueError(
+            "reference values lost more than 20 digits to cancellation: raise dps or move the point"
+        )
     return hi
+
+
 def evaluate_batch(exprs, symbols, points, dps=30):
     """sympy expressions (evaluated or not) at many points with mpmath:
     array of shape (len(exprs), len(points)); points (n-tuples of floats) are

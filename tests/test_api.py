@@ -6,6 +6,7 @@ is the jet array f receives) and a sympy namespace for the ground truth
 (``v`` a list of symbols).  sympy's derivatives are evaluated with
 ``lambdify(..., "numpy")`` on the same batch of points.
 """
+
 import doctest
 from functools import cache
 from itertools import product
@@ -20,25 +21,41 @@ import jets
 import jets.api
 from jets.space import count_coeffs
 
-SYM = SimpleNamespace(sin=sp.sin, cos=sp.cos, exp=sp.exp, log=sp.log, sqrt=sp.sqrt,
-                      arctan=sp.atan, tanh=sp.tanh, cosh=sp.cosh, sinh=sp.sinh,
-                      log1p=lambda z: sp.log(1 + z), arctan2=sp.atan2)
+SYM = SimpleNamespace(
+    sin=sp.sin,
+    cos=sp.cos,
+    exp=sp.exp,
+    log=sp.log,
+    sqrt=sp.sqrt,
+    arctan=sp.atan,
+    tanh=sp.tanh,
+    cosh=sp.cosh,
+    sinh=sp.sinh,
+    log1p=lambda z: sp.log(1 + z),
+    arctan2=sp.atan2,
+)
 
 # name -> (number of variables, F(v, m)); points are drawn from [-0.8, 0.8]
 FUNCS = {
-    "poly1": (1, lambda v, m: v[0]**5 - 3 * v[0]**2 + 1),
+    "poly1": (1, lambda v, m: v[0] ** 5 - 3 * v[0] ** 2 + 1),
     "sin_exp": (1, lambda v, m: m.sin(v[0]) * m.exp(v[0])),
-    "rational1": (1, lambda v, m: 1 / (1 + v[0]**2)),
-    "log_sqrt": (1, lambda v, m: m.log(1 + v[0]**2) + m.sqrt(v[0] + 3)),
+    "rational1": (1, lambda v, m: 1 / (1 + v[0] ** 2)),
+    "log_sqrt": (1, lambda v, m: m.log(1 + v[0] ** 2) + m.sqrt(v[0] + 3)),
     "atan_cosh": (1, lambda v, m: m.arctan(v[0]) * m.cosh(v[0])),
-    "cube2": (2, lambda v, m: (v[0] + 2 * v[1])**3),
-    "sin_xy": (2, lambda v, m: m.sin(v[0] * v[1]) + m.exp(v[0]) / (1 + v[1]**2)),
-    "log_cos": (2, lambda v, m: m.log(1 + v[0]**2 + v[1]**2) * m.cos(v[0] - v[1])),
+    "cube2": (2, lambda v, m: (v[0] + 2 * v[1]) ** 3),
+    "sin_xy": (2, lambda v, m: m.sin(v[0] * v[1]) + m.exp(v[0]) / (1 + v[1] ** 2)),
+    "log_cos": (2, lambda v, m: m.log(1 + v[0] ** 2 + v[1] ** 2) * m.cos(v[0] - v[1])),
     "atan2": (2, lambda v, m: m.arctan2(v[1], v[0] + 2) * m.sqrt(2 + v[0] * v[1])),
-    "exp_sin3": (3, lambda v, m: m.exp(v[0] * v[1]) * m.sin(v[2]) + v[0] / (2 + v[1] + v[2]**2)),
-    "tanh3": (3, lambda v, m: m.tanh(v[0] + v[1] * v[2]) * v[2]**2 + m.log1p(v[0]**2)),
-    "four": (4, lambda v, m: v[0] * v[1] * v[2] * v[3]
-             + m.sin(v[0] + v[1]) * m.exp(v[2] - v[3]) + m.sqrt(1 + v[0]**2 + v[3]**2)),
+    "exp_sin3": (3, lambda v, m: m.exp(v[0] * v[1]) * m.sin(v[2]) + v[0] / (2 + v[1] + v[2] ** 2)),
+    "tanh3": (3, lambda v, m: m.tanh(v[0] + v[1] * v[2]) * v[2] ** 2 + m.log1p(v[0] ** 2)),
+    "four": (
+        4,
+        lambda v, m: (
+            v[0] * v[1] * v[2] * v[3]
+            + m.sin(v[0] + v[1]) * m.exp(v[2] - v[3])
+            + m.sqrt(1 + v[0] ** 2 + v[3] ** 2)
+        ),
+    ),
     "four_rat": (4, lambda v, m: (v[0] - v[3]) / (3 + v[1] * v[2]) + m.cos(v[0] * v[2])),
 }
 UNIVARIATE = [k for k, (n, _) in FUNCS.items() if n == 1]
@@ -71,7 +88,7 @@ def sym_partial(name, alpha):
     if not any(alpha):
         return sym_expr(name)
     i = max(j for j, a in enumerate(alpha) if a)
-    parent = alpha[:i] + (alpha[i] - 1,) + alpha[i + 1:]
+    parent = alpha[:i] + (alpha[i] - 1,) + alpha[i + 1 :]
     return sp.diff(sym_partial(name, parent), symbols(len(alpha))[i])
 
 
@@ -111,7 +128,7 @@ class Recorder:
 
     @property
     def space(self):
-        (x,) = self.calls       # called exactly once
+        (x,) = self.calls  # called exactly once
         return x.space
 
 
@@ -147,14 +164,17 @@ def test_derivative_default_n_is_one():
 def test_power_at_zero_through_the_api():
     # x**3 at 0: 0, 0, 6, 6 (the recurring powers-at-zero trap), exactly
     assert jets.derivatives(lambda t: t**3, 0.0, 4).tolist() == [0.0, 0.0, 0.0, 6.0, 0.0]
-    assert jets.derivatives(lambda t: t**2.0, [0.0, 1.0], 2).tolist() == \
-        [[0.0, 1.0], [0.0, 2.0], [2.0, 2.0]]
+    assert jets.derivatives(lambda t: t**2.0, [0.0, 1.0], 2).tolist() == [
+        [0.0, 1.0],
+        [0.0, 2.0],
+        [2.0, 2.0],
+    ]
 
 
 def test_taylor_of_sin_is_its_series():
     c = jets.taylor(np.sin, 0.0, 9)
     series = sp.Poly(sp.series(sp.sin(sp.Symbol("t")), n=10).removeO(), sp.Symbol("t"))
-    want = [float(series.coeff_monomial(sp.Symbol("t")**k)) for k in range(10)]
+    want = [float(series.coeff_monomial(sp.Symbol("t") ** k)) for k in range(10)]
     np.testing.assert_allclose(c, want, rtol=1e-15, atol=0)
 
 
@@ -186,7 +206,7 @@ def test_partials_match_sympy(name, batch):
     assert rec.space.order == order and rec.space.nvars == n
     assert len(got) == comb(n + order, n)
     degrees = [sum(a) for a in got]
-    assert degrees == sorted(degrees)          # graded order
+    assert degrees == sorted(degrees)  # graded order
     for alpha, val in got.items():
         assert val.shape == batch
         assert_close(val, truth(name, alpha, x))
@@ -217,9 +237,15 @@ def test_partials_per_variable_caps_match_sympy(name):
 
 
 PARTIAL_CASES = [
-    ("cube2", (2, 2)), ("sin_xy", (0, 6)), ("log_cos", (3, 3)), ("atan2", (1, 4)),
-    ("exp_sin3", (2, 0, 3)), ("tanh3", (1, 1, 1)), ("four", (1, 2, 1, 2)),
-    ("four_rat", (0, 3, 0, 0)), ("four", (0, 0, 0, 0)),
+    ("cube2", (2, 2)),
+    ("sin_xy", (0, 6)),
+    ("log_cos", (3, 3)),
+    ("atan2", (1, 4)),
+    ("exp_sin3", (2, 0, 3)),
+    ("tanh3", (1, 1, 1)),
+    ("four", (1, 2, 1, 2)),
+    ("four_rat", (0, 3, 0, 0)),
+    ("four", (0, 0, 0, 0)),
 ]
 
 
@@ -240,7 +266,7 @@ def test_partial_matches_sympy_and_uses_caps(name, alpha, batch):
 
 
 def test_partial_22_uses_9_coefficients_not_15():
-    rec = Recorder(lambda x: x[0]**2 * x[1]**2)
+    rec = Recorder(lambda x: x[0] ** 2 * x[1] ** 2)
     assert jets.partial(rec, [1.5, -2.0], (2, 2)) == 4.0
     assert rec.space.order == (2, 2) and rec.space.ncoeffs == 9
     assert count_coeffs(2, 4) == 15
@@ -260,7 +286,7 @@ def test_partial_alpha_int_for_one_variable():
     assert_close(jets.partial(lambda v: jets.sin(v[0]), x, 3), -np.cos(x[0]))
     rec = Recorder(lambda v: jets.sin(v[0]))
     jets.partial(rec, x, (3,))
-    assert rec.space.order == 3      # for n = 1, caps (3,) and total 3 tie: total degree
+    assert rec.space.order == 3  # for n = 1, caps (3,) and total 3 tie: total degree
 
 
 @pytest.mark.parametrize("batch", BATCHES)
@@ -286,9 +312,20 @@ def test_gradient_and_hessian_match_sympy(name, batch):
     assert np.array_equal(H, np.swapaxes(H, 0, 1))
 
 
-@pytest.mark.parametrize("name,k", [("cube2", 3), ("sin_xy", 4), ("log_cos", 6),
-                                    ("exp_sin3", 3), ("tanh3", 4), ("four", 3),
-                                    ("four_rat", 2), ("sin_xy", 1), ("four", 0)])
+@pytest.mark.parametrize(
+    "name,k",
+    [
+        ("cube2", 3),
+        ("sin_xy", 4),
+        ("log_cos", 6),
+        ("exp_sin3", 3),
+        ("tanh3", 4),
+        ("four", 3),
+        ("four_rat", 2),
+        ("sin_xy", 1),
+        ("four", 0),
+    ],
+)
 def test_derivative_tensor_matches_sympy(name, k):
     n = FUNCS[name][0]
     batch = (2, 3)
@@ -309,8 +346,11 @@ def test_derivative_tensor_rank_zero_batch():
 
 
 # ============================================================ vector f
-VEC = [lambda v, m: m.sin(v[0]) * v[1], lambda v, m: v[0]**2 + m.exp(v[1] * v[2]),
-       lambda v, m: v[2] / (2 + v[0])]
+VEC = [
+    lambda v, m: m.sin(v[0]) * v[1],
+    lambda v, m: v[0] ** 2 + m.exp(v[1] * v[2]),
+    lambda v, m: v[2] / (2 + v[0]),
+]
 for _i, _F in enumerate(VEC):
     FUNCS[f"vec{_i}"] = (3, _F)
 
@@ -368,6 +408,7 @@ def test_vector_f_as_object_array_of_jets():
         out = np.empty(2, dtype=object)
         out[0], out[1] = v[0] * v[1], v[1]
         return out
+
     J = jets.jacobian(f, [3.0, 2.0])
     assert J.tolist() == [[2.0, 3.0], [0.0, 1.0]]
 
@@ -402,7 +443,7 @@ def test_univariate_f_receives_jet_of_x_shape():
 
 def test_rows_of_x_are_broadcast():
     xs = np.linspace(0, 1, 5)
-    g = jets.gradient(lambda v: v[0]**2 * v[1], [xs, 3.0])
+    g = jets.gradient(lambda v: v[0] ** 2 * v[1], [xs, 3.0])
     assert g.shape == (2, 5)
     assert_close(g[0], 6 * xs)
     assert_close(g[1], xs**2)
@@ -411,6 +452,7 @@ def test_rows_of_x_are_broadcast():
 @pytest.mark.parametrize("batch", BATCHES)
 def test_ignored_variables_give_exact_zeros(batch):
     x = points(4, batch)
+
     def f(v):
         return jets.sin(v[0]) * v[2]
 
@@ -462,15 +504,20 @@ def test_constant_arrays():
 
 def test_results_are_writable_fresh_arrays():
     x = points(2, (3,))
-    for out in [jets.gradient(lambda v: 1.0, x), jets.taylor(lambda t: 1.0, x[0], 2),
-                jets.hessian(lambda v: v[0] * v[1], x), jets.partial(lambda v: v[0], x, (1, 0))]:
+    for out in [
+        jets.gradient(lambda v: 1.0, x),
+        jets.taylor(lambda t: 1.0, x[0], 2),
+        jets.hessian(lambda v: v[0] * v[1], x),
+        jets.partial(lambda v: v[0], x, (1, 0)),
+    ]:
         out[...] = 0
 
 
 def test_object_dtype_points_stay_exact():
     from fractions import Fraction as Fr
+
     x = np.array([[Fr(1, 3)], [Fr(2, 5)]], dtype=object)
-    H = jets.hessian(lambda v: v[0]**2 * v[1] / (1 + v[1]), x)
+    H = jets.hessian(lambda v: v[0] ** 2 * v[1] / (1 + v[1]), x)
     # d2/dx2 = 2 y / (1 + y) = 4/7; d2/dxdy = 2 x / (1 + y)^2 = (2/3) / (49/25) = 50/147
     assert H[0, 0, 0] == Fr(4, 7) and H[0, 1, 0] == Fr(50, 147)
 
@@ -480,77 +527,120 @@ def g2(v):
     return v[0] * v[1]
 
 
-@pytest.mark.parametrize("call,exc,match", [
-    (lambda: jets.partial(g2, np.ones((3, 4)), (1, 1)), ValueError,
-     r"`alpha` \(1, 1\) has 2 entries, but `x` has shape \(3, 4\), i\.e\. 3 variable"),
-    (lambda: jets.partial(g2, [1.0, 2.0], (1, 1, 0)), ValueError, r"`alpha`.*3 entries"),
-    (lambda: jets.partial(g2, [1.0, 2.0], (1, -1)), ValueError,
-     r"`alpha\[1\]` must be a non-negative integer, got -1"),
-    (lambda: jets.partial(g2, [1.0, 2.0], (1, 1.5)), TypeError, r"`alpha\[1\]`.*float 1\.5"),
-    (lambda: jets.partial(g2, [1.0, 2.0], (True, 1)), TypeError, r"`alpha\[0\]`.*bool"),
-    (lambda: jets.partial(g2, [1.0, 2.0], "11"), TypeError, r"`alpha` must be a tuple"),
-    (lambda: jets.partial(g2, [1.0, 2.0], (1, 1), order=1), ValueError,
-     r"`alpha` \(1, 1\) is not carried by `order` 1"),
-    (lambda: jets.partial(g2, [1.0, 2.0], (2, 1), order=(1, 3)), ValueError,
-     r"not carried by `order` \(1, 3\)"),
-    (lambda: jets.partials(g2, [1.0, 2.0], -1), ValueError,
-     r"`order` must be a non-negative integer, got -1"),
-    (lambda: jets.partials(g2, [1.0, 2.0], 2.0), TypeError, r"`order`.*float 2\.0: write 2"),
-    (lambda: jets.partials(g2, [1.0, 2.0], 2.5), TypeError, r"`order`.*float 2\.5"),
-    (lambda: jets.partials(g2, [1.0, 2.0], True), TypeError, r"`order`.*bool"),
-    (lambda: jets.partials(g2, [1.0, 2.0], "2"), TypeError, r"`order`.*a str \('2'\)"),
-    (lambda: jets.partials(g2, [1.0, 2.0], (2, 2, 2)), ValueError,
-     r"`order` \(2, 2, 2\) has 3 per-variable caps, but `x` holds 2 variable"),
-    (lambda: jets.partials(g2, [1.0, 2.0], (2, -1)), ValueError, r"`order\[1\]`"),
-    (lambda: jets.derivative(np.sin, 1.0, -2), ValueError, r"`n` must be a non-negative"),
-    (lambda: jets.derivative(np.sin, 1.0, 1.0), TypeError, r"`n`.*float 1\.0: write 1"),
-    (lambda: jets.derivative(np.sin, 1.0, False), TypeError, r"`n`.*bool"),
-    (lambda: jets.derivatives(np.sin, 1.0, -1), ValueError, r"`order` must be"),
-    (lambda: jets.taylor(np.sin, 1.0, 3.5), TypeError, r"`order`.*float"),
-    (lambda: jets.derivative_tensor(g2, [1.0, 2.0], -1), ValueError, r"`k` must be"),
-    (lambda: jets.derivative_tensor(g2, [1.0, 2.0], 2.0), TypeError, r"`k`.*float"),
-    (lambda: jets.gradient(g2, 1.0), ValueError, r"`x` must have shape \(n, \*batch\)"),
-    (lambda: jets.gradient(g2, np.ones((0, 3))), ValueError, r"`x` has shape \(0, 3\)"),
-    (lambda: jets.gradient(g2, [np.ones(3), np.ones(2)]), ValueError,
-     r"rows of `x` have shapes"),
-    (lambda: jets.gradient(g2, np.array([True, False])), TypeError, r"`x`.*booleans"),
-    (lambda: jets.derivative(np.sin, "1.0"), TypeError, r"`x` must hold numbers.*dtype <U3"),
-    (lambda: jets.derivative(np.sin, jets.variable(1.0, 1)), TypeError,
-     r"`x` must hold plain numbers, not a Jet"),
-    (lambda: jets.gradient(g2, [jets.variable(1.0, 1), 2.0]), TypeError, r"not a Jet"),
-    (lambda: jets.gradient(3.0, [1.0, 2.0]), TypeError, r"`f` must be callable, got a float"),
-])
+@pytest.mark.parametrize(
+    "call,exc,match",
+    [
+        (
+            lambda: jets.partial(g2, np.ones((3, 4)), (1, 1)),
+            ValueError,
+            r"`alpha` \(1, 1\) has 2 entries, but `x` has shape \(3, 4\), i\.e\. 3 variable",
+        ),
+        (lambda: jets.partial(g2, [1.0, 2.0], (1, 1, 0)), ValueError, r"`alpha`.*3 entries"),
+        (
+            lambda: jets.partial(g2, [1.0, 2.0], (1, -1)),
+            ValueError,
+            r"`alpha\[1\]` must be a non-negative integer, got -1",
+        ),
+        (lambda: jets.partial(g2, [1.0, 2.0], (1, 1.5)), TypeError, r"`alpha\[1\]`.*float 1\.5"),
+        (lambda: jets.partial(g2, [1.0, 2.0], (True, 1)), TypeError, r"`alpha\[0\]`.*bool"),
+        (lambda: jets.partial(g2, [1.0, 2.0], "11"), TypeError, r"`alpha` must be a tuple"),
+        (
+            lambda: jets.partial(g2, [1.0, 2.0], (1, 1), order=1),
+            ValueError,
+            r"`alpha` \(1, 1\) is not carried by `order` 1",
+        ),
+        (
+            lambda: jets.partial(g2, [1.0, 2.0], (2, 1), order=(1, 3)),
+            ValueError,
+            r"not carried by `order` \(1, 3\)",
+        ),
+        (
+            lambda: jets.partials(g2, [1.0, 2.0], -1),
+            ValueError,
+            r"`order` must be a non-negative integer, got -1",
+        ),
+        (lambda: jets.partials(g2, [1.0, 2.0], 2.0), TypeError, r"`order`.*float 2\.0: write 2"),
+        (lambda: jets.partials(g2, [1.0, 2.0], 2.5), TypeError, r"`order`.*float 2\.5"),
+        (lambda: jets.partials(g2, [1.0, 2.0], True), TypeError, r"`order`.*bool"),
+        (lambda: jets.partials(g2, [1.0, 2.0], "2"), TypeError, r"`order`.*a str \('2'\)"),
+        (
+            lambda: jets.partials(g2, [1.0, 2.0], (2, 2, 2)),
+            ValueError,
+            r"`order` \(2, 2, 2\) has 3 per-variable caps, but `x` holds 2 variable",
+        ),
+        (lambda: jets.partials(g2, [1.0, 2.0], (2, -1)), ValueError, r"`order\[1\]`"),
+        (lambda: jets.derivative(np.sin, 1.0, -2), ValueError, r"`n` must be a non-negative"),
+        (lambda: jets.derivative(np.sin, 1.0, 1.0), TypeError, r"`n`.*float 1\.0: write 1"),
+        (lambda: jets.derivative(np.sin, 1.0, False), TypeError, r"`n`.*bool"),
+        (lambda: jets.derivatives(np.sin, 1.0, -1), ValueError, r"`order` must be"),
+        (lambda: jets.taylor(np.sin, 1.0, 3.5), TypeError, r"`order`.*float"),
+        (lambda: jets.derivative_tensor(g2, [1.0, 2.0], -1), ValueError, r"`k` must be"),
+        (lambda: jets.derivative_tensor(g2, [1.0, 2.0], 2.0), TypeError, r"`k`.*float"),
+        (lambda: jets.gradient(g2, 1.0), ValueError, r"`x` must have shape \(n, \*batch\)"),
+        (lambda: jets.gradient(g2, np.ones((0, 3))), ValueError, r"`x` has shape \(0, 3\)"),
+        (
+            lambda: jets.gradient(g2, [np.ones(3), np.ones(2)]),
+            ValueError,
+            r"rows of `x` have shapes",
+        ),
+        (lambda: jets.gradient(g2, np.array([True, False])), TypeError, r"`x`.*booleans"),
+        (lambda: jets.derivative(np.sin, "1.0"), TypeError, r"`x` must hold numbers.*dtype <U3"),
+        (
+            lambda: jets.derivative(np.sin, jets.variable(1.0, 1)),
+            TypeError,
+            r"`x` must hold plain numbers, not a Jet",
+        ),
+        (lambda: jets.gradient(g2, [jets.variable(1.0, 1), 2.0]), TypeError, r"not a Jet"),
+        (lambda: jets.gradient(3.0, [1.0, 2.0]), TypeError, r"`f` must be callable, got a float"),
+    ],
+)
 def test_argument_errors(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
 
 
-@pytest.mark.parametrize("ret,match", [
-    (lambda v: "abc", r"it returned a str \('abc'\)"),
-    (lambda v: None, r"it returned None"),
-    (lambda v: {"a": v[0]}, r"it returned a dict"),
-    (lambda v: [v[0], "abc"], r"it returned a list whose item \[1\] is a str \('abc'\)"),
-    (lambda v: (v[0], None), r"it returned a tuple whose item \[1\] is None"),
-    (lambda v: [[v[0], 1.0], [v[1], object()]],
-     r"it returned a list whose item \[1\]\[1\] is an object"),
-    (lambda v: [], r"it returned an empty list"),
-    (lambda v: v[0] > 0, r"it returned an ndarray of shape \(3,\) and dtype bool; booleans"),
-    (lambda v: True, r"it returned the bool True; booleans"),
-    (lambda v: np.array(["a", "b"]), r"it returned an array of dtype <U1"),
-    (lambda v: jets.variable(1.0, 1), r"it returned a jet of 1 variable\(s\) of total "
-                                      r"order 1, but `x` was seeded as 2 variable\(s\)"),
-    (lambda v: [v[0], jets.variables([1.0, 2.0], 2)[0]],
-     r"it returned a list whose item \[1\] is a jet of 2 var"),
-])
+@pytest.mark.parametrize(
+    "ret,match",
+    [
+        (lambda v: "abc", r"it returned a str \('abc'\)"),
+        (lambda v: None, r"it returned None"),
+        (lambda v: {"a": v[0]}, r"it returned a dict"),
+        (lambda v: [v[0], "abc"], r"it returned a list whose item \[1\] is a str \('abc'\)"),
+        (lambda v: (v[0], None), r"it returned a tuple whose item \[1\] is None"),
+        (
+            lambda v: [[v[0], 1.0], [v[1], object()]],
+            r"it returned a list whose item \[1\]\[1\] is an object",
+        ),
+        (lambda v: [], r"it returned an empty list"),
+        (lambda v: v[0] > 0, r"it returned an ndarray of shape \(3,\) and dtype bool; booleans"),
+        (lambda v: True, r"it returned the bool True; booleans"),
+        (lambda v: np.array(["a", "b"]), r"it returned an array of dtype <U1"),
+        (
+            lambda v: jets.variable(1.0, 1),
+            r"it returned a jet of 1 variable\(s\) of total "
+            r"order 1, but `x` was seeded as 2 variable\(s\)",
+        ),
+        (
+            lambda v: [v[0], jets.variables([1.0, 2.0], 2)[0]],
+            r"it returned a list whose item \[1\] is a jet of 2 var",
+        ),
+    ],
+)
 def test_wrong_return_types_say_what_f_returned(ret, match):
-    with pytest.raises(TypeError, match=r"`f` must return a jet, a number, an array, or a "
-                                        r"list/tuple of those; " + match):
+    with pytest.raises(
+        TypeError,
+        match=r"`f` must return a jet, a number, an array, or a "
+        r"list/tuple of those; " + match,
+    ):
         jets.gradient(ret, np.ones((2, 3)))
 
 
 def test_wrong_return_shape():
-    with pytest.raises(ValueError, match=r"`f` returned a jet of shape \(\), which does not "
-                                         r"end with the batch shape \(3,\).*np\.sum\(x, axis=0\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"`f` returned a jet of shape \(\), which does not "
+        r"end with the batch shape \(3,\).*np\.sum\(x, axis=0\)",
+    ):
         jets.gradient(lambda v: np.sum(v**2), np.ones((2, 3)))
     with pytest.raises(ValueError, match=r"items have different shapes \[\(3,\), \(2, 3\)\]"):
         jets.gradient(lambda v: [v[0], v], np.ones((2, 3)))
@@ -560,6 +650,7 @@ def test_wrong_return_shape():
 
 def test_errors_inside_f_propagate():
     import math
+
     with pytest.raises(TypeError, match="cannot be converted to a Python float"):
         jets.derivative(math.sin, 1.0)
 
@@ -576,8 +667,9 @@ from hypothesis import strategies as st  # noqa: E402
 
 
 @settings(max_examples=40, deadline=None)
-@given(alpha=st.tuples(*[st.integers(0, 3)] * 3),
-       name=st.sampled_from(["exp_sin3", "tanh3", "vec1"]))
+@given(
+    alpha=st.tuples(*[st.integers(0, 3)] * 3), name=st.sampled_from(["exp_sin3", "tanh3", "vec1"])
+)
 def test_one_partial_is_the_same_in_every_index_set(alpha, name):
     # caps alpha, total degree |alpha|, larger caps and the derivative tensor agree
     f = jet_f(name)
@@ -594,8 +686,11 @@ def test_univariate_order_as_a_one_tuple():
     t = points(1, (5,))[0]
     assert_close(jets.derivatives(np.sin, t, (3,)), jets.derivatives(np.sin, t, 3))
     assert_close(jets.taylor(np.sin, t, [3]), jets.taylor(np.sin, t, 3))
-    with pytest.raises(ValueError, match=r"`order` \(2, 2\) has 2 per-variable caps, but `x` "
-                                         r"holds 1 variable"):
+    with pytest.raises(
+        ValueError,
+        match=r"`order` \(2, 2\) has 2 per-variable caps, but `x` "
+        r"holds 1 variable",
+    ):
         jets.taylor(np.sin, t, (2, 2))
 
 

@@ -9,6 +9,7 @@ mode with whatever peers this machine has.  The rest checks the pieces the
 numbers rest on: the error metric, the reference values (against sympy and
 mpmath.diff), the multi-index order, the report writer.
 """
+
 import json
 import os
 import subprocess
@@ -26,16 +27,34 @@ from benchmarks import tools as T  # noqa: E402
 from benchmarks import workloads as W  # noqa: E402
 
 HIDDEN = ("torch", "jax", "jaxlib", "numba", "algopy", "daceypy", "matplotlib", "threadpoolctl")
-PEERS_HIDDEN = ("torch-autograd", "torch-func", "jax-jet", "jax-nested", "algopy",
-                "daceypy", "numba")
+PEERS_HIDDEN = (
+    "torch-autograd",
+    "torch-func",
+    "jax-jet",
+    "jax-nested",
+    "algopy",
+    "daceypy",
+    "numba",
+)
 
 
 def _run_quick(tmp_path, extra_env=None, args=()):
     out = tmp_path / "perf.md"
     env = dict(os.environ)
     env.update(extra_env or {})
-    cmd = [sys.executable, "-m", "benchmarks", "--quick", "--out", str(out),
-           "--cache-dir", str(tmp_path / "cache"), "--json", str(tmp_path / "raw.json"), *args]
+    cmd = [
+        sys.executable,
+        "-m",
+        "benchmarks",
+        "--quick",
+        "--out",
+        str(out),
+        "--cache-dir",
+        str(tmp_path / "cache"),
+        "--json",
+        str(tmp_path / "raw.json"),
+        *args,
+    ]
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     with open(tmp_path / "raw.json") as fh:
@@ -57,7 +76,7 @@ def _check_report(text, raw):
     for w in ("W1", "W2", "W3", "W4"):
         assert f"### {w}:" in text
     for t in raw["tools"]:
-        assert f"| {t} |" in text          # every tool is listed, ran or skipped
+        assert f"| {t} |" in text  # every tool is listed, ran or skipped
 
 
 def test_quick_without_peers(tmp_path):
@@ -66,7 +85,8 @@ def test_quick_without_peers(tmp_path):
     stubs.mkdir()
     for mod in HIDDEN:
         (stubs / f"{mod}.py").write_text(
-            f"raise ImportError('{mod} hidden by tests/test_benchmarks.py')\n")
+            f"raise ImportError('{mod} hidden by tests/test_benchmarks.py')\n"
+        )
     env = {"PYTHONPATH": str(stubs) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     text, raw, stdout = _run_quick(tmp_path, env)
     _check_report(text, raw)
@@ -78,10 +98,22 @@ def test_quick_without_peers(tmp_path):
     assert raw["tools"]["sympy"]["status"] == "ok"
     assert "no plot" in stdout
     # a second call only re-renders: the generated part is replaced, not duplicated
-    code = subprocess.run([sys.executable, "-m", "benchmarks", "--from-json",
-                           str(tmp_path / "raw.json"), "--out", str(tmp_path / "perf.md")],
-                          cwd=ROOT, env=dict(os.environ, **env), capture_output=True,
-                          text=True, timeout=300)
+    code = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks",
+            "--from-json",
+            str(tmp_path / "raw.json"),
+            "--out",
+            str(tmp_path / "perf.md"),
+        ],
+        cwd=ROOT,
+        env=dict(os.environ, **env),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert code.returncode == 0, code.stderr
     again = (tmp_path / "perf.md").read_text()
     assert again.count(report.BEGIN) == 1
@@ -96,14 +128,29 @@ def test_quick_with_installed_peers(tmp_path):
         assert rec["status"] in ("ok", "skipped")
         if rec["status"] == "ok":
             for cid, res in rec["results"].items():
-                assert res["status"] in ("ok", "n/a", "limit", "timeout", "OOM", "skipped"), \
-                    (t, cid, res)
+                assert res["status"] in ("ok", "n/a", "limit", "timeout", "OOM", "skipped"), (
+                    t,
+                    cid,
+                    res,
+                )
 
 
 def test_bad_tool_name_is_an_error(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "benchmarks", "--tools", "jets,pytorch",
-                           "--out", str(tmp_path / "x.md")], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks",
+            "--tools",
+            "jets,pytorch",
+            "--out",
+            str(tmp_path / "x.md"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2
     assert "unknown tool 'pytorch'" in proc.stderr
 
@@ -111,6 +158,7 @@ def test_bad_tool_name_is_an_error(tmp_path):
 # ----------------------------------------------------------------- the pieces
 def test_w2_alphas_follow_jets_graded_order():
     import jets
+
     x, y, z = jets.variables([0.1, 0.2, 0.3], order=4)
     assert tuple(((x * y) * z).partials()) == W.W2_ALPHAS
 
@@ -122,10 +170,10 @@ def test_max_rel_err():
     got[0, 2] = -4.0 * (1 + 1e-10)
     assert W.max_rel_err(got, ref) == pytest.approx(1e-10, rel=1e-3)
     got = ref.copy()
-    got[1, 0] = 4e-12          # a zero component: against 1e-3 of the output's scale (4)
+    got[1, 0] = 4e-12  # a zero component: against 1e-3 of the output's scale (4)
     assert W.max_rel_err(got, ref) == pytest.approx(1e-9, rel=1e-3)
     got = ref.copy()
-    got[0, 0] = 1.0 + 2e-15    # 1e-3 of the component's largest |ref| is the floor
+    got[0, 0] = 1.0 + 2e-15  # 1e-3 of the component's largest |ref| is the floor
     assert W.max_rel_err(got, ref) == pytest.approx(2e-15, rel=1e-2)
     got[0, 0] = np.nan
     assert W.max_rel_err(got, ref) == float("inf")
@@ -136,6 +184,7 @@ def test_max_rel_err():
 def test_w1_reference_matches_sympy_and_mpmath_diff():
     import mpmath as mp
     import sympy as sp
+
     pts = np.array([-1.3, 0.4, 1.9])
     ref = R.w1_reference(pts, 12)
     x = sp.Symbol("x")
@@ -151,11 +200,15 @@ def test_w1_reference_matches_sympy_and_mpmath_diff():
 
 
 def test_sympy_references_of_w2_w3_w4(tmp_path):
-    cells = [{"workload": "W2", "B": 3}, {"workload": "W3", "case": "cube"},
-             {"workload": "W3", "case": "hess"}, {"workload": "W4", "n": 3, "B": 4}]
+    cells = [
+        {"workload": "W2", "B": 3},
+        {"workload": "W3", "case": "cube"},
+        {"workload": "W3", "case": "hess"},
+        {"workload": "W4", "n": 3, "B": 4},
+    ]
     for cell in cells:
         path = R.reference_file(cell, 4, str(tmp_path))
-        assert R.reference_file(cell, 4, str(tmp_path)) == path      # cached
+        assert R.reference_file(cell, 4, str(tmp_path)) == path  # cached
         ref, idx = R.load_reference(path, cell)
         if cell["workload"] == "W3":
             want = [64, 48, 24, 6] if cell["case"] == "cube" else [[60, 120], [120, 240]]
@@ -195,8 +248,9 @@ def test_every_tool_module_declares_its_interface():
 
 def test_report_write_replaces_only_the_generated_part(tmp_path):
     path = tmp_path / "p.md"
-    path.write_text("# Title\n\nprose before\n\n" + report.BEGIN + "\nold\n" + report.END
-                    + "\n\nprose after\n")
+    path.write_text(
+        "# Title\n\nprose before\n\n" + report.BEGIN + "\nold\n" + report.END + "\n\nprose after\n"
+    )
     report.write(str(path), report.BEGIN + "\nnew\n" + report.END + "\n")
     text = path.read_text()
     assert "prose before" in text and "prose after" in text

@@ -6,6 +6,7 @@ derivatives taken symbolically) or mpmath root finding, never jets' own
 output; a few cases are translated from the public tests of TaylorSeries.jl
 (evaluate, integrate, differentiate, inverse_map) and audi (invert_map).
 """
+
 from fractions import Fraction
 from itertools import product
 from math import factorial
@@ -18,10 +19,21 @@ import sympy as sp
 
 import jets
 
-SYM = SimpleNamespace(sin=sp.sin, cos=sp.cos, exp=sp.exp, log=sp.log, sqrt=sp.sqrt,
-                      tan=sp.tan, arctan=sp.atan, arcsin=sp.asin, sinh=sp.sinh,
-                      log1p=lambda z: sp.log(1 + z), expm1=lambda z: sp.exp(z) - 1,
-                      cosh=sp.cosh, tanh=sp.tanh)
+SYM = SimpleNamespace(
+    sin=sp.sin,
+    cos=sp.cos,
+    exp=sp.exp,
+    log=sp.log,
+    sqrt=sp.sqrt,
+    tan=sp.tan,
+    arctan=sp.atan,
+    arcsin=sp.asin,
+    sinh=sp.sinh,
+    log1p=lambda z: sp.log(1 + z),
+    expm1=lambda z: sp.exp(z) - 1,
+    cosh=sp.cosh,
+    tanh=sp.tanh,
+)
 
 
 def monomials(n, order):
@@ -65,13 +77,14 @@ def jet_coeffs(jet):
 
 
 def close(a, b, rtol=1e-12, atol=1e-12):
-    np.testing.assert_allclose(np.asarray(a, dtype=complex), np.asarray(b, dtype=complex),
-                               rtol=rtol, atol=atol)
+    np.testing.assert_allclose(
+        np.asarray(a, dtype=complex), np.asarray(b, dtype=complex), rtol=rtol, atol=atol
+    )
 
 
 F2 = {
-    "exp_sin": lambda v, m: m.exp(v[0]) * m.sin(v[1]) + v[0]**3 * v[1],
-    "log_ratio": lambda v, m: m.log(2 + v[0] + v[1]**2) / (1 + v[0] * v[1]),
+    "exp_sin": lambda v, m: m.exp(v[0]) * m.sin(v[1]) + v[0] ** 3 * v[1],
+    "log_ratio": lambda v, m: m.log(2 + v[0] + v[1] ** 2) / (1 + v[0] * v[1]),
 }
 
 
@@ -81,11 +94,11 @@ F2 = {
 def test_evaluate_at_displacements_matches_sympy_polynomial(name, order):
     F = F2[name]
     pts = [(0.25, -0.5), (-0.375, 0.75)]
-    X = np.array(pts).T                                     # (2, 2 points)
-    xs = jets.variables(list(X[:, :, None]), order)         # batch (2, 1)
+    X = np.array(pts).T  # (2, 2 points)
+    xs = jets.variables(list(X[:, :, None]), order)  # batch (2, 1)
     f = F(xs, jets)
     rng = np.random.default_rng(0)
-    dx = rng.uniform(-0.3, 0.3, size=(2, 4))                # 4 displacements
+    dx = rng.uniform(-0.3, 0.3, size=(2, 4))  # 4 displacements
     got = jets.evaluate(f, [dx[0], dx[1]])
     assert got.shape == (2, 4)
     d = sp.symbols("d0:2")
@@ -93,13 +106,13 @@ def test_evaluate_at_displacements_matches_sympy_polynomial(name, order):
         poly = as_expr(taylor_poly(F, pt, order, d), d)
         want = [float(poly.subs({d[0]: float(a), d[1]: float(b)})) for a, b in dx.T]
         close(got[p], want)
-    close(f(dx[0], dx[1]), got, rtol=0, atol=0)             # the call shorthand
+    close(f(dx[0], dx[1]), got, rtol=0, atol=0)  # the call shorthand
 
 
 def test_evaluate_univariate_one_array_and_broadcasting():
     t = jets.variable(np.array([0.0, 0.5]), 6)
     f = jets.exp(t) * jets.cos(t)
-    h = np.array([[0.1], [-0.2], [0.3]])                    # (3, 1) with batch (2,)
+    h = np.array([[0.1], [-0.2], [0.3]])  # (3, 1) with batch (2,)
     got = jets.evaluate(f, h)
     assert got.shape == (3, 2)
     d = sp.Symbol("d")
@@ -118,7 +131,7 @@ def test_evaluate_array_of_rows_and_zero_displacement_is_value():
 
 def test_evaluate_only_some_variables():
     _, _, z = jets.variables([0.5, 1.0, 2.0], 3)
-    f = jets.exp(z) * 2                                     # depends on z only
+    f = jets.exp(z) * 2  # depends on z only
     d = sp.Symbol("d")
     poly = as_expr(taylor_poly(lambda v, m: 2 * m.exp(v[0]), [2.0], 3, [d]), [d])
     got = jets.evaluate(f, [np.ones(3), 7.0, np.array([0.1, 0.2, 0.3])])
@@ -155,8 +168,7 @@ def test_composition_log1p_matches_sympy_series_of_composition():
     g = jets.sin(s) * t - g0
     got = jets.evaluate(P, g)
     assert got.space is s.space
-    F = lambda v, m: m.log(sp.Rational(3, 2) + m.sin(v[0]) * v[1]
-                           - sp.sin(sp.Rational(1, 4)) / 2)
+    F = lambda v, m: m.log(sp.Rational(3, 2) + m.sin(v[0]) * v[1] - sp.sin(sp.Rational(1, 4)) / 2)
     d = sp.symbols("d0:2")
     want = taylor_poly(F, (0.25, 0.5), 4, d)
     for a, c in want.items():
@@ -213,8 +225,11 @@ def test_composition_batches_broadcast():
     assert got.shape == (2, 3)
     for j, u0 in enumerate([0.0, 0.5, 1.0]):
         for k in range(5):
-            want = float(sp.diff(sp.sin(sp.Symbol("z")), sp.Symbol("z"), k)
-                         .subs(sp.Symbol("z"), u0)) / factorial(k) * 0.5**k
+            want = (
+                float(sp.diff(sp.sin(sp.Symbol("z")), sp.Symbol("z"), k).subs(sp.Symbol("z"), u0))
+                / factorial(k)
+                * 0.5**k
+            )
             close(got.coefficient((k,))[:, j], want)
 
 
@@ -233,11 +248,11 @@ def test_evaluate_bad_input():
         jets.evaluate(f, [np.zeros(2), np.zeros(3)])
     with pytest.raises(TypeError, match="displacement 1"):
         jets.evaluate(f, [0.1, "a"])
-    a, = jets.variables([0.0], 2)
-    b, = jets.variables([0.0], 2)
+    (a,) = jets.variables([0.0], 2)
+    (b,) = jets.variables([0.0], 2)
     with pytest.raises(TypeError, match="seeded separately"):
         jets.evaluate(f, [a, b])
-    c, = jets.variables([0.0], 3)
+    (c,) = jets.variables([0.0], 3)
     with pytest.raises(ValueError, match="different spaces"):
         jets.evaluate(f, [a, c])
     with pytest.raises(TypeError, match="takes a Jet"):
@@ -272,7 +287,7 @@ def test_differentiate_integrate_match_sympy_on_truncated_polynomial(order, var)
 def test_differentiate_top_degree_is_zero_filled_and_truncation_keeps_the_rest():
     t = jets.variable(0.3, 5)
     D = jets.differentiate(jets.sin(t))
-    assert D.coefficient((5,)) == 0                          # documented zero fill
+    assert D.coefficient((5,)) == 0  # documented zero fill
     K = jets.truncate(D, 4)
     z = sp.Symbol("z")
     for k in range(5):
@@ -296,8 +311,11 @@ def test_integrate_differentiate_taylorseries_identities():
     x, y = jets.variables([0.0, 0.0], 6)
     p = 1 + x**2 * y - 3 * y**4 + x * y**3
     close(jets.differentiate(jets.integrate(p, 1), 1).coeffs, p.coeffs, atol=1e-15)
-    close(jets.integrate(jets.differentiate(p, 0), 0).coeffs,
-          (p - jets.evaluate(p, [0.0, y])).coeffs, atol=1e-15)    # p minus p(0, y)
+    close(
+        jets.integrate(jets.differentiate(p, 0), 0).coeffs,
+        (p - jets.evaluate(p, [0.0, y])).coeffs,
+        atol=1e-15,
+    )  # p minus p(0, y)
     # integrate(xT^17, 2) == 0 when 17 is the order: pushed past it
     X, Y = jets.variables([0.0, 0.0], 5)
     close(jets.integrate(X**5, 1).coeffs, 0, atol=0)
@@ -312,7 +330,7 @@ def test_differentiate_in_an_absent_variable_and_caps():
     f = y**3
     close(jets.differentiate(f, 0).coeffs, 0, atol=0)
     close(jets.differentiate(f, 1).coefficient((0, 2)), 3.0)
-    close(jets.differentiate(f, 1).coefficient((0, 3)), 0.0)     # cap: zero filled
+    close(jets.differentiate(f, 1).coefficient((0, 3)), 0.0)  # cap: zero filled
     close(jets.integrate(f, 0).coefficient((1, 3)), 1.0)
     close(jets.integrate(f, 0).coefficient((1, 0)), 8.0)
 
@@ -326,7 +344,7 @@ def test_differentiate_integrate_nan_dtype_and_exact():
     assert jets.integrate(jets.sin(t32)).dtype == np.float32
     assert jets.differentiate(jets.sin(t32)).dtype == np.float32
     q = jets.variable(Fraction(1, 3), 3)
-    I = jets.integrate(q**2)                                     # (1/3 + h)^2 integrated
+    I = jets.integrate(q**2)  # (1/3 + h)^2 integrated
     assert I.coefficient((1,)) == Fraction(1, 9)
     assert I.coefficient((2,)) == Fraction(1, 3)
     assert I.coefficient((3,)) == Fraction(1, 3)
@@ -343,8 +361,7 @@ def test_differentiate_integrate_bad_input():
 
 
 # ------------------------------------------------------------------ truncate
-@pytest.mark.parametrize("start, to", [(5, 3), (5, (2, 3)), ((3, 4), 2), ((3, 4), (1, 2)),
-                                       (4, 0)])
+@pytest.mark.parametrize("start, to", [(5, 3), (5, (2, 3)), ((3, 4), 2), ((3, 4), (1, 2)), (4, 0)])
 def test_truncate_matches_sympy_and_shapes(start, to):
     F = F2["log_ratio"]
     pts = [(0.25, 0.5), (0.5, -0.25)]
@@ -362,7 +379,7 @@ def test_truncate_matches_sympy_and_shapes(start, to):
 def test_truncated_jets_of_one_seeding_combine_and_others_do_not():
     x, y = jets.variables([0.5, 1.0], 4)
     a, b = jets.truncate(jets.exp(x), 2), jets.truncate(jets.sin(y), 2)
-    c = a * b                                                  # one derived space
+    c = a * b  # one derived space
     assert c.space is a.space is b.space
     assert jets.truncate(jets.truncate(x * y, 3), 2).space is a.space
     assert jets.truncate(x, 4) is x
@@ -417,7 +434,7 @@ def test_invert_batch_at_points_against_sympy():
     y = sp.Symbol("y")
     for j, x0 in enumerate(pts):
         x0r = sp.Rational(float(x0))
-        inv = sp.asin(sp.sin(x0r) + y) - x0r          # the local inverse, |x0| < pi/2
+        inv = sp.asin(sp.sin(x0r) + y) - x0r  # the local inverse, |x0| < pi/2
         ser = sp.series(inv, y, 0, k + 1).removeO()
         for m in range(k + 1):
             close(N.coefficient((m,))[j], float(ser.coeff(y, m)), rtol=1e-12, atol=1e-14)
@@ -464,8 +481,11 @@ def test_invert_two_variables_composes_to_identity_audi(case):
 
 def test_invert_three_variables_audi():
     x, y, z = jets.variables([1.0, 1.0, 1.0], 4)
-    maps = [x * y * z + x * y - 2 * z, y * z * x * x + z * y - z - y,
-            x - 2 * z + jets.cos(x * y * z - 1.0)]
+    maps = [
+        x * y * z + x * y - 2 * z,
+        y * z * x * x + z * y - z - y,
+        x - 2 * z + jets.cos(x * y * z - 1.0),
+    ]
     N = jets.invert(maps)
     assert_identity(compose_back(maps, N), N)
 
@@ -477,15 +497,14 @@ def test_invert_taylorseries_maps_against_closed_forms():
     N = jets.invert([jets.exp(x) - 1, jets.log(1 + y)])
     a, b = sp.symbols("a b")
     for j, want in enumerate([sp.log(1 + a), sp.exp(b) - 1]):
-        ser = coeff_dict(sp.series(want, a if j == 0 else b, 0, k + 1).removeO(), (a, b),
-                         2, k)
+        ser = coeff_dict(sp.series(want, a if j == 0 else b, 0, k + 1).removeO(), (a, b), 2, k)
         for al, c in ser.items():
             close(N[j].coefficient(al), float(c), atol=1e-14)
     # a linear map and a triangular polynomial map, exact inverses
     N = jets.invert([x + y, x - y])
     close(N[0].coeffs[1:3], [0.5, 0.5], atol=1e-15)
     close(N[1].coeffs[1:3], [0.5, -0.5], atol=1e-15)
-    N = jets.invert([x + 2 * y**2, y - x**2])     # y2 = y - x^2 -> exact by substitution
+    N = jets.invert([x + 2 * y**2, y - x**2])  # y2 = y - x^2 -> exact by substitution
     Y = sp.symbols("Y0:2")
     # inverse by sympy: x = Y0 - 2 y^2, y = Y1 + x^2: iterate the exact substitution
     X0, X1 = Y[0], Y[1]
@@ -500,20 +519,23 @@ def test_invert_taylorseries_maps_against_closed_forms():
 
 def test_invert_two_variables_batch_against_mpmath_root():
     # N(y) against the root of M(x0 + dx) = M(x0) + y found by mpmath
-    x0 = np.array([[0.3, -0.2], [0.1, 0.6]])          # 2 points
+    x0 = np.array([[0.3, -0.2], [0.1, 0.6]])  # 2 points
     k = 5
     x, y = jets.variables(list(x0.T), k)
     maps = [jets.exp(x) * jets.cos(y) + y, x * y + jets.sin(y)]
     N = jets.invert(maps)
     assert N[0].shape == (2,)
-    target = [2e-4, -1e-4]          # small: the truncation error O(|y|^6) is < 1e-18
+    target = [2e-4, -1e-4]  # small: the truncation error O(|y|^6) is < 1e-18
     got = [jets.evaluate(n, target) for n in N]
     for p in range(2):
         a, b = x0[p]
-        F = lambda u, v: [mpmath.exp(a + u) * mpmath.cos(b + v) + (b + v)
-                          - (mpmath.exp(a) * mpmath.cos(b) + b) - target[0],
-                          (a + u) * (b + v) + mpmath.sin(b + v)
-                          - (a * b + mpmath.sin(b)) - target[1]]
+        F = lambda u, v: [
+            mpmath.exp(a + u) * mpmath.cos(b + v)
+            + (b + v)
+            - (mpmath.exp(a) * mpmath.cos(b) + b)
+            - target[0],
+            (a + u) * (b + v) + mpmath.sin(b + v) - (a * b + mpmath.sin(b)) - target[1],
+        ]
         with mpmath.workdps(30):
             root = mpmath.findroot(F, (0, 0))
         close([g[p] for g in got], [float(root[0]), float(root[1])], rtol=1e-13, atol=1e-17)

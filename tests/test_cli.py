@@ -6,6 +6,7 @@ message; a list of hostile inputs must end with status 1 or 2, one message
 line, no traceback and no file created; the examples of docs/cli.md are run
 and compared with the output shown there.
 """
+
 import json
 import math
 import os
@@ -29,8 +30,13 @@ DOC = ROOT / "docs" / "cli.md"
 def run(*args, encoding="utf-8", cwd=None, timeout=20, raw=False):
     """Run ``python -m jets args`` -> (status, stdout, stderr)."""
     env = dict(os.environ, PYTHONIOENCODING=encoding, COLUMNS="80")
-    p = subprocess.run([sys.executable, "-m", "jets", *args], capture_output=True,
-                       env=env, cwd=cwd, timeout=timeout)
+    p = subprocess.run(
+        [sys.executable, "-m", "jets", *args],
+        capture_output=True,
+        env=env,
+        cwd=cwd,
+        timeout=timeout,
+    )
     if raw:
         return p.returncode, p.stdout, p.stderr
     return p.returncode, p.stdout.decode(encoding), p.stderr.decode(encoding, "replace")
@@ -93,8 +99,14 @@ def test_seed_two_variables_table_and_json():
     status, out, err = run(text, "--at", "x=4,y=3", "--order", "2")
     assert status == 0 and err == ""
     rows = table_rows(out)
-    names = {"f": (0, 0), "∂f/∂x": (1, 0), "∂f/∂y": (0, 1), "∂²f/∂x²": (2, 0),
-             "∂²f/∂x∂y": (1, 1), "∂²f/∂y²": (0, 2)}
+    names = {
+        "f": (0, 0),
+        "∂f/∂x": (1, 0),
+        "∂f/∂y": (0, 1),
+        "∂²f/∂x²": (2, 0),
+        "∂²f/∂x∂y": (1, 1),
+        "∂²f/∂y²": (0, 2),
+    }
     assert [r[1] for r in rows] == list(names)
     want = sympy_partials(text, point, names.values())
     assert {names[r[1]]: float(r[2]) for r in rows} == want
@@ -118,16 +130,18 @@ def test_transcendental_json_against_sympy():
     status, out, _ = run(text, "--at", "x=0.7,y=-0.3", "--order", "4", "--format", "json")
     assert status == 0
     doc = json.loads(out)
-    want = sympy_partials(text.replace("atan2", "atan2"), point,
-                          [p["index"] for p in doc["partials"]])
+    want = sympy_partials(
+        text.replace("atan2", "atan2"), point, [p["index"] for p in doc["partials"]]
+    )
     assert len(doc["partials"]) == 15
     for p in doc["partials"]:
         assert p["derivative"] == pytest.approx(want[tuple(p["index"])], rel=1e-12, abs=1e-12)
 
 
 def test_ascii_fallback_names():
-    status, out, err = run("(x + 2*y)**3", "--at", "x=4,y=3", "--partial", "xxy", "y", "1,1",
-                           encoding="ascii")
+    status, out, err = run(
+        "(x + 2*y)**3", "--at", "x=4,y=3", "--partial", "xxy", "y", "1,1", encoding="ascii"
+    )
     assert status == 0 and err == ""
     out.encode("ascii")
     assert [r[1] for r in table_rows(out)] == ["d3f/dx2dy", "df/dy", "d2f/dxdy"]
@@ -138,8 +152,20 @@ def test_ascii_fallback_names():
 def test_partial_forms_and_space_choice(capsys):
     text, point = "sin(x)*exp(y)*cos(z)", {"x": 0.4, "y": 0.2, "z": -0.5}
     at = "x=0.4,y=0.2,z=-0.5"
-    status, out, _ = call(capsys, text, "--at", at, "--partial", "xxy", "x^2*y", "2,1,0",
-                          "--partial", "y z", "--format", "json")
+    status, out, _ = call(
+        capsys,
+        text,
+        "--at",
+        at,
+        "--partial",
+        "xxy",
+        "x^2*y",
+        "2,1,0",
+        "--partial",
+        "y z",
+        "--format",
+        "json",
+    )
     assert status == 0
     doc = json.loads(out)
     # duplicates collapse, order kept; caps (2, 1, 1) hold 12 coefficients, total degree 3 holds 20
@@ -152,14 +178,12 @@ def test_partial_forms_and_space_choice(capsys):
     status, out, _ = call(capsys, text, "--at", at, "--partial", "x", "--format", "json")
     assert json.loads(out)["order"] == [1, 0, 0]
     # mixed partials of every variable: total degree is the smaller space
-    status, out, _ = call(capsys, text, "--at", at, "--partial", "x", "y", "z",
-                          "--format", "json")
+    status, out, _ = call(capsys, text, "--at", at, "--partial", "x", "y", "z", "--format", "json")
     assert json.loads(out)["order"] == 1
 
 
 def test_taylor_and_digits(capsys):
-    status, out, _ = call(capsys, "exp(x)*y**2", "--at", "x=0,y=1", "--order", "3",
-                          "--taylor")
+    status, out, _ = call(capsys, "exp(x)*y**2", "--at", "x=0,y=1", "--order", "3", "--taylor")
     assert status == 0
     rows = table_rows(out)
     assert rows[0] == ("0", "1", "1") and ("2", "dx·dy", "2") in rows
@@ -169,8 +193,9 @@ def test_taylor_and_digits(capsys):
     assert coeff["dx·dy²"] == want[(1, 2)] / 2
     status, out, _ = call(capsys, "sin(x)", "--at", "x=1", "--order", "1", "--digits", "3")
     assert [r[2] for r in table_rows(out)] == ["0.841", "0.54"]
-    status, out, _ = call(capsys, "sin(x)", "--at", "x=1", "--order", "1", "--digits", "3",
-                          "--format", "json")
+    status, out, _ = call(
+        capsys, "sin(x)", "--at", "x=1", "--order", "1", "--digits", "3", "--format", "json"
+    )
     assert [p["derivative"] for p in json.loads(out)["partials"]] == [0.841, 0.54]
     # default: the shortest text that reads back to the same float
     status, out, _ = call(capsys, "sin(x)", "--at", "x=1", "--order", "1")
@@ -179,8 +204,9 @@ def test_taylor_and_digits(capsys):
 
 
 def test_point_values_and_order_of_variables(capsys):
-    status, out, _ = call(capsys, "x*y**2", "--at", "y=sqrt(2)*2", "--at", "x=pi/4",
-                          "--format", "json")
+    status, out, _ = call(
+        capsys, "x*y**2", "--at", "y=sqrt(2)*2", "--at", "x=pi/4", "--format", "json"
+    )
     doc = json.loads(out)
     assert doc["variables"] == ["y", "x"]
     assert doc["point"] == {"y": 2 * math.sqrt(2), "x": math.pi / 4}
@@ -201,12 +227,14 @@ def test_expression_without_variables(capsys):
     assert table_rows(out) == [("0", "f", "1.024")]
     status, out, _ = call(capsys, "pi", "--format", "json")
     assert json.loads(out)["partials"] == [
-        {"index": [], "name": "f", "derivative": math.pi, "coefficient": math.pi, "error": 0}]
+        {"index": [], "name": "f", "derivative": math.pi, "coefficient": math.pi, "error": 0}
+    ]
 
 
 def test_integer_power_exact_at_zero(capsys):
-    status, out, _ = call(capsys, "x**3 + x**2*y", "--at", "x=0,y=0", "--order", "3",
-                          "--format", "json")
+    status, out, _ = call(
+        capsys, "x**3 + x**2*y", "--at", "x=0,y=0", "--order", "3", "--format", "json"
+    )
     assert status == 0
     got = {tuple(p["index"]): p["derivative"] for p in json.loads(out)["partials"]}
     assert got == sympy_partials("x**3 + x**2*y", {"x": 0, "y": 0}, got)
@@ -215,9 +243,13 @@ def test_integer_power_exact_at_zero(capsys):
 
 def test_special_functions_when_scipy_is_there(capsys):
     pytest.importorskip("scipy")
-    for text, sym in [("erf(x)", "erf(x)"), ("gamma(x)", "gamma(x)"),
-                      ("lgamma(x)", "loggamma(x)"), ("digamma(x)", "digamma(x)"),
-                      ("erfc(x)", "erfc(x)")]:
+    for text, sym in [
+        ("erf(x)", "erf(x)"),
+        ("gamma(x)", "gamma(x)"),
+        ("lgamma(x)", "loggamma(x)"),
+        ("digamma(x)", "digamma(x)"),
+        ("erfc(x)", "erfc(x)"),
+    ]:
         status, out, _ = call(capsys, text, "--at", "x=1.5", "--order", "3", "--format", "json")
         assert status == 0, text
         got = {tuple(p["index"]): p["derivative"] for p in json.loads(out)["partials"]}
@@ -241,30 +273,59 @@ ERROR_CLASSES = [
     # (args, status, start of the first stderr line, run as a subprocess?)
     (["log(x)", "--at", "x=-1"], 1, "jets: log: argument -1 is outside (0, inf)", True),
     (["x / (y - 1)", "--at", "x=1,y=1"], 1, "jets: divide: division by zero (1 / 0)", True),
-    (["(x - 3)**1.5", "--at", "x=1"], 1,
-     "jets: power: base -2 with the non-integer exponent 1.5: the base must be > 0", False),
-    (["exp(x)", "--at", "x=800"], 1, "jets: exp: the value overflows to inf at argument 800",
-     False),
+    (
+        ["(x - 3)**1.5", "--at", "x=1"],
+        1,
+        "jets: power: base -2 with the non-integer exponent 1.5: the base must be > 0",
+        False,
+    ),
+    (
+        ["exp(x)", "--at", "x=800"],
+        1,
+        "jets: exp: the value overflows to inf at argument 800",
+        False,
+    ),
     (["sin(x", "--at", "x=1"], 2, "jets: error: syntax error: '(' was never closed", True),
     (["x^2", "--at", "x=1"], 2, "jets: error: ^ is not a power here: use **", True),
-    (["arcsni(x)", "--at", "x=0"], 2,
-     "jets: error: unknown function 'arcsni' (did you mean arcsin", True),
+    (
+        ["arcsni(x)", "--at", "x=0"],
+        2,
+        "jets: error: unknown function 'arcsni' (did you mean arcsin",
+        True,
+    ),
     (["x + y", "--at", "x=1"], 2, "jets: error: y has no value: give it with --at y=", True),
-    (["x", "--at", "x=1,z=2"], 2,
-     "jets: error: --at gives z a value, but the expression does not use z", True),
+    (
+        ["x", "--at", "x=1,z=2"],
+        2,
+        "jets: error: --at gives z a value, but the expression does not use z",
+        True,
+    ),
     (["x.__class__", "--at", "x=1"], 2, "jets: error: attribute access is not allowed", True),
-    (["x", "--at", "x=1", "--order", "100000"], 2,
-     "jets: error: --order 100000 is above the limit", True),
-    (["x", "--at", "x=1", "--order", "two"], 2,
-     "jets: error: argument --order: invalid int value", True),
-    (["x", "--at", "x=1", "--order", "2", "--partial", "x"], 2,
-     "jets: error: give either --order", False),
+    (
+        ["x", "--at", "x=1", "--order", "100000"],
+        2,
+        "jets: error: --order 100000 is above the limit",
+        True,
+    ),
+    (
+        ["x", "--at", "x=1", "--order", "two"],
+        2,
+        "jets: error: argument --order: invalid int value",
+        True,
+    ),
+    (
+        ["x", "--at", "x=1", "--order", "2", "--partial", "x"],
+        2,
+        "jets: error: give either --order",
+        False,
+    ),
     (["--at", "x=1"], 2, "jets: error: missing EXPR", False),
 ]
 
 
-@pytest.mark.parametrize("args, status, message, subprocess_", ERROR_CLASSES,
-                         ids=[" ".join(a[0]) for a in ERROR_CLASSES])
+@pytest.mark.parametrize(
+    "args, status, message, subprocess_", ERROR_CLASSES, ids=[" ".join(a[0]) for a in ERROR_CLASSES]
+)
 def test_error_classes(capsys, monkeypatch, tmp_path, args, status, message, subprocess_):
     if subprocess_:
         got, out, err = run(*args, cwd=tmp_path)
@@ -298,10 +359,21 @@ def test_no_arguments_help_and_version(capsys):
     assert err.count('python -m jets "') == 2  # two examples
     status, out, err = run("--help")
     assert status == 0 and err == ""
-    for option in ["--at", "--order", "--partial", "--taylor", "--format", "--digits",
-                   "--version", "exit status", "erf", "arctan2 (atan2)"]:
+    for option in [
+        "--at",
+        "--order",
+        "--partial",
+        "--taylor",
+        "--format",
+        "--digits",
+        "--version",
+        "exit status",
+        "erf",
+        "arctan2 (atan2)",
+    ]:
         assert option in out
     import jets
+
     assert cli.main(["--version"]) == 0
     assert capsys.readouterr().out.strip() == f"jets {jets.__version__}"
 
@@ -309,6 +381,7 @@ def test_no_arguments_help_and_version(capsys):
 def test_console_script_entry_point():
     """pyproject's jets = "jets.cli:main" resolves to this main."""
     from importlib.metadata import entry_points
+
     eps = [e for e in entry_points(group="console_scripts") if e.name == "jets"]
     if not eps:
         pytest.skip("jets is not installed with its console script")
@@ -316,13 +389,17 @@ def test_console_script_entry_point():
 
 
 def test_missing_scipy_is_a_usage_error(tmp_path):
-    code = ("import sys; sys.modules['scipy'] = None; sys.modules['scipy.special'] = None\n"
-            "from jets.cli import main; raise SystemExit(main(['erf(x)', '--at', 'x=1']))")
-    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                       cwd=tmp_path, timeout=20)
+    code = (
+        "import sys; sys.modules['scipy'] = None; sys.modules['scipy.special'] = None\n"
+        "from jets.cli import main; raise SystemExit(main(['erf(x)', '--at', 'x=1']))"
+    )
+    p = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=20
+    )
     assert p.returncode == 2
-    assert one_message(p.stderr) == ("jets: error: erf needs scipy: install it with "
-                                     "pip install 'jets[special]'")
+    assert one_message(p.stderr) == (
+        "jets: error: erf needs scipy: install it with pip install 'jets[special]'"
+    )
 
 
 def test_unexpected_failure_is_one_line(capsys, monkeypatch):
@@ -337,35 +414,49 @@ def test_unexpected_failure_is_one_line(capsys, monkeypatch):
     assert one_message(err) == "jets: error: the evaluation failed: boom second line"
 
 
-@pytest.mark.parametrize("args, message", [
-    (["x", "--at", "x"], "--at expects NAME=VALUE"),
-    (["x", "--at", "x="], "--at x= has no value"),
-    (["x", "--at", "1x=2"], "is not a variable name"),
-    (["x", "--at", "x=1,x=2"], "--at gives x twice"),
-    (["x", "--at", "x=y"], "must be a number or an expression of constants"),
-    (["x", "--at", "x=1/0"], "the value of x is inf (divide: division by zero"),
-    (["x", "--at", "x=log(-1)"], "the value of x is nan (log: argument -1"),
-    (["e*x", "--at", "e=1,x=1"], "e is the constant 2.718281828459045"),
-    (["x", "--at", "lambda=1"], "lambda is a Python keyword"),
-    (["x", "--at", "x=sin("], "in --at x=sin(: syntax error"),
-    (["sin", "--at", "x=1"], "sin is a function: call it as sin(...)"),
-    (["xx", "--at", "x=1"], "xx has no value (did you mean x?)"),
-    (["x*y", "--at", "x=1,y=1", "--partial", "3"], "an index tuple needs one entry per variable"),
-    (["x*y", "--at", "x=1,y=1", "--partial", "xq"], "cannot read 'q'"),
-    (["x*y", "--at", "x=1,y=1", "--partial", " "], "--partial needs a derivative"),
-    (["2", "--partial", "x"], "--partial needs variables"),
-    (["x", "--at", "x=1", "--partial", "x^200"], "the limit is 170"),
-    (["x", "--at", "x=1", "--order", "-1"], "--order must be >= 0"),
-    (["x", "--at", "x=1", "--digits", "18"], "--digits must be between 1 and 17"),
-    (["x", "--at", "x=1", "--format", "xml"], "argument --format: invalid choice"),
-    (["x", "--at", "x=1", "--bogus"], "unrecognized arguments: --bogus"),
-    (["--at", "x=1", "-x"], "an expression that starts with '-' must follow '--'"),
-    ([" + ".join(f"v{i}" for i in range(33)),
-      "--at", ",".join(f"v{i}=1" for i in range(33))], "--at gives 33 variables; the limit is 32"),
-    (["x*y*z", "--at", "x=1,y=2,z=3", "--order", "60"], "more than the command line allows"),
-    (["+".join(["sin(x*y)"] * 800), "--at", "x=1,y=2", "--order", "100"],
-     "more work than the command line allows"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["x", "--at", "x"], "--at expects NAME=VALUE"),
+        (["x", "--at", "x="], "--at x= has no value"),
+        (["x", "--at", "1x=2"], "is not a variable name"),
+        (["x", "--at", "x=1,x=2"], "--at gives x twice"),
+        (["x", "--at", "x=y"], "must be a number or an expression of constants"),
+        (["x", "--at", "x=1/0"], "the value of x is inf (divide: division by zero"),
+        (["x", "--at", "x=log(-1)"], "the value of x is nan (log: argument -1"),
+        (["e*x", "--at", "e=1,x=1"], "e is the constant 2.718281828459045"),
+        (["x", "--at", "lambda=1"], "lambda is a Python keyword"),
+        (["x", "--at", "x=sin("], "in --at x=sin(: syntax error"),
+        (["sin", "--at", "x=1"], "sin is a function: call it as sin(...)"),
+        (["xx", "--at", "x=1"], "xx has no value (did you mean x?)"),
+        (
+            ["x*y", "--at", "x=1,y=1", "--partial", "3"],
+            "an index tuple needs one entry per variable",
+        ),
+        (["x*y", "--at", "x=1,y=1", "--partial", "xq"], "cannot read 'q'"),
+        (["x*y", "--at", "x=1,y=1", "--partial", " "], "--partial needs a derivative"),
+        (["2", "--partial", "x"], "--partial needs variables"),
+        (["x", "--at", "x=1", "--partial", "x^200"], "the limit is 170"),
+        (["x", "--at", "x=1", "--order", "-1"], "--order must be >= 0"),
+        (["x", "--at", "x=1", "--digits", "18"], "--digits must be between 1 and 17"),
+        (["x", "--at", "x=1", "--format", "xml"], "argument --format: invalid choice"),
+        (["x", "--at", "x=1", "--bogus"], "unrecognized arguments: --bogus"),
+        (["--at", "x=1", "-x"], "an expression that starts with '-' must follow '--'"),
+        (
+            [
+                " + ".join(f"v{i}" for i in range(33)),
+                "--at",
+                ",".join(f"v{i}=1" for i in range(33)),
+            ],
+            "--at gives 33 variables; the limit is 32",
+        ),
+        (["x*y*z", "--at", "x=1,y=2,z=3", "--order", "60"], "more than the command line allows"),
+        (
+            ["+".join(["sin(x*y)"] * 800), "--at", "x=1,y=2", "--order", "100"],
+            "more work than the command line allows",
+        ),
+    ],
+)
 def test_usage_errors_in_process(capsys, args, message):
     status, out, err = call(capsys, *args)
     assert status == 2 and out == ""
@@ -386,7 +477,7 @@ HOSTILE = [
     (["lambda: 0"], {2}),
     (["[x for x in ()]"], {2}),
     (["x if x else x", "--at", "x=1"], {2}),
-    (["exec('open(\"pwned\", \"w\")')"], {2}),
+    (['exec(\'open("pwned", "w")\')'], {2}),
     (["eval('1')"], {2}),
     (["compile('1', 'f', 'eval')"], {2}),
     (["globals()"], {2}),
@@ -415,14 +506,14 @@ HOSTILE = [
     (["- " * 2000 + "x", "--at", "x=1"], {2}),
     (["x**" * 3000 + "x", "--at", "x=1"], {2}),
     (["+".join(["x"] * 4999), "--at", "x=1"], {2}),
-    (["x" * 10 ** 6], {2}),                                  # a 1 MB expression
+    (["x" * 10**6], {2}),  # a 1 MB expression
     (["1" + "0" * 5000], {2}),
     (["1" + "0" * 400], {2}),
-    (["x\udcff\udcfe", "--at", "x=1"], {2}),                  # non-UTF-8 bytes from argv
+    (["x\udcff\udcfe", "--at", "x=1"], {2}),  # non-UTF-8 bytes from argv
     (["x\x00"], {2}),
     (["x\n+__import__('os')", "--at", "x=1"], {2}),
-    (["\u0455in(x)", "--at", "x=1"], {2}),                    # Cyrillic 's'
-    (["\uff53\uff49\uff4e(x)", "--at", "x=1"], {2}),          # full-width 'sin' (NFKC)
+    (["\u0455in(x)", "--at", "x=1"], {2}),  # Cyrillic 's'
+    (["\uff53\uff49\uff4e(x)", "--at", "x=1"], {2}),  # full-width 'sin' (NFKC)
     (["x", "--at", "x=1", "--order", "100000"], {2}),
     (["x", "--at", "x=1", "--order", "9" * 100], {2}),
     (["x*y*z*w", "--at", "x=1,y=1,z=1,w=1", "--order", "170"], {2}),
@@ -430,7 +521,7 @@ HOSTILE = [
     (["x", "--at", "x=1", "--partial", "x" * 100_000], {2}),
     (["x", "--at", "x=1", "--digits", "9" * 5000], {2}),
     (["x", "--at", "x=9**9**9**9"], {2}),
-    (["x", "--at", ",".join(f"x{i}=1" for i in range(10 ** 4))], {2}),
+    (["x", "--at", ",".join(f"x{i}=1" for i in range(10**4))], {2}),
 ]
 
 
@@ -445,14 +536,18 @@ def test_hostile_in_process(capsys, monkeypatch, tmp_path, args, statuses):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("args, statuses", [
-    (["__import__('os').system('touch pwned')", "--at", "x=1"], {2}),
-    (["open('pwned', 'w')"], {2}),
-    (["9**9**9**9"], {1, 2}),
-    (["(" * 100_000], {2}),
-    ([b"x\xff\xfe", "--at", "x=1"], {2}),
-    (["x", "--at", "x=1", "--order", "100000"], {2}),
-], ids=["import", "open", "power-tower", "parens", "non-utf8", "order"])
+@pytest.mark.parametrize(
+    "args, statuses",
+    [
+        (["__import__('os').system('touch pwned')", "--at", "x=1"], {2}),
+        (["open('pwned', 'w')"], {2}),
+        (["9**9**9**9"], {1, 2}),
+        (["(" * 100_000], {2}),
+        ([b"x\xff\xfe", "--at", "x=1"], {2}),
+        (["x", "--at", "x=1", "--order", "100000"], {2}),
+    ],
+    ids=["import", "open", "power-tower", "parens", "non-utf8", "order"],
+)
 def test_hostile_subprocess(tmp_path, args, statuses):
     status, out, err = run(*args, cwd=tmp_path, timeout=10, raw=True)
     assert status in statuses
@@ -488,8 +583,17 @@ EXAMPLES = doc_examples()
 
 def test_doc_has_every_option():
     text = " ".join(cmd for _, cmd, _ in EXAMPLES)
-    for option in ["--at", "--order", "--partial", "--taylor", "--format json", "--digits",
-                   "--help", "--version", "PYTHONIOENCODING=ascii"]:
+    for option in [
+        "--at",
+        "--order",
+        "--partial",
+        "--taylor",
+        "--format json",
+        "--digits",
+        "--help",
+        "--version",
+        "PYTHONIOENCODING=ascii",
+    ]:
         assert option in text, option
     assert any(cmd.strip() == "python -m jets; echo $?" for _, cmd, _ in EXAMPLES)
 
@@ -506,13 +610,15 @@ def _matches(expected, got):
     ending in ' ...' for any line that begins like it."""
     if "..." in expected:
         cut = expected.index("...")
-        return [" ".join(s.split()) for s in got[:cut]] == \
-               [" ".join(s.split()) for s in expected[:cut]]
+        return [" ".join(s.split()) for s in got[:cut]] == [
+            " ".join(s.split()) for s in expected[:cut]
+        ]
     return len(got) == len(expected) and all(map(_same_line, expected, got))
 
 
-@pytest.mark.parametrize("line, command, expected", EXAMPLES,
-                         ids=[f"cli.md:{n}" for n, _, _ in EXAMPLES])
+@pytest.mark.parametrize(
+    "line, command, expected", EXAMPLES, ids=[f"cli.md:{n}" for n, _, _ in EXAMPLES]
+)
 def test_doc_example(capsys, monkeypatch, line, command, expected):
     echo = command.endswith("; echo $?")
     if echo:
@@ -524,8 +630,12 @@ def test_doc_example(capsys, monkeypatch, line, command, expected):
         env[key] = value
     assert words[:3] == ["python", "-m", "jets"], command
     if env:  # an environment setting (the encoding) needs a real process
-        p = subprocess.run([sys.executable, "-m", "jets", *words[3:]], capture_output=True,
-                           env=dict(os.environ, COLUMNS="80", **env), timeout=20)
+        p = subprocess.run(
+            [sys.executable, "-m", "jets", *words[3:]],
+            capture_output=True,
+            env=dict(os.environ, COLUMNS="80", **env),
+            timeout=20,
+        )
         enc = env.get("PYTHONIOENCODING", "utf-8")
         status, out, err = p.returncode, p.stdout.decode(enc), p.stderr.decode(enc)
     else:  # in-process for speed, as `python -m jets` would name itself
@@ -536,5 +646,8 @@ def test_doc_example(capsys, monkeypatch, line, command, expected):
     if echo:
         got.append(str(status))
     assert _matches(expected, got), (
-        f"docs/cli.md line {line}: {command}\n--- shown\n" + "\n".join(expected)
-        + "\n--- printed\n" + "\n".join(got))
+        f"docs/cli.md line {line}: {command}\n--- shown\n"
+        + "\n".join(expected)
+        + "\n--- printed\n"
+        + "\n".join(got)
+    )

@@ -2,6 +2,7 @@
 back cannot drive the terminal, no Python warning ever reaches stderr, comments
 are refused, and many --at options are read in one pass.
 """
+
 import os
 import subprocess
 import sys
@@ -19,10 +20,20 @@ ROOT = Path(__file__).resolve().parent.parent
 def run(*args, timeout=60):
     """python -m jets args in a subprocess -> (status, stdout, stderr); the
     worktree's jets comes first on the path."""
-    env = dict(os.environ, PYTHONIOENCODING="utf-8", COLUMNS="80",
-               PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    p = subprocess.run([sys.executable, "-m", "jets", *args], capture_output=True, env=env,
-                       check=False, cwd=ROOT, timeout=timeout)
+    env = dict(
+        os.environ,
+        PYTHONIOENCODING="utf-8",
+        COLUMNS="80",
+        PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    )
+    p = subprocess.run(
+        [sys.executable, "-m", "jets", *args],
+        capture_output=True,
+        env=env,
+        check=False,
+        cwd=ROOT,
+        timeout=timeout,
+    )
     return p.returncode, p.stdout.decode("utf-8"), p.stderr.decode("utf-8", "replace")
 
 
@@ -38,7 +49,7 @@ def test_a_huge_float_exponent_is_cheap_work():
     (27 s); the exponent is above 2**20, so it takes the real-power recurrence.
     (The timeout only stops a hang; no timing is asserted.)"""
     status, out, err = run("(x+y)**1e308", "--at", "x=1,y=2", "--order", "96", timeout=20)
-    assert status == 1, err                       # 3**1e308 overflows: reported
+    assert status == 1, err  # 3**1e308 overflows: reported
     assert err.strip() == "jets: power: the value overflows to inf at base 3, exponent 1e+308"
     assert len(out.strip().split("\n")) == 2 + 4753
 
@@ -49,6 +60,7 @@ def test_a_moderate_integer_power_at_high_order_is_exact():
     status, out, err = run("(x/2)**1001", "--at", "x=2", "--order", "3", "--format", "json")
     assert status == 0, err
     import json
+
     doc = json.loads(out)
     for part in doc["partials"]:
         k = part["index"][0]
@@ -58,9 +70,10 @@ def test_a_moderate_integer_power_at_high_order_is_exact():
 
 def test_power_cost_counts_squarings():
     from jets.expr import power_cost
+
     assert power_cost(2) == 4 and power_cost(3) == 4 and power_cost(1024) == 22
     assert power_cost(-3) == 6
-    assert power_cost(2**20) == 42                 # still by squaring
+    assert power_cost(2**20) == 42  # still by squaring
     assert power_cost(2**20 + 1) == power_cost(1e308) == power_cost(0.5) == 3
     assert power_cost(float("inf")) == 3 and power_cost(float("nan")) == 3
 
@@ -74,10 +87,14 @@ def test_work_counts_series_functions_per_order_and_powers_by_their_squarings():
     assert compile_expression("x").work(170) == 0
 
 
-@pytest.mark.parametrize("expr, order", [
-    ("digamma(digamma(x + y + 3))", "96"), ("gamma(x + y + 3)*lgamma(x + y + 3)", "96"),
-    ("(x*y)**(2**19 + 1)*(x+y)**(2**19 + 1)*x**(2**19 + 1)", "96"),
-])
+@pytest.mark.parametrize(
+    "expr, order",
+    [
+        ("digamma(digamma(x + y + 3))", "96"),
+        ("gamma(x + y + 3)*lgamma(x + y + 3)", "96"),
+        ("(x*y)**(2**19 + 1)*(x+y)**(2**19 + 1)*x**(2**19 + 1)", "96"),
+    ],
+)
 def test_expensive_expressions_are_refused_at_once(capsys, expr, order):
     status, out, err = call(capsys, expr, "--at", "x=1,y=2", "--order", order)
     assert status == 2 and out == ""
@@ -85,11 +102,14 @@ def test_expensive_expressions_are_refused_at_once(capsys, expr, order):
 
 
 # ------------------------------------------- 5. control characters echoed
-@pytest.mark.parametrize("ch", ["\x1b", "\r", "\x07", "\x7f", "\x00", "\x9b", "\x85", "\t"],
-                         ids=["ESC", "CR", "BEL", "DEL", "NUL", "CSI", "NEL", "TAB"])
+@pytest.mark.parametrize(
+    "ch",
+    ["\x1b", "\r", "\x07", "\x7f", "\x00", "\x9b", "\x85", "\t"],
+    ids=["ESC", "CR", "BEL", "DEL", "NUL", "CSI", "NEL", "TAB"],
+)
 def test_control_characters_from_the_user_are_escaped(capsys, ch):
     cases = [
-        ["x", "--at", f"x{ch}y=1"],                # a bad variable name
+        ["x", "--at", f"x{ch}y=1"],  # a bad variable name
         ["x", "--at", "x=1", "--partial", f"x{ch}[2J"],
         ["x", "--at", f"x=1,y{ch}z=2"],
         ["x", "--at", "x=1", "--format", f"t{ch}able"],
@@ -101,25 +121,30 @@ def test_control_characters_from_the_user_are_escaped(capsys, ch):
         assert status == 2, (args, err)
         shown = err + out
         assert ch not in shown.replace("\n", ""), (args, shown)
-        assert "\\" in shown or "U+" in shown, (args, shown)      # a visible escape
+        assert "\\" in shown or "U+" in shown, (args, shown)  # a visible escape
 
 
 def test_escape_controls():
     from jets.expr import escape_controls
+
     assert escape_controls("a\x1b[31mb\r\nc\x07\x7f\x9b") == "a\\x1b[31mb\\x0d\nc\\x07\\x7f\\x9b"
     assert escape_controls("a\nb", keep="") == "a\\x0ab"
     assert escape_controls("∂f/∂x · é") == "∂f/∂x · é"
 
 
 # ------------------------------------------------------- 5. no warnings
-@pytest.mark.parametrize("args", [
-    ["exp(2*x)", "--at", "x=354", "--order", "170"],              # overflow in a partial
-    ["exp(2*x)", "--at", "x=354", "--order", "170", "--format", "json"],
-    ["1if x else 2", "--at", "x=1"],                              # SyntaxWarning from ast
-    ["x*1e308*10 + 0x1for", "--at", "x=1"],
-    ["gamma(x)", "--at", "x=-1", "--order", "3"],
-    ["x**y", "--at", "x=-8,y=1e-300"],
-], ids=["overflow", "overflow json", "1if", "invalid literal", "gamma pole", "power"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["exp(2*x)", "--at", "x=354", "--order", "170"],  # overflow in a partial
+        ["exp(2*x)", "--at", "x=354", "--order", "170", "--format", "json"],
+        ["1if x else 2", "--at", "x=1"],  # SyntaxWarning from ast
+        ["x*1e308*10 + 0x1for", "--at", "x=1"],
+        ["gamma(x)", "--at", "x=-1", "--order", "3"],
+        ["x**y", "--at", "x=-8,y=1e-300"],
+    ],
+    ids=["overflow", "overflow json", "1if", "invalid literal", "gamma pole", "power"],
+)
 def test_no_python_warning_reaches_stderr(args):
     status, _, err = run(*args)
     assert "Warning" not in err and "warn" not in err.lower(), err
@@ -127,10 +152,19 @@ def test_no_python_warning_reaches_stderr(args):
 
 
 def test_no_warning_even_when_python_turns_them_on():
-    env = dict(os.environ, PYTHONWARNINGS="always",
-               PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    p = subprocess.run([sys.executable, "-W", "always", "-m", "jets", "1if x else 2", "--at",
-                        "x=1"], capture_output=True, env=env, cwd=ROOT, timeout=60, check=False)
+    env = dict(
+        os.environ,
+        PYTHONWARNINGS="always",
+        PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    )
+    p = subprocess.run(
+        [sys.executable, "-W", "always", "-m", "jets", "1if x else 2", "--at", "x=1"],
+        capture_output=True,
+        env=env,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
     err = p.stderr.decode("utf-8", "replace")
     assert "Warning" not in err and p.returncode == 2, err
 
@@ -152,12 +186,23 @@ def test_a_comment_in_an_at_value_is_refused(capsys):
 
 # ------------------------------------------------------------ many --at
 def test_at_options_are_taken_in_one_pass():
-    argv = ["x+y", "--at", "x=1", "--order", "3", "--at=y=2", "--partial", "xy", "--",
-            "--at", "z=3"]
+    argv = [
+        "x+y",
+        "--at",
+        "x=1",
+        "--order",
+        "3",
+        "--at=y=2",
+        "--partial",
+        "xy",
+        "--",
+        "--at",
+        "z=3",
+    ]
     rest, values = cli._take_at(argv)
     assert values == ["x=1", "y=2"]
     assert rest == ["x+y", "--order", "3", "--partial", "xy", "--", "--at", "z=3"]
-    assert cli._take_at(["x", "--at"]) == (["x", "--at"], [])          # argparse reports it
+    assert cli._take_at(["x", "--at"]) == (["x", "--at"], [])  # argparse reports it
 
 
 def test_thousands_of_at_options_get_the_limit_message(capsys):
@@ -170,10 +215,22 @@ def test_thousands_of_at_options_get_the_limit_message(capsys):
 
 
 def test_at_options_mixed_with_others_keep_their_order(capsys):
-    status, out, err = call(capsys, "x*y**2*z**3", "--at", "z=1", "--order", "1",
-                            "--at=x=2", "--at", "y=3", "--format", "json")
+    status, out, err = call(
+        capsys,
+        "x*y**2*z**3",
+        "--at",
+        "z=1",
+        "--order",
+        "1",
+        "--at=x=2",
+        "--at",
+        "y=3",
+        "--format",
+        "json",
+    )
     assert status == 0, err
     import json
+
     doc = json.loads(out)
     assert doc["variables"] == ["z", "x", "y"]
     grads = {tuple(p["index"]): p["derivative"] for p in doc["partials"]}

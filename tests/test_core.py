@@ -1,5 +1,6 @@
 """The one-way core: layering, per-degree steps equal to the whole series, the
 shared final step, seeding identities, and functions users define."""
+
 import ast
 import math
 import pathlib
@@ -18,9 +19,27 @@ from jets.rules import RULES
 JETS = pathlib.Path(jets.__file__).resolve().parent
 
 #: the layers, bottom up: a module may import only modules listed before it
-LAYERS = ["backend", "space", "kernels", "majorants", "rules", "engine", "display", "jet", "numpy_api",
-          "linalg", "functions", "program", "api", "calculus", "ode", "expr", "cli", "__init__",
-          "__main__"]
+LAYERS = [
+    "backend",
+    "space",
+    "kernels",
+    "majorants",
+    "rules",
+    "engine",
+    "display",
+    "jet",
+    "numpy_api",
+    "linalg",
+    "functions",
+    "program",
+    "api",
+    "calculus",
+    "ode",
+    "expr",
+    "cli",
+    "__init__",
+    "__main__",
+]
 
 
 def _imports(path):
@@ -31,9 +50,10 @@ def _imports(path):
         if isinstance(node, ast.ImportFrom) and node.level == 1:
             if node.module:
                 found.add(node.module.split(".")[0])
-            else:   # from . import name: a module, or a name of the package itself
-                found.update(a.name if (JETS / f"{a.name}.py").exists() else "__init__"
-                             for a in node.names)
+            else:  # from . import name: a module, or a name of the package itself
+                found.update(
+                    a.name if (JETS / f"{a.name}.py").exists() else "__init__" for a in node.names
+                )
         elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("jets"):
             parts = node.module.split(".")
             found.add(parts[1] if len(parts) > 1 else "__init__")
@@ -56,7 +76,7 @@ def test_imports_run_one_way(path):
     """No module imports one above it, not even inside a function: no cycle."""
     me = LAYERS.index(path.stem)
     allowed = set(LAYERS[:me])
-    if path.stem == "cli":        # --version reads the package's one version literal
+    if path.stem == "cli":  # --version reads the package's one version literal
         allowed.add("__init__")
     up = _imports(path) - allowed - {path.stem}
     assert not up, f"{path.name} imports {sorted(up)}, which sit above it"
@@ -65,8 +85,18 @@ def test_imports_run_one_way(path):
 # ------------------------------------------------- steps equal the whole series
 def _args(rule, n, shape=(3,)):
     """Arguments inside the rule's domain, as (points of n variables)."""
-    pts = {"arccosh": 1.7, "lgamma": 2.3, "gamma": 2.3, "digamma": 2.3, "log": 0.8,
-           "log2": 0.8, "log10": 0.8, "sqrt": 0.8, "reciprocal": 0.8, "log1p": 0.4}
+    pts = {
+        "arccosh": 1.7,
+        "lgamma": 2.3,
+        "gamma": 2.3,
+        "digamma": 2.3,
+        "log": 0.8,
+        "log2": 0.8,
+        "log10": 0.8,
+        "sqrt": 0.8,
+        "reciprocal": 0.8,
+        "log1p": 0.4,
+    }
     base = pts.get(rule.name, 0.35)
     vals = base + 0.05 * np.arange(np.prod(shape)).reshape(shape)
     return vals
@@ -87,27 +117,26 @@ def test_per_degree_steps_equal_the_whole_series(name, nvars, order):
         args = [a, 0.1, 2.0]
     if name == "power":
         args = [a + 1.0, 0.5 + 0.25 * seeds[-1]]
-    plain_order = rule.kind == "composition" and rule.nargs == 2   # polygamma(n, a), jv(v, a)
+    plain_order = rule.kind == "composition" and rule.nargs == 2  # polygamma(n, a), jv(v, a)
     if plain_order:
         args = [2, a + 1.0]
     eager = jets.jet.apply(name, *args)
     S = a.space
     program = Program()
-    ins = [x if plain_order and not isinstance(x, jets.Jet) else program.input()
-           for x in args]
+    ins = [x if plain_order and not isinstance(x, jets.Jet) else program.input() for x in args]
     out = jets.jet.apply(name, *ins)
-    full = [K.pad(S, jets.kernels.embed(S, x._coeffs, x._vars, None))
-            if isinstance(x, jets.Jet) else x for x in args]
+    full = [
+        K.pad(S, jets.kernels.embed(S, x._coeffs, x._vars, None)) if isinstance(x, jets.Jet) else x
+        for x in args
+    ]
     if plain_order:
         full = full[1:]
-    vals, step = program.steps(S, [np.array(f) if isinstance(f, np.ndarray) else f
-                                   for f in full])
+    vals, step = program.steps(S, [np.array(f) if isinstance(f, np.ndarray) else f for f in full])
     got = vals[out.index]
     if step is not None:
         K.run(S, got, step)
     # the drivers compute the stored series (scaled at order > 4, docs/theory.md "Magnitudes")
-    np.testing.assert_allclose(got, eager._stored_full(), rtol=1e-13, atol=1e-13,
-                               err_msg=name)
+    np.testing.assert_allclose(got, eager._stored_full(), rtol=1e-13, atol=1e-13, err_msg=name)
 
 
 def test_program_inputs_filled_progressively():
@@ -134,18 +163,19 @@ def test_fast_path_and_dense_path_give_one_answer_with_nan():
     x, y = jets.variables([np.array([np.nan, 1.0]), np.array([2.0, np.nan])], 2)
     fast = x * y
     dense = jets.Jet(x.space, np.array((x + 0 * y).coeffs)) * jets.Jet(
-        x.space, np.array((y + 0 * x).coeffs))
+        x.space, np.array((y + 0 * x).coeffs)
+    )
     np.testing.assert_array_equal(fast.coeffs, dense.coeffs)
     assert np.all(np.isnan(fast.coeffs))
 
 
 def test_nan_poisons_degrees_and_variables_not_stored():
     x = jets.variable(0.0, 3)
-    assert np.all(np.isnan((x / 0.0).coeffs))                 # 0/0
-    c = (jets.variable(1.0, 3) / 0.0).coeffs                  # (1 + dx)/0
+    assert np.all(np.isnan((x / 0.0).coeffs))  # 0/0
+    c = (jets.variable(1.0, 3) / 0.0).coeffs  # (1 + dx)/0
     assert np.all(np.isinf(c[:2])) and np.all(np.isnan(c[2:]))
     u, v = jets.variables([-1.0, 2.0], 2)
-    assert np.all(np.isnan(jets.log(u).coeffs))               # dy rows too
+    assert np.all(np.isnan(jets.log(u).coeffs))  # dy rows too
 
 
 # ------------------------------------------------------- seeding identities
@@ -158,7 +188,7 @@ def test_separately_seeded_jets_never_share_a_direction():
         jets.derivative(lambda t: jets.derivative(lambda s: s * t, 1.0), 2.0)
     x = jets.variable(1.0, 2)
     c = jets.constant(5.0, like=x)
-    assert (c * x).partial((1,)) == 5.0                       # constants join
+    assert (c * x).partial((1,)) == 5.0  # constants join
     x2, y2 = jets.variables([1.0, 2.0], 2)
     assert (x2 * y2).partial((1, 1)) == 1.0
 
@@ -177,8 +207,14 @@ def test_real_powers_at_a_zero_value():
     d = (jets.variable(np.array([0.0, 0.5]), 4) ** 2.5).derivatives()
     np.testing.assert_array_equal(d[:3, 0], 0.0)
     assert np.all(np.isinf(d[3:, 0]))
-    want = [float(sp.diff(sp.Symbol("x") ** sp.Rational(5, 2), sp.Symbol("x"), k).subs(
-        sp.Symbol("x"), sp.Rational(1, 2))) for k in range(5)]
+    want = [
+        float(
+            sp.diff(sp.Symbol("x") ** sp.Rational(5, 2), sp.Symbol("x"), k).subs(
+                sp.Symbol("x"), sp.Rational(1, 2)
+            )
+        )
+        for k in range(5)
+    ]
     np.testing.assert_allclose(d[:, 1], want, rtol=1e-14)
     t = jets.variable(1.0, 3)
     np.testing.assert_array_equal(np.sqrt(0 * t).coeffs, np.sqrt(jets.constant(0.0, t)).coeffs)
@@ -200,8 +236,9 @@ def test_tanh_slope_far_out_has_no_cancellation():
 
 # --------------------------------------------------------- jets.define
 logistic = jets.define("logistic", value=sc.expit, derivative=lambda x, f: f * (1 - f))
-lambertw = jets.define("lambertw", value=lambda x: sc.lambertw(x).real,
-                       derivative=lambda x, f: f / (x * (1 + f)))
+lambertw = jets.define(
+    "lambertw", value=lambda x: sc.lambertw(x).real, derivative=lambda x, f: f / (x * (1 + f))
+)
 
 
 def _mp_derivatives(fn, x, k):
@@ -209,10 +246,13 @@ def _mp_derivatives(fn, x, k):
         return [float(mp.diff(fn, mp.mpf(float(x)), j)) for j in range(k + 1)]
 
 
-@pytest.mark.parametrize("fn, mpfn, points", [
-    (logistic, lambda t: 1 / (1 + mp.exp(-t)), [-3.0, 0.0, 0.7, 5.0]),
-    (lambertw, lambda t: mp.lambertw(t), [0.25, 1.0, 3.0]),
-])
+@pytest.mark.parametrize(
+    "fn, mpfn, points",
+    [
+        (logistic, lambda t: 1 / (1 + mp.exp(-t)), [-3.0, 0.0, 0.7, 5.0]),
+        (lambertw, lambda t: mp.lambertw(t), [0.25, 1.0, 3.0]),
+    ],
+)
 def test_defined_by_derivative_matches_mpmath_to_order_12(fn, mpfn, points):
     got = jets.derivatives(fn, np.array(points), 12)
     for j, x in enumerate(points):
@@ -247,10 +287,12 @@ def test_f_prime_equals_f_is_exp():
 def test_defined_by_taylor_coefficients():
     def sin_taylor(a, k):
         return np.array([np.sin(a + j * np.pi / 2) / math.factorial(j) for j in range(k + 1)])
+
     mysin = jets.define("mysin", value=np.sin, taylor=sin_taylor)
     x, y = jets.variables([np.array([0.2, 1.0]), np.array([0.5, -0.3])], 5)
-    np.testing.assert_allclose(mysin(x * y + x).coeffs, jets.sin(x * y + x).coeffs,
-                               rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(
+        mysin(x * y + x).coeffs, jets.sin(x * y + x).coeffs, rtol=1e-13, atol=1e-15
+    )
     assert mysin(0.5) == np.sin(0.5)
     bad = jets.define("bad", value=np.sin, taylor=lambda a, k: np.zeros(k))
     with pytest.raises(ValueError, match=r"shape \(k\+1, \*a.shape\)"):
@@ -274,8 +316,7 @@ def test_define_refuses_bad_definitions():
         jets.define("f", value=np.exp, derivative=2.0)
     with pytest.raises(TypeError, match="identifier"):
         jets.define("not a name", value=np.exp, derivative=lambda x, f: f)
-    branchy = jets.define("branchy", value=np.abs,
-                          derivative=lambda x, f: 1.0 if x > 0 else -1.0)
+    branchy = jets.define("branchy", value=np.abs, derivative=lambda x, f: 1.0 if x > 0 else -1.0)
     with pytest.raises(TypeError, match="cannot branch on the values"):
         branchy(jets.variable(1.0, 2))
     outside = jets.variable(2.0, 2)

@@ -53,6 +53,7 @@ Each reference is evaluated at 50 and 80 digits and the two must agree to
 The largest scaled error over the corpus is printed by ``test_report``
 (run with ``-s`` to see it).
 """
+
 import math
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -75,8 +76,9 @@ MULTI_ORDER = 6
 #: the jets side: every public function name (rules and aliases)
 JET = SimpleNamespace(**F.FUNCTIONS, q=lambda a, b: a / b, pi=math.pi)
 #: the sympy side: the same names bound to the SYMPY twins of their rules
-SYM = SimpleNamespace(**{name: SYMPY[R.lookup(name).name] for name in F.FUNCTIONS},
-                      q=sp.Rational, pi=sp.pi)
+SYM = SimpleNamespace(
+    **{name: SYMPY[R.lookup(name).name] for name in F.FUNCTIONS}, q=sp.Rational, pi=sp.pi
+)
 SYMBOLS = real_symbols("x y z")
 
 
@@ -85,7 +87,7 @@ class Case:
     id: str
     fn: object
     points: tuple
-    caps: tuple = ()            # per-variable orders to check as well
+    caps: tuple = ()  # per-variable orders to check as well
 
     @property
     def nvars(self):
@@ -107,25 +109,37 @@ CORPUS = [
     C("cos x * exp2 x", lambda n, x: n.cos(x) * n.exp2(x), (-1,), (0.5,), (2.25,)),
     C("expm1(x)/(2+x)", lambda n, x: n.expm1(x) / (2 + x), (-0.75,), (0.125,), (1.5,)),
     C("log x * sqrt x", lambda n, x: n.log(x) * n.sqrt(x), (0.5,), (1.5,), (3,)),
-    C("log2 x + log10(1+x^2)", lambda n, x: n.log2(x) + n.log10(1 + x**2),
-      (0.25,), (1,), (2.5,)),
+    C("log2 x + log10(1+x^2)", lambda n, x: n.log2(x) + n.log10(1 + x**2), (0.25,), (1,), (2.5,)),
     C("log1p(x)/(1+x)", lambda n, x: n.log1p(x) / (1 + x), (-0.5,), (0.375,), (2,)),
     C("tan x", lambda n, x: n.tan(x), (-1,), (0.25,), (1.25,)),
-    C("arcsin x + arccos(x/2)", lambda n, x: n.arcsin(x) + n.arccos(x / 2),
-      (-0.625,), (0.125,), (0.75,)),
+    C(
+        "arcsin x + arccos(x/2)",
+        lambda n, x: n.arcsin(x) + n.arccos(x / 2),
+        (-0.625,),
+        (0.125,),
+        (0.75,),
+    ),
     C("x arctan x", lambda n, x: x * n.arctan(x), (-2,), (0.5,), (3,)),
     C("sinh x cosh(x/2)", lambda n, x: n.sinh(x) * n.cosh(x / 2), (-1.5,), (0.25,), (2,)),
     C("tanh(x^2)", lambda n, x: n.tanh(x**2), (-0.75,), (0.5,), (1.25,)),
-    C("arcsinh x - arctanh(x/2)", lambda n, x: n.arcsinh(x) - n.arctanh(x / 2),
-      (-1,), (0.25,), (1.5,)),
+    C(
+        "arcsinh x - arctanh(x/2)",
+        lambda n, x: n.arcsinh(x) - n.arctanh(x / 2),
+        (-1,),
+        (0.25,),
+        (1.5,),
+    ),
     C("arccosh x", lambda n, x: n.arccosh(x), (1.25,), (2,), (5,)),
     C("cbrt(x) (1-x)", lambda n, x: n.cbrt(x) * (1 - x), (-2,), (-0.5,), (0.75,), (3,)),
-    C("reciprocal(1+square x)", lambda n, x: n.reciprocal(1 + n.square(x)),
-      (-1.5,), (0,), (0.75,)),
-    C("square(sin x) - negative(cos x)", lambda n, x: n.square(n.sin(x)) - n.negative(n.cos(x)),
-      (-0.5,), (0,), (1,)),
-    C("x^(3/2) + (1+x)^-3", lambda n, x: x ** n.q(3, 2) + (1 + x) ** (-3),
-      (0.25,), (1,), (2.5,)),
+    C("reciprocal(1+square x)", lambda n, x: n.reciprocal(1 + n.square(x)), (-1.5,), (0,), (0.75,)),
+    C(
+        "square(sin x) - negative(cos x)",
+        lambda n, x: n.square(n.sin(x)) - n.negative(n.cos(x)),
+        (-0.5,),
+        (0,),
+        (1,),
+    ),
+    C("x^(3/2) + (1+x)^-3", lambda n, x: x ** n.q(3, 2) + (1 + x) ** (-3), (0.25,), (1,), (2.5,)),
     C("sin(deg2rad x)", lambda n, x: n.sin(n.deg2rad(x)), (30,), (45,), (100,)),
     C("rad2deg(arctan x)", lambda n, x: n.rad2deg(n.arctan(x)), (-1,), (0.5,), (2,)),
     C("erf x", lambda n, x: n.erf(x), (-1,), (0.25,), (1.5,)),
@@ -146,111 +160,257 @@ CORPUS = [
     C("jv(1, x) yv(0.5, x)", lambda n, x: n.jv(1, x) * n.yv(0.5, x), (0.75,), (3,), (12,)),
     C("iv(2, x) + kv(1.5, x)", lambda n, x: n.iv(2, x) + n.kv(1.5, x), (0.75,), (3,), (12,)),
     C("digamma x", lambda n, x: n.digamma(x), (0.75,), (2,), (5.5,)),
-    C("abs(sin x) + abs(x-1)", lambda n, x: n.absolute(n.sin(x)) + abs(x - 1),
-      (-2,), (0.5,), (3.5,)),
-    C("sign(x) exp x + floor(x) x", lambda n, x: n.sign(x) * n.exp(x) + n.floor(x) * x,
-      (-1.5,), (0.5,), (2.25,)),
-    C("ceil cos - trunc sin + rint x^2",
-      lambda n, x: n.ceil(x) * n.cos(x) - n.trunc(x) * n.sin(x) + n.rint(x) * x**2,
-      (-1.75,), (0.25,), (2.375,)),
-    C("maximum(sin x, cos x)", lambda n, x: n.maximum(n.sin(x), n.cos(x)),
-      (-2,), (0.25,), (1.5,)),
+    C(
+        "abs(sin x) + abs(x-1)",
+        lambda n, x: n.absolute(n.sin(x)) + abs(x - 1),
+        (-2,),
+        (0.5,),
+        (3.5,),
+    ),
+    C(
+        "sign(x) exp x + floor(x) x",
+        lambda n, x: n.sign(x) * n.exp(x) + n.floor(x) * x,
+        (-1.5,),
+        (0.5,),
+        (2.25,),
+    ),
+    C(
+        "ceil cos - trunc sin + rint x^2",
+        lambda n, x: n.ceil(x) * n.cos(x) - n.trunc(x) * n.sin(x) + n.rint(x) * x**2,
+        (-1.75,),
+        (0.25,),
+        (2.375,),
+    ),
+    C("maximum(sin x, cos x)", lambda n, x: n.maximum(n.sin(x), n.cos(x)), (-2,), (0.25,), (1.5,)),
     C("minimum(x^2, 1.5-x)", lambda n, x: n.minimum(x**2, 1.5 - x), (-2,), (0.5,), (1.25,)),
-    C("clip(x, 0.5, 2) exp x", lambda n, x: n.clip(x, 0.5, 2.0) * n.exp(x),
-      (0.25,), (1,), (3,)),
+    C("clip(x, 0.5, 2) exp x", lambda n, x: n.clip(x, 0.5, 2.0) * n.exp(x), (0.25,), (1,), (3,)),
     C("x**x", lambda n, x: x**x, (0.5,), (1.5,), (2.75,)),
     C("logaddexp(x, -x)", lambda n, x: n.logaddexp(x, -x), (-3,), (0.25,), (5,)),
     C("logaddexp2(x, x^2)", lambda n, x: n.logaddexp2(x, x**2), (-1,), (0.5,), (2,)),
     C("hypot(x, 1.5)", lambda n, x: n.hypot(x, 1.5), (-2,), (0,), (1,)),
     C("arctan2(x, -1-x^2)", lambda n, x: n.arctan2(x, -1 - x**2), (-0.5,), (0.75,), (2,)),
-    C("positive(sin x) - negative(x)^3", lambda n, x: n.positive(n.sin(x)) - n.negative(x) ** 3,
-      (-1,), (0.5,), (2,)),
-    C("sqrt(1-x^2)/(2-x)", lambda n, x: n.sqrt(1 - x**2) / (2 - x),
-      (-0.5,), (0.25,), (0.875,)),
-    C("exp(-x^2) cos(3x)", lambda n, x: n.exp(-x**2) * n.cos(3 * x), (-1,), (0,), (0.625,)),
+    C(
+        "positive(sin x) - negative(x)^3",
+        lambda n, x: n.positive(n.sin(x)) - n.negative(x) ** 3,
+        (-1,),
+        (0.5,),
+        (2,),
+    ),
+    C("sqrt(1-x^2)/(2-x)", lambda n, x: n.sqrt(1 - x**2) / (2 - x), (-0.5,), (0.25,), (0.875,)),
+    C("exp(-x^2) cos(3x)", lambda n, x: n.exp(-(x**2)) * n.cos(3 * x), (-1,), (0,), (0.625,)),
     C("1/(1 + exp(-x))", lambda n, x: 1 / (1 + n.exp(-x)), (-4,), (0,), (2.5,)),
     C("pow(x, 2.5) log x", lambda n, x: n.pow(x, 2.5) * n.log(x), (0.5,), (1.75,)),
-
     # ---- bivariate, total order 6
     C("(x+2y)^3", lambda n, x, y: (x + 2 * y) ** 3, (4, 3), (-1, 0.5), (0, 0)),
-    C("exp(xy)", lambda n, x, y: n.exp(x * y), (0.5, -1), (1, 1), (-0.25, 2),
-      caps=[(3, 3), (6, 0), (1, 1)]),
-    C("sin x cos y", lambda n, x, y: n.sin(x) * n.cos(y), (0.5, 0.25), (-1, 2), (0, 0),
-      caps=[(6, 6), (2, 5)]),
+    C(
+        "exp(xy)",
+        lambda n, x, y: n.exp(x * y),
+        (0.5, -1),
+        (1, 1),
+        (-0.25, 2),
+        caps=[(3, 3), (6, 0), (1, 1)],
+    ),
+    C(
+        "sin x cos y",
+        lambda n, x, y: n.sin(x) * n.cos(y),
+        (0.5, 0.25),
+        (-1, 2),
+        (0, 0),
+        caps=[(6, 6), (2, 5)],
+    ),
     C("x/y + y/x", lambda n, x, y: x / y + y / x, (1, 2), (-0.5, 0.75), (3, -1.5)),
     C("log(x^2+y^2)", lambda n, x, y: n.log(x**2 + y**2), (1, 0.5), (-0.75, 2), (0.25, -0.25)),
     C("sqrt(xy+1)", lambda n, x, y: n.sqrt(x * y + 1), (0.5, 0.5), (2, 3), (-0.25, 1.5)),
-    C("arctan2(y, x)", lambda n, x, y: n.arctan2(y, x),
-      (1, 0.5), (-1, 0.75), (-0.5, -1.5), (0.25, -2), caps=[(4, 2)]),
+    C(
+        "arctan2(y, x)",
+        lambda n, x, y: n.arctan2(y, x),
+        (1, 0.5),
+        (-1, 0.75),
+        (-0.5, -1.5),
+        (0.25, -2),
+        caps=[(4, 2)],
+    ),
     C("hypot(x, y)", lambda n, x, y: n.hypot(x, y), (3, 4), (-1, 0.5), (0.25, -2)),
     C("x**y", lambda n, x, y: x**y, (0.5, 1.5), (2, -0.5), (1.25, 3)),
     C("logaddexp(x, y)", lambda n, x, y: n.logaddexp(x, y), (0, 0), (1, -2), (-3, 5)),
-    C("logaddexp2(xy, x-y)", lambda n, x, y: n.logaddexp2(x * y, x - y),
-      (0.5, 0.5), (1, -2), (-1.5, 0.25)),
-    C("tan(x + y/2)", lambda n, x, y: n.tan(x + y / 2), (0.25, 0.5), (-1, 1), (1, 0.25),
-      caps=[(2, 4)]),
-    C("arcsin(xy) + arccos(x-y)", lambda n, x, y: n.arcsin(x * y) + n.arccos(x - y),
-      (0.5, 0.25), (-0.5, 0.125), (0.75, 0.875)),
-    C("sinh(x-y) tanh(xy)", lambda n, x, y: n.sinh(x - y) * n.tanh(x * y),
-      (0.5, -0.5), (1, 2), (-1.5, 0.25)),
+    C(
+        "logaddexp2(xy, x-y)",
+        lambda n, x, y: n.logaddexp2(x * y, x - y),
+        (0.5, 0.5),
+        (1, -2),
+        (-1.5, 0.25),
+    ),
+    C(
+        "tan(x + y/2)",
+        lambda n, x, y: n.tan(x + y / 2),
+        (0.25, 0.5),
+        (-1, 1),
+        (1, 0.25),
+        caps=[(2, 4)],
+    ),
+    C(
+        "arcsin(xy) + arccos(x-y)",
+        lambda n, x, y: n.arcsin(x * y) + n.arccos(x - y),
+        (0.5, 0.25),
+        (-0.5, 0.125),
+        (0.75, 0.875),
+    ),
+    C(
+        "sinh(x-y) tanh(xy)",
+        lambda n, x, y: n.sinh(x - y) * n.tanh(x * y),
+        (0.5, -0.5),
+        (1, 2),
+        (-1.5, 0.25),
+    ),
     C("cosh x / cosh y", lambda n, x, y: n.cosh(x) / n.cosh(y), (0.5, 1), (-1, 0), (2, -1.5)),
-    C("arcsinh(xy) + arccosh(x^2+y^2)",
-      lambda n, x, y: n.arcsinh(x * y) + n.arccosh(x**2 + y**2),
-      (1, 0.5), (-1.5, 0.25), (0.75, -1)),
+    C(
+        "arcsinh(xy) + arccosh(x^2+y^2)",
+        lambda n, x, y: n.arcsinh(x * y) + n.arccosh(x**2 + y**2),
+        (1, 0.5),
+        (-1.5, 0.25),
+        (0.75, -1),
+    ),
     C("arctanh(xy)", lambda n, x, y: n.arctanh(x * y), (0.5, 0.5), (-1, 0.75), (2, 0.125)),
-    C("erf(xy) + erfc(x+y)", lambda n, x, y: n.erf(x * y) + n.erfc(x + y),
-      (0.5, 0.25), (-1, 1.5), (1, 1)),
+    C(
+        "erf(xy) + erfc(x+y)",
+        lambda n, x, y: n.erf(x * y) + n.erfc(x + y),
+        (0.5, 0.25),
+        (-1, 1.5),
+        (1, 1),
+    ),
     C("gamma(x+y)", lambda n, x, y: n.gamma(x + y), (0.5, 1), (2, 1.5), (-0.25, -0.5)),
-    C("jv(0, xy) + lambertw(x+y)", lambda n, x, y: n.jv(0, x * y) + n.lambertw(x + y),
-      (0.5, 0.25), (-1, 1.5), (2, 1)),
-    C("erfcx(xy) expit(x-y)", lambda n, x, y: n.erfcx(x * y) * n.expit(x - y),
-      (0.5, 0.25), (-1, 1.5), (2, 1)),
-    C("lgamma(xy) + digamma(x+y)", lambda n, x, y: n.lgamma(x * y) + n.digamma(x + y),
-      (1, 0.5), (2, 1.5), (0.25, 3)),
-    C("maximum(x, y) sin(xy)", lambda n, x, y: n.maximum(x, y) * n.sin(x * y),
-      (1, 0.5), (-1, 2), (0.25, -0.75)),
-    C("minimum(xy, x+y)", lambda n, x, y: n.minimum(x * y, x + y),
-      (2, 3), (0.5, 0.25), (-1, 2)),
-    C("clip(x, y-1, y+1) exp y", lambda n, x, y: n.clip(x, y - 1, y + 1) * n.exp(y),
-      (0.5, 0.25), (3, 0.5), (-2, 0.75)),
-    C("abs(x-y) exp y", lambda n, x, y: n.absolute(x - y) * n.exp(y),
-      (1, 0.5), (-1, 0.25), (0.5, 2)),
-    C("floor(x) y^2 + ceil(y) x + sign(x-y) xy",
-      lambda n, x, y: n.floor(x) * y**2 + n.ceil(y) * x + n.sign(x - y) * x * y,
-      (1.5, 0.25), (-0.5, 2.5), (2.25, -1.75)),
-    C("trunc(x+y) x + rint(xy) y", lambda n, x, y: n.trunc(x + y) * x + n.rint(x * y) * y,
-      (1.5, 0.25), (-0.75, -1.5), (2.25, 1.125)),
-    C("expm1(xy) - log1p(xy)", lambda n, x, y: n.expm1(x * y) - n.log1p(x * y),
-      (0.5, 0.25), (-0.5, 1), (1.5, 1)),
-    C("exp2(x-y) log2(xy) + log10(x+y)",
-      lambda n, x, y: n.exp2(x - y) * n.log2(x * y) + n.log10(x + y),
-      (1, 0.5), (2, 3), (0.25, 4)),
+    C(
+        "jv(0, xy) + lambertw(x+y)",
+        lambda n, x, y: n.jv(0, x * y) + n.lambertw(x + y),
+        (0.5, 0.25),
+        (-1, 1.5),
+        (2, 1),
+    ),
+    C(
+        "erfcx(xy) expit(x-y)",
+        lambda n, x, y: n.erfcx(x * y) * n.expit(x - y),
+        (0.5, 0.25),
+        (-1, 1.5),
+        (2, 1),
+    ),
+    C(
+        "lgamma(xy) + digamma(x+y)",
+        lambda n, x, y: n.lgamma(x * y) + n.digamma(x + y),
+        (1, 0.5),
+        (2, 1.5),
+        (0.25, 3),
+    ),
+    C(
+        "maximum(x, y) sin(xy)",
+        lambda n, x, y: n.maximum(x, y) * n.sin(x * y),
+        (1, 0.5),
+        (-1, 2),
+        (0.25, -0.75),
+    ),
+    C("minimum(xy, x+y)", lambda n, x, y: n.minimum(x * y, x + y), (2, 3), (0.5, 0.25), (-1, 2)),
+    C(
+        "clip(x, y-1, y+1) exp y",
+        lambda n, x, y: n.clip(x, y - 1, y + 1) * n.exp(y),
+        (0.5, 0.25),
+        (3, 0.5),
+        (-2, 0.75),
+    ),
+    C(
+        "abs(x-y) exp y",
+        lambda n, x, y: n.absolute(x - y) * n.exp(y),
+        (1, 0.5),
+        (-1, 0.25),
+        (0.5, 2),
+    ),
+    C(
+        "floor(x) y^2 + ceil(y) x + sign(x-y) xy",
+        lambda n, x, y: n.floor(x) * y**2 + n.ceil(y) * x + n.sign(x - y) * x * y,
+        (1.5, 0.25),
+        (-0.5, 2.5),
+        (2.25, -1.75),
+    ),
+    C(
+        "trunc(x+y) x + rint(xy) y",
+        lambda n, x, y: n.trunc(x + y) * x + n.rint(x * y) * y,
+        (1.5, 0.25),
+        (-0.75, -1.5),
+        (2.25, 1.125),
+    ),
+    C(
+        "expm1(xy) - log1p(xy)",
+        lambda n, x, y: n.expm1(x * y) - n.log1p(x * y),
+        (0.5, 0.25),
+        (-0.5, 1),
+        (1.5, 1),
+    ),
+    C(
+        "exp2(x-y) log2(xy) + log10(x+y)",
+        lambda n, x, y: n.exp2(x - y) * n.log2(x * y) + n.log10(x + y),
+        (1, 0.5),
+        (2, 3),
+        (0.25, 4),
+    ),
     C("cbrt(xy - 1)", lambda n, x, y: n.cbrt(x * y - 1), (0.5, 1), (2, 1.5), (-1, 2)),
-    C("square(x-y) reciprocal(x+y)", lambda n, x, y: n.square(x - y) * n.reciprocal(x + y),
-      (1, 0.5), (-2, 0.5), (3, 4)),
-    C("deg2rad(x) rad2deg(y) + sin(deg2rad(xy))",
-      lambda n, x, y: n.deg2rad(x) * n.rad2deg(y) + n.sin(n.deg2rad(x * y)),
-      (30, 2), (-45, 0.5), (10, 10)),
-    C("(1+x^2+y^2)^(-1/2)", lambda n, x, y: (1 + x**2 + y**2) ** -0.5,
-      (0, 0), (1, -0.5), (-2, 1.5)),
-    C("exp(sin(xy))/(1+x^2)", lambda n, x, y: n.exp(n.sin(x * y)) / (1 + x**2),
-      (0.5, 0.75), (-1, 1.5), caps=[(5, 1)]),
+    C(
+        "square(x-y) reciprocal(x+y)",
+        lambda n, x, y: n.square(x - y) * n.reciprocal(x + y),
+        (1, 0.5),
+        (-2, 0.5),
+        (3, 4),
+    ),
+    C(
+        "deg2rad(x) rad2deg(y) + sin(deg2rad(xy))",
+        lambda n, x, y: n.deg2rad(x) * n.rad2deg(y) + n.sin(n.deg2rad(x * y)),
+        (30, 2),
+        (-45, 0.5),
+        (10, 10),
+    ),
+    C(
+        "(1+x^2+y^2)^(-1/2)",
+        lambda n, x, y: (1 + x**2 + y**2) ** -0.5,
+        (0, 0),
+        (1, -0.5),
+        (-2, 1.5),
+    ),
+    C(
+        "exp(sin(xy))/(1+x^2)",
+        lambda n, x, y: n.exp(n.sin(x * y)) / (1 + x**2),
+        (0.5, 0.75),
+        (-1, 1.5),
+        caps=[(5, 1)],
+    ),
     C("x^2 y - 3 y/x", lambda n, x, y: x**2 * y - 3 * y / x, (1, 1), (-2, 0.5), (0.5, -3)),
-
     # ---- trivariate, total order 6
-    C("xyz + exp(x-z)", lambda n, x, y, z: x * y * z + n.exp(x - z),
-      (0.5, 1, -0.5), (-1, 2, 0.25), caps=[(1, 1, 1)]),
+    C(
+        "xyz + exp(x-z)",
+        lambda n, x, y, z: x * y * z + n.exp(x - z),
+        (0.5, 1, -0.5),
+        (-1, 2, 0.25),
+        caps=[(1, 1, 1)],
+    ),
     C("sin(x + yz)", lambda n, x, y, z: n.sin(x + y * z), (0.5, 1, -0.5), (-1, 2, 0.25)),
-    C("1/sqrt(x^2+y^2+z^2)", lambda n, x, y, z: 1 / n.sqrt(x**2 + y**2 + z**2),
-      (1, 0.5, -0.5), (-1, 2, 0.25), caps=[(2, 2, 2)]),
+    C(
+        "1/sqrt(x^2+y^2+z^2)",
+        lambda n, x, y, z: 1 / n.sqrt(x**2 + y**2 + z**2),
+        (1, 0.5, -0.5),
+        (-1, 2, 0.25),
+        caps=[(2, 2, 2)],
+    ),
     C("log(x+y+z)", lambda n, x, y, z: n.log(x + y + z), (1, 0.5, -0.5), (0.25, 2, 0.25)),
-    C("arctan2(y, x) z", lambda n, x, y, z: n.arctan2(y, x) * z,
-      (1, 0.5, -0.5), (-1, -2, 0.25)),
-    C("hypot(hypot(x, y), z)", lambda n, x, y, z: n.hypot(n.hypot(x, y), z),
-      (1, 0.5, -0.5), (-1, 2, 0.25)),
+    C("arctan2(y, x) z", lambda n, x, y, z: n.arctan2(y, x) * z, (1, 0.5, -0.5), (-1, -2, 0.25)),
+    C(
+        "hypot(hypot(x, y), z)",
+        lambda n, x, y, z: n.hypot(n.hypot(x, y), z),
+        (1, 0.5, -0.5),
+        (-1, 2, 0.25),
+    ),
     C("(x+y+z)^4", lambda n, x, y, z: (x + y + z) ** 4, (1, 0.5, -0.5), (-1, 2, 0.25)),
-    C("exp(x) cos(y) sinh(z)", lambda n, x, y, z: n.exp(x) * n.cos(y) * n.sinh(z),
-      (1, 0.5, -0.5), (-1, 2, 0.25)),
+    C(
+        "exp(x) cos(y) sinh(z)",
+        lambda n, x, y, z: n.exp(x) * n.cos(y) * n.sinh(z),
+        (1, 0.5, -0.5),
+        (-1, 2, 0.25),
+    ),
     C("xy/(1+z^2)", lambda n, x, y, z: x * y / (1 + z**2), (1, 0.5, -0.5), (-1, 2, 0.25)),
 ]
 
@@ -299,7 +459,7 @@ def check_against(case, order, points, where):
     deg = S.degrees
     top = int(deg.max())
     block = np.array([np.max(np.abs(r[deg == d]), axis=0) for d in range(top + 1)])
-    scale = np.array([block[max(d - 1, 0): d + 2].max(axis=0) for d in range(top + 1)])
+    scale = np.array([block[max(d - 1, 0) : d + 2].max(axis=0) for d in range(top + 1)])
     fallback = np.where(block.max(axis=0) > 0, block.max(axis=0), 1.0)
     scale = np.where(scale > 0, scale, fallback)[deg]
     err = np.abs(g - r) / np.maximum(np.abs(r), scale)
@@ -308,7 +468,7 @@ def check_against(case, order, points, where):
     _STATS["partials"] += err.size
     if worst > _STATS["worst"][0]:
         _STATS["worst"] = (worst, f"{case.id} {where} alpha={alphas[k]} point={points[j]}")
-    nz = np.abs(r) > 1e-6 * scale       # plain relative error, for the report only
+    nz = np.abs(r) > 1e-6 * scale  # plain relative error, for the report only
     if np.any(nz):
         rel = np.abs(g - r)[nz] / np.abs(r[nz])
         if rel.max() > _STATS["worst_rel"][0]:
@@ -316,7 +476,8 @@ def check_against(case, order, points, where):
     assert worst <= RTOL, (
         f"{case.id} ({where}, order={order}): partial {alphas[k]} at {points[j]}: "
         f"jet {g[k, j] * fact[k, 0]!r} vs sympy {r[k, j] * fact[k, 0]!r} "
-        f"(scaled error {worst:.3g} > {RTOL})")
+        f"(scaled error {worst:.3g} > {RTOL})"
+    )
     return worst
 
 
@@ -344,7 +505,8 @@ def test_corpus_uses_every_rule(monkeypatch):
         case.fn(JET, *jets.variables(cols, 1))
     assert used == set(R.RULES), (
         f"rules never used by the corpus: {sorted(set(R.RULES) - used)}; "
-        f"used but not in RULES: {sorted(used - set(R.RULES))}")
+        f"used but not in RULES: {sorted(used - set(R.RULES))}"
+    )
 
 
 def test_fast_diff_matches_sympy_diff():
@@ -378,8 +540,7 @@ def test_corpus_partials(case):
 CAPS_CASES = [(c, caps) for c in CORPUS for caps in c.caps]
 
 
-@pytest.mark.parametrize("case, caps", CAPS_CASES,
-                         ids=[f"{c.id}-{caps}" for c, caps in CAPS_CASES])
+@pytest.mark.parametrize("case, caps", CAPS_CASES, ids=[f"{c.id}-{caps}" for c, caps in CAPS_CASES])
 def test_corpus_per_variable_order(case, caps):
     check_against(case, caps, case.points, f"caps {caps}")
 
@@ -389,9 +550,11 @@ def test_report(capsys):
     if not _STATS["partials"]:
         pytest.skip("run together with the corpus tests")
     with capsys.disabled():
-        print(f"\n[corpus] {len(CORPUS)} expressions, {_STATS['cases']} checked, "
-              f"{_STATS['partials']} partial-point comparisons; "
-              f"largest scaled error {_STATS['worst'][0]:.3g} ({_STATS['worst'][1]}); "
-              f"largest plain relative error on nonzero references "
-              f"{_STATS['worst_rel'][0]:.3g} ({_STATS['worst_rel'][1]})")
+        print(
+            f"\n[corpus] {len(CORPUS)} expressions, {_STATS['cases']} checked, "
+            f"{_STATS['partials']} partial-point comparisons; "
+            f"largest scaled error {_STATS['worst'][0]:.3g} ({_STATS['worst'][1]}); "
+            f"largest plain relative error on nonzero references "
+            f"{_STATS['worst_rel'][0]:.3g} ({_STATS['worst_rel'][1]})"
+        )
     assert _STATS["worst"][0] <= RTOL

@@ -1,5 +1,6 @@
 """jets.directional, hvp, laplacian and value_grad_hessian against sympy, with
 batches, several directions at once, vector functions, nan and bad input."""
+
 from types import SimpleNamespace
 
 import numpy as np
@@ -8,15 +9,29 @@ import sympy as sp
 
 import jets
 
-SYM = SimpleNamespace(sin=sp.sin, cos=sp.cos, exp=sp.exp, log=sp.log, sqrt=sp.sqrt,
-                      tanh=sp.tanh, sumsq=lambda v: sum(vi**2 for vi in v))
-JET = SimpleNamespace(sin=jets.sin, cos=jets.cos, exp=jets.exp, log=jets.log,
-                      sqrt=jets.sqrt, tanh=jets.tanh, sumsq=lambda v: np.sum(v**2, axis=0))
+SYM = SimpleNamespace(
+    sin=sp.sin,
+    cos=sp.cos,
+    exp=sp.exp,
+    log=sp.log,
+    sqrt=sp.sqrt,
+    tanh=sp.tanh,
+    sumsq=lambda v: sum(vi**2 for vi in v),
+)
+JET = SimpleNamespace(
+    sin=jets.sin,
+    cos=jets.cos,
+    exp=jets.exp,
+    log=jets.log,
+    sqrt=jets.sqrt,
+    tanh=jets.tanh,
+    sumsq=lambda v: np.sum(v**2, axis=0),
+)
 
 FUNCS = {
-    "exp_sin": (2, lambda v, m: m.exp(v[0]) * m.sin(v[1]) + v[0] * v[1]**2),
-    "log_tanh3": (3, lambda v, m: m.log(2 + v[0]**2 + v[1] * v[2]) * m.tanh(v[2] - v[0])),
-    "sum_sq4": (4, lambda v, m: m.sqrt(1 + m.sumsq(v)) + v[0] * v[3]**3),
+    "exp_sin": (2, lambda v, m: m.exp(v[0]) * m.sin(v[1]) + v[0] * v[1] ** 2),
+    "log_tanh3": (3, lambda v, m: m.log(2 + v[0] ** 2 + v[1] * v[2]) * m.tanh(v[2] - v[0])),
+    "sum_sq4": (4, lambda v, m: m.sqrt(1 + m.sumsq(v)) + v[0] * v[3] ** 3),
 }
 
 
@@ -31,8 +46,9 @@ def num(e, v, point):
 
 
 def close(a, b, rtol=1e-12, atol=1e-12):
-    np.testing.assert_allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float),
-                               rtol=rtol, atol=atol)
+    np.testing.assert_allclose(
+        np.asarray(a, dtype=float), np.asarray(b, dtype=float), rtol=rtol, atol=atol
+    )
 
 
 def points(n, shape, seed=0):
@@ -54,8 +70,13 @@ def test_directional_matches_sympy_batched(name):
     assert got.shape == (k + 1, 3)
     t = sp.Symbol("t")
     for p in range(3):
-        line = e.subs({vi: sp.Rational(float(x[i, p])) + t * sp.Rational(float(d[i, p]))
-                       for i, vi in enumerate(v)}, simultaneous=True)
+        line = e.subs(
+            {
+                vi: sp.Rational(float(x[i, p])) + t * sp.Rational(float(d[i, p]))
+                for i, vi in enumerate(v)
+            },
+            simultaneous=True,
+        )
         for j in range(k + 1):
             close(got[j, p], float(sp.diff(line, t, j).subs(t, 0)))
 
@@ -63,7 +84,7 @@ def test_directional_matches_sympy_batched(name):
 def test_directional_several_directions_at_one_point_and_one_direction_for_all():
     _, v, e = sympy_of("exp_sin")
     x = np.array([0.3, -0.4])
-    V = np.array([[1.0, 0.0, 0.6], [0.0, 1.0, 0.8]])        # 3 directions at one point
+    V = np.array([[1.0, 0.0, 0.6], [0.0, 1.0, 0.8]])  # 3 directions at one point
     got = jets.directional(jet_f("exp_sin"), x, V, 2)
     assert got.shape == (3, 3)
     grad = [num(sp.diff(e, vi), v, x) for vi in v]
@@ -73,7 +94,7 @@ def test_directional_several_directions_at_one_point_and_one_direction_for_all()
         close(got[1, q], np.dot(grad, V[:, q]))
         close(got[2, q], V[:, q] @ np.array(H) @ V[:, q])
     X = points(2, (2, 2))
-    got = jets.directional(jet_f("exp_sin"), X, [0.6, 0.8], 1)   # one direction, batch (2, 2)
+    got = jets.directional(jet_f("exp_sin"), X, [0.6, 0.8], 1)  # one direction, batch (2, 2)
     assert got.shape == (2, 2, 2)
     for i in range(2):
         for j in range(2):
@@ -107,7 +128,7 @@ def test_hvp_matches_sympy_hessian_times_v(name):
 
 
 def test_hvp_vector_f_and_one_point():
-    f = lambda x: [x[0]**2 * x[1], jets.sin(x[0] * x[1])]
+    f = lambda x: [x[0] ** 2 * x[1], jets.sin(x[0] * x[1])]
     got = jets.hvp(f, [1.0, 2.0], [1.0, -1.0])
     assert got.shape == (2, 2)
     # f0: H = [[2y, 2x], [2x, 0]] = [[4, 2], [2, 0]] -> H v = [2, 2]
@@ -133,7 +154,7 @@ def test_laplacian_equals_trace_of_hessian_identity_and_vector_f():
     close(jets.laplacian(lambda x: np.sum(x**2, axis=0), np.ones((7, 3))), [14.0] * 3)
     harmonic = lambda x: jets.exp(x[0]) * jets.cos(x[1]) + x[0] * x[1]
     close(jets.laplacian(harmonic, points(2, (4,))), 0.0, atol=1e-14)
-    f = lambda x: [x[0]**2, x[0] * x[1]**3]
+    f = lambda x: [x[0] ** 2, x[0] * x[1] ** 3]
     got = jets.laplacian(f, [[1.0, 2.0], [3.0, 1.0]])
     assert got.shape == (2, 2)
     close(got[0], [2.0, 2.0])
@@ -156,7 +177,7 @@ def test_value_grad_hessian_matches_sympy(name):
 
 
 def test_value_grad_hessian_vector_f_shapes_like_hessian():
-    f = lambda x: [x[0] * x[1], x[0]**3]
+    f = lambda x: [x[0] * x[1], x[0] ** 3]
     x = [[1.0, 2.0], [3.0, 4.0]]
     val, g, H = jets.value_grad_hessian(f, x)
     assert val.shape == (2, 2) and g.shape == (2, 2, 2) and H.shape == (2, 2, 2, 2)

@@ -14,6 +14,7 @@
 
 Failures report the file and the line of the example in it.
 """
+
 import ast
 import difflib
 import doctest
@@ -54,13 +55,14 @@ def python_blocks(text):
             i += 1
             continue
         indent, ticks = m.group("indent"), m.group("ticks")
-        close = re.compile(r"^" + re.escape(indent) + re.escape(ticks[0]) + "{"
-                           + str(len(ticks)) + r",}\s*$")
+        close = re.compile(
+            r"^" + re.escape(indent) + re.escape(ticks[0]) + "{" + str(len(ticks)) + r",}\s*$"
+        )
         start, body = i, []
         i += 1
         while i < len(lines) and not close.match(lines[i]):
             line = lines[i]
-            body.append(line[len(indent):] if line.startswith(indent) else line.lstrip())
+            body.append(line[len(indent) :] if line.startswith(indent) else line.lstrip())
             i += 1
         if i == len(lines):
             raise ValueError(f"line {start + 1}: ```python block is never closed")
@@ -102,9 +104,11 @@ def markdown_problems(text, relname):
         test = parser.get_doctest(source, globs, name, relname, line)
         test.globs = globs  # get_doctest copies: share one namespace per page
         if not test.examples:
-            problems.append(f"{relname}:{line}: ```python block has no '>>> ' example, so "
-                            f"it is never checked: write it as a doctest, or fence it "
-                            f"as ```text")
+            problems.append(
+                f"{relname}:{line}: ```python block has no '>>> ' example, so "
+                f"it is never checked: write it as a doctest, or fence it "
+                f"as ```text"
+            )
         tests.append(test)
     try:
         report = _run(tests, clear_globs=False)
@@ -124,9 +128,11 @@ def test_markdown_examples(path):
 
 def test_markdown_parser_finds_blocks():
     """The fence parser itself: indented fences, other languages ignored."""
-    text = ("intro\n```python\n>>> 1 + 1\n2\n```\n"
-            "```bash\necho hi\n```\n"
-            "- item\n\n  ```python\n  >>> 2 * 3\n  6\n  ```\n")
+    text = (
+        "intro\n```python\n>>> 1 + 1\n2\n```\n"
+        "```bash\necho hi\n```\n"
+        "- item\n\n  ```python\n  >>> 2 * 3\n  6\n  ```\n"
+    )
     assert python_blocks(text) == [(2, ">>> 1 + 1\n2\n"), (11, ">>> 2 * 3\n6\n")]
     with pytest.raises(ValueError, match="never closed"):
         python_blocks("```python\n>>> 1\n")
@@ -135,12 +141,14 @@ def test_markdown_parser_finds_blocks():
 def test_markdown_failures_name_file_and_line():
     """A wrong expected output is reported at its line; blocks share names;
     a block without prompts is an error, not a silent pass."""
-    page = ("# t\n\n```python\n>>> a = 2\n```\n\ntext\n\n"
-            "```python\n>>> a + 1\n3\n>>> a * 10\n21\n```\n\n"
-            "```python\nprint('never run')\n```\n")
+    page = (
+        "# t\n\n```python\n>>> a = 2\n```\n\ntext\n\n"
+        "```python\n>>> a + 1\n3\n>>> a * 10\n21\n```\n\n"
+        "```python\nprint('never run')\n```\n"
+    )
     report = markdown_problems(page, "page.md")
     assert 'File "page.md", line 12' in report  # the `>>> a * 10` line
-    assert "line 10" not in report               # `a + 1` passed, using block 1's `a`
+    assert "line 10" not in report  # `a + 1` passed, using block 1's `a`
     assert "page.md:16: ```python block has no '>>> ' example" in report
     assert markdown_problems("no code here\n", "empty.md") == ""
 
@@ -161,8 +169,11 @@ def _main_module_tests(modname):
     tree = ast.parse(source)
     parser = doctest.DocTestParser()
     tests = []
-    nodes = [tree] + [n for n in ast.walk(tree)
-                      if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+    nodes = [tree] + [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+    ]
     for node in nodes:
         doc = ast.get_docstring(node, clean=True)
         if not doc:
@@ -202,19 +213,30 @@ def test_function_table_is_generated():
     target = DOCS / "functions.md"
     have = target.read_text(encoding="utf-8") if target.exists() else ""
     if have != want:
-        diff = "".join(difflib.unified_diff(
-            have.splitlines(True), want.splitlines(True),
-            "docs/functions.md (on disk)", "docs/functions.md (from the rule table)", n=1))
-        pytest.fail("docs/functions.md is out of date: run `python docs/gen_functions.py`\n"
-                    + diff[:4000], pytrace=False)
+        diff = "".join(
+            difflib.unified_diff(
+                have.splitlines(True),
+                want.splitlines(True),
+                "docs/functions.md (on disk)",
+                "docs/functions.md (from the rule table)",
+                n=1,
+            )
+        )
+        pytest.fail(
+            "docs/functions.md is out of date: run `python docs/gen_functions.py`\n" + diff[:4000],
+            pytrace=False,
+        )
 
 
 def test_function_table_lists_every_rule_and_alias():
     from jets.rules import RULES
 
     text = (DOCS / "functions.md").read_text(encoding="utf-8")
-    rows = {line.split("|")[1].strip().strip("`"): line
-            for line in text.splitlines() if line.startswith("| `")}
+    rows = {
+        line.split("|")[1].strip().strip("`"): line
+        for line in text.splitlines()
+        if line.startswith("| `")
+    }
     assert set(rows) == set(RULES)
     for name, rule in RULES.items():
         for alias in rule.aliases:

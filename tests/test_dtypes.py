@@ -4,6 +4,7 @@ exact Fractions for rational functions, integers promoted like numpy.
 References: sympy (complex points, exact rationals) and the fuzz bound with
 the float32 unit roundoff (docs/theory.md, "Accuracy and the tolerance model").
 """
+
 import math
 from fractions import Fraction
 
@@ -25,21 +26,31 @@ def _args(name, dtype, order=3):
     base = [0.625, 0.375, 1.5][:nargs]
     if name in REAL_POINTS:
         base = [REAL_POINTS[name]]
-    if RULES[name].kind == "composition" and nargs == 2:   # a plain order: jv(1, a)
+    if RULES[name].kind == "composition" and nargs == 2:  # a plain order: jv(1, a)
         return [1, *jets.variables([np.asarray(0.625, dtype=dtype)], order)]
     return jets.variables([np.asarray(b, dtype=dtype) for b in base], order)
 
 
 # ------------------------------------------------------------------- float64
-@pytest.mark.parametrize("x0", [1.0, 3, np.int32(3), np.int64(-2), np.uint8(7),
-                                np.array([1, 2, 3]), [1.5, 2.5], np.float64(0.5)],
-                         ids=["float", "int", "int32", "int64", "uint8",
-                              "int array", "list", "float64"])
+@pytest.mark.parametrize(
+    "x0",
+    [
+        1.0,
+        3,
+        np.int32(3),
+        np.int64(-2),
+        np.uint8(7),
+        np.array([1, 2, 3]),
+        [1.5, 2.5],
+        np.float64(0.5),
+    ],
+    ids=["float", "int", "int32", "int64", "uint8", "int array", "list", "float64"],
+)
 def test_float64_is_the_default_and_integers_promote_like_numpy(x0):
     # (bool points are refused, as by jets.derivative: tests/test_guards.py)
     x = jets.variable(x0, 2)
     assert x.dtype == np.float64
-    assert x.dtype == (np.asarray(x0) + 0.5).dtype        # what numpy would do
+    assert x.dtype == (np.asarray(x0) + 0.5).dtype  # what numpy would do
     assert (x * x).dtype == np.float64
 
 
@@ -48,8 +59,8 @@ def test_promotion_between_jets_and_constants_follows_numpy():
     x64 = jets.variable(0.5, 2)
     assert (x32 + np.float64(1.0)).dtype == (np.float32(1) + np.float64(1)).dtype
     assert (x32 + np.ones(3)).dtype == np.float64
-    assert (x32 * 2).dtype == np.float32                  # weak Python int
-    assert (x32 * 2.0).dtype == np.float32                # weak Python float (NEP 50)
+    assert (x32 * 2).dtype == np.float32  # weak Python int
+    assert (x32 * 2.0).dtype == np.float32  # weak Python float (NEP 50)
     assert (x64 * np.float32(2)).dtype == np.float64
     assert (x64 + 1j).dtype == np.complex128
     assert (x32 + np.int8(1)).dtype == (np.float32(1) + np.int8(1)).dtype
@@ -65,8 +76,22 @@ def test_float32_stays_float32_through_every_real_rule(name):
 
 def test_float32_operators_and_numpy_calls_stay_float32():
     x, y = jets.variables([np.float32(0.75), np.float32(1.25)], 3)
-    for f in (x + 1.0, x * 2, 2.0 - x, x / 3, x ** 2, x ** 0.5, 2 ** x, x ** y, -x,
-              np.sin(x), np.exp2(y), np.float32(3) * x, abs(x), np.maximum(x, y)):
+    for f in (
+        x + 1.0,
+        x * 2,
+        2.0 - x,
+        x / 3,
+        x**2,
+        x**0.5,
+        2**x,
+        x**y,
+        -x,
+        np.sin(x),
+        np.exp2(y),
+        np.float32(3) * x,
+        abs(x),
+        np.maximum(x, y),
+    ):
         assert f.dtype == np.float32, f
 
 
@@ -92,7 +117,7 @@ def test_float32_relative_accuracy_of_elementary_functions():
         e = SYMPY[name](z)
         for j in range(7):
             ref = float(sp.N(e.subs(z, sp.Rational(5, 8)), 30) / math.factorial(j))
-            assert abs(got[j] - ref) <= 64 * 2.0 ** -24 * max(abs(ref), 1e-3), (name, j)
+            assert abs(got[j] - ref) <= 64 * 2.0**-24 * max(abs(ref), 1e-3), (name, j)
             e = sp.diff(e, z)
 
 
@@ -104,7 +129,7 @@ Z0 = [0.375 + 0.25j, -0.5 + 0.625j, 1.25 - 0.75j]
 
 def _complex_reference(name, points, order):
     """Coefficients of SYMPY[name] (or z**w for power) at complex points."""
-    z, w = sp.symbols("z w")      # complex symbols
+    z, w = sp.symbols("z w")  # complex symbols
     nargs = RULES[name].nargs
     e = SYMPY[name](z) if nargs == 1 else SYMPY[name](z, w)
     out = []
@@ -112,9 +137,18 @@ def _complex_reference(name, points, order):
         subs = {z: sp.Rational(pt[0].real) + sp.I * sp.Rational(pt[0].imag)}
         if nargs == 2:
             subs[w] = sp.Rational(pt[1].real) + sp.I * sp.Rational(pt[1].imag)
-        out.append({alpha: complex(sp.N(sp.diff(e, z, alpha[0], *(
-            (w, alpha[1]) if nargs == 2 else ())).subs(subs), 30))
-            / math.prod(math.factorial(a) for a in alpha) for alpha in _alphas(nargs, order)})
+        out.append(
+            {
+                alpha: complex(
+                    sp.N(
+                        sp.diff(e, z, alpha[0], *((w, alpha[1]) if nargs == 2 else ())).subs(subs),
+                        30,
+                    )
+                )
+                / math.prod(math.factorial(a) for a in alpha)
+                for alpha in _alphas(nargs, order)
+            }
+        )
     return out
 
 
@@ -143,8 +177,7 @@ def test_complex128_works_for_every_analytic_rule(name):
         scale = max(abs(v) for v in r.values())
         for alpha, v in r.items():
             got = complex(f.coefficient(alpha if nargs == 2 else alpha)[k])
-            assert abs(got - v) <= 1e-12 * max(abs(v), 1e-3 * scale), (name, pts[k], alpha,
-                                                                      got, v)
+            assert abs(got - v) <= 1e-12 * max(abs(v), 1e-3 * scale), (name, pts[k], alpha, got, v)
 
 
 @pytest.mark.parametrize("name", NON_ANALYTIC)
@@ -170,8 +203,9 @@ def test_complex_step_agrees_with_a_real_jet():
     xr = jets.variable(0.7, 5)
     xc = jets.variable(0.7 + 0j, 5)
     for f in (lambda t: jets.exp(jets.sin(t)) / (1 + t * t), lambda t: jets.log1p(t) ** 3):
-        np.testing.assert_allclose(np.asarray(f(xc).coeffs).real, f(xr).coeffs,
-                                   rtol=1e-14, atol=1e-15)
+        np.testing.assert_allclose(
+            np.asarray(f(xc).coeffs).real, f(xr).coeffs, rtol=1e-14, atol=1e-15
+        )
         assert np.all(np.asarray(f(xc).coeffs).imag == 0)
 
 
@@ -183,8 +217,7 @@ def _fr(*values):
 def _exact_partials(expr, syms, point, order):
     out = {}
     subs = dict(zip(syms, [sp.Rational(p.numerator, p.denominator) for p in point], strict=True))
-    for alpha in _alphas(len(syms), order) if len(syms) == 2 else [(j,) for j in
-                                                                  range(order + 1)]:
+    for alpha in _alphas(len(syms), order) if len(syms) == 2 else [(j,) for j in range(order + 1)]:
         d = expr
         for s, a in zip(syms, alpha, strict=True):
             d = sp.diff(d, s, a)
@@ -193,12 +226,16 @@ def _exact_partials(expr, syms, point, order):
     return out
 
 
-@pytest.mark.parametrize("build", [
-    lambda x, y: (x ** 2 + 3 * y) / (x - y) ** 3,
-    lambda x, y: 1 / (1 + x * y) - x ** -2 + np.square(y) * np.reciprocal(x),
-    lambda x, y: (x - Fraction(1, 3)) ** 4 * (y + 2) / (x * x + y),
-    lambda x, y: -x / 7 + (+y) * Fraction(2, 9) - np.power(x, 3) + jets.divide(y, x),
-], ids=["quotient", "reciprocals", "powers", "numpy names"])
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda x, y: (x**2 + 3 * y) / (x - y) ** 3,
+        lambda x, y: 1 / (1 + x * y) - x**-2 + np.square(y) * np.reciprocal(x),
+        lambda x, y: (x - Fraction(1, 3)) ** 4 * (y + 2) / (x * x + y),
+        lambda x, y: -x / 7 + (+y) * Fraction(2, 9) - np.power(x, 3) + jets.divide(y, x),
+    ],
+    ids=["quotient", "reciprocals", "powers", "numpy names"],
+)
 def test_fraction_points_give_exact_coefficients_for_rational_functions(build):
     pt = (Fraction(1, 3), Fraction(-2, 7))
     x, y = jets.variables(_fr(*pt), 4)
@@ -215,11 +252,11 @@ def test_fraction_points_give_exact_coefficients_for_rational_functions(build):
 def test_fraction_batches_and_univariate_high_order_are_exact():
     pts = np.array([Fraction(1, 3), Fraction(5, 2), Fraction(-7, 11)], dtype=object)
     x = jets.variable(pts, 12)
-    f = (1 + x) / (1 - x + x ** 3)
+    f = (1 + x) / (1 - x + x**3)
     z, h = sp.symbols("z h")
-    e = (1 + z) / (1 - z + z ** 3)
+    e = (1 + z) / (1 - z + z**3)
     c = f.coeffs
-    for k, p in enumerate(pts):   # sympy's exact series at the rational point
+    for k, p in enumerate(pts):  # sympy's exact series at the rational point
         s = sp.series(e.subs(z, sp.Rational(p.numerator, p.denominator) + h), h, 0, 13)
         s = s.removeO()
         for j in range(13):
@@ -227,11 +264,37 @@ def test_fraction_batches_and_univariate_high_order_are_exact():
             assert c[j][k] == Fraction(int(ref.p), int(ref.q)), (p, j)
 
 
-@pytest.mark.parametrize("f", [np.sin, np.exp, np.log, np.sqrt, jets.erf, jets.arctan,
-                               lambda x: x ** 0.5, lambda x: x ** Fraction(1, 2),
-                               lambda x: 2 ** x, lambda x: x ** x, np.tanh, jets.cbrt],
-                         ids=["sin", "exp", "log", "sqrt", "erf", "arctan", "x**0.5",
-                              "x**Fraction(1,2)", "2**x", "x**x", "tanh", "cbrt"])
+@pytest.mark.parametrize(
+    "f",
+    [
+        np.sin,
+        np.exp,
+        np.log,
+        np.sqrt,
+        jets.erf,
+        jets.arctan,
+        lambda x: x**0.5,
+        lambda x: x ** Fraction(1, 2),
+        lambda x: 2**x,
+        lambda x: x**x,
+        np.tanh,
+        jets.cbrt,
+    ],
+    ids=[
+        "sin",
+        "exp",
+        "log",
+        "sqrt",
+        "erf",
+        "arctan",
+        "x**0.5",
+        "x**Fraction(1,2)",
+        "2**x",
+        "x**x",
+        "tanh",
+        "cbrt",
+    ],
+)
 def test_fraction_jets_refuse_transcendental_functions_clearly(f):
     x = jets.variable(np.array(Fraction(1, 3), dtype=object), 3)
     with pytest.raises(TypeError) as info:

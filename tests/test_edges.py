@@ -12,6 +12,7 @@ decided by the series are in tests/test_nonsmooth.py), floor/ceil/trunc/rint
 have zero derivatives between jumps and nan ones at a jump crossed, sign at 0
 gives nan derivatives when its argument varies.
 """
+
 import math
 
 import numpy as np
@@ -21,7 +22,7 @@ import sympy as sp
 import jets
 
 DBL_MAX = np.finfo(float).max
-TINY = 1e-290            # below this the exact coefficient may underflow
+TINY = 1e-290  # below this the exact coefficient may underflow
 
 
 def exact_coeffs(fz, x0, order, dps=50):
@@ -67,14 +68,13 @@ def nonfinite_beyond_value(jet, value):
 
 
 # ------------------------------------------------------------------------ log
-@pytest.mark.parametrize("x0", [1e-10, 2.0 ** -300, 1e-200, 5e-324])
+@pytest.mark.parametrize("x0", [1e-10, 2.0**-300, 1e-200, 5e-324])
 def test_log_near_zero(x0):
     c = jets.log(jets.variable(x0, 5)).coeffs
     check(c, exact_coeffs(sp.log, x0, 5), what=f"log at {x0}")
 
 
-@pytest.mark.parametrize("name, at", [("log", 0.0), ("log2", 0.0), ("log10", 0.0),
-                                      ("log1p", -1.0)])
+@pytest.mark.parametrize("name, at", [("log", 0.0), ("log2", 0.0), ("log10", 0.0), ("log1p", -1.0)])
 def test_log_at_its_singularity_is_minus_inf_then_nonfinite(name, at):
     f = getattr(jets, name)(jets.variable(at, 4))
     nonfinite_beyond_value(f, -np.inf)
@@ -86,21 +86,25 @@ def test_log_of_a_negative_number_is_nan_everywhere():
 
 
 # ----------------------------------------------------------------------- sqrt
-@pytest.mark.parametrize("x0", [1e-20, 2.0 ** -600, 1e-300])
+@pytest.mark.parametrize("x0", [1e-20, 2.0**-600, 1e-300])
 def test_sqrt_near_zero(x0):
     c = jets.sqrt(jets.variable(x0, 5)).coeffs
     check(c, exact_coeffs(sp.sqrt, x0, 5), what=f"sqrt at {x0}")
 
 
-@pytest.mark.parametrize("f, exact", [
-    (jets.sqrt, [0, None, None, None, None]),
-    (jets.cbrt, [0, None, None, None, None]),
-    (lambda x: x ** 0.75, [0, None, None, None, None]),
-    (lambda x: x ** 1.5, [0, 0, None, None, None]),
-    (lambda x: np.power(x, 2.5), [0, 0, 0, None, None]),
-    (lambda x: jets.sqrt(x ** 2), [0, None, None, None, None]),
-    (lambda x: (x * x) ** 0.5, [0, None, None, None, None]),
-], ids=["sqrt", "cbrt", "x**0.75", "x**1.5", "power 2.5", "sqrt(x**2)", "(x*x)**0.5"])
+@pytest.mark.parametrize(
+    "f, exact",
+    [
+        (jets.sqrt, [0, None, None, None, None]),
+        (jets.cbrt, [0, None, None, None, None]),
+        (lambda x: x**0.75, [0, None, None, None, None]),
+        (lambda x: x**1.5, [0, 0, None, None, None]),
+        (lambda x: np.power(x, 2.5), [0, 0, 0, None, None]),
+        (lambda x: jets.sqrt(x**2), [0, None, None, None, None]),
+        (lambda x: (x * x) ** 0.5, [0, None, None, None, None]),
+    ],
+    ids=["sqrt", "cbrt", "x**0.75", "x**1.5", "power 2.5", "sqrt(x**2)", "(x*x)**0.5"],
+)
 def test_non_integer_powers_at_zero_are_never_a_wrong_finite_number(f, exact):
     """A non-integer power of a zero value has no Taylor expansion past the
     first coefficients: where the derivative does not exist (None) the jet
@@ -123,25 +127,43 @@ def test_sqrt_of_x_squared_at_zero_has_no_first_derivative():
 
 
 # --------------------------------------------------------- integer powers at 0
-@pytest.mark.parametrize("f, expect", [
-    (lambda x: x ** 2, [0, 0, 1, 0, 0]),
-    (lambda x: x ** 3, [0, 0, 0, 1, 0]),
-    (lambda x: x ** 2.0, [0, 0, 1, 0, 0]),
-    (lambda x: x ** 3.0, [0, 0, 0, 1, 0]),
-    (lambda x: pow(x, 2.0), [0, 0, 1, 0, 0]),
-    (lambda x: np.power(x, 2), [0, 0, 1, 0, 0]),
-    (lambda x: np.power(x, 4.0), [0, 0, 0, 0, 1]),
-    (lambda x: np.float_power(x, 2.0), [0, 0, 1, 0, 0]),
-    (lambda x: x ** np.float64(3), [0, 0, 0, 1, 0]),
-    (lambda x: x ** np.int64(2), [0, 0, 1, 0, 0]),
-    (lambda x: x ** np.array(2.0), [0, 0, 1, 0, 0]),
-    (lambda x: np.square(x), [0, 0, 1, 0, 0]),
-    (lambda x: x ** 1, [0, 1, 0, 0, 0]),
-    (lambda x: x ** 0, [1, 0, 0, 0, 0]),
-    (lambda x: (x + 1) ** 2 - 1, [0, 2, 1, 0, 0]),
-], ids=["x**2", "x**3", "x**2.0", "x**3.0", "pow(x,2.0)", "np.power(x,2)",
-        "np.power(x,4.0)", "float_power", "x**float64(3)", "x**int64(2)", "x**array(2.0)",
-        "square", "x**1", "x**0", "(x+1)**2-1"])
+@pytest.mark.parametrize(
+    "f, expect",
+    [
+        (lambda x: x**2, [0, 0, 1, 0, 0]),
+        (lambda x: x**3, [0, 0, 0, 1, 0]),
+        (lambda x: x**2.0, [0, 0, 1, 0, 0]),
+        (lambda x: x**3.0, [0, 0, 0, 1, 0]),
+        (lambda x: pow(x, 2.0), [0, 0, 1, 0, 0]),
+        (lambda x: np.power(x, 2), [0, 0, 1, 0, 0]),
+        (lambda x: np.power(x, 4.0), [0, 0, 0, 0, 1]),
+        (lambda x: np.float_power(x, 2.0), [0, 0, 1, 0, 0]),
+        (lambda x: x ** np.float64(3), [0, 0, 0, 1, 0]),
+        (lambda x: x ** np.int64(2), [0, 0, 1, 0, 0]),
+        (lambda x: x ** np.array(2.0), [0, 0, 1, 0, 0]),
+        (lambda x: np.square(x), [0, 0, 1, 0, 0]),
+        (lambda x: x**1, [0, 1, 0, 0, 0]),
+        (lambda x: x**0, [1, 0, 0, 0, 0]),
+        (lambda x: (x + 1) ** 2 - 1, [0, 2, 1, 0, 0]),
+    ],
+    ids=[
+        "x**2",
+        "x**3",
+        "x**2.0",
+        "x**3.0",
+        "pow(x,2.0)",
+        "np.power(x,2)",
+        "np.power(x,4.0)",
+        "float_power",
+        "x**float64(3)",
+        "x**int64(2)",
+        "x**array(2.0)",
+        "square",
+        "x**1",
+        "x**0",
+        "(x+1)**2-1",
+    ],
+)
 def test_integer_powers_at_zero_are_exact(f, expect):
     c = f(jets.variable(0.0, 4)).coeffs
     assert np.asarray(c, dtype=float).tolist() == [float(v) for v in expect]
@@ -174,21 +196,35 @@ def test_non_integer_power_of_a_negative_base_is_nan():
 
 
 # ------------------------------------------------------ inverse trig near +-1
-@pytest.mark.parametrize("name, fz, x0", [
-    ("arcsin", sp.asin, 1 - 2.0 ** -30), ("arcsin", sp.asin, -1 + 2.0 ** -40),
-    ("arccos", sp.acos, 1 - 2.0 ** -30), ("arctanh", sp.atanh, 1 - 2.0 ** -30),
-    ("arccosh", sp.acosh, 1 + 2.0 ** -30), ("arcsin", sp.asin, 1 - 2.0 ** -52),
-])
+@pytest.mark.parametrize(
+    "name, fz, x0",
+    [
+        ("arcsin", sp.asin, 1 - 2.0**-30),
+        ("arcsin", sp.asin, -1 + 2.0**-40),
+        ("arccos", sp.acos, 1 - 2.0**-30),
+        ("arctanh", sp.atanh, 1 - 2.0**-30),
+        ("arccosh", sp.acosh, 1 + 2.0**-30),
+        ("arcsin", sp.asin, 1 - 2.0**-52),
+    ],
+)
 def test_inverse_functions_near_the_branch_points(name, fz, x0):
     """Full accuracy at exact points next to +-1 (1 - a^2 must not cancel)."""
     c = getattr(jets, name)(jets.variable(x0, 4)).coeffs
     check(c, exact_coeffs(fz, x0, 4), rtol=1e-12, what=f"{name} at {x0!r}")
 
 
-@pytest.mark.parametrize("name, at, value", [
-    ("arcsin", 1.0, np.pi / 2), ("arcsin", -1.0, -np.pi / 2), ("arccos", 1.0, 0.0),
-    ("arccos", -1.0, np.pi), ("arccosh", 1.0, 0.0), ("arctanh", 1.0, np.inf),
-    ("arctanh", -1.0, -np.inf)])
+@pytest.mark.parametrize(
+    "name, at, value",
+    [
+        ("arcsin", 1.0, np.pi / 2),
+        ("arcsin", -1.0, -np.pi / 2),
+        ("arccos", 1.0, 0.0),
+        ("arccos", -1.0, np.pi),
+        ("arccosh", 1.0, 0.0),
+        ("arctanh", 1.0, np.inf),
+        ("arctanh", -1.0, -np.inf),
+    ],
+)
 def test_inverse_functions_at_the_branch_points(name, at, value):
     f = getattr(jets, name)(jets.variable(at, 3))
     nonfinite_beyond_value(f, value)
@@ -201,8 +237,9 @@ def test_inverse_functions_outside_their_domain_are_nan(name):
 
 
 # ------------------------------------------------------------------- tan
-@pytest.mark.parametrize("x0", [np.pi / 2, np.nextafter(np.pi / 2, 0), 1.5707963,
-                                -np.pi / 2, 3 * np.pi / 2])
+@pytest.mark.parametrize(
+    "x0", [np.pi / 2, np.nextafter(np.pi / 2, 0), 1.5707963, -np.pi / 2, 3 * np.pi / 2]
+)
 def test_tan_near_its_poles_is_accurate_at_the_float_point(x0):
     """tan(float(pi/2)) ~ 1.6e16: huge but exact; so are its coefficients."""
     c = jets.tan(jets.variable(x0, 3)).coeffs
@@ -215,12 +252,12 @@ def test_tanh_for_large_arguments_saturates_cleanly():
 
 
 # ------------------------------------------------------------ tiny divisors
-@pytest.mark.parametrize("x0", [1e-100, 1e-160, 1e-200, 2.0 ** -1070])
+@pytest.mark.parametrize("x0", [1e-100, 1e-160, 1e-200, 2.0**-1070])
 def test_division_by_a_tiny_value(x0):
     c = (1 / jets.variable(x0, 4)).coeffs
     check(c, exact_coeffs(lambda z: 1 / z, x0, 4), what=f"1/x at {x0!r}")
     c = (3.0 / jets.variable(x0, 3) ** 2).coeffs
-    check(c, exact_coeffs(lambda z: 3 / z ** 2, x0, 3), what=f"3/x**2 at {x0!r}")
+    check(c, exact_coeffs(lambda z: 3 / z**2, x0, 3), what=f"3/x**2 at {x0!r}")
 
 
 def test_division_by_a_tiny_jet_denominator_in_two_variables():
@@ -240,7 +277,7 @@ def test_division_by_zero_is_inf_then_nonfinite():
     f = 1 / jets.variable(0.0, 3)
     nonfinite_beyond_value(f, np.inf)
     x = jets.variable(0.0, 2)
-    g = x / x                                            # 0/0
+    g = x / x  # 0/0
     assert not np.any(np.isfinite(np.asarray(g.coeffs, float)))
 
 
@@ -248,7 +285,7 @@ def test_overflowing_exp_is_inf_not_finite():
     c = np.asarray(jets.exp(jets.variable(710.0, 3)).coeffs, dtype=float)
     assert np.all(np.isinf(c))
     c = np.asarray(jets.exp(jets.variable(-800.0, 3)).coeffs, dtype=float)
-    assert np.all(c == 0)          # e^-800 ~ 1e-348 rounds to 0, correctly
+    assert np.all(c == 0)  # e^-800 ~ 1e-348 rounds to 0, correctly
 
 
 # ---------------------------------------------------------- kinks and jumps
@@ -260,14 +297,13 @@ def test_abs_at_zero_takes_the_nonnegative_branch():
     # the branch follows the argument's value: -x at 0 is the a >= 0 side of abs(a)
     assert np.asarray(abs(-x).coeffs, float).tolist() == [0, -1, 0, 0]
     # away from 0 it is sign(a0) * a
-    assert np.asarray(abs(jets.variable(-2.0, 2) ** 3).coeffs, float).tolist() == \
-        [8, -12, 6]
+    assert np.asarray(abs(jets.variable(-2.0, 2) ** 3).coeffs, float).tolist() == [8, -12, 6]
 
 
 def test_maximum_and_minimum_at_a_tie():
     x, y = jets.variables([1.5, 1.5], 1)
-    assert np.maximum(x, y).gradient().tolist() == [1, 0]        # the first argument
-    assert np.minimum(x, y).gradient().tolist() == [0, 1]        # the second argument
+    assert np.maximum(x, y).gradient().tolist() == [1, 0]  # the first argument
+    assert np.minimum(x, y).gradient().tolist() == [0, 1]  # the second argument
     assert jets.maximum(y, x).gradient().tolist() == [0, 1]
     assert jets.minimum(y, x).gradient().tolist() == [1, 0]
     t = jets.variable(2.0, 2)
@@ -286,17 +322,31 @@ def test_clip_at_its_bounds():
     assert np.asarray(mid.coeffs, float).tolist() == [1.5, 1, 0]
 
 
-@pytest.mark.parametrize("name, x0, value", [
-    ("floor", -0.5, -1.0), ("ceil", -0.5, -0.0), ("trunc", 0.0, 0.0), ("rint", 2.25, 2.0),
-    ("rint", 3.0, 3.0)])
+@pytest.mark.parametrize(
+    "name, x0, value",
+    [
+        ("floor", -0.5, -1.0),
+        ("ceil", -0.5, -0.0),
+        ("trunc", 0.0, 0.0),
+        ("rint", 2.25, 2.0),
+        ("rint", 3.0, 3.0),
+    ],
+)
 def test_piecewise_constant_functions_have_zero_derivatives(name, x0, value):
     c = np.asarray(getattr(jets, name)(jets.variable(x0, 3)).coeffs, dtype=float)
     assert c[0] == value and np.all(c[1:] == 0), c
 
 
-@pytest.mark.parametrize("name, x0, value", [
-    ("floor", 2.0, 2.0), ("ceil", 2.0, 2.0), ("trunc", -3.0, -3.0), ("rint", 2.5, 2.0),
-    ("rint", 3.5, 4.0)])
+@pytest.mark.parametrize(
+    "name, x0, value",
+    [
+        ("floor", 2.0, 2.0),
+        ("ceil", 2.0, 2.0),
+        ("trunc", -3.0, -3.0),
+        ("rint", 2.5, 2.0),
+        ("rint", 3.5, 4.0),
+    ],
+)
 def test_piecewise_constant_functions_at_a_jump_have_nan_derivatives(name, x0, value):
     """x crosses the jump: no side keeps the value, so no derivative exists
     (tests/test_nonsmooth.py covers arguments that stay on one side)."""
@@ -307,8 +357,8 @@ def test_piecewise_constant_functions_at_a_jump_have_nan_derivatives(name, x0, v
 def test_sign_at_zero():
     x = jets.variable(0.0, 2)
     c = np.asarray(jets.sign(x).coeffs, dtype=float)
-    assert c[0] == 0 and np.all(np.isnan(c[1:]))            # a jump where x varies
-    flat = jets.sign(jets.constant(0.0, like=x))            # a constant jet: a constant
+    assert c[0] == 0 and np.all(np.isnan(c[1:]))  # a jump where x varies
+    flat = jets.sign(jets.constant(0.0, like=x))  # a constant jet: a constant
     assert np.asarray(flat.coeffs, float).tolist() == [0, 0, 0]
     # 0 * x has zero slope to the order, like x**3 at order 2: the side is unknown
     c = np.asarray(jets.sign(0 * x).coeffs, dtype=float)
@@ -331,17 +381,21 @@ def test_hypot_and_arctan2_at_the_origin():
     assert float(a.value) == 0 and not np.any(np.isfinite(np.asarray(a.coeffs, float)[1:]))
 
 
-@pytest.mark.parametrize("where, point", [("near_the_origin", (3e-160, -4e-160)),
-                                          ("far_out", (1e200, 1e200)),
-                                          ("ordinary", (0.75, -1.25))])
+@pytest.mark.parametrize(
+    "where, point",
+    [
+        ("near_the_origin", (3e-160, -4e-160)),
+        ("far_out", (1e200, 1e200)),
+        ("ordinary", (0.75, -1.25)),
+    ],
+)
 def test_hypot_and_arctan2_scale(where, point):
     """The squares a^2 + b^2 must not underflow (wrong digits) or overflow
     (nan, or wrong zeros for arctan2) where the derivatives are normal numbers."""
     x, y = jets.variables(list(point), 2)
     X, Y = sp.symbols("x y", real=True)
     pt = {X: sp.Rational(point[0]), Y: sp.Rational(point[1])}
-    for f, g in ((jets.hypot(x, y), sp.sqrt(X ** 2 + Y ** 2)),
-                 (jets.arctan2(y, x), sp.atan2(Y, X))):
+    for f, g in ((jets.hypot(x, y), sp.sqrt(X**2 + Y**2)), (jets.arctan2(y, x), sp.atan2(Y, X))):
         for alpha, v in f.partials().items():
             ref = sp.N(sp.diff(g, X, alpha[0], Y, alpha[1]).subs(pt), 40)
             if abs(ref) > DBL_MAX:
@@ -351,34 +405,51 @@ def test_hypot_and_arctan2_scale(where, point):
 
 
 # --------------------------------------------------------- special functions
-@pytest.mark.parametrize("name, at", [("gamma", 0.0), ("gamma", -1.0), ("gamma", -2.0),
-                                      ("lgamma", 0.0), ("lgamma", -3.0), ("digamma", 0.0),
-                                      ("digamma", -1.0)])
+@pytest.mark.parametrize(
+    "name, at",
+    [
+        ("gamma", 0.0),
+        ("gamma", -1.0),
+        ("gamma", -2.0),
+        ("lgamma", 0.0),
+        ("lgamma", -3.0),
+        ("digamma", 0.0),
+        ("digamma", -1.0),
+    ],
+)
 def test_special_functions_at_their_poles_are_not_finite(name, at):
     c = np.asarray(getattr(jets, name)(jets.variable(at, 3)).coeffs, dtype=float)
     assert not np.any(np.isfinite(c[1:])), c
 
 
-@pytest.mark.parametrize("name, fz, x0, rtol", [
-    ("gamma", sp.gamma, 1e-8, 1e-12), ("gamma", sp.gamma, 3 + 2.0 ** -20, 1e-13),
-    ("gamma", sp.gamma, -1 + 2.0 ** -20, 1e-9),
-    ("digamma", lambda z: sp.polygamma(0, z), 2.0 ** -20, 1e-12),
-    ("lgamma", sp.loggamma, 2.0 ** -20, 1e-12)])
+@pytest.mark.parametrize(
+    "name, fz, x0, rtol",
+    [
+        ("gamma", sp.gamma, 1e-8, 1e-12),
+        ("gamma", sp.gamma, 3 + 2.0**-20, 1e-13),
+        ("gamma", sp.gamma, -1 + 2.0**-20, 1e-9),
+        ("digamma", lambda z: sp.polygamma(0, z), 2.0**-20, 1e-12),
+        ("lgamma", sp.loggamma, 2.0**-20, 1e-12),
+    ],
+)
 def test_special_functions_near_their_poles(name, fz, x0, rtol):
     """Near a negative pole scipy's digamma (the gamma jet's first coefficient
     is gamma * digamma) is accurate only to its conditioning, |x psi'/psi| ~ 1/eps
     = 2**20 ulps: rtol 1e-9 there (2e-12 measured)."""
     c = getattr(jets, name)(jets.variable(x0, 3)).coeffs
     exact = exact_coeffs(fz, x0, 3)
-    if name == "lgamma":       # log|Gamma|: the real part of sympy's loggamma
+    if name == "lgamma":  # log|Gamma|: the real part of sympy's loggamma
         exact = [sp.re(e) for e in exact]
     check(c, exact, rtol=rtol, what=f"{name} at {x0!r}")
 
 
 def test_cbrt_near_and_at_zero():
-    check(jets.cbrt(jets.variable(-1e-30, 3)).coeffs,
-          exact_coeffs(lambda z: -(-z) ** sp.Rational(1, 3), -1e-30, 3), rtol=1e-13,
-          what="cbrt at -1e-30")
+    check(
+        jets.cbrt(jets.variable(-1e-30, 3)).coeffs,
+        exact_coeffs(lambda z: -((-z) ** sp.Rational(1, 3)), -1e-30, 3),
+        rtol=1e-13,
+        what="cbrt at -1e-30",
+    )
     c = np.asarray(jets.cbrt(jets.variable(0.0, 2)).coeffs, dtype=float)
     assert c[0] == 0 and not np.any(np.isfinite(c[1:]))
 

@@ -1,5 +1,6 @@
 """The worked examples of docs/examples/: each runs as a script, and its
 numbers agree with sympy or with a closed-form identity."""
+
 import runpy
 import subprocess
 import sys
@@ -20,17 +21,28 @@ def load(name):
 
 
 def test_every_example_is_listed():
-    assert set(SCRIPTS) == {"sin_taylor.py", "rosenbrock_hessian.py", "curvature.py",
-                            "physics_sensitivity.py", "newton_rosenbrock.py",
-                            "kepler_halley.py", "uncertainty.py", "special_mpmath.py",
-                            "taylor_plot.py", "seed_walkthrough.py", "series_reversion.py",
-                            "ode_kepler.py", "laplacian_points.py"}
+    assert set(SCRIPTS) == {
+        "sin_taylor.py",
+        "rosenbrock_hessian.py",
+        "curvature.py",
+        "physics_sensitivity.py",
+        "newton_rosenbrock.py",
+        "kepler_halley.py",
+        "uncertainty.py",
+        "special_mpmath.py",
+        "taylor_plot.py",
+        "seed_walkthrough.py",
+        "series_reversion.py",
+        "ode_kepler.py",
+        "laplacian_points.py",
+    }
 
 
 @pytest.mark.parametrize("name", SCRIPTS)
 def test_example_runs_as_a_script(name):
-    proc = subprocess.run([sys.executable, str(EXAMPLES / name)], capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, str(EXAMPLES / name)], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip(), f"{name} printed nothing"
 
@@ -50,7 +62,7 @@ def test_sin_taylor_matches_sympy_series(capsys):
     # 1 / c_k = (-1)^((k-1)/2) k! for odd k, as printed
     assert "-1307674368000" in out and "6227020800" in out
     # the remainder of the degree-15 polynomial is below |x|^17 / 17!
-    bound = np.abs(x)**17 / float(sp.factorial(17))
+    bound = np.abs(x) ** 17 / float(sp.factorial(17))
     assert np.all(err <= bound * (1 + 1e-6) + 1e-15)
 
 
@@ -60,15 +72,15 @@ def test_rosenbrock_hessian_matches_sympy(capsys):
     capsys.readouterr()
     assert x[0].size == 10**4 and H.shape == (2, 2, 100, 100)
     a, b = sp.symbols("a b")
-    f = 100 * (b - a**2)**2 + (1 - a)**2
+    f = 100 * (b - a**2) ** 2 + (1 - a) ** 2
     for i, j in product(range(2), repeat=2):
         d = sp.diff(f, (a, b)[i], (a, b)[j])
         want = np.broadcast_to(sp.lambdify((a, b), d, "numpy")(*x), H.shape[2:])
         np.testing.assert_allclose(H[i, j], want, rtol=1e-12, atol=1e-9)
     assert Hmin.tolist() == [[802.0, -400.0], [-400.0, 200.0]]
     # identity: positive definite exactly where y < x^2 + 1/200
-    convex = (H[0, 0] > 0) & (H[0, 0] * H[1, 1] - H[0, 1]**2 > 0)
-    want = x[1] < x[0]**2 + 1 / 200
+    convex = (H[0, 0] > 0) & (H[0, 0] * H[1, 1] - H[0, 1] ** 2 > 0)
+    want = x[1] < x[0] ** 2 + 1 / 200
     assert np.array_equal(convex, want)
     assert ex["convex_fraction"](H) == pytest.approx(want.mean())
 
@@ -77,6 +89,7 @@ def test_rosenbrock_in_four_variables_matches_scipy():
     from scipy.optimize import rosen_hess
 
     import jets
+
     ex = load("rosenbrock_hessian.py")
     x = np.random.default_rng(1).uniform(-2, 2, (4, 50))
     H = jets.hessian(ex["rosen"], x)
@@ -90,20 +103,24 @@ def test_curvature_identities_and_sympy(capsys):
     t, k_e, k_h, k_l = ex["main"]()
     capsys.readouterr()
     a, b = 3.0, 1.0
-    np.testing.assert_allclose(k_e, a * b / (a**2 * np.sin(t)**2 + b**2 * np.cos(t)**2)**1.5,
-                               rtol=1e-13)
+    np.testing.assert_allclose(
+        k_e, a * b / (a**2 * np.sin(t) ** 2 + b**2 * np.cos(t) ** 2) ** 1.5, rtol=1e-13
+    )
     np.testing.assert_allclose(k_h, 2.0 / (2.0**2 + 0.5**2), rtol=1e-13)
     s = sp.Symbol("s")
     xs, ys = sp.sin(3 * s), sp.sin(2 * s)
-    kappa = sp.Abs(xs.diff(s) * ys.diff(s, 2) - ys.diff(s) * xs.diff(s, 2)) \
-        / (xs.diff(s)**2 + ys.diff(s)**2)**sp.Rational(3, 2)
+    kappa = sp.Abs(xs.diff(s) * ys.diff(s, 2) - ys.diff(s) * xs.diff(s, 2)) / (
+        xs.diff(s) ** 2 + ys.diff(s) ** 2
+    ) ** sp.Rational(3, 2)
     want = [float(kappa.subs(s, float(ti)).evalf(30)) for ti in t]
     np.testing.assert_allclose(k_l, want, rtol=1e-12, atol=1e-14)
     # any batch of parameters, one call
     tt = np.linspace(-3, 3, 101)
-    np.testing.assert_allclose(ex["curvature"](ex["ellipse"], tt),
-                               a * b / (a**2 * np.sin(tt)**2 + b**2 * np.cos(tt)**2)**1.5,
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        ex["curvature"](ex["ellipse"], tt),
+        a * b / (a**2 * np.sin(tt) ** 2 + b**2 * np.cos(tt) ** 2) ** 1.5,
+        rtol=1e-12,
+    )
 
 
 def test_physics_sensitivity_matches_sympy(capsys):
@@ -112,11 +129,11 @@ def test_physics_sensitivity_matches_sympy(capsys):
     capsys.readouterr()
     v, th, h = sp.symbols("v theta h", positive=True)
     g = sp.Float(ex["G"], 30)
-    R = v * sp.cos(th) / g * (v * sp.sin(th) + sp.sqrt(v**2 * sp.sin(th)**2 + 2 * g * h))
+    R = v * sp.cos(th) / g * (v * sp.sin(th) + sp.sqrt(v**2 * sp.sin(th) ** 2 + 2 * g * h))
     syms = (v, th, h)
     at = {v: x0[0], th: x0[1], h: x0[2]}
     for idx in product(range(3), repeat=3):
-        if list(idx) != sorted(idx):        # symmetric: compare with the sorted entry
+        if list(idx) != sorted(idx):  # symmetric: compare with the sorted entry
             assert T3[idx] == T3[tuple(sorted(idx))]
             continue
         d = sp.diff(R, *[syms[i] for i in idx])

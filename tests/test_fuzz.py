@@ -18,6 +18,7 @@ A failure prints the case (jets text, sympy text, points, order), each failing
 partial, and the command that replays it: ``python tests/fuzz_gen.py SEED INDEX``.
 Run with ``-s`` to see the summary (cases, partials, worst error / bound).
 """
+
 import os
 import time
 from collections import Counter
@@ -36,8 +37,18 @@ _STATS = {}
 
 
 def _record(seed, res, seconds):
-    s = _STATS.setdefault(seed, {"cases": 0, "partials": 0, "worst": 0.0, "where": "",
-                                 "seconds": 0.0, "by_degree": {}, "tracked": 0.0})
+    s = _STATS.setdefault(
+        seed,
+        {
+            "cases": 0,
+            "partials": 0,
+            "worst": 0.0,
+            "where": "",
+            "seconds": 0.0,
+            "by_degree": {},
+            "tracked": 0.0,
+        },
+    )
     s["tracked"] = max(s["tracked"], res.worst_tracked)
     s["cases"] += 1
     s["partials"] += res.npartials
@@ -54,7 +65,7 @@ def _run(seed, index):
     t0 = time.perf_counter()
     try:
         res = F.check_case(case)
-    except Exception as exc:   # an engine crash is a failure with the case attached
+    except Exception as exc:  # an engine crash is a failure with the case attached
         pytest.fail(f"{case.describe()}\n  raised {type(exc).__name__}: {exc}")
     _record(seed, res, time.perf_counter() - t0)
     assert not res.failures, "jet outside the error bound\n" + F.report(res)
@@ -75,10 +86,12 @@ def test_fuzz_summary():
     """Print what the runs above checked (visible with -s); never fails."""
     for seed, s in _STATS.items():
         degs = ", ".join(f"{d}: {r:.2g}" for d, r in sorted(s["by_degree"].items()))
-        print(f"\nfuzz seed {seed}: {s['cases']} cases, {s['partials']} coefficients "
-              f"(partials x points) in {s['seconds']:.1f} s; worst |error| / bound "
-              f"{s['worst']:.3g} at {s['where']}; worst by degree {{{degs}}}; worst "
-              f"|error| / Jet.error() (track_error=True) {s['tracked']:.3g}")
+        print(
+            f"\nfuzz seed {seed}: {s['cases']} cases, {s['partials']} coefficients "
+            f"(partials x points) in {s['seconds']:.1f} s; worst |error| / bound "
+            f"{s['worst']:.3g} at {s['where']}; worst by degree {{{degs}}}; worst "
+            f"|error| / Jet.error() (track_error=True) {s['tracked']:.3g}"
+        )
 
 
 # ------------------------------------------------------------ the generator
@@ -97,12 +110,11 @@ def test_sample_covers_every_rule_and_every_entry_point():
     hows = {how for _, (how, _) in styles}
     assert hows == {"op", "np", "jets"}
     aliases = {label for name, (how, label) in styles if label != name}
-    assert len(aliases) >= 10, aliases    # asin, atan2, pow, abs, ... are exercised
+    assert len(aliases) >= 10, aliases  # asin, atan2, pow, abs, ... are exercised
 
 
 def test_every_rule_has_a_domain_margin_a_bound_and_a_reference():
-    kinks = {"absolute", "sign", "floor", "ceil", "trunc", "rint", "maximum", "minimum",
-             "clip"}
+    kinks = {"absolute", "sign", "floor", "ceil", "trunc", "rint", "maximum", "minimum", "clip"}
     for name, rule in RULES.items():
         if rule.domain is not None or name in kinks:
             assert name in F.SAFE, f"{name}: add its margin to fuzz_gen.SAFE"
@@ -157,7 +169,12 @@ def test_composed_reference_matches_whole_tree_sympy(case):
         for p in range(case.points.shape[1]):
             got = dd.to_mp((j, p))
             assert abs(got - sym[j][p]) <= 1e-26 * (1 + abs(sym[j][p])), (
-                case.describe(), alphas[j], p, got, sym[j][p])
+                case.describe(),
+                alphas[j],
+                p,
+                got,
+                sym[j][p],
+            )
 
 
 def test_bound_is_tight_enough_to_catch_small_errors():
@@ -181,6 +198,7 @@ def test_checker_flags_a_wrong_coefficient(monkeypatch):
         out = real(self, xs)
         if self is case.root:
             import jets
+
             c = np.array(out.coeffs)
             c[-1] = c[-1] * (1 + 1e-9) + 1e-300
             return jets.Jet(out.space, c)

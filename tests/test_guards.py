@@ -5,6 +5,7 @@ exception types of bad input, and validated pickles with read-only caches.
 References are independent of the engine: mpmath binomials, closed forms of
 the graded order, brute-force enumeration with itertools, analytic gradients.
 """
+
 import importlib
 import itertools
 import pickle
@@ -29,6 +30,7 @@ def _count_products(monkeypatch):
     def counting(*args, **kw):
         calls.append(1)
         return real(*args, **kw)
+
     monkeypatch.setattr(K, "product", counting)
     return calls
 
@@ -97,12 +99,12 @@ def test_product_of_jets_on_overlapping_variables_has_a_small_footprint():
     av, bv = float(A.value), float(Bs.value)
     g = f.gradient()
     assert f.value == pytest.approx(av**3 * bv**3, rel=1e-14)
-    assert g[0] == pytest.approx(3 * av**2 * bv**3, rel=1e-14)        # a0 only in A
-    assert g[31] == pytest.approx(3 * av**3 * bv**2, rel=1e-14)       # a31 only in B
+    assert g[0] == pytest.approx(3 * av**2 * bv**3, rel=1e-14)  # a0 only in A
+    assert g[31] == pytest.approx(3 * av**3 * bv**2, rel=1e-14)  # a31 only in B
     assert g[5] == pytest.approx(3 * av**2 * bv**3 + 3 * av**3 * bv**2, rel=1e-14)
     e = [0] * 32
     e[0] = 1
-    e[31] = 1   # d2f/da0 da31 = 9 A^2 B^2
+    e[31] = 1  # d2f/da0 da31 = 9 A^2 B^2
     assert f.partial(tuple(e)) == pytest.approx(9 * av**2 * bv**2, rel=1e-14)
 
 
@@ -110,8 +112,12 @@ def test_cross_products_agree_with_the_full_product():
     """The pair tables built from index lists (cross_table) give the same
     product as the full-space product of the embedded factors."""
     rng = np.random.default_rng(3)
-    for n, order, U, V in [(5, 3, (0, 1, 3), (1, 2, 4)), (6, 2, (0,), (1, 2, 3, 4, 5)),
-                           (4, 4, (0, 1), (1, 2)), (3, (2, 1, 2), (0, 1), (1, 2))]:
+    for n, order, U, V in [
+        (5, 3, (0, 1, 3), (1, 2, 4)),
+        (6, 2, (0,), (1, 2, 3, 4, 5)),
+        (4, 4, (0, 1), (1, 2)),
+        (3, (2, 1, 2), (0, 1), (1, 2)),
+    ]:
         S = jets.space(n, order)
         a, b = S.subspace(U), S.subspace(V)
         X = rng.standard_normal((a.ncoeffs, 2))
@@ -119,22 +125,33 @@ def test_cross_products_agree_with_the_full_product():
         got = K.cross_product(S, U, V, X, Y)
         W = tuple(sorted(set(U) | set(V)))
         dst = W if len(W) < n else None
-        full = K.product(S.subspace(dst), jets.jet.embed(S, X, U, dst, full=True),
-                         jets.jet.embed(S, Y, V, dst, full=True))
-        np.testing.assert_allclose(K.pad(S.subspace(dst), got), K.pad(S.subspace(dst), full),
-                                   rtol=1e-13, atol=1e-13)
+        full = K.product(
+            S.subspace(dst),
+            jets.jet.embed(S, X, U, dst, full=True),
+            jets.jet.embed(S, Y, V, dst, full=True),
+        )
+        np.testing.assert_allclose(
+            K.pad(S.subspace(dst), got), K.pad(S.subspace(dst), full), rtol=1e-13, atol=1e-13
+        )
 
 
 def test_broadcasting_seeds_into_a_huge_result_is_refused_before_allocating():
     """(9000,) + (9000, 1) would make 81e6 points x 3 coefficients: refused with
     the size in GiB and the fix, before anything large is allocated."""
     x, y = jets.variables([np.arange(9000.0), np.arange(9000.0)[:, None]], 1)
-    for op in (lambda: x + y, lambda: x * y, lambda: x / (y + 1), lambda: np.sin(x) - y,
-               lambda: np.hypot(x, y)):
+    for op in (
+        lambda: x + y,
+        lambda: x * y,
+        lambda: x / (y + 1),
+        lambda: np.sin(x) - y,
+        lambda: np.hypot(x, y),
+    ):
+
         def attempt(op=op):
             with pytest.raises(ValueError) as info:
                 op()
             return str(info.value)
+
         msg, peak = _peak(attempt)
         assert "GiB" in msg and "points" in msg and "split the batch" in msg, msg
         assert peak < 50 * 2**20, peak / 2**20
@@ -145,8 +162,9 @@ def test_broadcasting_within_the_limit_still_works():
     f = x * y
     assert f.shape == (200, 300)
     np.testing.assert_array_equal(f.value, np.arange(200.0)[:, None] * np.arange(300.0))
-    np.testing.assert_array_equal(f.partial((1, 0)), np.broadcast_to(np.arange(200.0)[:, None],
-                                                                      (200, 300)))
+    np.testing.assert_array_equal(
+        f.partial((1, 0)), np.broadcast_to(np.arange(200.0)[:, None], (200, 300))
+    )
 
 
 # --------------------------------------------------- 3. many variables
@@ -180,13 +198,16 @@ def test_spaces_of_1000_variables_build_small():
     assert (0,) * (n - 1) + (3,) not in S2.index
 
 
-@pytest.mark.parametrize("n, order", [(1, 6), (2, 5), (3, 4), (5, 2), (6, 3), (4, 1), (3, 0),
-                                      (2, (2, 3)), (3, (1, 0, 2))])
+@pytest.mark.parametrize(
+    "n, order",
+    [(1, 6), (2, 5), (3, 4), (5, 2), (6, 3), (4, 1), (3, 0), (2, (2, 3)), (3, (1, 0, 2))],
+)
 def test_space_tables_match_brute_force(n, order):
     """Monomials in graded order (degree, then first exponent descending) from
     itertools, factorials from math, and every pair (i, j) landing on t with
     monomial(i) + monomial(j) == monomial(t), each product exactly once."""
     from math import factorial, prod
+
     S = jets.space(n, order)
     caps = order if isinstance(order, tuple) else (S.degree,) * n
     allm = [m for m in itertools.product(*[range(c + 1) for c in caps]) if sum(m) <= S.degree]
@@ -198,9 +219,13 @@ def test_space_tables_match_brute_force(n, order):
         i, j, starts = S.pairs(d)
         t = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(i)])) + S.offsets[d]
         np.testing.assert_array_equal(S.monomials[i] + S.monomials[j], S.monomials[t])
-        want = {(a, b) for a in range(S.ncoeffs) for b in range(S.ncoeffs)
-                if sum(allm[a]) + sum(allm[b]) == d
-                and all(x + y <= c for x, y, c in zip(allm[a], allm[b], caps, strict=False))}
+        want = {
+            (a, b)
+            for a in range(S.ncoeffs)
+            for b in range(S.ncoeffs)
+            if sum(allm[a]) + sum(allm[b]) == d
+            and all(x + y <= c for x, y, c in zip(allm[a], allm[b], caps, strict=False))
+        }
         assert set(zip(i.tolist(), j.tolist(), strict=False)) == want
 
 
@@ -219,8 +244,11 @@ def test_variables_of_a_scalar_is_a_type_error():
             jets.variables(bad, 1)
 
 
-@pytest.mark.parametrize("order", [np.array(3), np.int64(3), np.int32(3), np.array(3, np.int8)],
-                         ids=["0-d array", "int64", "int32", "int8 array"])
+@pytest.mark.parametrize(
+    "order",
+    [np.array(3), np.int64(3), np.int32(3), np.array(3, np.int8)],
+    ids=["0-d array", "int64", "int32", "int8 array"],
+)
 def test_numpy_integer_orders_work_everywhere(order):
     assert jets.variable(0.5, order).order == 3
     assert jets.variables([0.5, 1.0], order)[0].order == 3
@@ -234,11 +262,18 @@ def test_numpy_integer_orders_work_everywhere(order):
     assert T[0, 0, 1] == 2.0
 
 
-@pytest.mark.parametrize("call", [
-    lambda o: jets.variable(1.0, o), lambda o: jets.variables([1.0, 2.0], o),
-    lambda o: jets.derivatives(np.sin, 1.0, o), lambda o: jets.taylor(np.sin, 1.0, o),
-    lambda o: jets.partials(lambda v: v[0], [1.0, 2.0], o), lambda o: jets.space(2, o),
-], ids=["variable", "variables", "derivatives", "taylor", "partials", "space"])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda o: jets.variable(1.0, o),
+        lambda o: jets.variables([1.0, 2.0], o),
+        lambda o: jets.derivatives(np.sin, 1.0, o),
+        lambda o: jets.taylor(np.sin, 1.0, o),
+        lambda o: jets.partials(lambda v: v[0], [1.0, 2.0], o),
+        lambda o: jets.space(2, o),
+    ],
+    ids=["variable", "variables", "derivatives", "taylor", "partials", "space"],
+)
 def test_a_float_order_is_the_same_type_error_everywhere(call):
     with pytest.raises(TypeError, match="write 2"):
         call(2.0)
@@ -255,10 +290,16 @@ def test_a_space_too_large_for_a_float_count_is_a_value_error():
         jets.variables([0.0] * 600, 600)
 
 
-@pytest.mark.parametrize("seed", [
-    lambda p: jets.variable(p, 2), lambda p: jets.variables([p, 1.0], 2),
-    lambda p: jets.derivative(np.sin, p), lambda p: jets.gradient(np.sum, [p, 1.0]),
-], ids=["variable", "variables", "derivative", "gradient"])
+@pytest.mark.parametrize(
+    "seed",
+    [
+        lambda p: jets.variable(p, 2),
+        lambda p: jets.variables([p, 1.0], 2),
+        lambda p: jets.derivative(np.sin, p),
+        lambda p: jets.gradient(np.sum, [p, 1.0]),
+    ],
+    ids=["variable", "variables", "derivative", "gradient"],
+)
 def test_decimal_points_are_refused_up_front(seed):
     for p in (Decimal("1.5"), [Decimal("1.5"), Decimal(2)]):
         with pytest.raises(TypeError) as info:
@@ -267,13 +308,25 @@ def test_decimal_points_are_refused_up_front(seed):
         assert "Decimal" in msg and "float(d)" in msg and "Fraction" in msg, msg
 
 
-@pytest.mark.parametrize("seed", [
-    lambda p: jets.variable(p, 2), lambda p: jets.variables([p, p], 2),
-    lambda p: jets.variables(np.ma.stack([p, p]), 2),
-    lambda p: jets.derivative(np.sin, p), lambda p: jets.derivatives(np.sin, p, 2),
-    lambda p: jets.gradient(lambda v: v[0] * v[1], np.ma.stack([p, p])),
-], ids=["variable", "variables", "variables of a masked stack", "derivative", "derivatives",
-        "gradient"])
+@pytest.mark.parametrize(
+    "seed",
+    [
+        lambda p: jets.variable(p, 2),
+        lambda p: jets.variables([p, p], 2),
+        lambda p: jets.variables(np.ma.stack([p, p]), 2),
+        lambda p: jets.derivative(np.sin, p),
+        lambda p: jets.derivatives(np.sin, p, 2),
+        lambda p: jets.gradient(lambda v: v[0] * v[1], np.ma.stack([p, p])),
+    ],
+    ids=[
+        "variable",
+        "variables",
+        "variables of a masked stack",
+        "derivative",
+        "derivatives",
+        "gradient",
+    ],
+)
 def test_masked_arrays_are_refused_not_unmasked(seed):
     p = np.ma.masked_array([1.0, 2.0, 3.0], mask=[False, True, False])
     with pytest.raises(TypeError) as info:
@@ -282,13 +335,18 @@ def test_masked_arrays_are_refused_not_unmasked(seed):
     assert "masked" in msg and ".filled(" in msg and ".compressed()" in msg, msg
 
 
-@pytest.mark.parametrize("p", [True, np.bool_(False), np.array([True, False])],
-                         ids=["bool", "numpy bool", "bool array"])
+@pytest.mark.parametrize(
+    "p", [True, np.bool_(False), np.array([True, False])], ids=["bool", "numpy bool", "bool array"]
+)
 def test_bool_points_are_refused_by_variable_and_derivative_alike(p):
     """Booleans are not numbers here (as in the functional API before): both
     seeding paths give the same TypeError."""
-    for seed in (lambda: jets.variable(p, 2), lambda: jets.variables([p], 2),
-                 lambda: jets.derivative(np.sin, p), lambda: jets.gradient(np.sum, [p, p])):
+    for seed in (
+        lambda: jets.variable(p, 2),
+        lambda: jets.variables([p], 2),
+        lambda: jets.derivative(np.sin, p),
+        lambda: jets.gradient(np.sum, [p, p]),
+    ):
         with pytest.raises(TypeError, match="bool"):
             seed()
 
@@ -301,29 +359,32 @@ def test_pickles_carry_a_version_and_round_trip():
         assert args[3] == jets.jet.PICKLE_VERSION
         back = pickle.loads(pickle.dumps(j))
         np.testing.assert_array_equal(back.coeffs, j.coeffs)
-        assert back.space == j.space       # a seeding's space comes back as a seeding
+        assert back.space == j.space  # a seeding's space comes back as a seeding
     _, args = x.space.__reduce__()
     assert args[0] == space_mod.PICKLE_VERSION
     assert pickle.loads(pickle.dumps(x.space)) == x.space
-    S = jets.space(2, 3)                   # the cached space comes back as itself
+    S = jets.space(2, 3)  # the cached space comes back as itself
     assert pickle.loads(pickle.dumps(S)) is S
 
 
 def test_unpickling_checks_version_and_content():
     from jets.jet import _rebuild
+
     S = jets.space(2, 3)
     good = np.zeros((10, 2))
     _rebuild(S, good, None, 1)
-    _rebuild(S, good, None)                       # a pickle from before versions
-    bad = [((S, good, None, 99), "unknown format version 99"),
-           ((S, np.zeros((7, 2)), None, 1), "do not fill whole degrees"),
-           ((S, np.zeros(()), None, 1), "not an array of shape"),
-           ((S, np.array([["a"]] * 10), None, 1), "not numbers"),
-           ((S, np.zeros((10, 2), dtype=bool), None, 1), "not numbers"),
-           ((S, good, (1, 0), 1), "sorted tuple"),
-           ((S, good, (0, 7), 1), "sorted tuple"),
-           ((S, good, [0], 1), "sorted tuple"),
-           (("not a space", good, None, 1), "not a JetSpace")]
+    _rebuild(S, good, None)  # a pickle from before versions
+    bad = [
+        ((S, good, None, 99), "unknown format version 99"),
+        ((S, np.zeros((7, 2)), None, 1), "do not fill whole degrees"),
+        ((S, np.zeros(()), None, 1), "not an array of shape"),
+        ((S, np.array([["a"]] * 10), None, 1), "not numbers"),
+        ((S, np.zeros((10, 2), dtype=bool), None, 1), "not numbers"),
+        ((S, good, (1, 0), 1), "sorted tuple"),
+        ((S, good, (0, 7), 1), "sorted tuple"),
+        ((S, good, [0], 1), "sorted tuple"),
+        (("not a space", good, None, 1), "not a JetSpace"),
+    ]
     for args, words in bad:
         with pytest.raises(ValueError, match="cannot unpickle a Jet") as info:
             _rebuild(*args)
@@ -365,12 +426,12 @@ def test_cached_tables_are_read_only(n, order):
     rng = np.random.default_rng(0)
     pts = rng.standard_normal(n)
     xs = jets.variables([np.full(100, p) for p in pts], order)
-    f = (xs[0] + xs[1]) * (xs[1] + xs[-1]) / (2 + xs[1] ** 2)       # cross, divide
+    f = (xs[0] + xs[1]) * (xs[1] + xs[-1]) / (2 + xs[1] ** 2)  # cross, divide
     f = np.exp(f) * np.sin(xs[0] * xs[-1]) + jets.stack(xs).sum(axis=0) ** 2
-    f[:3] * f[:3]                                                   # the small-batch table
+    f[:3] * f[:3]  # the small-batch table
     S = f.space
     for d in range(S.degree + 1):
-        S.support_pairs(d, d, d, (0,))   # no pair at all for d > 0 (the constant has degree 0)
+        S.support_pairs(d, d, d, (0,))  # no pair at all for d > 0 (the constant has degree 0)
     arrays = _arrays(S)
     assert len(arrays) > 10
     for a in arrays:

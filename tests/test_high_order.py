@@ -9,6 +9,7 @@ model"), and, where stated, within a plain relative error.  ``test_report``
 prints the measured relative errors (run with ``-s``); the numbers quoted in
 docs/theory.md come from it.
 """
+
 from fractions import Fraction
 from functools import cache
 
@@ -46,7 +47,7 @@ def _exp(j, x):
 
 
 def _sin(j, x):
-    if x == 0:   # exact zeros (mpmath's sin(j pi / 2) is ~1e-62, not 0)
+    if x == 0:  # exact zeros (mpmath's sin(j pi / 2) is ~1e-62, not 0)
         return mpmath.mpf((0, 1, 0, -1)[j % 4]) / mpmath.factorial(j)
     return mpmath.sin(x + j * mpmath.pi / 2) / mpmath.factorial(j)
 
@@ -65,7 +66,7 @@ def _cosh(j, x):
     return (mpmath.exp(x) + (-1) ** j * mpmath.exp(-x)) / 2 / mpmath.factorial(j)
 
 
-def _geometric(j, x):                  # 1 / (1 - x)
+def _geometric(j, x):  # 1 / (1 - x)
     return 1 / (1 - x) ** (j + 1)
 
 
@@ -78,10 +79,10 @@ def _log1p(j, x):
 def _log(j, x):
     if j == 0:
         return mpmath.log(x)
-    return (-1) ** (j + 1) / (j * x ** j)
+    return (-1) ** (j + 1) / (j * x**j)
 
 
-def _atan(j, x):                       # atan' = Im 1/(x - i)
+def _atan(j, x):  # atan' = Im 1/(x - i)
     if j == 0:
         return mpmath.atan(x)
     return (-1) ** (j - 1) * mpmath.im((x - 1j) ** (-j)) / j
@@ -100,18 +101,25 @@ def _sqrt1p(j, x):
 def _pow_r(r):
     def c(j, x):
         return _binom(r, j) * x ** (r - j)
+
     return c
 
 
-def _erf(j, x):                        # erf^(j) = 2/sqrt(pi) (-1)^(j-1) H_{j-1} e^{-x^2}
+def _erf(j, x):  # erf^(j) = 2/sqrt(pi) (-1)^(j-1) H_{j-1} e^{-x^2}
     if j == 0:
         return mpmath.erf(x)
-    return (2 / mpmath.sqrt(mpmath.pi) * (-1) ** (j - 1) * mpmath.hermite(j - 1, x)
-            * mpmath.exp(-x * x) / mpmath.factorial(j))
+    return (
+        2
+        / mpmath.sqrt(mpmath.pi)
+        * (-1) ** (j - 1)
+        * mpmath.hermite(j - 1, x)
+        * mpmath.exp(-x * x)
+        / mpmath.factorial(j)
+    )
 
 
-def _gauss(j, x):                      # exp(-x^2)
-    return ((-1) ** j * mpmath.hermite(j, x) * mpmath.exp(-x * x) / mpmath.factorial(j))
+def _gauss(j, x):  # exp(-x^2)
+    return (-1) ** j * mpmath.hermite(j, x) * mpmath.exp(-x * x) / mpmath.factorial(j)
 
 
 def _tan0(j, x):
@@ -119,8 +127,13 @@ def _tan0(j, x):
     if j % 2 == 0:
         return mpmath.mpf(0)
     n = (j + 1) // 2
-    return ((-1) ** (n - 1) * 2 ** (2 * n) * (2 ** (2 * n) - 1) * mpmath.bernoulli(2 * n)
-            / mpmath.factorial(2 * n))
+    return (
+        (-1) ** (n - 1)
+        * 2 ** (2 * n)
+        * (2 ** (2 * n) - 1)
+        * mpmath.bernoulli(2 * n)
+        / mpmath.factorial(2 * n)
+    )
 
 
 def _tanh0(j, x):
@@ -128,8 +141,7 @@ def _tanh0(j, x):
     if j % 2 == 0:
         return mpmath.mpf(0)
     n = (j + 1) // 2
-    return (2 ** (2 * n) * (2 ** (2 * n) - 1) * mpmath.bernoulli(2 * n)
-            / mpmath.factorial(2 * n))
+    return 2 ** (2 * n) * (2 ** (2 * n) - 1) * mpmath.bernoulli(2 * n) / mpmath.factorial(2 * n)
 
 
 def _series_mul(a, b):
@@ -186,8 +198,7 @@ CASES = {
     "cos": (R("cos", V()), [0.0, 0.5, 3.0], _cos),
     "sinh": (R("sinh", V()), [0.0, 0.5, -2.0], _sinh),
     "cosh": (R("cosh", V()), [0.0, 0.5, -2.0], _cosh),
-    "1/(1-x)": (R("divide", C(1), R("subtract", C(1), V())), [0.0, 0.5, -1.0, 0.96875],
-                _geometric),
+    "1/(1-x)": (R("divide", C(1), R("subtract", C(1), V())), [0.0, 0.5, -1.0, 0.96875], _geometric),
     "log1p": (R("log1p", V()), [0.0, 0.5, -0.5, 2.0, -0.9375], _log1p),
     "log": (R("log", V()), [1.0, 0.25, 3.0], _log),
     "arctan": (R("arctan", V()), [0.0, 0.5, 2.0, 8.0], _atan),
@@ -206,9 +217,19 @@ CASES = {
 
 #: plain relative accuracy every coefficient reaches (|err| <= tol * |c_j|)
 #: where cancellation is absent (see docs/theory.md for the measurements)
-RELATIVE = {"exp": 1e-13, "sinh": 1e-13, "cosh": 1e-13, "1/(1-x)": 1e-13,
-            "log1p": 1e-13, "log": 1e-13, "sqrt(1+x)": 1e-12, "x**2.5": 1e-12,
-            "x**-1.5": 1e-12, "tan": 1e-12, "tanh": 1e-12}
+RELATIVE = {
+    "exp": 1e-13,
+    "sinh": 1e-13,
+    "cosh": 1e-13,
+    "1/(1-x)": 1e-13,
+    "log1p": 1e-13,
+    "log": 1e-13,
+    "sqrt(1+x)": 1e-12,
+    "x**2.5": 1e-12,
+    "x**-1.5": 1e-12,
+    "tan": 1e-12,
+    "tanh": 1e-12,
+}
 
 
 @cache
@@ -221,10 +242,15 @@ def _measure(name, order=ORDER):
     _, M, E = F.error_bound(case)
     with mpmath.workdps(60):
         ref = [[coeff(j, mpmath.mpf(p)) for p in points] for j in range(order + 1)]
-        err = np.array([[float(abs(mpmath.mpf(got[j, i]) - ref[j][i]))
-                         for i in range(len(points))] for j in range(order + 1)])
-        mag = np.array([[float(abs(ref[j][i])) for i in range(len(points))]
-                        for j in range(order + 1)])
+        err = np.array(
+            [
+                [float(abs(mpmath.mpf(got[j, i]) - ref[j][i])) for i in range(len(points))]
+                for j in range(order + 1)
+            ]
+        )
+        mag = np.array(
+            [[float(abs(ref[j][i])) for i in range(len(points))] for j in range(order + 1)]
+        )
     return points, got, err, mag, M, E
 
 
@@ -237,7 +263,8 @@ def test_order_100_within_the_error_bound(name):
     assert not len(bad), (
         f"{name}: coefficient j={bad[0][0]} at x0={points[bad[0][1]]}: "
         f"|error| {err[tuple(bad[0])]:.3g} > bound {E[tuple(bad[0])]:.3g}; worst ratio "
-        f"{np.nanmax(ratio):.3g}")
+        f"{np.nanmax(ratio):.3g}"
+    )
 
 
 @pytest.mark.parametrize("name", sorted(RELATIVE))
@@ -282,14 +309,18 @@ def test_report():
         for i, p in enumerate(points):
             nz = mag[:, i] > 1e-300
             rel = err[nz, i] / mag[nz, i]
-            j_first = next((j for j in range(ORDER + 1)
-                            if mag[j, i] > 0 and err[j, i] > 1e-12 * mag[j, i]), None)
+            j_first = next(
+                (j for j in range(ORDER + 1) if mag[j, i] > 0 and err[j, i] > 1e-12 * mag[j, i]),
+                None,
+            )
             ratio = np.max(err[:, i] / np.where(E[:, i] > 0, E[:, i], np.inf))
             j_worst = int(np.argmax(np.where(nz, err[:, i] / np.where(nz, mag[:, i], 1), 0)))
-            lines.append(f"{name:>10} at {p:>6}: worst rel. error {rel.max():.2g} "
-                         f"(j={j_worst}), "
-                         f"first j with rel. error > 1e-12: {j_first}, "
-                         f"worst error/bound {ratio:.2g}")
+            lines.append(
+                f"{name:>10} at {p:>6}: worst rel. error {rel.max():.2g} "
+                f"(j={j_worst}), "
+                f"first j with rel. error > 1e-12: {j_first}, "
+                f"worst error/bound {ratio:.2g}"
+            )
     print("\n" + "\n".join(lines))
 
 
@@ -299,8 +330,10 @@ def test_report():
 #: degree-d terms is amplified like r**-d, and the true coefficients are 0.
 DEGRADING = {
     "exp(log(x))": (R("exp", R("log", V())), lambda j, x: [x, 1][j] if j < 2 else 0),
-    "(x**3)**(1/3)": (R("power", R("power", V(), C(3)), C(Fraction(1, 3))),
-                      lambda j, x: [x, 1][j] if j < 2 else 0),
+    "(x**3)**(1/3)": (
+        R("power", R("power", V(), C(3)), C(Fraction(1, 3))),
+        lambda j, x: [x, 1][j] if j < 2 else 0,
+    ),
 }
 
 
@@ -316,7 +349,7 @@ def test_cancelling_compositions_lose_accuracy_within_the_bound(name):
     _, M, E = F.error_bound(F.Case(0, 0, 1, order, pts, tree))
     ref = np.array([[coeff(j, p) for p in pts[0]] for j in range(order + 1)])
     err = np.abs(got - ref)
-    if name == "(x**3)**(1/3)":        # 1/3 is not a binary number: c_j != 0 exactly
-        assert err[10, 1] > 1e-6       # the loss is real ...
-    assert np.all(err <= E + 1e-300)   # ... and inside the bound
-    assert E[10, 1] > 1e6 * E[10, 0]   # the bound grows with the inverse radius
+    if name == "(x**3)**(1/3)":  # 1/3 is not a binary number: c_j != 0 exactly
+        assert err[10, 1] > 1e-6  # the loss is real ...
+    assert np.all(err <= E + 1e-300)  # ... and inside the bound
+    assert E[10, 1] > 1e6 * E[10, 0]  # the bound grows with the inverse radius

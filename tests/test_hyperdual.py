@@ -8,6 +8,7 @@ constant) against sympy's derivatives at 30 digits, all points of a rule in
 one batch.  Criterion: |jet - ref| <= 1e-12 * max(|f|, |f'|, |f''|) at the
 point (f'' alone can vanish, e.g. tan at 0).
 """
+
 import math
 from types import SimpleNamespace
 
@@ -36,8 +37,7 @@ UNARY_USES = {
     "divide": (lambda n, x: n.divide(1.5, x), [-1.0, 0.5, 3.0]),
     "reciprocal": (lambda n, x: n.reciprocal(x), [-1.0, 0.5, 3.0]),
     "square": (lambda n, x: n.square(x), [-1.0, 0.0, 0.5]),
-    "power": (lambda n, x: n.power(x, 2.5) + n.power(x, 3) + n.power(2.0, x),
-              [0.25, 1.0, 3.0]),
+    "power": (lambda n, x: n.power(x, 2.5) + n.power(x, 3) + n.power(2.0, x), [0.25, 1.0, 3.0]),
     "exp": (lambda n, x: n.exp(x), [-2.0, 0.0, 1.5]),
     "exp2": (lambda n, x: n.exp2(x), [-2.0, 0.0, 1.5]),
     "expm1": (lambda n, x: n.expm1(x), [-2.0, 0.0, 1.5]),
@@ -114,11 +114,17 @@ def test_e1e2_coefficient_is_second_derivative(name):
     f, points = UNARY_USES[name]
     x0 = np.array(points)
     e1, e2 = jets.variables([0.0, 0.0], order=(1, 1))
-    fx = f(JET, x0 + e1 + e2)                      # one batch over all points
+    fx = f(JET, x0 + e1 + e2)  # one batch over all points
     assert fx.shape == x0.shape and fx.order == (1, 1)
     ref = _reference(f, points)
-    got = np.array([fx.coefficient((0, 0)), fx.coefficient((1, 0)),
-                    fx.coefficient((0, 1)), fx.coefficient((1, 1))])
+    got = np.array(
+        [
+            fx.coefficient((0, 0)),
+            fx.coefficient((1, 0)),
+            fx.coefficient((0, 1)),
+            fx.coefficient((1, 1)),
+        ]
+    )
     scale = np.abs(ref).max(axis=0)
     want = np.array([ref[0], ref[1], ref[1], ref[2]])
     assert np.all(np.isfinite(got)), got
@@ -144,7 +150,7 @@ def test_hyperdual_algebra():
     assert e1.space.ncoeffs == 4
     assert list(e1.space.index) == [(0, 0), (1, 0), (0, 1), (1, 1)]
     x = 2.0 + e1 + e2
-    assert (x**3).coeffs.tolist() == [8.0, 12.0, 12.0, 12.0]    # f, f', f', f'' = 6x
+    assert (x**3).coeffs.tolist() == [8.0, 12.0, 12.0, 12.0]  # f, f', f', f'' = 6x
 
 
 # ------------------------------------------------------------ mixed partials
@@ -157,17 +163,24 @@ MIXED = [
     ("hypot(x, y)", lambda n, x, y: n.hypot(x, y), [(3.0, 4.0), (-1.0, 0.5)]),
     ("x**y", lambda n, x, y: x**y, [(0.5, 1.5), (2.0, -0.5)]),
     ("logaddexp(x, y)", lambda n, x, y: n.logaddexp(x, y), [(0.0, 0.0), (1.0, -2.0)]),
-    ("log(x^2+y^2)/(1+x*y)", lambda n, x, y: n.log(x**2 + y**2) / (1 + x * y),
-     [(1.0, 0.5), (-0.75, 0.25)]),
-    ("gamma(x+y) erf(x-y)", lambda n, x, y: n.gamma(x + y) * n.erf(x - y),
-     [(0.5, 1.0), (2.0, 1.5)]),
+    (
+        "log(x^2+y^2)/(1+x*y)",
+        lambda n, x, y: n.log(x**2 + y**2) / (1 + x * y),
+        [(1.0, 0.5), (-0.75, 0.25)],
+    ),
+    (
+        "gamma(x+y) erf(x-y)",
+        lambda n, x, y: n.gamma(x + y) * n.erf(x - y),
+        [(0.5, 1.0), (2.0, 1.5)],
+    ),
 ]
 
 
 @pytest.mark.parametrize("name, f, points", MIXED, ids=[m[0] for m in MIXED])
 def test_mixed_partial_from_per_variable_order_1_1(name, f, points):
-    x, y = jets.variables([np.array([p[0] for p in points]),
-                           np.array([p[1] for p in points])], order=(1, 1))
+    x, y = jets.variables(
+        [np.array([p[0] for p in points]), np.array([p[1] for p in points])], order=(1, 1)
+    )
     fxy = f(JET, x, y)
     alphas = [(0, 0), (1, 0), (0, 1), (1, 1)]
     ref = reference_partials_batch(f(SYM, X, Y), (X, Y), points, alphas)
@@ -179,7 +192,7 @@ def test_mixed_partial_from_per_variable_order_1_1(name, f, points):
 
 def test_three_variable_hyperdual_gives_third_mixed_partial():
     x, y, z = jets.variables([0.5, -1.0, 0.25], order=(1, 1, 1))
-    f = lambda n, x, y, z: n.exp(x * y) * n.sin(y + z) / (1 + z**2)   # noqa: E731
+    f = lambda n, x, y, z: n.exp(x * y) * n.sin(y + z) / (1 + z**2)  # noqa: E731
     fx = f(JET, x, y, z)
     alphas = list(fx.space.index)
     assert len(alphas) == 8 and alphas[-1] == (1, 1, 1)

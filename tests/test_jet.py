@@ -4,6 +4,7 @@ Every expected derivative here is exact calculus done by hand on polynomials
 or checked against the scalar function (math / mpmath), never copied from
 the engine's own output.
 """
+
 import math
 import sys
 
@@ -51,8 +52,7 @@ def test_variables_share_one_space():
 def test_variables_per_variable_order():
     x, y = jets.variables([1.0, 2.0], order=(3, 1))
     assert x.order == (3, 1)
-    assert list(x.space.index) == [(0, 0), (1, 0), (0, 1), (2, 0), (1, 1), (3, 0), (2, 1),
-                                   (3, 1)]
+    assert list(x.space.index) == [(0, 0), (1, 0), (0, 1), (2, 0), (1, 1), (3, 0), (2, 1), (3, 1)]
 
 
 def test_variables_with_array_points():
@@ -61,11 +61,18 @@ def test_variables_with_array_points():
     assert (x * y).shape == (2, 3)
 
 
-@pytest.mark.parametrize("point, dtype", [
-    (1, np.float64), (np.arange(3), np.float64), (np.int32(4), np.float64),
-    (np.float32(0.5), np.float32), (np.ones(3, np.float32), np.float32),
-    (0.5, np.float64), (np.ones(2, np.float64), np.float64),
-])
+@pytest.mark.parametrize(
+    "point, dtype",
+    [
+        (1, np.float64),
+        (np.arange(3), np.float64),
+        (np.int32(4), np.float64),
+        (np.float32(0.5), np.float32),
+        (np.ones(3, np.float32), np.float32),
+        (0.5, np.float64),
+        (np.ones(2, np.float64), np.float64),
+    ],
+)
 def test_dtype_promotion(point, dtype):
     x = jets.variable(point, order=2)
     assert x.dtype == dtype and x.coeffs.dtype == dtype
@@ -78,7 +85,7 @@ def test_float32_stays_float32_through_every_rule(name):
     rule = jets.rules.RULES[name]
     x = jets.variable(np.float32(1.5 if name == "arccosh" else 0.5), order=3)
     args = [x, 0.25, 2.0][: rule.nargs]
-    if rule.kind == "composition" and rule.nargs == 2:     # a plain order: jv(1, x)
+    if rule.kind == "composition" and rule.nargs == 2:  # a plain order: jv(1, x)
         args = [1, x]
     r = getattr(jets, name)(*args)
     assert r.dtype == np.float32, r.dtype
@@ -86,13 +93,24 @@ def test_float32_stays_float32_through_every_rule(name):
         assert getattr(jets, name)(0.25, x, *args[2:]).dtype == np.float32
 
 
-@pytest.mark.parametrize("expr", [lambda x: x * 2.0, lambda x: x / 3, lambda x: x + 1,
-                                  lambda x: 1 / x, lambda x: x**0.5, lambda x: x**2,
-                                  lambda x: 2.0**x, lambda x: x - 1.5, lambda x: -x])
+@pytest.mark.parametrize(
+    "expr",
+    [
+        lambda x: x * 2.0,
+        lambda x: x / 3,
+        lambda x: x + 1,
+        lambda x: 1 / x,
+        lambda x: x**0.5,
+        lambda x: x**2,
+        lambda x: 2.0**x,
+        lambda x: x - 1.5,
+        lambda x: -x,
+    ],
+)
 def test_float32_with_python_numbers(expr):
     x = jets.variable(np.float32(0.5), order=3)
     assert expr(x).dtype == np.float32
-    assert (x * np.float64(2.0)).dtype == np.float64          # numpy scalars are not weak
+    assert (x * np.float64(2.0)).dtype == np.float64  # numpy scalars are not weak
 
 
 def test_mixed_point_dtypes_promote():
@@ -122,7 +140,7 @@ def test_coefficient_vs_partial():
         for a2 in range(3):
             if a1 + a2 > 5:
                 continue
-            c = math.comb(3, a1) * 2**(3 - a1) * math.comb(2, a2) * 3**(2 - a2)
+            c = math.comb(3, a1) * 2 ** (3 - a1) * math.comb(2, a2) * 3 ** (2 - a2)
             assert f.coefficient((a1, a2)) == c
             assert f.partial((a1, a2)) == c * math.factorial(a1) * math.factorial(a2)
     assert f.coefficient((0, 3)) == 0 and f.partial((4, 0)) == 0
@@ -132,8 +150,8 @@ def test_derivative_and_derivatives_univariate():
     x = jets.variable(np.array([1.0, 2.0]), order=4)
     f = x**4
     np.testing.assert_array_equal(f.derivative(0), [1.0, 16.0])
-    np.testing.assert_array_equal(f.derivative(1), [4.0, 32.0])       # 4 x^3
-    np.testing.assert_array_equal(f.derivative(2), [12.0, 48.0])      # 12 x^2
+    np.testing.assert_array_equal(f.derivative(1), [4.0, 32.0])  # 4 x^3
+    np.testing.assert_array_equal(f.derivative(2), [12.0, 48.0])  # 12 x^2
     np.testing.assert_array_equal(f.derivative(4), [24.0, 24.0])
     d = f.derivatives()
     assert d.shape == (5, 2)
@@ -154,14 +172,14 @@ def test_gradient_and_hessian():
     f = x**2 * y + y**3
     g = f.gradient()
     assert g.shape == (2, 2)
-    np.testing.assert_array_equal(g[0], 2 * np.array([1.0, 2.0]) * [3.0, -1.0])   # 2xy
+    np.testing.assert_array_equal(g[0], 2 * np.array([1.0, 2.0]) * [3.0, -1.0])  # 2xy
     np.testing.assert_array_equal(g[1], np.array([1.0, 4.0]) + 3 * np.array([9.0, 1.0]))
     h = f.hessian()
     assert h.shape == (2, 2, 2)
-    np.testing.assert_array_equal(h[0, 0], 2 * np.array([3.0, -1.0]))   # 2y
-    np.testing.assert_array_equal(h[0, 1], 2 * np.array([1.0, 2.0]))    # 2x
+    np.testing.assert_array_equal(h[0, 0], 2 * np.array([3.0, -1.0]))  # 2y
+    np.testing.assert_array_equal(h[0, 1], 2 * np.array([1.0, 2.0]))  # 2x
     np.testing.assert_array_equal(h[1, 0], h[0, 1])
-    np.testing.assert_array_equal(h[1, 1], 6 * np.array([3.0, -1.0]))   # 6y
+    np.testing.assert_array_equal(h[1, 1], 6 * np.array([3.0, -1.0]))  # 6y
 
 
 def test_gradient_needs_order_1_and_hessian_order_2():
@@ -182,7 +200,7 @@ def test_partials_keys_are_the_space_in_graded_order(nvars, order):
     keys = list(p)
     assert keys == [tuple(int(v) for v in m) for m in f.space.monomials]
     degrees = [sum(k) for k in keys]
-    assert degrees == sorted(degrees)                   # graded
+    assert degrees == sorted(degrees)  # graded
     assert len(set(keys)) == len(keys) == f.space.ncoeffs
     if isinstance(order, int):
         assert len(keys) == math.comb(nvars + order, order)
@@ -203,7 +221,7 @@ def test_within_a_degree_first_variable_descends():
 # ------------------------------------------------------------------ repr
 def test_repr_of_the_issue_example():
     x, y = jets.variables([4.0, 3.0], order=2)
-    f = (x + 2 * y)**3
+    f = (x + 2 * y) ** 3
     assert repr(f) == "Jet(1000 + 300·dx + 600·dy + 30·dx² + 120·dx·dy + 120·dy², order=2)"
 
 
@@ -240,14 +258,17 @@ def test_mixing_spaces_describes_both():
     assert "total order 2" in str(err.value)
 
 
-@pytest.mark.parametrize("alpha, match", [
-    ((1,), r"1 entries.*2 variables"),
-    ((1, 0, 0), r"3 entries.*2 variables"),
-    ((-1, 0), "non-negative"),
-    ((3, 0), r"total degree 3.*order 2.*order >= 3"),
-    ((2, 1), r"total degree 3"),
-    ((1.5, 0), "non-negative ints"),
-])
+@pytest.mark.parametrize(
+    "alpha, match",
+    [
+        ((1,), r"1 entries.*2 variables"),
+        ((1, 0, 0), r"3 entries.*2 variables"),
+        ((-1, 0), "non-negative"),
+        ((3, 0), r"total degree 3.*order 2.*order >= 3"),
+        ((2, 1), r"total degree 3"),
+        ((1.5, 0), "non-negative ints"),
+    ],
+)
 def test_bad_alpha_says_what_is_allowed(alpha, match):
     x, y = jets.variables([1.0, 2.0], order=2)
     f = x * y
@@ -263,8 +284,9 @@ def test_alpha_beyond_caps():
         (x * y).partial((0, 2))
 
 
-@pytest.mark.parametrize("convert", [float, int, complex, math.sin, math.exp, math.sqrt,
-                                     lambda j: math.isclose(j, 1.0)])
+@pytest.mark.parametrize(
+    "convert", [float, int, complex, math.sin, math.exp, math.sqrt, lambda j: math.isclose(j, 1.0)]
+)
 def test_conversions_that_drop_derivatives_raise(convert):
     x = jets.variable(1.0, 2)
     with pytest.raises(TypeError, match=r"\.value"):
@@ -301,23 +323,33 @@ def test_bool_of_a_batch_raises():
     with pytest.raises(ValueError):
         if batch:
             pass
-    assert bool(jets.variable(np.array([3.0]), 2))     # one element is fine
+    assert bool(jets.variable(np.array([3.0]), 2))  # one element is fine
 
 
 # -------------------------------------------------- integer powers at zero
-@pytest.mark.parametrize("power", [
-    lambda x: x**3, lambda x: x**3.0, lambda x: pow(x, 3), lambda x: pow(x, 3.0),
-    lambda x: np.power(x, 3), lambda x: x * x * x, lambda x: jets.power(x, 3.0),
-    lambda x: x**np.float64(3.0), lambda x: x**np.int64(3),
-])
+@pytest.mark.parametrize(
+    "power",
+    [
+        lambda x: x**3,
+        lambda x: x**3.0,
+        lambda x: pow(x, 3),
+        lambda x: pow(x, 3.0),
+        lambda x: np.power(x, 3),
+        lambda x: x * x * x,
+        lambda x: jets.power(x, 3.0),
+        lambda x: x ** np.float64(3.0),
+        lambda x: x ** np.int64(3),
+    ],
+)
 def test_cube_at_zero_is_exact(power):
     x = jets.variable(0.0, 4)
     d = power(x).derivatives()
     assert d.tolist() == [0.0, 0.0, 0.0, 6.0, 0.0]
 
 
-@pytest.mark.parametrize("power", [lambda x: x**2, lambda x: x**2.0, lambda x: pow(x, 2.0),
-                                   lambda x: jets.square(x)])
+@pytest.mark.parametrize(
+    "power", [lambda x: x**2, lambda x: x**2.0, lambda x: pow(x, 2.0), lambda x: jets.square(x)]
+)
 def test_square_at_zero_is_exact(power):
     x = jets.variable(np.array([0.0, 0.0]), 3)
     d = power(x).derivatives()
@@ -329,18 +361,29 @@ def test_integer_powers_at_zero_in_a_batch_and_in_several_variables():
     x = jets.variable(np.array([0.0, 1.0, -2.0]), 3)
     d = (x**3).derivatives()
     np.testing.assert_array_equal(d[:, 0], [0, 0, 0, 6])
-    np.testing.assert_array_equal(d[:, 2], [-8, 12, -12, 6])    # x^3, 3x^2, 6x, 6
+    np.testing.assert_array_equal(d[:, 2], [-8, 12, -12, 6])  # x^3, 3x^2, 6x, 6
     x, y = jets.variables([0.0, 0.0], order=4)
-    f = (x + y)**2.0 * x**2
+    f = (x + y) ** 2.0 * x**2
     assert f.partial((4, 0)) == 24.0 and f.partial((3, 1)) == 12.0
     assert not np.any(np.isnan(f.coeffs))
     assert (x**0).coeffs.tolist() == [1.0] + [0.0] * (f.space.ncoeffs - 1)
 
 
-@pytest.mark.parametrize("f", [lambda x: x**(3 / 4), lambda x: jets.sqrt(x**2),
-                               lambda x: jets.sqrt(x), lambda x: x**0.5, lambda x: x**-1.5,
-                               lambda x: jets.log(x), lambda x: 1 / x, lambda x: x**-2,
-                               lambda x: jets.cbrt(x), lambda x: x**(1 / 3)])
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda x: x ** (3 / 4),
+        lambda x: jets.sqrt(x**2),
+        lambda x: jets.sqrt(x),
+        lambda x: x**0.5,
+        lambda x: x**-1.5,
+        lambda x: jets.log(x),
+        lambda x: 1 / x,
+        lambda x: x**-2,
+        lambda x: jets.cbrt(x),
+        lambda x: x ** (1 / 3),
+    ],
+)
 def test_non_integer_and_negative_powers_at_zero_are_never_wrong_finite(f):
     """No Taylor expansion exists at 0: every derivative is inf/nan, none a finite lie."""
     x = jets.variable(0.0, 3)
@@ -370,8 +413,11 @@ def test_erfc_of_ten_is_accurate():
     assert want > 0
     assert math.isclose(jets.erfc(x).value, want, rel_tol=1e-14)
     # erfc' = -2/sqrt(pi) exp(-x^2): tiny but representable, accurate too
-    assert math.isclose(jets.erfc(x).derivative(1), float(-2 / mpmath.sqrt(mpmath.pi)
-                                                         * mpmath.exp(-100)), rel_tol=1e-13)
+    assert math.isclose(
+        jets.erfc(x).derivative(1),
+        float(-2 / mpmath.sqrt(mpmath.pi) * mpmath.exp(-100)),
+        rel_tol=1e-13,
+    )
 
 
 def test_log_of_large_and_small_values():
@@ -396,7 +442,7 @@ def test_special_functions_without_scipy_name_the_extra(no_scipy, name):
     with pytest.raises(ImportError, match=r"jets\[special\]"):
         getattr(jets, name)(x)
     with pytest.raises(ImportError, match=r"jets\[special\]"):
-        getattr(jets, name)(0.5)                       # plain number, same message
+        getattr(jets, name)(0.5)  # plain number, same message
 
 
 def test_everything_else_works_without_scipy(no_scipy):

@@ -2,6 +2,7 @@
 derivatives of the same matrix function, batches, nan entries, singular and
 degenerate matrices; einsum/tensordot/outer/trace against numpy on each
 coefficient array (linear) or the elementwise product (two jets)."""
+
 from math import factorial
 
 import mpmath as mp
@@ -19,11 +20,13 @@ def ref_coeffs(expr, syms, point, space):
     `space`: array (ncoeffs, *shape) for a sympy Matrix (or a scalar expression).
     For small expressions only (symbolic differentiation)."""
     M = expr if isinstance(expr, sp.MatrixBase) else sp.Matrix([[expr]])
-    out = np.empty((space.ncoeffs,) + M.shape,
-                   dtype=complex if any(not e.is_real for e in M) else float)
+    out = np.empty(
+        (space.ncoeffs,) + M.shape, dtype=complex if any(not e.is_real for e in M) else float
+    )
     for alpha, i in space.index.items():
-        out[i] = np.array(M.applyfunc(lambda e, a=alpha: _tp_coeff(e, syms, point, a)).evalf(30),
-                          dtype=out.dtype)
+        out[i] = np.array(
+            M.applyfunc(lambda e, a=alpha: _tp_coeff(e, syms, point, a)).evalf(30), dtype=out.dtype
+        )
     return out if isinstance(expr, sp.MatrixBase) else out[:, 0, 0]
 
 
@@ -32,7 +35,9 @@ def _tp_coeff(e, syms, point, alpha):
     for s_, a in zip(syms, alpha, strict=False):
         if a:
             D = D.diff(s_, a)
-    return D.subs(dict(zip(syms, point, strict=False))) / int(np.prod([factorial(a) for a in alpha]))
+    return D.subs(dict(zip(syms, point, strict=False))) / int(
+        np.prod([factorial(a) for a in alpha])
+    )
 
 
 class TP:
@@ -119,8 +124,10 @@ class TP:
         return r + mp.log(a0)
 
     def array(self, space):
-        out = np.empty(space.ncoeffs, dtype=complex if any(isinstance(v, mp.mpc) for v in
-                                                           self.c.values()) else float)
+        out = np.empty(
+            space.ncoeffs,
+            dtype=complex if any(isinstance(v, mp.mpc) for v in self.c.values()) else float,
+        )
         for a, i in space.index.items():
             out[i] = complex(self.c[a]) if out.dtype == complex else float(self.c[a])
         return out
@@ -134,20 +141,27 @@ def tp_det(M):
     n = len(M)
     if n == 1:
         return M[0][0]
-    return sum(((-1) ** j) * M[0][j] * tp_det([r[:j] + r[j + 1:] for r in M[1:]])
-               for j in range(n))
+    return sum(
+        ((-1) ** j) * M[0][j] * tp_det([r[:j] + r[j + 1 :] for r in M[1:]]) for j in range(n)
+    )
 
 
 def tp_inv(M):
     n = len(M)
     r = tp_det(M).recip()
-    return [[((-1) ** (i + j)) * tp_det([row[:i] + row[i + 1:] for k, row in enumerate(M)
-                                         if k != j]) * r for j in range(n)] for i in range(n)]
+    return [
+        [
+            ((-1) ** (i + j))
+            * tp_det([row[:i] + row[i + 1 :] for k, row in enumerate(M) if k != j])
+            * r
+            for j in range(n)
+        ]
+        for i in range(n)
+    ]
 
 
 def tp_matvec(M, v):
-    return [sum((M[i][k] * v[k] for k in range(1, len(v))), M[i][0] * v[0])
-            for i in range(len(M))]
+    return [sum((M[i][k] * v[k] for k in range(1, len(v))), M[i][0] * v[0]) for i in range(len(M))]
 
 
 def tp_cholesky(M):
@@ -181,9 +195,7 @@ def mat(rows):
 
 
 def entries_A(x, y, m):
-    return [[2 + x, x * y, 0.5],
-            [m.sin(y), 3 + x * y, x],
-            [y ** 2, 1 + 0 * x, 4 - y]]
+    return [[2 + x, x * y, 0.5], [m.sin(y), 3 + x * y, x], [y**2, 1 + 0 * x, 4 - y]]
 
 
 def entries_b(x, y, m):
@@ -193,8 +205,10 @@ def entries_b(x, y, m):
 def entries_S(x, y, m):
     """Symmetric positive definite: M M^T + I."""
     M = [[1 + x, y, 0.2], [m.sin(x), 2 - y, x * y], [0.1 + 0 * x, x, 1.5 + y]]
-    return [[sum(M[i][k] * M[j][k] for k in range(3)) + (1 if i == j else 0)
-             for j in range(3)] for i in range(3)]
+    return [
+        [sum(M[i][k] * M[j][k] for k in range(3)) + (1 if i == j else 0) for j in range(3)]
+        for i in range(3)
+    ]
 
 
 @pytest.fixture
@@ -221,7 +235,7 @@ def test_solve_matrix_and_vector(setup):
     r = np.linalg.solve(A, b)
     assert r.shape == (3,)
     close(r, arr(tp_matvec(tp_inv(As), bs), x.space))
-    B2 = jets.stack([b, 2 * b * x], axis=-1)               # (3, 2) right-hand sides
+    B2 = jets.stack([b, 2 * b * x], axis=-1)  # (3, 2) right-hand sides
     r2 = np.linalg.solve(A, B2)
     assert r2.shape == (3, 2)
     xs = TP.of(X, (X, Y), P0, x.space)
@@ -239,8 +253,7 @@ def test_solve_constant_sides(setup):
     M = np.array([[2.0, 1.0, 0.0], [0.0, 3.0, 1.0], [1.0, 0.0, 4.0]])
     b = jets.stack(entries_b(x, y, np))
     r = np.linalg.solve(M, b)
-    np.testing.assert_allclose(r.coeffs, np.linalg.solve(M, b.coeffs.T).T, rtol=1e-13,
-                               atol=1e-15)
+    np.testing.assert_allclose(r.coeffs, np.linalg.solve(M, b.coeffs.T).T, rtol=1e-13, atol=1e-15)
 
 
 def test_inv_det_slogdet(setup):
@@ -263,7 +276,7 @@ def test_inv_det_slogdet(setup):
 def test_univariate_order_4():
     t = jets.variable(0.4, order=4)
     T = sp.Symbol("t", real=True)
-    ent = lambda t, m: [[m.cos(t), t], [t ** 2, 2 + m.exp(t)]]     # noqa: E731
+    ent = lambda t, m: [[m.cos(t), t], [t**2, 2 + m.exp(t)]]  # noqa: E731
     A, As = mat(ent(t, np)), tp_matrix(ent(T, sp), (T,), (0.4,), t.space)
     close(np.linalg.inv(A), arr(tp_inv(As), t.space))
     close(np.linalg.det(A), arr(tp_det(As), t.space))
@@ -284,14 +297,19 @@ def test_cholesky(setup):
 def test_cholesky_reads_the_lower_triangle(setup):
     x, y, X, Y = setup
     S = mat(entries_S(x, y, np))
-    junk = jets.stack([jets.stack([0 * x, x, y]), jets.stack([0 * x, 0 * x, x * y]),
-                       jets.stack([0 * x, 0 * x, 0 * x])])
+    junk = jets.stack(
+        [
+            jets.stack([0 * x, x, y]),
+            jets.stack([0 * x, 0 * x, x * y]),
+            jets.stack([0 * x, 0 * x, 0 * x]),
+        ]
+    )
     close(np.linalg.cholesky(S + junk), np.linalg.cholesky(S).coeffs)
 
 
 def test_eigh_2x2_against_closed_forms(setup):
     x, y, X, Y = setup
-    ent = lambda x, y, m: [[2 + x, x * y + 0.3], [x * y + 0.3, m.cos(y)]]   # noqa: E731
+    ent = lambda x, y, m: [[2 + x, x * y + 0.3], [x * y + 0.3, m.cos(y)]]  # noqa: E731
     A = mat(ent(x, y, np))
     w, V = np.linalg.eigh(A)
     (a, b), (_, d) = tp_matrix(ent(X, Y, sp), (X, Y), P0, x.space)
@@ -302,7 +320,7 @@ def test_eigh_2x2_against_closed_forms(setup):
         v = [b, lam[k] - a]
         nrm = (v[0] * v[0] + v[1] * v[1]).sqrt().recip()
         ref = arr([v[0] * nrm, v[1] * nrm], x.space)
-        ref *= np.sign(ref[0] @ V.value[:, k])          # numpy's sign at x0
+        ref *= np.sign(ref[0] @ V.value[:, k])  # numpy's sign at x0
         close(V[:, k], ref, rtol=1e-9, atol=1e-11)
 
 
@@ -310,11 +328,11 @@ def test_eigh_3x3_rotated_diagonal(setup):
     """A = Q diag(d(x, y)) Q^T: eigenvalues the d_i, eigenvectors the constant Q columns."""
     x, y, X, Y = setup
     Q, _ = np.linalg.qr(np.array([[1.0, 2, 0], [0.5, -1, 3], [2, 0.3, 1]]))
-    dj = [1 + x * y, 3 + np.sin(x), -2 + y ** 2]
+    dj = [1 + x * y, 3 + np.sin(x), -2 + y**2]
     A = np.einsum("ik,k,jk->ij", Q, jets.stack(dj), Q)
     w, V = np.linalg.eigh(A)
     order = np.argsort([float(d.value) for d in dj])
-    ref = [sp.Integer(1) + X * Y, 3 + sp.sin(X), -2 + Y ** 2]
+    ref = [sp.Integer(1) + X * Y, 3 + sp.sin(X), -2 + Y**2]
     close(w, ref_coeffs(sp.Matrix([[ref[k] for k in order]]), (X, Y), P0, x.space)[:, 0, :])
     Qs = Q[:, order] * np.sign(np.sum(Q[:, order] * V.value, axis=0))
     expect = np.zeros(V.coeffs.shape)
@@ -352,18 +370,21 @@ def test_batches_match_pointwise():
         As, bs = _refs(p, x.space, X, Y)
         Ss = tp_matrix(entries_S(X, Y, sp), (X, Y), p, x.space)
         Ai, D = tp_inv(As), tp_det(As)
-        for got, ref in ((inv, arr(Ai, x.space)), (det, arr(D, x.space)),
-                         (logdet, arr((D * float(np.sign(det.value[k]))).log(), x.space)),
-                         (sol, arr(tp_matvec(Ai, bs), x.space)[..., None]),
-                         (chol, arr(tp_cholesky(Ss), x.space))):
+        for got, ref in (
+            (inv, arr(Ai, x.space)),
+            (det, arr(D, x.space)),
+            (logdet, arr((D * float(np.sign(det.value[k]))).log(), x.space)),
+            (sol, arr(tp_matvec(Ai, bs), x.space)[..., None]),
+            (chol, arr(tp_cholesky(Ss), x.space)),
+        ):
             np.testing.assert_allclose(got.coeffs[:, k], ref, rtol=1e-10, atol=1e-12)
 
 
 def test_broadcast_batch_solve():
     x = jets.variable(np.array([0.1, 0.2]), order=2)
-    A = mat([[2 + x, x], [0 * x, 3 + x * x]])            # (2, 2, 2)
+    A = mat([[2 + x, x], [0 * x, 3 + x * x]])  # (2, 2, 2)
     b = np.array([1.0, 2.0])
-    r = np.linalg.solve(A, b[:, None])                    # (2, 2, 1)
+    r = np.linalg.solve(A, b[:, None])  # (2, 2, 1)
     assert r.shape == np.linalg.solve(A.value, b[:, None]).shape
     np.testing.assert_allclose(np.linalg.solve(A.value, b[:, None]), r.value)
     np.testing.assert_allclose((A @ r).coeffs[1:], 0, atol=1e-14)
@@ -372,9 +393,15 @@ def test_broadcast_batch_solve():
 def test_nan_entries_poison_only_their_matrix():
     x = jets.variable(np.array([0.2, np.nan, 0.4]), order=2)
     A = mat([[2 + x, 0.5 + 0 * x], [np.sin(x), 3 - x]])
-    for f in (np.linalg.inv, np.linalg.cholesky, lambda a: np.linalg.eigh(a)[1],
-              lambda a: np.linalg.eigh(a)[0], np.linalg.det, lambda a: np.linalg.slogdet(a)[1],
-              lambda a: np.linalg.solve(a, np.ones(2))):
+    for f in (
+        np.linalg.inv,
+        np.linalg.cholesky,
+        lambda a: np.linalg.eigh(a)[1],
+        lambda a: np.linalg.eigh(a)[0],
+        np.linalg.det,
+        lambda a: np.linalg.slogdet(a)[1],
+        lambda a: np.linalg.solve(a, np.ones(2)),
+    ):
         S = A @ np.swapaxes(A, -1, -2) if f is not np.linalg.inv else A
         r = f(S)
         assert np.isnan(r.coeffs[:, 1]).all()
@@ -383,7 +410,7 @@ def test_nan_entries_poison_only_their_matrix():
 
 def test_singular_value_matrix():
     x = jets.variable(1.0, order=2)
-    A = mat([[x, 1 + 0 * x], [1 + 0 * x, x]])          # det = x^2 - 1 = 0 at x = 1
+    A = mat([[x, 1 + 0 * x], [1 + 0 * x, x]])  # det = x^2 - 1 = 0 at x = 1
     with pytest.raises(np.linalg.LinAlgError, match="singular"):
         np.linalg.inv(A)
     with pytest.raises(np.linalg.LinAlgError, match="singular"):
@@ -411,12 +438,14 @@ def test_constant_matrix_jet_and_errors():
 def test_complex_inverse_and_det():
     x = jets.variable(0.3, order=3)
     X = sp.Symbol("x", real=True)
-    ent = lambda x, m: [[2 + 1j * x, x], [m.exp(x), 3 - 1j]]   # noqa: E731
+    ent = lambda x, m: [[2 + 1j * x, x], [m.exp(x), 3 - 1j]]  # noqa: E731
     A, As = mat(ent(x, np)), tp_matrix(ent(X, sp), (X,), (0.3,), x.space)
-    np.testing.assert_allclose(np.linalg.inv(A).coeffs, arr(tp_inv(As), x.space),
-                               rtol=1e-11, atol=1e-13)
-    np.testing.assert_allclose(np.linalg.det(A).coeffs, arr(tp_det(As), x.space),
-                               rtol=1e-11, atol=1e-13)
+    np.testing.assert_allclose(
+        np.linalg.inv(A).coeffs, arr(tp_inv(As), x.space), rtol=1e-11, atol=1e-13
+    )
+    np.testing.assert_allclose(
+        np.linalg.det(A).coeffs, arr(tp_det(As), x.space), rtol=1e-11, atol=1e-13
+    )
 
 
 # ----------------------------------------------------------------- norm
@@ -424,17 +453,19 @@ def test_norms_against_sympy(setup):
     x, y, X, Y = setup
     v = jets.stack([1 + x, x * y - 2, np.sin(y)])
     vs = [1 + X, X * Y - 2, sp.sin(Y)]
-    two = sp.sqrt(sum(e ** 2 for e in vs))
+    two = sp.sqrt(sum(e**2 for e in vs))
     close(np.linalg.norm(v), ref_coeffs(two, (X, Y), P0, x.space))
     close(np.linalg.norm(v, 2), ref_coeffs(two, (X, Y), P0, x.space))
     close(np.linalg.norm(v, 1), ref_coeffs(sum(sp.Abs(e) for e in vs), (X, Y), P0, x.space))
     close(np.linalg.norm(v, np.inf), ref_coeffs(2 - X * Y, (X, Y), P0, x.space))
     close(np.linalg.norm(v, -np.inf), ref_coeffs(sp.sin(Y), (X, Y), P0, x.space))
-    close(np.linalg.norm(v, 3), ref_coeffs(sum(sp.Abs(e) ** 3 for e in vs) ** sp.Rational(1, 3),
-                                           (X, Y), P0, x.space))
+    close(
+        np.linalg.norm(v, 3),
+        ref_coeffs(sum(sp.Abs(e) ** 3 for e in vs) ** sp.Rational(1, 3), (X, Y), P0, x.space),
+    )
     M = mat([[1 + x, -y], [x * y, 3 + 0 * x]])
     Ms = [[1 + X, -Y], [X * Y, 3]]
-    fro = sp.sqrt(sum(e ** 2 for r in Ms for e in r))
+    fro = sp.sqrt(sum(e**2 for r in Ms for e in r))
     close(np.linalg.norm(M), ref_coeffs(fro, (X, Y), P0, x.space))
     close(np.linalg.norm(M, "fro"), ref_coeffs(fro, (X, Y), P0, x.space))
     # 1: max column sum of |.|: columns 1.3 + 0.21 and 0.7 + 3
@@ -466,15 +497,25 @@ def test_norm_at_zero_is_not_finite():
 
 # ----------------------------------------------- einsum, tensordot, outer, trace
 def _x2():
-    x, y = jets.variables([np.linspace(0.1, 0.9, 6).reshape(2, 3),
-                           np.linspace(-1, 1, 6).reshape(2, 3)], order=2)
+    x, y = jets.variables(
+        [np.linspace(0.1, 0.9, 6).reshape(2, 3), np.linspace(-1, 1, 6).reshape(2, 3)], order=2
+    )
     return x, y
 
 
-@pytest.mark.parametrize("spec, shapes", [
-    ("ij,jk->ik", [(2, 3), (3, 4)]), ("ij,j", [(2, 3), (3,)]), ("ij->ji", [(2, 3)]),
-    ("ij,kl->ijkl", [(2, 3), (2, 2)]), ("...j,jk->...k", [(2, 3), (3, 5)]),
-    ("ij,ij->", [(2, 3), (2, 3)]), ("ij", [(2, 3)]), ("ji", [(2, 3)])])
+@pytest.mark.parametrize(
+    "spec, shapes",
+    [
+        ("ij,jk->ik", [(2, 3), (3, 4)]),
+        ("ij,j", [(2, 3), (3,)]),
+        ("ij->ji", [(2, 3)]),
+        ("ij,kl->ijkl", [(2, 3), (2, 2)]),
+        ("...j,jk->...k", [(2, 3), (3, 5)]),
+        ("ij,ij->", [(2, 3), (2, 3)]),
+        ("ij", [(2, 3)]),
+        ("ji", [(2, 3)]),
+    ],
+)
 def test_einsum_with_constants_is_coefficientwise(spec, shapes):
     x, y = _x2()
     J = x * y + np.sin(x)
@@ -483,7 +524,7 @@ def test_einsum_with_constants_is_coefficientwise(spec, shapes):
     want = np.stack([np.einsum(spec, c, *consts) for c in J.coeffs])
     assert r.shape == np.einsum(spec, J.value, *consts).shape
     np.testing.assert_allclose(r.coeffs, want, rtol=1e-13, atol=1e-15)
-    if len(shapes) == 2 and shapes[1] == (2, 3):    # constant first
+    if len(shapes) == 2 and shapes[1] == (2, 3):  # constant first
         r = np.einsum(spec, consts[0], J)
         want = np.stack([np.einsum(spec, consts[0], c) for c in J.coeffs])
         np.testing.assert_allclose(r.coeffs, want, rtol=1e-13, atol=1e-15)
@@ -499,7 +540,7 @@ def test_einsum_of_jets_is_the_product():
     want3 = (want * x[:, 0]).sum(axis=-1)
     np.testing.assert_allclose(r3.coeffs, want3.coeffs, rtol=1e-13, atol=1e-15)
     with pytest.raises(ValueError):
-        np.einsum("ij,jk->ik", A, B)        # numpy's error: 3 != 2
+        np.einsum("ij,jk->ik", A, B)  # numpy's error: 3 != 2
 
 
 def test_tensordot_outer_trace_dot_against_numpy():
@@ -508,22 +549,23 @@ def test_tensordot_outer_trace_dot_against_numpy():
     M = np.arange(12.0).reshape(3, 4)
     for axes in (1, ([1], [0])):
         r = np.tensordot(J, M, axes=axes)
-        np.testing.assert_allclose(r.coeffs, np.stack([np.tensordot(c, M, axes) for c in
-                                                       J.coeffs]), rtol=1e-13)
+        np.testing.assert_allclose(
+            r.coeffs, np.stack([np.tensordot(c, M, axes) for c in J.coeffs]), rtol=1e-13
+        )
     r = np.tensordot(J, J, axes=([0, 1], [0, 1]))
     np.testing.assert_allclose(r.coeffs, (J * J).sum().coeffs, rtol=1e-13, atol=1e-13)
     o = np.outer(J, np.arange(3.0))
     assert o.shape == (6, 3)
-    np.testing.assert_allclose(o.coeffs, np.stack([np.outer(c, np.arange(3.0))
-                                                   for c in J.coeffs]))
+    np.testing.assert_allclose(o.coeffs, np.stack([np.outer(c, np.arange(3.0)) for c in J.coeffs]))
     oo = np.outer(J[0], J[1])
     np.testing.assert_allclose(oo.coeffs, (J[0][:, None] * J[1][None, :]).coeffs)
     t = np.trace(jets.stack([J, J, J], axis=-1), axis1=0, axis2=2)
-    np.testing.assert_allclose(t.coeffs, np.stack([np.trace(np.stack([c, c, c], -1), 0, 0, 2)
-                                                   for c in J.coeffs]))
-    K = jets.stack([J[:, :2], 2 * J[:, :2]])            # (2, 2, 2)
-    np.testing.assert_allclose(np.trace(K).coeffs,
-                               np.stack([np.trace(c) for c in K.coeffs]))
+    np.testing.assert_allclose(
+        t.coeffs, np.stack([np.trace(np.stack([c, c, c], -1), 0, 0, 2) for c in J.coeffs])
+    )
+    K = jets.stack([J[:, :2], 2 * J[:, :2]])  # (2, 2, 2)
+    np.testing.assert_allclose(np.trace(K).coeffs, np.stack([np.trace(c) for c in K.coeffs]))
     np.testing.assert_allclose(np.dot(J, M).coeffs, np.stack([np.dot(c, M) for c in J.coeffs]))
-    np.testing.assert_allclose((np.arange(2.0) @ J).coeffs,
-                               np.stack([np.arange(2.0) @ c for c in J.coeffs]))
+    np.testing.assert_allclose(
+        (np.arange(2.0) @ J).coeffs, np.stack([np.arange(2.0) @ c for c in J.coeffs])
+    )

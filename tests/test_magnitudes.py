@@ -1,6 +1,7 @@
 """Magnitudes: derivatives of high order and at extreme points come out right
 wherever float64 can represent them (docs/theory.md, "Magnitudes: the
 per-seeding scale").  References are mpmath closed forms at 60 digits."""
+
 import pickle
 
 import mpmath as mp
@@ -34,8 +35,11 @@ def _check(d, truth, rtol=RTOL, inf_tail=False):
         fin = np.flatnonzero(~np.isfinite(d))
         first = int(fin[0]) if len(fin) else len(d)
     bad = [j for j in range(first) if not _close(d[j], truth(j), rtol)]
-    bad += [j for j in range(first, len(d)) if not (np.isinf(d[j]) and np.sign(d[j])
-                                                    == mp.sign(truth(j)))]
+    bad += [
+        j
+        for j in range(first, len(d))
+        if not (np.isinf(d[j]) and np.sign(d[j]) == mp.sign(truth(j)))
+    ]
     assert not bad, [(j, d[j], mp.nstr(truth(j), 8)) for j in bad[:5]]
 
 
@@ -47,7 +51,7 @@ def test_power_at_a_tiny_point():
         assert _close(got, want)
         # f = 1e-750 underflows, f' = 2.5e-450 too, f'' = 3.75e-150 does not
         d = jets.derivatives(lambda t: t**2.5, 1e-300, 3)
-        assert d[0] == 0 and d[1] == 0 and _close(d[2], mp.mpf(3.75) * mp.mpf(1e-300)**0.5)
+        assert d[0] == 0 and d[1] == 0 and _close(d[2], mp.mpf(3.75) * mp.mpf(1e-300) ** 0.5)
 
 
 @pytest.mark.parametrize("x0", [1e-300, 1e300, 3e-200, 1e-250])
@@ -99,14 +103,30 @@ FINITE_RADIUS = ("1/(1+x)", "log(2)")
 CASES = {
     "exp(1)": (np.exp, 1.0, lambda x, j: mp.exp(x)),
     "exp(-600)": (np.exp, -600.0, lambda x, j: mp.exp(x)),
-    "sin(0.3)": (np.sin, 0.3, lambda x, j: mp.diff(mp.sin, x, j) if j < 4 else
-                 [mp.sin, mp.cos, lambda v: -mp.sin(v), lambda v: -mp.cos(v)][j % 4](x)),
-    "sin(1e-16)": (np.sin, 1e-16, lambda x, j:
-                   [mp.sin, mp.cos, lambda v: -mp.sin(v), lambda v: -mp.cos(v)][j % 4](x)),
-    "1/(1+x)": (lambda t: 1 / (1 + t), 0.5,
-                lambda x, j: (-1) ** j * mp.factorial(j) / (1 + x) ** (j + 1)),
-    "log(2)": (np.log, 2.0, lambda x, j: mp.log(x) if j == 0 else
-               (-1) ** (j - 1) * mp.factorial(j - 1) / x ** j),
+    "sin(0.3)": (
+        np.sin,
+        0.3,
+        lambda x, j: (
+            mp.diff(mp.sin, x, j)
+            if j < 4
+            else [mp.sin, mp.cos, lambda v: -mp.sin(v), lambda v: -mp.cos(v)][j % 4](x)
+        ),
+    ),
+    "sin(1e-16)": (
+        np.sin,
+        1e-16,
+        lambda x, j: [mp.sin, mp.cos, lambda v: -mp.sin(v), lambda v: -mp.cos(v)][j % 4](x),
+    ),
+    "1/(1+x)": (
+        lambda t: 1 / (1 + t),
+        0.5,
+        lambda x, j: (-1) ** j * mp.factorial(j) / (1 + x) ** (j + 1),
+    ),
+    "log(2)": (
+        np.log,
+        2.0,
+        lambda x, j: mp.log(x) if j == 0 else (-1) ** (j - 1) * mp.factorial(j - 1) / x**j,
+    ),
 }
 
 
@@ -118,8 +138,12 @@ def test_high_orders(name, k):
     with mp.workdps(60):
         x = mp.mpf(x0)
         # the recurrences lose a few ulp per degree at most; never a wrong finite number
-        _check(d, lambda j: truth(x, j), 1e-12 if k <= 100 else 1e-11,
-               inf_tail=name in FINITE_RADIUS and k > 100)
+        _check(
+            d,
+            lambda j: truth(x, j),
+            1e-12 if k <= 100 else 1e-11,
+            inf_tail=name in FINITE_RADIUS and k > 100,
+        )
     if name in FINITE_RADIUS and k > 100:
         # right at least up to degree 100 (the stored series grows as (sigma / R)**j)
         assert np.all(np.isfinite(d[:101]))
@@ -131,8 +155,7 @@ def test_high_order_batch():
     with mp.workdps(60):
         for idx in np.ndindex(pts.shape):
             x = mp.mpf(pts[idx])
-            _check(d[(slice(None),) + idx], lambda j: mp.diff(mp.sin, x, j % 4)
-                   * 1, 1e-11)
+            _check(d[(slice(None),) + idx], lambda j: mp.diff(mp.sin, x, j % 4) * 1, 1e-11)
 
 
 def test_overflowing_derivatives_are_inf():
@@ -140,8 +163,11 @@ def test_overflowing_derivatives_are_inf():
     # finite as far as the derivatives do
     d = jets.derivatives(lambda t: 1 / (1 + t), 0.5, 200)
     with mp.workdps(60):
-        big = [j for j in range(201)
-               if mp.factorial(j) / mp.mpf(1.5) ** (j + 1) > mp.mpf(np.finfo(float).max)]
+        big = [
+            j
+            for j in range(201)
+            if mp.factorial(j) / mp.mpf(1.5) ** (j + 1) > mp.mpf(np.finfo(float).max)
+        ]
     assert big and all(np.isinf(d[j]) for j in big)
     assert np.all(np.isfinite(d[: big[0]]))
 
@@ -152,8 +178,9 @@ def test_multivariate_exp_caps_60():
     with mp.workdps(60):
         for a in [(60, 60), (0, 60), (30, 45)]:
             assert _close(f.partial(a), mp.exp(mp.mpf(0.75)), 1e-12), a
-    p = jets.partial(lambda v: np.exp(v[0] + v[1]), [[0.5, -600.0], [0.25, 0.0]], (60, 60),
-                     order=(60, 60))
+    p = jets.partial(
+        lambda v: np.exp(v[0] + v[1]), [[0.5, -600.0], [0.25, 0.0]], (60, 60), order=(60, 60)
+    )
     with mp.workdps(60):
         assert _close(p[0], mp.exp(mp.mpf(0.75)), 1e-12)
         assert _close(p[1], mp.exp(-600), 1e-12)
@@ -167,10 +194,12 @@ def test_multivariate_exp_order_200():
     with mp.workdps(60):
         assert _close(f.partial((100, 100)), mp.exp(mp.mpf(0.75)), 1e-12)
         assert _close(f.partial((0, 100)), mp.exp(mp.mpf(0.75)), 1e-12)
-        assert _close(f.coefficient((100, 100)),
-                      mp.exp(mp.mpf(0.75)) / mp.factorial(100) ** 2, 1e-12)
-    p = jets.partial(lambda v: np.exp(v[0] + v[1]), [[0.5, -600.0], [0.25, 0.0]], (100, 100),
-                     order=(100, 100))
+        assert _close(
+            f.coefficient((100, 100)), mp.exp(mp.mpf(0.75)) / mp.factorial(100) ** 2, 1e-12
+        )
+    p = jets.partial(
+        lambda v: np.exp(v[0] + v[1]), [[0.5, -600.0], [0.25, 0.0]], (100, 100), order=(100, 100)
+    )
     with mp.workdps(60):
         assert _close(p[0], mp.exp(mp.mpf(0.75)), 1e-12)
         assert _close(p[1], mp.exp(-600), 1e-12)
@@ -206,6 +235,7 @@ def test_order_8_bit_identical_to_unscaled():
 
     def g(t):
         return np.exp(np.sin(t)) / (1 + t**2) + np.sqrt(2 + t) * np.arctan(t) - t**3
+
     x = jets.variable(pts, 8)
     assert x.space.scale == (2,)
     np.testing.assert_array_equal(g(x).coeffs, _canonical(pts, 8, g).coeffs)
@@ -213,7 +243,7 @@ def test_order_8_bit_identical_to_unscaled():
 
 def test_seed_holds_sigma():
     x = jets.variable(1.0, 20)
-    assert x.space.scale == (3,)          # round(log2(20 / e)) = 3
+    assert x.space.scale == (3,)  # round(log2(20 / e)) = 3
     assert x._coeffs[1] == 8.0 and x.coeffs[1] == 1.0
     assert x.derivative(1) == 1.0 and x.coefficient((1,)) == 1.0
 
@@ -230,7 +260,7 @@ def test_readers_agree_at_high_order():
         assert f.coefficient(alpha) == c[i]
     with mp.workdps(60):
         a, b = mp.mpf(0.4), mp.mpf(-0.3)
-        for (i, j) in [(5, 7), (12, 0), (0, 12), (3, 3)]:
+        for i, j in [(5, 7), (12, 0), (0, 12), (3, 3)]:
             want = mp.diff(mp.sin, a, i) * 2**j * mp.exp(2 * b)
             assert _close(parts[(i, j)], want, 1e-13)
     np.testing.assert_array_equal(f.gradient(), [parts[(1, 0)], parts[(0, 1)]])
@@ -272,8 +302,9 @@ def test_calculus_accounts_for_the_scale():
         for j in range(7):
             assert _close(tr.coeffs[j], mp.exp(mp.mpf(0.2)) / mp.factorial(j), 1e-14)
         # (x e^x)^(6) = (x + 6) e^x
-        assert _close((tr * jets.truncate(t, 6)).derivative(6),
-                      (mp.mpf(0.2) + 6) * mp.exp(mp.mpf(0.2)), 1e-13)
+        assert _close(
+            (tr * jets.truncate(t, 6)).derivative(6), (mp.mpf(0.2) + 6) * mp.exp(mp.mpf(0.2)), 1e-13
+        )
     s = jets.variable(0.0, 9)
     (asin,) = jets.invert([np.sin(s)])
     with mp.workdps(30):
@@ -297,8 +328,7 @@ def test_error_tracking_at_high_order_covers():
             for j in (0, 1, 50, 100, 150, 200):
                 # (sin exp)^(j) = 2^(j/2) e^x sin(x + j pi / 4)
                 want = mp.mpf(2) ** (mp.mpf(j) / 2) * mp.exp(v) * mp.sin(v + j * mp.pi / 4)
-                assert abs(mp.mpf(float(d[j, i])) - want) <= E[j, i] + abs(want) * 1e-13, \
-                    (i, j)
+                assert abs(mp.mpf(float(d[j, i])) - want) <= E[j, i] + abs(want) * 1e-13, (i, j)
     assert np.all(np.isfinite(E)) and np.all(E >= 0)
     x = jets.variable(pts, 200, track_error=True)
     assert x.space.scale is not None
@@ -309,6 +339,7 @@ def test_error_tracking_at_high_order_covers():
 
 def test_cli_reads_high_orders(capsys):
     from jets.cli import main
+
     main(["exp(x)", "--at", "x=1", "--partial", "x^30"])
     out = capsys.readouterr().out
     assert "2.718281828459" in out

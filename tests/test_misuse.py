@@ -4,6 +4,7 @@ docs/guide.md has a test here (the test names follow the rows).
 Errors must name the problem and the fix; bad input never yields a wrong
 finite number silently; NaN/inf inputs propagate and never crash.
 """
+
 import math
 import operator
 import time
@@ -27,16 +28,29 @@ def xb():
 
 
 # --------------------------------------------------------- 1. mixing spaces
-@pytest.mark.parametrize("combine", [
-    lambda a, b: a + b, lambda a, b: a * b, lambda a, b: np.maximum(a, b),
-    lambda a, b: jets.arctan2(a, b), lambda a, b: jets.stack([a, b]),
-    lambda a, b: jets.where(True, a, b), lambda a, b: np.concatenate([a, b]),
-    lambda a, b: a @ b,
-], ids=["+", "*", "maximum", "arctan2", "stack", "where", "concatenate", "matmul"])
-@pytest.mark.parametrize("other", [lambda p: jets.variable(p, 3),
-                                   lambda p: jets.variables([p, p], 2)[0],
-                                   lambda p: jets.variables([p, p], (2, 2))[1]],
-                         ids=["other order", "other nvars", "caps"])
+@pytest.mark.parametrize(
+    "combine",
+    [
+        lambda a, b: a + b,
+        lambda a, b: a * b,
+        lambda a, b: np.maximum(a, b),
+        lambda a, b: jets.arctan2(a, b),
+        lambda a, b: jets.stack([a, b]),
+        lambda a, b: jets.where(True, a, b),
+        lambda a, b: np.concatenate([a, b]),
+        lambda a, b: a @ b,
+    ],
+    ids=["+", "*", "maximum", "arctan2", "stack", "where", "concatenate", "matmul"],
+)
+@pytest.mark.parametrize(
+    "other",
+    [
+        lambda p: jets.variable(p, 3),
+        lambda p: jets.variables([p, p], 2)[0],
+        lambda p: jets.variables([p, p], (2, 2))[1],
+    ],
+    ids=["other order", "other nvars", "caps"],
+)
 def test_mixing_jet_spaces(combine, other):
     pts = np.array([1.0, 2.0])
     a = jets.variable(pts, 2)
@@ -47,11 +61,20 @@ def test_mixing_jet_spaces(combine, other):
 
 
 # ------------------------------------------------------------- 2. bad alpha
-@pytest.mark.parametrize("alpha, words", [
-    ((1,), "1 entries"), ((1, 0, 0), "3 entries"), ((-1, 0), "non-negative"),
-    ((1.0, 0), "ints"), ((True, 0), "ints"), (("x", "y"), "ints"), (None, "tuple"),
-    ((2, 1), "seed with order >= 3"), (3, "1 entries"),
-])
+@pytest.mark.parametrize(
+    "alpha, words",
+    [
+        ((1,), "1 entries"),
+        ((1, 0, 0), "3 entries"),
+        ((-1, 0), "non-negative"),
+        ((1.0, 0), "ints"),
+        ((True, 0), "ints"),
+        (("x", "y"), "ints"),
+        (None, "tuple"),
+        ((2, 1), "seed with order >= 3"),
+        (3, "1 entries"),
+    ],
+)
 def test_bad_alpha(alpha, words):
     a, _ = jets.variables([1.0, 2.0], 2)
     for read in (a.partial, a.coefficient):
@@ -67,13 +90,21 @@ def test_bad_alpha_with_per_variable_caps():
 
 
 # -------------------------------------------------------------- 3. bad order
-@pytest.mark.parametrize("order, exc, words", [
-    (-1, ValueError, "non-negative"), (2.5, TypeError, "non-negative integer"),
-    (2.0, TypeError, "write 2"), (True, TypeError, "non-negative integer"),
-    ("2", TypeError, "non-negative integer"), (None, TypeError, "non-negative"),
-    (np.float64(3.0), TypeError, "write 3"), ([1, -2], ValueError, "non-negative"),
-    ((1, 2, 3), ValueError, "3 entries"), ((1, 2.0), TypeError, "non-negative integers"),
-])
+@pytest.mark.parametrize(
+    "order, exc, words",
+    [
+        (-1, ValueError, "non-negative"),
+        (2.5, TypeError, "non-negative integer"),
+        (2.0, TypeError, "write 2"),
+        (True, TypeError, "non-negative integer"),
+        ("2", TypeError, "non-negative integer"),
+        (None, TypeError, "non-negative"),
+        (np.float64(3.0), TypeError, "write 3"),
+        ([1, -2], ValueError, "non-negative"),
+        ((1, 2, 3), ValueError, "3 entries"),
+        ((1, 2.0), TypeError, "non-negative integers"),
+    ],
+)
 def test_negative_or_non_integer_order(order, exc, words):
     """A non-integer order is a TypeError (as in jets.derivatives & co.), a
     negative one or a wrong number of caps a ValueError."""
@@ -88,8 +119,9 @@ def test_variable_with_several_caps():
 
 
 # ---------------------------------------------------------- 4. huge orders
-@pytest.mark.parametrize("nvars, order", [(10, 60), (1, 10 ** 9), (1, 10 ** 20), (4, 400),
-                                          (3, (10 ** 6, 10 ** 6, 10 ** 6))])
+@pytest.mark.parametrize(
+    "nvars, order", [(10, 60), (1, 10**9), (1, 10**20), (4, 400), (3, (10**6, 10**6, 10**6))]
+)
 def test_huge_order_is_refused_with_its_size_before_allocating(nvars, order):
     t0 = time.perf_counter()
     with pytest.raises(ValueError) as info:
@@ -97,7 +129,7 @@ def test_huge_order_is_refused_with_its_size_before_allocating(nvars, order):
     msg = str(info.value)
     assert "coefficients" in msg and "limit" in msg, msg
     assert "GiB" in msg or "pairs" in msg, msg
-    assert time.perf_counter() - t0 < 1.0          # computed, not attempted
+    assert time.perf_counter() - t0 < 1.0  # computed, not attempted
 
 
 def test_huge_batch_is_refused_before_building_anything():
@@ -105,7 +137,7 @@ def test_huge_batch_is_refused_before_building_anything():
     built, nothing is allocated."""
     t0 = time.perf_counter()
     with pytest.raises(ValueError, match=r"301 coefficients x 1000000 points"):
-        jets.variable(np.zeros(10 ** 6), 300)
+        jets.variable(np.zeros(10**6), 300)
     assert time.perf_counter() - t0 < 0.5
 
 
@@ -116,18 +148,22 @@ def test_size_guard_counts_batch_shape_not_just_length():
 
 
 # ------------------------------------------------- 5-7. conversions to plain
-@pytest.mark.parametrize("convert", [float, int, complex, operator.index,
-                                     lambda j: [1, 2, 3][j], round],
-                         ids=["float", "int", "complex", "index", "list index", "round"])
+@pytest.mark.parametrize(
+    "convert",
+    [float, int, complex, operator.index, lambda j: [1, 2, 3][j], round],
+    ids=["float", "int", "complex", "index", "list index", "round"],
+)
 def test_float_int_complex_of_a_jet(convert, x):
     with pytest.raises(TypeError) as info:
         convert(x)
     assert ".value" in str(info.value) and "derivatives" in str(info.value)
 
 
-@pytest.mark.parametrize("fn", [math.sin, math.exp, math.sqrt, math.log, math.floor,
-                                math.isfinite, lambda j: math.pow(j, 2)],
-                         ids=["sin", "exp", "sqrt", "log", "floor", "isfinite", "pow"])
+@pytest.mark.parametrize(
+    "fn",
+    [math.sin, math.exp, math.sqrt, math.log, math.floor, math.isfinite, lambda j: math.pow(j, 2)],
+    ids=["sin", "exp", "sqrt", "log", "floor", "isfinite", "pow"],
+)
 def test_math_functions_on_a_jet(fn, x):
     with pytest.raises(TypeError) as info:
         fn(x)
@@ -135,9 +171,11 @@ def test_math_functions_on_a_jet(fn, x):
     assert "math.*" in msg and "np.sin" in msg, msg
 
 
-@pytest.mark.parametrize("convert", [np.asarray, np.array, np.float64,
-                                     lambda j: np.zeros(2) + np.asarray(j)],
-                         ids=["asarray", "array", "float64", "mixed"])
+@pytest.mark.parametrize(
+    "convert",
+    [np.asarray, np.array, np.float64, lambda j: np.zeros(2) + np.asarray(j)],
+    ids=["asarray", "array", "float64", "mixed"],
+)
 def test_numpy_array_of_a_jet(convert, xb):
     with pytest.raises(TypeError, match="cannot be converted to a plain numpy array"):
         convert(xb)
@@ -148,7 +186,7 @@ def test_bool_of_a_batch_jet(xb):
     with pytest.raises(ValueError, match=r"ambiguous: use \(jet > 0\).any\(\)"):
         bool(xb)
     with pytest.raises(ValueError, match="ambiguous"):
-        if xb:           # the implicit bool() of an if
+        if xb:  # the implicit bool() of an if
             pass
     # a single point has a truth value (its value's), comparisons give numpy bools
     assert bool(jets.variable(1.0, 2)) is True
@@ -157,11 +195,21 @@ def test_bool_of_a_batch_jet(xb):
 
 
 # -------------------------------------------------- 9. unsupported numpy calls
-@pytest.mark.parametrize("call, name", [
-    (np.sort, "sort"), (np.median, "median"), (np.argsort, "argsort"),
-    (lambda j: np.linalg.qr(j), "qr"), (np.ptp, "ptp"), (lambda j: np.fft.fft(j), "fft"),
-    (np.unique, "unique"), (lambda j: np.linalg.svd(j), "svd"), (np.nanmax, "nanmax"),
-], ids=["sort", "median", "argsort", "qr", "ptp", "fft", "unique", "svd", "nanmax"])
+@pytest.mark.parametrize(
+    "call, name",
+    [
+        (np.sort, "sort"),
+        (np.median, "median"),
+        (np.argsort, "argsort"),
+        (lambda j: np.linalg.qr(j), "qr"),
+        (np.ptp, "ptp"),
+        (lambda j: np.fft.fft(j), "fft"),
+        (np.unique, "unique"),
+        (lambda j: np.linalg.svd(j), "svd"),
+        (np.nanmax, "nanmax"),
+    ],
+    ids=["sort", "median", "argsort", "qr", "ptp", "fft", "unique", "svd", "nanmax"],
+)
 def test_unsupported_numpy_function(call, name, xb):
     with pytest.raises(TypeError) as info:
         call(xb)
@@ -169,10 +217,22 @@ def test_unsupported_numpy_function(call, name, xb):
     assert name in msg and "not supported for jets" in msg and "docs/" in msg, msg
 
 
-@pytest.mark.parametrize("ufunc", [np.heaviside, np.fmod, np.mod, np.spacing,
-                                   np.bitwise_and, np.gcd, np.logical_and, np.nextafter,
-                                   np.copysign, np.ldexp],
-                         ids=lambda u: u.__name__)
+@pytest.mark.parametrize(
+    "ufunc",
+    [
+        np.heaviside,
+        np.fmod,
+        np.mod,
+        np.spacing,
+        np.bitwise_and,
+        np.gcd,
+        np.logical_and,
+        np.nextafter,
+        np.copysign,
+        np.ldexp,
+    ],
+    ids=lambda u: u.__name__,
+)
 def test_unsupported_ufunc(ufunc, x):
     args = (x,) if ufunc.nin == 1 else (x, 2.0)
     with pytest.raises(TypeError) as info:
@@ -218,12 +278,13 @@ def test_wrong_number_of_arguments_and_unknown_names(x):
     with pytest.raises(ValueError, match="no function named 'nosuch'"):
         jets.jet.apply("nosuch", x)
     with pytest.raises(AttributeError):
-        jets.zeta   # noqa: B018 - not a jets function: plain AttributeError
+        jets.zeta  # noqa: B018 - not a jets function: plain AttributeError
 
 
 # ---------------------------------------------------- 12. non-numeric operands
-@pytest.mark.parametrize("other", ["a", None, {}, object(), b"x"],
-                         ids=["str", "None", "dict", "object", "bytes"])
+@pytest.mark.parametrize(
+    "other", ["a", None, {}, object(), b"x"], ids=["str", "None", "dict", "object", "bytes"]
+)
 def test_non_numbers_are_refused_with_a_message_naming_them(other, x):
     with pytest.raises(TypeError) as info:
         x + other
@@ -231,8 +292,9 @@ def test_non_numbers_are_refused_with_a_message_naming_them(other, x):
     assert "jet" in msg and type(other).__name__ in msg, msg
 
 
-@pytest.mark.parametrize("bad", ["a", None, [[1, 2], [3]], {"a": 1}],
-                         ids=["str", "None", "ragged", "dict"])
+@pytest.mark.parametrize(
+    "bad", ["a", None, [[1, 2], [3]], {"a": 1}], ids=["str", "None", "ragged", "dict"]
+)
 def test_variable_of_non_numbers(bad):
     with pytest.raises((TypeError, ValueError)) as info:
         jets.variable(bad, 2)
@@ -241,9 +303,11 @@ def test_variable_of_non_numbers(bad):
 
 
 # ------------------------------------ 13. floor division, modulo, pow with mod
-@pytest.mark.parametrize("op", [operator.floordiv, operator.mod, divmod,
-                                lambda a, b: b // a, lambda a, b: b % a],
-                         ids=["//", "%", "divmod", "r//", "r%"])
+@pytest.mark.parametrize(
+    "op",
+    [operator.floordiv, operator.mod, divmod, lambda a, b: b // a, lambda a, b: b % a],
+    ids=["//", "%", "divmod", "r//", "r%"],
+)
 def test_floor_division_and_modulo(op, x):
     with pytest.raises(TypeError, match="not supported"):
         op(x, 2.0)
@@ -298,17 +362,19 @@ def test_nan_and_inf_inputs_propagate_and_never_crash(name):
     args = jets.variables([_POINTS, _SECOND, np.full(4, 1.5)][:nargs], 3)
     if name == "arccosh":
         args = (jets.variable(np.array([np.nan, np.inf, -np.inf, 1.625]), 3),)
-    order = RULES[name].kind == "composition" and nargs == 2      # a plain order: jv(1, x)
+    order = RULES[name].kind == "composition" and nargs == 2  # a plain order: jv(1, x)
     if order:
         args = (1, jets.variable(_POINTS, 3))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         out = getattr(jets, name)(*args)
     c = np.asarray(out.coeffs, dtype=float)
-    assert np.isnan(c[0, 0]), (name, c[:, 0])       # NaN in -> NaN value out
+    assert np.isnan(c[0, 0]), (name, c[:, 0])  # NaN in -> NaN value out
     jet_args = [a for a in args if isinstance(a, jets.Jet)]
-    single = getattr(jets, name)(*args[:1] if order else (), *jets.variables(
-        [np.asarray(float(a.value[3])) for a in jet_args], 3)[:nargs])
+    single = getattr(jets, name)(
+        *args[:1] if order else (),
+        *jets.variables([np.asarray(float(a.value[3])) for a in jet_args], 3)[:nargs],
+    )
     np.testing.assert_array_equal(c[:, 3], np.asarray(single.coeffs, dtype=float))
 
 
@@ -319,15 +385,20 @@ def test_nan_and_inf_through_operators_and_numpy():
         f = (x * x + 1) / (x - 3) ** 2 + np.sin(x) * np.exp(-x) + abs(x) ** 0.5
     c = np.asarray(f.coeffs, dtype=float)
     assert np.all(np.isnan(c[:, 0]))
-    assert not np.any(np.isfinite(c[0, 1]))   # inf in: the value is inf/nan
+    assert not np.any(np.isfinite(c[0, 1]))  # inf in: the value is inf/nan
     assert np.all(np.isfinite(c[:, 2]))
 
 
 def test_domain_errors_give_nan_like_numpy():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        for f, x0 in ((jets.log, -1.0), (jets.sqrt, -4.0), (jets.arcsin, 2.0),
-                      (jets.arccosh, 0.5), (jets.log1p, -2.0)):
+        for f, x0 in (
+            (jets.log, -1.0),
+            (jets.sqrt, -4.0),
+            (jets.arcsin, 2.0),
+            (jets.arccosh, 0.5),
+            (jets.log1p, -2.0),
+        ):
             c = np.asarray(f(jets.variable(x0, 2)).coeffs, dtype=float)
             assert np.isnan(c[0]) and not np.any(np.isfinite(c)), (f, c)
 
@@ -337,19 +408,33 @@ def _api():
     return pytest.importorskip("jets.api")
 
 
-@pytest.mark.parametrize("f, exc, words", [
-    (3, TypeError, "`f` must be callable"),
-    (lambda t: None, TypeError, "it returned None"),
-    (lambda t: "a", TypeError, "it returned a str"),
-    (lambda t: {"a": t}, TypeError, "it returned a dict"),
-    (lambda t: [], TypeError, "empty list"),
-    (lambda t: t > 0, TypeError, "booleans (a comparison) have no derivatives"),
-    (lambda t: jets.variable(1.0, 5), TypeError, "compute with the jet array f receives"),
-    (lambda t: [t, "x"], TypeError, "item [1] is a str"),
-    (lambda t: math.sin(t), TypeError, "instead of math.*"),
-    (lambda t: float(t), TypeError, "Use .value"),
-], ids=["not callable", "None", "str", "dict", "empty list", "bool", "other space",
-        "bad item", "math.sin", "float()"])
+@pytest.mark.parametrize(
+    "f, exc, words",
+    [
+        (3, TypeError, "`f` must be callable"),
+        (lambda t: None, TypeError, "it returned None"),
+        (lambda t: "a", TypeError, "it returned a str"),
+        (lambda t: {"a": t}, TypeError, "it returned a dict"),
+        (lambda t: [], TypeError, "empty list"),
+        (lambda t: t > 0, TypeError, "booleans (a comparison) have no derivatives"),
+        (lambda t: jets.variable(1.0, 5), TypeError, "compute with the jet array f receives"),
+        (lambda t: [t, "x"], TypeError, "item [1] is a str"),
+        (lambda t: math.sin(t), TypeError, "instead of math.*"),
+        (lambda t: float(t), TypeError, "Use .value"),
+    ],
+    ids=[
+        "not callable",
+        "None",
+        "str",
+        "dict",
+        "empty list",
+        "bool",
+        "other space",
+        "bad item",
+        "math.sin",
+        "float()",
+    ],
+)
 def test_functional_api_with_a_function_that_returns_the_wrong_thing(f, exc, words):
     _api()
     with pytest.raises(exc) as info:

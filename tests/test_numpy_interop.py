@@ -5,6 +5,7 @@ names; linear array functions (sum, mean, dot, matmul, stack, concatenate,
 where, reshape, indexing) must act on every coefficient as numpy acts on a
 plain array; anything else raises TypeError naming the numpy function.
 """
+
 import numpy as np
 import pytest
 
@@ -23,7 +24,7 @@ def _args(name, order=3):
     v = np.array(VALUES.get(name, DEFAULT))
     if rule.nargs == 1:
         return [jets.variable(v, order)], []
-    if rule.kind == "composition" and rule.nargs == 2:   # a plain order: jv(1, x)
+    if rule.kind == "composition" and rule.nargs == 2:  # a plain order: jv(1, x)
         return [1, jets.variable(v, order)], [(np.array([0, 1, 2]), jets.variable(v, order))]
     x, y = jets.variables([v, np.array(SECOND)], order)
     if rule.nargs == 2:
@@ -44,9 +45,29 @@ SCIPY_RULES = sorted(n for n in R.RULES if getattr(np, n, None) is None)
 
 
 def test_the_rules_numpy_does_not_name_are_the_special_functions():
-    assert set(SCIPY_RULES) == {"erf", "erfc", "gamma", "lgamma", "digamma", "sinpi", "cospi",
-                                "expit", "logit", "erfinv", "erfcx", "lambertw", "ellipk",
-                                "ellipe", "expi", "exp1", "polygamma", "jv", "yv", "iv", "kv"}
+    assert set(SCIPY_RULES) == {
+        "erf",
+        "erfc",
+        "gamma",
+        "lgamma",
+        "digamma",
+        "sinpi",
+        "cospi",
+        "expit",
+        "logit",
+        "erfinv",
+        "erfcx",
+        "lambertw",
+        "ellipk",
+        "ellipe",
+        "expi",
+        "exp1",
+        "polygamma",
+        "jv",
+        "yv",
+        "iv",
+        "kv",
+    }
 
 
 @pytest.mark.parametrize("name", NUMPY_RULES)
@@ -67,14 +88,28 @@ def test_aliases_are_the_same_function(alias):
         _same(getattr(np, alias)(*args), getattr(jets, canonical)(*args))
 
 
-@pytest.mark.parametrize("name, scipy_name", [("erf", "erf"), ("erfc", "erfc"),
-                                              ("gamma", "gamma"), ("lgamma", "gammaln"),
-                                              ("digamma", "psi"), ("expit", "expit"),
-                                              ("logit", "logit"), ("erfinv", "erfinv"),
-                                              ("erfcx", "erfcx"), ("ellipk", "ellipk"),
-                                              ("ellipe", "ellipe"), ("expi", "expi"),
-                                              ("exp1", "exp1"), ("jv", "jv"), ("yv", "yv"),
-                                              ("iv", "iv"), ("kv", "kv")])
+@pytest.mark.parametrize(
+    "name, scipy_name",
+    [
+        ("erf", "erf"),
+        ("erfc", "erfc"),
+        ("gamma", "gamma"),
+        ("lgamma", "gammaln"),
+        ("digamma", "psi"),
+        ("expit", "expit"),
+        ("logit", "logit"),
+        ("erfinv", "erfinv"),
+        ("erfcx", "erfcx"),
+        ("ellipk", "ellipk"),
+        ("ellipe", "ellipe"),
+        ("expi", "expi"),
+        ("exp1", "exp1"),
+        ("jv", "jv"),
+        ("yv", "yv"),
+        ("iv", "iv"),
+        ("kv", "kv"),
+    ],
+)
 def test_scipy_special_ufuncs_dispatch_to_the_rules(name, scipy_name):
     sc = pytest.importorskip("scipy.special")
     args, _ = _args(name)
@@ -87,7 +122,7 @@ def test_operators_are_the_ufuncs():
     _same(x - y, np.subtract(x, y))
     _same(x * y, np.multiply(x, y))
     _same(x / y, np.divide(x, y))
-    _same(x ** y, np.power(x, y))
+    _same(x**y, np.power(x, y))
     _same(-x, np.negative(x))
     _same(abs(x - y), np.absolute(x - y))
 
@@ -95,8 +130,9 @@ def test_operators_are_the_ufuncs():
 # ------------------------------------------------------------ reductions
 def _jet_matrix(order=2):
     """A (3, 4) batch of 2-variable jets with distinct coefficients."""
-    x, y = jets.variables([np.arange(12.0).reshape(3, 4) / 10 + 0.1,
-                           np.linspace(-1, 1, 12).reshape(3, 4)], order)
+    x, y = jets.variables(
+        [np.arange(12.0).reshape(3, 4) / 10 + 0.1, np.linspace(-1, 1, 12).reshape(3, 4)], order
+    )
     return jets.exp(x) * y + x**2
 
 
@@ -124,29 +160,32 @@ def test_sum_of_a_batch_is_the_jet_of_the_sum():
 
 
 # ------------------------------------------------------------ dot / matmul
-M = np.array([[1.0, -2.0, 0.5], [3.0, 0.25, -1.0]])          # (2, 3)
+M = np.array([[1.0, -2.0, 0.5], [3.0, 0.25, -1.0]])  # (2, 3)
 
 
 def _vec():
     x, y = jets.variables([np.array([0.5, 1.0, 2.0]), np.array([1.0, -1.0, 0.5])], 3)
-    return jets.sin(x) * y                                     # shape (3,)
+    return jets.sin(x) * y  # shape (3,)
 
 
 def _per_coeff(op, f):
     return np.stack([op(c) for c in f.coeffs])
 
 
-@pytest.mark.parametrize("expr, op", [
-    (lambda v: M @ v, lambda c: M @ c),
-    (lambda v: np.dot(M, v), lambda c: np.dot(M, c)),
-    (lambda v: np.matmul(M, v), lambda c: M @ c),
-    (lambda v: v @ M.T, lambda c: c @ M.T),
-    (lambda v: np.dot(v, M.T), lambda c: np.dot(c, M.T)),
-    (lambda v: v @ np.array([1.0, 2.0, 3.0]), lambda c: c @ np.array([1.0, 2.0, 3.0])),
-    (lambda v: np.dot(np.array([1.0, 2.0, 3.0]), v), lambda c: np.dot([1.0, 2.0, 3.0], c)),
-    (lambda v: np.dot(v, 2.5), lambda c: c * 2.5),
-    (lambda v: np.dot(2.5, v), lambda c: 2.5 * c),
-])
+@pytest.mark.parametrize(
+    "expr, op",
+    [
+        (lambda v: M @ v, lambda c: M @ c),
+        (lambda v: np.dot(M, v), lambda c: np.dot(M, c)),
+        (lambda v: np.matmul(M, v), lambda c: M @ c),
+        (lambda v: v @ M.T, lambda c: c @ M.T),
+        (lambda v: np.dot(v, M.T), lambda c: np.dot(c, M.T)),
+        (lambda v: v @ np.array([1.0, 2.0, 3.0]), lambda c: c @ np.array([1.0, 2.0, 3.0])),
+        (lambda v: np.dot(np.array([1.0, 2.0, 3.0]), v), lambda c: np.dot([1.0, 2.0, 3.0], c)),
+        (lambda v: np.dot(v, 2.5), lambda c: c * 2.5),
+        (lambda v: np.dot(2.5, v), lambda c: 2.5 * c),
+    ],
+)
 def test_dot_and_matmul_with_a_constant_vector(expr, op):
     v = _vec()
     r = expr(v)
@@ -155,13 +194,16 @@ def test_dot_and_matmul_with_a_constant_vector(expr, op):
     np.testing.assert_allclose(r.coeffs, want, rtol=1e-14, atol=1e-15)
 
 
-@pytest.mark.parametrize("expr, op", [
-    (lambda A: A @ np.arange(4.0), lambda c: c @ np.arange(4.0)),
-    (lambda A: A @ np.ones((4, 2)), lambda c: c @ np.ones((4, 2))),
-    (lambda A: np.arange(6.0).reshape(2, 3) @ A, lambda c: np.arange(6.0).reshape(2, 3) @ c),
-    (lambda A: np.dot(A, np.ones((4, 2))), lambda c: np.dot(c, np.ones((4, 2)))),
-    (lambda A: np.dot(np.arange(3.0), A), lambda c: np.dot(np.arange(3.0), c)),
-])
+@pytest.mark.parametrize(
+    "expr, op",
+    [
+        (lambda A: A @ np.arange(4.0), lambda c: c @ np.arange(4.0)),
+        (lambda A: A @ np.ones((4, 2)), lambda c: c @ np.ones((4, 2))),
+        (lambda A: np.arange(6.0).reshape(2, 3) @ A, lambda c: np.arange(6.0).reshape(2, 3) @ c),
+        (lambda A: np.dot(A, np.ones((4, 2))), lambda c: np.dot(c, np.ones((4, 2)))),
+        (lambda A: np.dot(np.arange(3.0), A), lambda c: np.dot(np.arange(3.0), c)),
+    ],
+)
 def test_dot_and_matmul_with_a_constant_matrix(expr, op):
     A = _jet_matrix()
     r = expr(A)
@@ -175,7 +217,7 @@ def test_matmul_of_two_jets_is_the_sum_of_products():
     w = jets.cos(v)
     _close(v @ w, (v * w).sum())
     A = _jet_matrix()
-    r = A.T @ A                                  # (4, 3) @ (3, 4)
+    r = A.T @ A  # (4, 3) @ (3, 4)
     assert r.shape == (4, 4)
     _close(r[1, 2], (A[:, 1] * A[:, 2]).sum())
 
@@ -194,8 +236,10 @@ def test_stack_and_concatenate():
         assert jets.stack([A, 2 * A], axis=axis).shape == s.shape
     for axis in (0, 1, -1):
         c = np.concatenate([A, A[:1]] if axis == 0 else [A, A[:, :1]], axis=axis)
-        want = np.concatenate([A.coeffs, A.coeffs[:, :1]] if axis == 0
-                              else [A.coeffs, A.coeffs[:, :, :1]], axis=axis % 2 + 1)
+        want = np.concatenate(
+            [A.coeffs, A.coeffs[:, :1]] if axis == 0 else [A.coeffs, A.coeffs[:, :, :1]],
+            axis=axis % 2 + 1,
+        )
         np.testing.assert_array_equal(c.coeffs, want)
 
 
@@ -211,9 +255,9 @@ def test_where_chooses_whole_jets():
     t = jets.variable(np.array([-1.0, 0.5, 2.0]), 3)
     r = np.where(t > 0, jets.exp(t), t**2)
     for i, ti in enumerate([-1.0, 0.5, 2.0]):
-        want = jets.exp(t[i]) if ti > 0 else t[i]**2
+        want = jets.exp(t[i]) if ti > 0 else t[i] ** 2
         np.testing.assert_array_equal(r.coeffs[:, i], want.coeffs)
-    r2 = jets.where(t > 0, t, 0.0)                     # constant branch
+    r2 = jets.where(t > 0, t, 0.0)  # constant branch
     np.testing.assert_array_equal(r2.derivatives()[:, 0], [0, 0, 0, 0])
     np.testing.assert_array_equal(r2.derivatives()[:, 2], [2, 1, 0, 0])
 
@@ -262,9 +306,9 @@ def test_broadcast_1000_points_with_a_plain_array():
     np.testing.assert_allclose(f.derivative(0), w * np.log(pts) + pts / w, rtol=1e-13)
     np.testing.assert_allclose(f.derivative(1), w / pts + 1 / w, rtol=1e-13)
     for kk in k[2:]:
-        want = w * (-1.0)**(kk - 1) * np.prod(np.arange(1, kk)) / pts**kk
+        want = w * (-1.0) ** (kk - 1) * np.prod(np.arange(1, kk)) / pts**kk
         np.testing.assert_allclose(f.derivative(int(kk)), want, rtol=1e-12)
-    g = x * w.reshape(1000, 1)[:5]            # (1000,) with (5, 1) -> (5, 1000)
+    g = x * w.reshape(1000, 1)[:5]  # (1000,) with (5, 1) -> (5, 1000)
     assert g.shape == (5, 1000)
 
 
@@ -272,17 +316,27 @@ def test_broadcast_1000_points_with_a_plain_array():
 def test_plain_array_on_the_left(op):
     a = np.array([1.5, 2.0, 0.5])
     x = jets.variable(np.array([0.25, 0.5, 1.0]), 3)
-    r = getattr(a, op)(x)                      # ndarray.__add__ -> np.add -> the jet
+    r = getattr(a, op)(x)  # ndarray.__add__ -> np.add -> the jet
     assert isinstance(r, jets.Jet)
-    rop = {"__add__": "__radd__", "__sub__": "__rsub__", "__mul__": "__rmul__",
-           "__truediv__": "__rtruediv__", "__pow__": "__rpow__"}[op]
+    rop = {
+        "__add__": "__radd__",
+        "__sub__": "__rsub__",
+        "__mul__": "__rmul__",
+        "__truediv__": "__rtruediv__",
+        "__pow__": "__rpow__",
+    }[op]
     _same(r, getattr(x, rop)(a))
     _same(r, eval_binary(op, a, x))
 
 
 def eval_binary(op, a, b):
-    return {"__add__": lambda: a + b, "__sub__": lambda: a - b, "__mul__": lambda: a * b,
-            "__truediv__": lambda: a / b, "__pow__": lambda: a ** b}[op]()
+    return {
+        "__add__": lambda: a + b,
+        "__sub__": lambda: a - b,
+        "__mul__": lambda: a * b,
+        "__truediv__": lambda: a / b,
+        "__pow__": lambda: a**b,
+    }[op]()
 
 
 def test_numpy_scalars_on_the_left():
@@ -293,24 +347,29 @@ def test_numpy_scalars_on_the_left():
 
 
 # ---------------------------------------------------------------- refusals
-@pytest.mark.parametrize("call, name", [
-    (lambda x: np.linalg.svd(x), "svd"),
-    (lambda x: np.sort(x), "sort"),
-    (lambda x: np.gcd(x, x), "gcd"),
-    (lambda x: np.median(x), "median"),
-    (lambda x: np.ptp(x), "ptp"),
-    (lambda x: np.fmod(x, 2.0), "fmod"),
-    (lambda x: np.add.accumulate(x), "add"),
-    (lambda x: np.sin(x, out=np.empty(3)), "sin"),
-])
+@pytest.mark.parametrize(
+    "call, name",
+    [
+        (lambda x: np.linalg.svd(x), "svd"),
+        (lambda x: np.sort(x), "sort"),
+        (lambda x: np.gcd(x, x), "gcd"),
+        (lambda x: np.median(x), "median"),
+        (lambda x: np.ptp(x), "ptp"),
+        (lambda x: np.fmod(x, 2.0), "fmod"),
+        (lambda x: np.add.accumulate(x), "add"),
+        (lambda x: np.sin(x, out=np.empty(3)), "sin"),
+    ],
+)
 def test_unsupported_numpy_functions_raise_naming_them(call, name):
     x = jets.variable(np.array([0.5, 1.0, 2.0]), 2)
     with pytest.raises(TypeError, match=name):
         call(x)
 
 
-@pytest.mark.parametrize("convert", [np.asarray, np.array, lambda j: np.float64(j),
-                                     lambda j: np.zeros(3) + np.asarray(j)])
+@pytest.mark.parametrize(
+    "convert",
+    [np.asarray, np.array, lambda j: np.float64(j), lambda j: np.zeros(3) + np.asarray(j)],
+)
 def test_conversion_to_a_plain_array_raises(convert):
     x = jets.variable(np.array([0.5, 1.0, 2.0]), 2)
     with pytest.raises(TypeError, match=r"\.value"):
@@ -326,30 +385,58 @@ _GRID = np.arange(6.0).reshape(2, 3)
 def _coeffwise(fn, first_only=None):
     """Expected coefficients: fn on every coefficient array (first_only: fn for
     the value, fn0 for the others, as for `initial`, which adds to the value)."""
+
     def want(c):
         if first_only is None:
             return np.stack([fn(ci) for ci in c])
         return np.stack([fn(c[0])] + [first_only(ci) for ci in c[1:]])
+
     return want
 
 
 KEYWORD_CASES = [
-    pytest.param(lambda a: np.sum(a, where=_MASK), _VALS,
-                 _coeffwise(lambda c: np.sum(c, where=_MASK)), id="sum-where"),
-    pytest.param(lambda a: np.sum(a, initial=10.0), _VALS,
-                 _coeffwise(lambda c: np.sum(c, initial=10.0), lambda c: np.sum(c)),
-                 id="sum-initial"),
-    pytest.param(lambda a: np.mean(a, where=_MASK), _VALS,
-                 _coeffwise(lambda c: np.mean(c, where=_MASK)), id="mean-where"),
-    pytest.param(lambda a: np.add.reduce(a, where=_MASK), _VALS,
-                 _coeffwise(lambda c: np.add.reduce(c, where=_MASK)), id="add.reduce-where"),
-    pytest.param(lambda a: np.add.reduce(a, initial=10.0), _VALS,
-                 _coeffwise(lambda c: np.add.reduce(c, initial=10.0),
-                            lambda c: np.add.reduce(c)), id="add.reduce-initial"),
-    pytest.param(lambda a: np.reshape(a, (3, 2), order="F"), _GRID,
-                 _coeffwise(lambda c: np.reshape(c, (3, 2), order="F")), id="reshape-order-F"),
-    pytest.param(lambda a: np.ravel(a, order="F"), _GRID,
-                 _coeffwise(lambda c: np.ravel(c, order="F")), id="ravel-order-F"),
+    pytest.param(
+        lambda a: np.sum(a, where=_MASK),
+        _VALS,
+        _coeffwise(lambda c: np.sum(c, where=_MASK)),
+        id="sum-where",
+    ),
+    pytest.param(
+        lambda a: np.sum(a, initial=10.0),
+        _VALS,
+        _coeffwise(lambda c: np.sum(c, initial=10.0), lambda c: np.sum(c)),
+        id="sum-initial",
+    ),
+    pytest.param(
+        lambda a: np.mean(a, where=_MASK),
+        _VALS,
+        _coeffwise(lambda c: np.mean(c, where=_MASK)),
+        id="mean-where",
+    ),
+    pytest.param(
+        lambda a: np.add.reduce(a, where=_MASK),
+        _VALS,
+        _coeffwise(lambda c: np.add.reduce(c, where=_MASK)),
+        id="add.reduce-where",
+    ),
+    pytest.param(
+        lambda a: np.add.reduce(a, initial=10.0),
+        _VALS,
+        _coeffwise(lambda c: np.add.reduce(c, initial=10.0), lambda c: np.add.reduce(c)),
+        id="add.reduce-initial",
+    ),
+    pytest.param(
+        lambda a: np.reshape(a, (3, 2), order="F"),
+        _GRID,
+        _coeffwise(lambda c: np.reshape(c, (3, 2), order="F")),
+        id="reshape-order-F",
+    ),
+    pytest.param(
+        lambda a: np.ravel(a, order="F"),
+        _GRID,
+        _coeffwise(lambda c: np.ravel(c, order="F")),
+        id="ravel-order-F",
+    ),
 ]
 
 

@@ -1,5 +1,6 @@
 """jets.solve_ivp: the adaptive Taylor integrator, against closed forms, scipy
 and mpmath (never against numbers copied from our own output)."""
+
 import numpy as np
 import pytest
 
@@ -47,10 +48,9 @@ def test_default_times_are_the_steps():
     assert r.order == 20
 
 
-@pytest.mark.parametrize("rtol", [1e-6, 1e-10, 2.0 ** -52])
+@pytest.mark.parametrize("rtol", [1e-6, 1e-10, 2.0**-52])
 def test_exponential_growth_within_tolerance(rtol):
-    r = jets.solve_ivp(lambda t, y: [y[0]], (0, 5), [1.0], rtol=rtol, atol=rtol,
-                       t_eval=[0, 2.5, 5])
+    r = jets.solve_ivp(lambda t, y: [y[0]], (0, 5), [1.0], rtol=rtol, atol=rtol, t_eval=[0, 2.5, 5])
     rel = np.abs(r.y[0] / np.exp(r.t) - 1)
     assert rel.max() <= max(50 * rtol, 4e-15)
     assert r.order == jets.ode.default_order(rtol)
@@ -78,6 +78,7 @@ def test_state_vector_operations():
     def f(t, y):
         y = np.asarray(y)
         return -0.5 * y
+
     r = jets.solve_ivp(f, (0, 2), [1.0, 3.0], t_eval=[2])
     np.testing.assert_allclose(r.y[:, 0], np.array([1, 3]) * np.exp(-1), rtol=1e-14)
     r = jets.solve_ivp(lambda t, y: -0.5 * y, (0, 2), [1.0, 3.0], t_eval=[2])
@@ -97,10 +98,18 @@ def test_against_scipy_van_der_pol():
 
     def vdp(t, y):
         return [y[1], (1 - y[0] ** 2) * y[1] - y[0]]
+
     te = np.linspace(0, 10, 7)
     r = jets.solve_ivp(vdp, (0, 10), [2.0, 0.0], t_eval=te)
-    ref = sp(lambda t, y: [y[1], (1 - y[0] ** 2) * y[1] - y[0]], (0, 10), [2.0, 0.0],
-             method="DOP853", rtol=1e-13, atol=1e-13, t_eval=te)
+    ref = sp(
+        lambda t, y: [y[1], (1 - y[0] ** 2) * y[1] - y[0]],
+        (0, 10),
+        [2.0, 0.0],
+        method="DOP853",
+        rtol=1e-13,
+        atol=1e-13,
+        t_eval=te,
+    )
     np.testing.assert_allclose(r.y, ref.y, atol=1e-10)
 
 
@@ -110,10 +119,18 @@ def test_lorenz_against_mpmath():
 
     def lorenz(t, y):
         return [s * (y[1] - y[0]), y[0] * (rho - y[2]) - y[1], y[0] * y[1] - b * y[2]]
+
     y0 = [1.0, 1.0, 1.0]
     with mpmath.workdps(30):
-        f = mpmath.odefun(lambda t, y: [s * (y[1] - y[0]), y[0] * (rho - y[2]) - y[1],
-                                        y[0] * y[1] - mpmath.mpf(8) / 3 * y[2]], 0, y0)
+        f = mpmath.odefun(
+            lambda t, y: [
+                s * (y[1] - y[0]),
+                y[0] * (rho - y[2]) - y[1],
+                y[0] * y[1] - mpmath.mpf(8) / 3 * y[2],
+            ],
+            0,
+            y0,
+        )
         ref = np.array([float(v) for v in f(mpmath.mpf(1))])
     r = jets.solve_ivp(lorenz, (0, 1), y0, t_eval=[1])
     # 8/3 is rounded in double precision: the two problems differ by ~1e-16
@@ -126,7 +143,7 @@ def test_blow_up_ends_with_failure_near_one():
     assert r.status == -1 and not r.success
     assert "t = 0.9999999" in r.message
     assert r.nsteps < 1000
-    np.testing.assert_allclose(r.t, [0.5, 0.9])            # 1.5 was never reached
+    np.testing.assert_allclose(r.t, [0.5, 0.9])  # 1.5 was never reached
     np.testing.assert_allclose(r.y[0], 1 / (1 - r.t), rtol=1e-13)
 
 
@@ -145,23 +162,26 @@ def test_step_budget():
     assert r.status == -1 and "max_steps" in r.message and r.nsteps == 5
 
 
-@pytest.mark.parametrize("kw, exc, words", [
-    (dict(fun=3), TypeError, "callable"),
-    (dict(y0=[np.nan, 0.0]), ValueError, "non-finite"),
-    (dict(y0=[np.inf, 0.0]), ValueError, "non-finite"),
-    (dict(t_span=(0, np.inf)), ValueError, "finite"),
-    (dict(t_span=(np.nan, 1)), ValueError, "finite"),
-    (dict(rtol=-1e-8), ValueError, "rtol"),
-    (dict(atol=-1.0), ValueError, "atol"),
-    (dict(fun=lambda t, y: [y[1]]), ValueError, "1 components for 2"),
-    (dict(fun=lambda t, y: [y[1], -y[0], t]), ValueError, "3 components for 2"),
-    (dict(fun=lambda t, y: [y[1], -y[0] if y[0] > 0 else y[0]]), TypeError, "np.where"),
-    (dict(t_eval=[0, 20]), ValueError, "within t_span"),
-    (dict(t_eval=[1, 0.5]), ValueError, "sorted"),
-    (dict(order=1), ValueError, "order"),
-    (dict(args=3), TypeError, "tuple"),
-    (dict(events=[3]), TypeError, "callable"),
-])
+@pytest.mark.parametrize(
+    "kw, exc, words",
+    [
+        (dict(fun=3), TypeError, "callable"),
+        (dict(y0=[np.nan, 0.0]), ValueError, "non-finite"),
+        (dict(y0=[np.inf, 0.0]), ValueError, "non-finite"),
+        (dict(t_span=(0, np.inf)), ValueError, "finite"),
+        (dict(t_span=(np.nan, 1)), ValueError, "finite"),
+        (dict(rtol=-1e-8), ValueError, "rtol"),
+        (dict(atol=-1.0), ValueError, "atol"),
+        (dict(fun=lambda t, y: [y[1]]), ValueError, "1 components for 2"),
+        (dict(fun=lambda t, y: [y[1], -y[0], t]), ValueError, "3 components for 2"),
+        (dict(fun=lambda t, y: [y[1], -y[0] if y[0] > 0 else y[0]]), TypeError, "np.where"),
+        (dict(t_eval=[0, 20]), ValueError, "within t_span"),
+        (dict(t_eval=[1, 0.5]), ValueError, "sorted"),
+        (dict(order=1), ValueError, "order"),
+        (dict(args=3), TypeError, "tuple"),
+        (dict(events=[3]), TypeError, "callable"),
+    ],
+)
 def test_misuse_is_a_one_line_error(kw, exc, words):
     call = dict(fun=oscillator, t_span=(0, 1), y0=[1.0, 0.0])
     call.update(kw)
@@ -174,6 +194,7 @@ def test_misuse_is_a_one_line_error(kw, exc, words):
 def test_event_time_of_a_known_crossing():
     def down(t, y):
         return y[0]
+
     down.direction = -1
     r = jets.solve_ivp(oscillator, (0, 10), [1.0, 0.0], events=[down, lambda t, y: y[1]])
     np.testing.assert_allclose(r.t_events[0], [np.pi / 2, 5 * np.pi / 2], rtol=4e-16)
@@ -184,7 +205,8 @@ def test_event_time_of_a_known_crossing():
 
 def test_terminal_event_stops_there():
     def hit(t, y):
-        return y[0] - 0.5        # cos t = 1/2 at t = pi / 3
+        return y[0] - 0.5  # cos t = 1/2 at t = pi / 3
+
     hit.terminal = True
     r = jets.solve_ivp(oscillator, (0, 10), [1.0, 0.0], events=hit)
     assert r.status == 1 and r.success
@@ -196,7 +218,8 @@ def test_terminal_event_stops_there():
 def test_kepler_pericentre_events():
     # r r' crosses zero upward at every pericentre
     def peri(t, y):
-        return y[0] * y[2] + y[1] * y[3]     # r r' = x vx + y vy
+        return y[0] * y[2] + y[1] * y[3]  # r r' = x vx + y vy
+
     peri.direction = 1
     r = jets.solve_ivp(kepler, (0.1, 6 * np.pi + 0.1), kepler_y0(0.5), events=peri)
     # the orbit starts at pericentre at t = 0.1
@@ -210,24 +233,31 @@ def test_ensemble_equals_one_by_one():
     te = np.linspace(0, 2 * np.pi, 5)
     r = jets.solve_ivp(kepler, (0, 2 * np.pi), y0, t_eval=te)
     assert r.y.shape == (4, 4, 5) and r.nsteps.shape == (4,)
-    for k in range(4):     # the reference, one trajectory at a time
+    for k in range(4):  # the reference, one trajectory at a time
         r1 = jets.solve_ivp(kepler, (0, 2 * np.pi), y0[:, k], t_eval=te)
         np.testing.assert_allclose(r.y[:, k], r1.y, rtol=1e-14, atol=1e-14)
         assert r.nsteps[k] == r1.nsteps
-    np.testing.assert_allclose(r.y[..., -1], y0, atol=1e-11)   # periodic
+    np.testing.assert_allclose(r.y[..., -1], y0, atol=1e-11)  # periodic
 
 
 def test_ensemble_batch_shape_args_and_dense():
     w = np.array([[1.0, 2.0, 3.0], [0.5, 1.5, 2.5]])
     y0 = np.stack([np.ones_like(w), np.zeros_like(w)])
-    r = jets.solve_ivp(lambda t, y, w: [y[1], -w * w * y[0]], (0, 2), y0, args=(w,),
-                       t_eval=[0, 1, 2], dense_output=True)
+    r = jets.solve_ivp(
+        lambda t, y, w: [y[1], -w * w * y[0]],
+        (0, 2),
+        y0,
+        args=(w,),
+        t_eval=[0, 1, 2],
+        dense_output=True,
+    )
     assert r.y.shape == (2, 2, 3, 3)
     tt = np.array([0, 1, 2])
     np.testing.assert_allclose(r.y[0], np.cos(w[..., None] * tt), atol=TIGHT)
     np.testing.assert_allclose(r.sol(0.7)[0], np.cos(0.7 * w), atol=TIGHT)
-    np.testing.assert_allclose(r.sol([0.3, 1.7])[1],
-                               -w[..., None] * np.sin(w[..., None] * [0.3, 1.7]), atol=1e-12)
+    np.testing.assert_allclose(
+        r.sol([0.3, 1.7])[1], -w[..., None] * np.sin(w[..., None] * [0.3, 1.7]), atol=1e-12
+    )
 
 
 def test_ensemble_failure_is_per_trajectory():
@@ -237,16 +267,16 @@ def test_ensemble_failure_is_per_trajectory():
     assert r.status == -1 and "1 of 3" in r.message
     np.testing.assert_array_equal(r.statuses, [0, -1, 0])
     good = [0, 2]
-    np.testing.assert_allclose(r.y[0, good], 1 / (1 / y0[0, good, None] - [0.4, 0.8]),
-                               rtol=1e-13)
+    np.testing.assert_allclose(r.y[0, good], 1 / (1 / y0[0, good, None] - [0.4, 0.8]), rtol=1e-13)
     assert np.isfinite(r.y[0, 1, 0]) and np.isnan(r.y[0, 1, 1])
 
 
 def test_ensemble_terminal_events():
     def hit(t, y):
         return y[0] - 0.5
+
     hit.terminal = True
-    a = np.array([1.0, 2.0, 0.25])          # y = a cos t: 0.25 never reaches 1/2
+    a = np.array([1.0, 2.0, 0.25])  # y = a cos t: 0.25 never reaches 1/2
     y0 = np.stack([a, 0 * a])
     r = jets.solve_ivp(oscillator, (0, 3), y0, events=hit, t_eval=[0, 3])
     np.testing.assert_array_equal(r.statuses, [1, 1, 0])
@@ -264,34 +294,35 @@ def test_stm_of_the_harmonic_oscillator():
         stm = np.array([[r.y[i, k].coeffs[1 + j] for j in range(2)] for i in range(2)])
         exact = np.array([[np.cos(t), np.sin(t)], [-np.sin(t), np.cos(t)]])
         np.testing.assert_allclose(stm, exact, atol=TIGHT)
-    np.testing.assert_allclose(r.y.value[:, -1], [np.cos(3) + 0.5 * np.sin(3),
-                                                  -np.sin(3) + 0.5 * np.cos(3)], atol=TIGHT)
+    np.testing.assert_allclose(
+        r.y.value[:, -1], [np.cos(3) + 0.5 * np.sin(3), -np.sin(3) + 0.5 * np.cos(3)], atol=TIGHT
+    )
 
 
 def test_parameter_derivatives_second_order():
     # y' = -k y: y = exp(-k t), dy/dk = -t y, d2y/dk2 = t^2 y, dy/dy0 = exp(-k t)
     y0, k = jets.variables([2.0, 0.7], order=2)
-    r = jets.solve_ivp(lambda t, y, k: [-k * y[0]], (0, 1.5), [y0], args=(k,),
-                       t_eval=[1.5])
+    r = jets.solve_ivp(lambda t, y, k: [-k * y[0]], (0, 1.5), [y0], args=(k,), t_eval=[1.5])
     y = r.y[0, 0]
     v = 2 * np.exp(-0.7 * 1.5)
     np.testing.assert_allclose(y.value, v, rtol=1e-14)
     np.testing.assert_allclose(y.partial((0, 1)), -1.5 * v, rtol=1e-13)
-    np.testing.assert_allclose(y.partial((0, 2)), 1.5 ** 2 * v, rtol=1e-13)
+    np.testing.assert_allclose(y.partial((0, 2)), 1.5**2 * v, rtol=1e-13)
     np.testing.assert_allclose(y.partial((1, 1)), -1.5 * v / 2, rtol=1e-13)
     np.testing.assert_allclose(y.partial((2, 0)), 0, atol=1e-15)
 
 
 def test_parameter_only_jet_with_plain_state():
     # only the parameter is seeded: y0 is a constant of the seeding
-    k, = jets.variables([np.array([0.5, 0.7])], order=2)
-    r = jets.solve_ivp(lambda t, y, k: [-k * y[0]], (0, 1.5), np.array([[2.0, 3.0]]),
-                       args=(k,), t_eval=[1.5])
+    (k,) = jets.variables([np.array([0.5, 0.7])], order=2)
+    r = jets.solve_ivp(
+        lambda t, y, k: [-k * y[0]], (0, 1.5), np.array([[2.0, 3.0]]), args=(k,), t_eval=[1.5]
+    )
     y = r.y[0, :, 0]
     v = np.array([2.0, 3.0]) * np.exp(-np.array([0.5, 0.7]) * 1.5)
     np.testing.assert_allclose(y.value, v, rtol=1e-14)
     np.testing.assert_allclose(y.partial((1,)), -1.5 * v, rtol=1e-13)
-    np.testing.assert_allclose(y.partial((2,)), 1.5 ** 2 * v, rtol=1e-13)
+    np.testing.assert_allclose(y.partial((2,)), 1.5**2 * v, rtol=1e-13)
 
 
 def _kepler_stm(T):
@@ -303,20 +334,22 @@ def _kepler_stm(T):
 
 def test_kepler_stm_against_scipy_variational_equations():
     from scipy.integrate import solve_ivp as sp
+
     T = 2.0
 
     def var(t, z):
         x, y, vx, vy = z[:4]
         P = z[4:].reshape(4, 4)
         r2 = x * x + y * y
-        r5 = r2 ** 2.5
+        r5 = r2**2.5
         A = np.zeros((4, 4))
         A[0, 2] = A[1, 3] = 1
         A[2, 0] = (3 * x * x - r2) / r5
         A[3, 1] = (3 * y * y - r2) / r5
         A[2, 1] = A[3, 0] = 3 * x * y / r5
-        r3 = r2 ** 1.5
+        r3 = r2**1.5
         return np.concatenate([[vx, vy, -x / r3, -y / r3], (A @ P).ravel()])
+
     z0 = np.concatenate([kepler_y0(0.5), np.eye(4).ravel()])
     ref = sp(var, (0, T), z0, method="DOP853", rtol=1e-13, atol=1e-13).y[4:, -1]
     np.testing.assert_allclose(_kepler_stm(T), ref.reshape(4, 4), rtol=1e-10, atol=1e-10)
@@ -342,7 +375,7 @@ def test_jet_ensemble_and_dense():
     r = jets.solve_ivp(oscillator, (0, 2), [x0, v0], t_eval=[2], dense_output=True)
     assert r.y.shape == (2, 2, 1)
     np.testing.assert_allclose(r.y.value[0, :, 0], a * np.cos(2), atol=TIGHT)
-    d = r.sol(1.0)                                      # Jet (2, 2)
+    d = r.sol(1.0)  # Jet (2, 2)
     np.testing.assert_allclose(d[0].coeffs[1], [np.cos(1.0)] * 2, atol=TIGHT)
     np.testing.assert_allclose(d[0].coeffs[2], [np.sin(1.0)] * 2, atol=TIGHT)
 
@@ -354,5 +387,6 @@ def test_fun_is_recorded_once():
     def f(t, y):
         calls.append(1)
         return [y[1], -y[0]]
+
     jets.solve_ivp(f, (0, 50), [1.0, 0.0])
     assert len(calls) == 1

@@ -8,6 +8,7 @@ shape, the jet must raise the same exception type with the same message.
 Products of two jets are checked against the bilinear formula on coefficients
 and against sympy.
 """
+
 import itertools
 import warnings
 
@@ -102,10 +103,16 @@ def test_sum_and_mean_over_any_axis(shape, kind):
 
 def test_reductions_never_wrap_a_bad_axis_around():
     J = _jet((2, 3))
-    for call in (lambda: J.sum(axis=2), lambda: np.sum(J, axis=-3), lambda: J.mean(axis=2),
-                 lambda: np.cumsum(J, axis=2), lambda: np.diff(J, axis=2)):
-        with pytest.raises(AxisError, match="axis -?[23] is out of bounds for array of "
-                                            "dimension 2"):
+    for call in (
+        lambda: J.sum(axis=2),
+        lambda: np.sum(J, axis=-3),
+        lambda: J.mean(axis=2),
+        lambda: np.cumsum(J, axis=2),
+        lambda: np.diff(J, axis=2),
+    ):
+        with pytest.raises(
+            AxisError, match="axis -?[23] is out of bounds for array of dimension 2"
+        ):
             call()
 
 
@@ -131,7 +138,7 @@ def test_sum_and_mean_with_where(shape):
         for axis in [None] + _axes(len(shape), 0):
             check(lambda a: np.sum(a, axis=axis, where=mask), J)
             with np.errstate(all="ignore"), warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)   # empty means: nan
+                warnings.simplefilter("ignore", RuntimeWarning)  # empty means: nan
                 check(lambda a: np.mean(a, axis=axis, where=mask), J)
 
 
@@ -163,7 +170,7 @@ def test_transpose(shape):
         check(lambda a: a.transpose(*perm), J)
         check(lambda a: np.transpose(a, perm), J)
         check(lambda a: np.transpose(a, list(perm)), J)
-    check(lambda a: a.transpose(tuple(range(nd + 1))), J)      # too many axes
+    check(lambda a: a.transpose(tuple(range(nd + 1))), J)  # too many axes
     check(lambda a: np.transpose(a, (0,) * (nd + 1)), J)
 
 
@@ -210,8 +217,20 @@ def test_atleast_1d_of_several_operands():
 @pytest.mark.parametrize("kind", ["dense", "seed"])
 def test_broadcast_to(shape, kind):
     J = _jet(shape, kind)
-    for target in [shape, (3,) + shape, (2, 2) + shape, (5,), (2, 3), (3, 2), (4, 2, 3),
-                   (2, 4, 2, 3), (1, 2, 4, 2, 2), (), 4, (3, 0)]:
+    for target in [
+        shape,
+        (3,) + shape,
+        (2, 2) + shape,
+        (5,),
+        (2, 3),
+        (3, 2),
+        (4, 2, 3),
+        (2, 4, 2, 3),
+        (1, 2, 4, 2, 2),
+        (),
+        4,
+        (3, 0),
+    ]:
         check(lambda a: np.broadcast_to(a, target), J)
 
 
@@ -228,8 +247,20 @@ def test_broadcast_to_keeps_the_derivatives_of_a_scalar_jet():
 def test_reshape_ravel_flatten(shape):
     J = _jet(shape)
     n = int(np.prod(shape))
-    for new in [(-1,), (n,), (1, -1), (-1, 1), (n, 1, 1), (1, n), (), (-1, -1), (n + 1,),
-                (2, -1), (-1, 2, 1), (0, -1)]:
+    for new in [
+        (-1,),
+        (n,),
+        (1, -1),
+        (-1, 1),
+        (n, 1, 1),
+        (1, n),
+        (),
+        (-1, -1),
+        (n + 1,),
+        (2, -1),
+        (-1, 2, 1),
+        (0, -1),
+    ]:
         check(lambda a: a.reshape(new), J, exact_message=False)
         check(lambda a: a.reshape(*new), J, exact_message=False)
         check(lambda a: np.reshape(a, new), J, exact_message=False)
@@ -241,25 +272,70 @@ def test_reshape_ravel_flatten(shape):
 # -------------------------------------------------------------- indexing
 def _keys(shape):
     nd = len(shape)
-    keys = [(), Ellipsis, None, True, False, (None, Ellipsis), (Ellipsis, None),
-            np.ones(shape, bool), np.zeros(shape, bool)]
+    keys = [
+        (),
+        Ellipsis,
+        None,
+        True,
+        False,
+        (None, Ellipsis),
+        (Ellipsis, None),
+        np.ones(shape, bool),
+        np.zeros(shape, bool),
+    ]
     if nd:
         mask = np.arange(int(np.prod(shape))).reshape(shape) % 2 == 1
-        keys += [0, -1, shape[0], -shape[0] - 1, slice(None, None, -1), slice(1, None),
-                 [0], [0, 0, -1], np.array([[0], [0]]), mask, (mask,), (Ellipsis, 0),
-                 (0, Ellipsis), (None, 0, None), np.array(0), [True] * shape[0],
-                 (slice(None),) * (nd + 1), (0,) * (nd + 1), (Ellipsis, Ellipsis), 1.0,
-                 "a", np.ones(shape + (1,), bool), np.ones(shape[:1] + (7,) * (nd > 1), bool)]
+        keys += [
+            0,
+            -1,
+            shape[0],
+            -shape[0] - 1,
+            slice(None, None, -1),
+            slice(1, None),
+            [0],
+            [0, 0, -1],
+            np.array([[0], [0]]),
+            mask,
+            (mask,),
+            (Ellipsis, 0),
+            (0, Ellipsis),
+            (None, 0, None),
+            np.array(0),
+            [True] * shape[0],
+            (slice(None),) * (nd + 1),
+            (0,) * (nd + 1),
+            (Ellipsis, Ellipsis),
+            1.0,
+            "a",
+            np.ones(shape + (1,), bool),
+            np.ones(shape[:1] + (7,) * (nd > 1), bool),
+        ]
     if nd >= 2:
-        keys += [(0, 0), (slice(None), 0), ([0, 0], 0), (0, [0, 0]), ([0], [0]),
-                 (slice(None), [0, 0]), ([0, 0], slice(None)), (Ellipsis, [0, 0]),
-                 ([0, 0], Ellipsis), (None, [0, 0], None), ([[0], [0]], [0, 0])]
+        keys += [
+            (0, 0),
+            (slice(None), 0),
+            ([0, 0], 0),
+            (0, [0, 0]),
+            ([0], [0]),
+            (slice(None), [0, 0]),
+            ([0, 0], slice(None)),
+            (Ellipsis, [0, 0]),
+            ([0, 0], Ellipsis),
+            (None, [0, 0], None),
+            ([[0], [0]], [0, 0]),
+        ]
     if nd >= 3:
-        keys += [([0, 1], slice(None), [0, 1]), (0, slice(None), [0, 1]),
-                 ([0, 1], slice(None), 0), ([0, 1], Ellipsis, [0, 1]),
-                 ([0, 1], None, [0, 1]), (slice(None), [0, 1], [0, 1]),
-                 (np.ones(shape[:2], bool), [0]), ([0, 1], np.ones(shape[1:], bool)),
-                 (True, [0, 1], slice(None), [0])]
+        keys += [
+            ([0, 1], slice(None), [0, 1]),
+            (0, slice(None), [0, 1]),
+            ([0, 1], slice(None), 0),
+            ([0, 1], Ellipsis, [0, 1]),
+            ([0, 1], None, [0, 1]),
+            (slice(None), [0, 1], [0, 1]),
+            (np.ones(shape[:2], bool), [0]),
+            ([0, 1], np.ones(shape[1:], bool)),
+            (True, [0, 1], slice(None), [0]),
+        ]
     return keys
 
 
@@ -289,15 +365,21 @@ def test_stack_and_concatenate(shape):
     nd = len(shape)
     for axis in [None, 1.0] + _axes(nd + 1):
         for fn in (np.stack, jets.stack, np.concatenate, jets.concatenate):
+
             def op(a, fn=fn, axis=axis):
                 # a: the first operand; the others ride along coefficient-wise
                 return fn([a, 2 * a, a[::-1] if nd else a], axis=axis)
+
             check(op, A)
         # a jet, another jet and a constant array: compare with numpy on each coefficient
         for fn in (np.stack, np.concatenate):
             try:
-                want = [fn([a, b, c], axis=axis) for a, b, c in
-                        zip(A.coeffs, Bj.coeffs, [C] + [np.zeros(shape)] * 5, strict=False)]
+                want = [
+                    fn([a, b, c], axis=axis)
+                    for a, b, c in zip(
+                        A.coeffs, Bj.coeffs, [C] + [np.zeros(shape)] * 5, strict=False
+                    )
+                ]
             except Exception as exc:
                 with pytest.raises(type(exc)):
                     fn([A, Bj, C], axis=axis)
@@ -307,8 +389,12 @@ def test_stack_and_concatenate(shape):
 
 def test_stack_and_concatenate_refuse_mismatched_jets_like_numpy():
     a, b = _jet((3,)), _jet((1,))
-    for fn, np_fn in ((jets.stack, np.stack), (np.stack, np.stack),
-                      (jets.concatenate, np.concatenate), (np.concatenate, np.concatenate)):
+    for fn, np_fn in (
+        (jets.stack, np.stack),
+        (np.stack, np.stack),
+        (jets.concatenate, np.concatenate),
+        (np.concatenate, np.concatenate),
+    ):
         operands = [a, _jet((2, 3))] if np_fn is np.concatenate else [a, b]
         with pytest.raises(ValueError) as info:
             fn(operands)
@@ -330,11 +416,19 @@ def test_stack_broadcasts_plain_constants_to_the_jets_shape():
         jets.stack([t, np.ones(3)])
 
 
-@pytest.mark.parametrize("cshape, ashape, bshape", [
-    ((), (3,), (3,)), ((3,), (), ()), ((2, 3), (3,), (3,)), ((2, 1), (3,), (2, 3)),
-    ((4, 2, 3), (2, 3), ()), ((2,), (3,), (3,)), ((1, 3), (2, 1), (1,)),
-    ((6, 2), (2,), (2,)),
-])
+@pytest.mark.parametrize(
+    "cshape, ashape, bshape",
+    [
+        ((), (3,), (3,)),
+        ((3,), (), ()),
+        ((2, 3), (3,), (3,)),
+        ((2, 1), (3,), (2, 3)),
+        ((4, 2, 3), (2, 3), ()),
+        ((2,), (3,), (3,)),
+        ((1, 3), (2, 1), (1,)),
+        ((6, 2), (2,), (2,)),
+    ],
+)
 def test_where_broadcasts_condition_and_branches(cshape, ashape, bshape):
     # (6, 2) with (2,) jets: a condition of more axes than the jets must not meet
     # the coefficient axis (6 coefficients here)
@@ -368,9 +462,16 @@ def _operand_shapes():
         sa = CORE["a"].get(na, ())
         sb = CORE["b"].get(nb, ())
         out.append((sa, sb))
-    out += [((2, 3), (2,)), ((3,), (2, 5)), ((4, 2, 3), (6, 3, 5)), ((1, 2, 3), (4, 3, 5)),
-            ((6, 1, 2, 3), (4, 3, 5)), ((2, 3), (6, 4, 3, 5)), ((5, 3), (3,)),
-            ((7, 1, 3), (3, 7))]
+    out += [
+        ((2, 3), (2,)),
+        ((3,), (2, 5)),
+        ((4, 2, 3), (6, 3, 5)),
+        ((1, 2, 3), (4, 3, 5)),
+        ((6, 1, 2, 3), (4, 3, 5)),
+        ((2, 3), (6, 4, 3, 5)),
+        ((5, 3), (3,)),
+        ((7, 1, 3), (3, 7)),
+    ]
     return out
 
 
@@ -396,13 +497,14 @@ def _bilinear(fn, A, B):
 
 
 @pytest.mark.parametrize("sa, sb", _operand_shapes(), ids=str)
-@pytest.mark.parametrize("fn", [np.matmul, np.dot, lambda a, b: a @ b],
-                         ids=["np.matmul", "np.dot", "@"])
+@pytest.mark.parametrize(
+    "fn", [np.matmul, np.dot, lambda a, b: a @ b], ids=["np.matmul", "np.dot", "@"]
+)
 @pytest.mark.parametrize("kind", ["dense", "seed"])
 def test_matmul_and_dot_shapes_and_values(fn, sa, sb, kind):
     M, N = _constant(sa, 1), _constant(sb, 2)
     A, B = _jet(sa), _jet(sb, kind, offset=0.5)
-    A0, B0 = np.nan_to_num(A.value), np.nan_to_num(B.value)   # numpy's shapes/errors
+    A0, B0 = np.nan_to_num(A.value), np.nan_to_num(B.value)  # numpy's shapes/errors
     try:
         want_shape = np.shape(fn(M, N))
     except Exception as exc:
@@ -411,20 +513,24 @@ def test_matmul_and_dot_shapes_and_values(fn, sa, sb, kind):
                 fn(a, b)
             assert str(info.value) == str(exc)
         return
-    for a, b in ((M, B), (A, N)):                # with a constant: coefficient-wise
+    for a, b in ((M, B), (A, N)):  # with a constant: coefficient-wise
         r = fn(a, b)
         assert isinstance(r, Jet) and r.shape == want_shape
         jet = a if isinstance(a, Jet) else b
-        if fn is np.dot and not (sa and sb):   # numpy: np.dot with a 0-d operand is a * b
+        if fn is np.dot and not (sa and sb):  # numpy: np.dot with a 0-d operand is a * b
             np.testing.assert_array_equal(r.coeffs, (a * b).coeffs)
             continue
         want = [fn(np.asarray(c), b) if jet is a else fn(a, np.asarray(c)) for c in jet.coeffs]
         # sums of products in another order: rounding relative to the terms' size
-        size = [fn(np.abs(np.asarray(c)), np.abs(b)) if jet is a else
-                fn(np.abs(a), np.abs(np.asarray(c))) for c in jet.coeffs]
+        size = [
+            fn(np.abs(np.asarray(c)), np.abs(b))
+            if jet is a
+            else fn(np.abs(a), np.abs(np.asarray(c)))
+            for c in jet.coeffs
+        ]
         err = np.abs(np.asarray(r.coeffs) - np.stack(want))
         assert np.all((err <= 1e-14 * (1 + np.stack(size))) | np.isnan(np.stack(want)))
-    r = fn(A, B)                                 # two jets: the bilinear formula
+    r = fn(A, B)  # two jets: the bilinear formula
     assert isinstance(r, Jet) and r.shape == want_shape == np.shape(fn(A0, B0))
     # (np.dot with a 0-d operand is multiplication; numpy's BLAS path would give
     # 0 * nan == 0, so the reference multiplies)
@@ -436,8 +542,11 @@ def test_matmul_and_dot_shapes_and_values(fn, sa, sb, kind):
 def test_matmul_of_a_scalar_jet_raises_like_numpy():
     x = _jet(())
     M = np.ones((2, 2))
-    for a, b, va, vb in ((x, M, np.float64(1.0), M), (M, x, M, np.float64(1.0)),
-                         (x, x, np.float64(1.0), np.float64(1.0))):
+    for a, b, va, vb in (
+        (x, M, np.float64(1.0), M),
+        (M, x, M, np.float64(1.0)),
+        (x, x, np.float64(1.0), np.float64(1.0)),
+    ):
         with pytest.raises(ValueError) as info:
             a @ b
         with pytest.raises(ValueError) as want:
@@ -451,8 +560,9 @@ def test_matmul_of_a_scalar_jet_raises_like_numpy():
     np.testing.assert_array_equal(np.dot(M, x).coeffs, (M * x).coeffs)
 
 
-@pytest.mark.parametrize("shapes", [((4, 2, 3), (3,)), ((4, 2, 3), (3, 5)),
-                                    ((4, 2, 3), (4, 3, 5))], ids=str)
+@pytest.mark.parametrize(
+    "shapes", [((4, 2, 3), (3,)), ((4, 2, 3), (3, 5)), ((4, 2, 3), (4, 3, 5))], ids=str
+)
 def test_stacked_constant_times_jet_is_coefficientwise(shapes):
     # the reported bug: the coefficient axis was used as a matmul batch axis
     M = _constant(shapes[0])
@@ -474,33 +584,46 @@ def test_jet_matmul_jet_second_order_coefficients_match_sympy():
     x0, y0 = 0.3, -0.7
     A_expr = sp.Matrix([[sp.sin(x) * y, x**2, sp.exp(y)], [x * y, sp.cos(x + y), 1 + x]])
     B_expr = sp.Matrix([[sp.exp(x), y], [x - y, x * y**2], [sp.sin(y), sp.cos(x)]])
-    P = A_expr @ B_expr                                        # (2, 2)
+    P = A_expr @ B_expr  # (2, 2)
     X, Y = jets.variables([x0, y0], 2)
     env = {"sin": jets.sin, "cos": jets.cos, "exp": jets.exp}
     f_a = sp.lambdify((x, y), A_expr.tolist(), modules=[env, "numpy"])
     f_b = sp.lambdify((x, y), B_expr.tolist(), modules=[env, "numpy"])
 
     def as_jets(rows):
-        return jets.stack([jets.stack([e if isinstance(e, Jet) else e + 0 * X for e in r])
-                           for r in rows])
+        return jets.stack(
+            [jets.stack([e if isinstance(e, Jet) else e + 0 * X for e in r]) for r in rows]
+        )
+
     A, B = as_jets(f_a(X, Y)), as_jets(f_b(X, Y))
     for R in (A @ B, np.matmul(A, B), np.dot(A, B)):
         assert R.shape == (2, 2)
         for i, j in itertools.product(range(2), repeat=2):
             for alpha in [(0, 0), (1, 0), (0, 1), (2, 0), (1, 1), (0, 2)]:
                 want = float(sp.diff(P[i, j], x, alpha[0], y, alpha[1]).subs({x: x0, y: y0}))
-                np.testing.assert_allclose(R[i, j].partial(alpha), want, rtol=1e-13,
-                                           atol=1e-13)
+                np.testing.assert_allclose(R[i, j].partial(alpha), want, rtol=1e-13, atol=1e-13)
 
 
 # ------------------------------------------------------------- powers
-@pytest.mark.parametrize("exponent", [
-    np.array([2.0, 2.0]), np.array([2.0, 3.0]), np.array([2, 2]), np.full((2, 3), 2.0),
-    np.array([[2.0, 3.0, 0.5], [-1.0, 0.0, 4.0]]), np.array([[3.0], [3.0]]),
-    np.array([0.0, 0.0]), np.array([-2.0, -2.0, -2.0]),
-], ids=lambda e: str(e.tolist()))
-@pytest.mark.parametrize("base", [1.5, np.array([0.5, 2.0]), np.array([[1.5], [np.nan]])],
-                         ids=["scalar", "(2,)", "(2, 1) with nan"])
+@pytest.mark.parametrize(
+    "exponent",
+    [
+        np.array([2.0, 2.0]),
+        np.array([2.0, 3.0]),
+        np.array([2, 2]),
+        np.full((2, 3), 2.0),
+        np.array([[2.0, 3.0, 0.5], [-1.0, 0.0, 4.0]]),
+        np.array([[3.0], [3.0]]),
+        np.array([0.0, 0.0]),
+        np.array([-2.0, -2.0, -2.0]),
+    ],
+    ids=lambda e: str(e.tolist()),
+)
+@pytest.mark.parametrize(
+    "base",
+    [1.5, np.array([0.5, 2.0]), np.array([[1.5], [np.nan]])],
+    ids=["scalar", "(2,)", "(2, 1) with nan"],
+)
 def test_power_with_an_exponent_array_has_numpy_shape_and_derivatives(base, exponent):
     try:
         shape = np.shape(np.power(base, exponent))
@@ -509,12 +632,12 @@ def test_power_with_an_exponent_array_has_numpy_shape_and_derivatives(base, expo
             jets.variable(base, 3) ** exponent
         return
     x = jets.variable(base, 3)
-    r = x ** exponent
+    r = x**exponent
     assert r.shape == shape
     # d^k/dx^k x^e = e (e-1) ... (e-k+1) x^(e-k), by numpy on the values
     b, e = np.broadcast_arrays(np.asarray(base, float), exponent.astype(float))
     fall = np.ones(shape)
-    bad = np.isnan(b)                           # nan points
+    bad = np.isnan(b)  # nan points
     with np.errstate(all="ignore"):
         for k in range(4):
             want = np.where(fall == 0, 0.0, fall * b ** (e - k))

@@ -6,6 +6,7 @@ References: mpmath at 40 digits (``mp.taylor``, which differentiates
 numerically at high precision) and closed forms (sinc, lambertw, Bessel at 0).
 Never numbers copied from jets' own output.
 """
+
 import math
 import warnings
 
@@ -26,13 +27,19 @@ UNARY = {
     "expit": (jets.expit, lambda t: 1 / (1 + mp.exp(-t)), [-40.0, -3.0, 0.0, 0.5, 20.0, 300.0]),
     "sigmoid": (jets.sigmoid, lambda t: 1 / (1 + mp.exp(-t)), [-5.0, 1.25]),
     "logit": (jets.logit, lambda t: mp.log(t / (1 - t)), [1e-6, 0.125, 0.5, 0.875, 0.999]),
-    "sinc": (jets.sinc, lambda t: mp.sinc(mp.pi * t), [-12.7, -3.2, -1.0, 0.0, 1e-9, 0.3,
-                                                        0.999, 1.5, 2.5, 40.25]),
+    "sinc": (
+        jets.sinc,
+        lambda t: mp.sinc(mp.pi * t),
+        [-12.7, -3.2, -1.0, 0.0, 1e-9, 0.3, 0.999, 1.5, 2.5, 40.25],
+    ),
     "sinpi": (jets.sinpi, mp.sinpi, [-2.5, -1.0, 0.0, 0.3, 0.5, 7.25, 1e6 + 0.5]),
     "cospi": (jets.cospi, mp.cospi, [-2.5, -1.0, 0.0, 0.3, 0.5, 7.25, 1e6 + 0.5]),
     "erfinv": (jets.erfinv, mp.erfinv, [-0.999999, -0.9, 0.0, 0.5, 0.99, 0.999999]),
-    "erfcx": (jets.erfcx, lambda t: mp.exp(t**2) * mp.erfc(t),
-              [-5.0, -2.0, 0.0, 0.3, 0.5, 0.75, 1.0, 2.0, 5.0, 30.0, 1e4]),
+    "erfcx": (
+        jets.erfcx,
+        lambda t: mp.exp(t**2) * mp.erfc(t),
+        [-5.0, -2.0, 0.0, 0.3, 0.5, 0.75, 1.0, 2.0, 5.0, 30.0, 1e4],
+    ),
     "lambertw": (jets.lambertw, mp.lambertw, [-0.36, -0.2, 0.0, 1.0, 10.0, 1e6]),
     "ellipk": (jets.ellipk, mp.ellipk, [-10.0, -1.0, 0.0, 0.2, 0.49, 0.5, 0.9, 0.999]),
     "ellipe": (jets.ellipe, mp.ellipe, [-10.0, -1.0, 0.0, 0.2, 0.49, 0.5, 0.9, 0.999]),
@@ -80,7 +87,7 @@ def _check(coeffs, refs, points, what, rtol=RTOL):
     for p, (ref, x0) in enumerate(zip(refs, points, strict=True)):
         ref = np.array(ref)
         for j in range(len(ref)):
-            scale = max(np.abs(ref[max(j - 1, 0): j + 2]).max(), 1e-300)
+            scale = max(np.abs(ref[max(j - 1, 0) : j + 2]).max(), 1e-300)
             err = abs(coeffs[j, p] - ref[j]) / max(abs(ref[j]), scale)
             tol = rtol(x0, j) if callable(rtol) else rtol
             assert err <= tol, (what, x0, j, coeffs[j, p], ref[j])
@@ -97,13 +104,13 @@ def test_univariate_order_12_against_mpmath(name):
     np.testing.assert_array_equal(np.asarray(out.coeffs)[:, -1], one.coeffs)
 
 
-@pytest.mark.parametrize("name, v, ref, points", ORDERED,
-                         ids=[f"{n}-{v}" for n, v, _, _ in ORDERED])
+@pytest.mark.parametrize(
+    "name, v, ref, points", ORDERED, ids=[f"{n}-{v}" for n, v, _, _ in ORDERED]
+)
 def test_plain_order_functions_against_mpmath(name, v, ref, points):
     x = jets.variable(np.array(points), ORDER)
     out = getattr(jets, name)(v, x)
-    _check(out.coeffs, [_taylor(lambda t: ref(v, t), p) for p in points], points,
-           f"{name}({v})")
+    _check(out.coeffs, [_taylor(lambda t: ref(v, t), p) for p in points], points, f"{name}({v})")
 
 
 # ------------------------------------------------------------ two variables
@@ -126,24 +133,25 @@ def _compose_xy(c, x0, y0, k):
         return out
 
 
-TWO_VARS = [("expit", jets.expit, lambda t: 1 / (1 + mp.exp(-t)), 0.75, -2.0),
-            ("logit", jets.logit, lambda t: mp.log(t / (1 - t)), 0.5, 0.75),
-            ("sinc", jets.sinc, lambda t: mp.sinc(mp.pi * t), 0.5, 1.25),
-            ("sinpi", jets.sinpi, mp.sinpi, 1.5, 0.75),
-            ("cospi", jets.cospi, mp.cospi, 1.5, 0.75),
-            ("erfinv", jets.erfinv, mp.erfinv, 0.75, 0.5),
-            ("erfcx", jets.erfcx, lambda t: mp.exp(t**2) * mp.erfc(t), 1.5, 1.25),
-            ("lambertw", jets.lambertw, mp.lambertw, -0.5, 0.5),
-            ("ellipk", jets.ellipk, mp.ellipk, 0.75, 0.875),
-            ("ellipe", jets.ellipe, mp.ellipe, 0.75, 0.5),
-            ("expi", jets.expi, mp.ei, 1.5, -1.0),
-            ("exp1", jets.exp1, mp.e1, 1.5, 1.0),
-            ("polygamma", lambda a: jets.polygamma(2, a), lambda t: mp.polygamma(2, t),
-             -1.5, 1.25),
-            ("jv", lambda a: jets.jv(1.5, a), lambda t: mp.besselj(1.5, t), 2.0, 1.5),
-            ("yv", lambda a: jets.yv(0, a), lambda t: mp.bessely(0, t), 2.0, 1.5),
-            ("iv", lambda a: jets.iv(1, a), lambda t: mp.besseli(1, t), 2.0, -1.5),
-            ("kv", lambda a: jets.kv(0.5, a), lambda t: mp.besselk(0.5, t), 2.0, 1.5)]
+TWO_VARS = [
+    ("expit", jets.expit, lambda t: 1 / (1 + mp.exp(-t)), 0.75, -2.0),
+    ("logit", jets.logit, lambda t: mp.log(t / (1 - t)), 0.5, 0.75),
+    ("sinc", jets.sinc, lambda t: mp.sinc(mp.pi * t), 0.5, 1.25),
+    ("sinpi", jets.sinpi, mp.sinpi, 1.5, 0.75),
+    ("cospi", jets.cospi, mp.cospi, 1.5, 0.75),
+    ("erfinv", jets.erfinv, mp.erfinv, 0.75, 0.5),
+    ("erfcx", jets.erfcx, lambda t: mp.exp(t**2) * mp.erfc(t), 1.5, 1.25),
+    ("lambertw", jets.lambertw, mp.lambertw, -0.5, 0.5),
+    ("ellipk", jets.ellipk, mp.ellipk, 0.75, 0.875),
+    ("ellipe", jets.ellipe, mp.ellipe, 0.75, 0.5),
+    ("expi", jets.expi, mp.ei, 1.5, -1.0),
+    ("exp1", jets.exp1, mp.e1, 1.5, 1.0),
+    ("polygamma", lambda a: jets.polygamma(2, a), lambda t: mp.polygamma(2, t), -1.5, 1.25),
+    ("jv", lambda a: jets.jv(1.5, a), lambda t: mp.besselj(1.5, t), 2.0, 1.5),
+    ("yv", lambda a: jets.yv(0, a), lambda t: mp.bessely(0, t), 2.0, 1.5),
+    ("iv", lambda a: jets.iv(1, a), lambda t: mp.besseli(1, t), 2.0, -1.5),
+    ("kv", lambda a: jets.kv(0.5, a), lambda t: mp.besselk(0.5, t), 2.0, 1.5),
+]
 
 
 @pytest.mark.parametrize("name, f, ref, x0, y0", TWO_VARS, ids=[t[0] for t in TWO_VARS])
@@ -165,7 +173,7 @@ def test_sinc_at_zero_is_the_exact_series():
     """sinc(x) = sum_n (-1)^n (pi x)^(2n) / (2n+1)!: odd coefficients exactly 0."""
     out = jets.sinc(jets.variable(0.0, ORDER)).coeffs
     for j in range(ORDER + 1):
-        want = 0.0 if j % 2 else (-1) ** (j // 2) * math.pi ** j / math.factorial(j + 1)
+        want = 0.0 if j % 2 else (-1) ** (j // 2) * math.pi**j / math.factorial(j + 1)
         assert abs(out[j] - want) <= 1e-15 * abs(want) if want else out[j] == 0.0, j
     assert out[0] == 1.0
 
@@ -203,8 +211,13 @@ def test_lambertw_near_the_branch_point_and_outside():
     (j + 1) |x0| / (x0 + 1/e)."""
     pts = [-0.3678, -math.exp(-1.0) + 1e-6]
     out = jets.lambertw(jets.variable(np.array(pts), 6))
-    _check(out.coeffs, [_taylor(mp.lambertw, p, 6) for p in pts], pts, "near -1/e",
-           rtol=lambda x0, j: 1e-15 * (j + 1) * abs(x0) / (x0 + math.exp(-1.0)))
+    _check(
+        out.coeffs,
+        [_taylor(mp.lambertw, p, 6) for p in pts],
+        pts,
+        "near -1/e",
+        rtol=lambda x0, j: 1e-15 * (j + 1) * abs(x0) / (x0 + math.exp(-1.0)),
+    )
     with np.errstate(all="ignore"):
         below = jets.lambertw(jets.variable(-0.5, 3))
     assert np.all(np.isnan(below.coeffs))
@@ -229,9 +242,13 @@ def test_logit_at_one_half_has_zero_even_coefficients():
             assert abs(out[j] - 2 * 2.0**j / j) <= 1e-14 * 2 * 2.0**j / j, j
 
 
-@pytest.mark.parametrize("name, closed", [
-    ("jv", lambda n, m: (-1) ** m / (math.factorial(m) * math.factorial(m + n))),
-    ("iv", lambda n, m: 1 / (math.factorial(m) * math.factorial(m + n)))])
+@pytest.mark.parametrize(
+    "name, closed",
+    [
+        ("jv", lambda n, m: (-1) ** m / (math.factorial(m) * math.factorial(m + n))),
+        ("iv", lambda n, m: 1 / (math.factorial(m) * math.factorial(m + n))),
+    ],
+)
 @pytest.mark.parametrize("n", [0, 1, 2, 3])
 def test_bessel_at_zero_for_integer_orders(name, closed, n):
     """J_n(x) = sum_m (-1)^m / (m! (m+n)!) (x/2)^(2m+n); I_n without the sign."""
@@ -256,25 +273,66 @@ def test_expit_derivatives_keep_their_accuracy_at_large_arguments():
 def test_polygamma_at_negative_non_integers_and_poles():
     pts = np.array([-3.5, -2.25, -0.5])
     out = jets.polygamma(2, jets.variable(pts, 8))
-    _check(out.coeffs, [_taylor(lambda t: mp.polygamma(2, t), p, 8) for p in pts], pts,
-           "polygamma(2) at negatives")
+    _check(
+        out.coeffs,
+        [_taylor(lambda t: mp.polygamma(2, t), p, 8) for p in pts],
+        pts,
+        "polygamma(2) at negatives",
+    )
     with np.errstate(all="ignore"):
         pole = jets.polygamma(1, jets.variable(-2.0, 3))
     assert not np.any(np.isfinite(pole.coeffs[1:]))
 
 
-NAN_CALLS = {**{n: (lambda f: lambda x: f(x))(getattr(jets, n))
-                for n in ("expit", "logit", "sinc", "sinpi", "cospi", "erfinv", "erfcx",
-                          "lambertw", "ellipk", "ellipe", "expi", "exp1", "gamma", "lgamma",
-                          "digamma")},
-             "polygamma": lambda x: jets.polygamma(1, x), "jv": lambda x: jets.jv(1, x),
-             "yv": lambda x: jets.yv(0.5, x), "iv": lambda x: jets.iv(0, x),
-             "kv": lambda x: jets.kv(1, x)}
+NAN_CALLS = {
+    **{
+        n: (lambda f: lambda x: f(x))(getattr(jets, n))
+        for n in (
+            "expit",
+            "logit",
+            "sinc",
+            "sinpi",
+            "cospi",
+            "erfinv",
+            "erfcx",
+            "lambertw",
+            "ellipk",
+            "ellipe",
+            "expi",
+            "exp1",
+            "gamma",
+            "lgamma",
+            "digamma",
+        )
+    },
+    "polygamma": lambda x: jets.polygamma(1, x),
+    "jv": lambda x: jets.jv(1, x),
+    "yv": lambda x: jets.yv(0.5, x),
+    "iv": lambda x: jets.iv(0, x),
+    "kv": lambda x: jets.kv(1, x),
+}
 
 
 def test_every_new_function_is_in_the_nan_table():
-    new = {"expit", "logit", "sinc", "sinpi", "cospi", "erfinv", "erfcx", "lambertw",
-           "ellipk", "ellipe", "expi", "exp1", "polygamma", "jv", "yv", "iv", "kv"}
+    new = {
+        "expit",
+        "logit",
+        "sinc",
+        "sinpi",
+        "cospi",
+        "erfinv",
+        "erfcx",
+        "lambertw",
+        "ellipk",
+        "ellipe",
+        "expi",
+        "exp1",
+        "polygamma",
+        "jv",
+        "yv",
+        "iv",
+        "kv",
+    }
     assert new <= set(RULES) and new <= set(NAN_CALLS)
 
 
@@ -291,8 +349,9 @@ def test_nan_input_gives_nan_and_leaves_the_neighbours_alone(name):
 
 
 # -------------------------------------------------------- complex gamma family
-@pytest.mark.parametrize("name, ref", [("gamma", mp.gamma), ("lgamma", mp.loggamma),
-                                       ("digamma", mp.digamma)])
+@pytest.mark.parametrize(
+    "name, ref", [("gamma", mp.gamma), ("lgamma", mp.loggamma), ("digamma", mp.digamma)]
+)
 def test_complex_gamma_lgamma_digamma_against_mpmath(name, ref):
     zs = np.array([0.5 + 1j, -2.3 + 0.7j, 3 - 4j, 0.1 - 0.05j, -7.5 + 0.01j, 20 + 30j])
     out = np.asarray(getattr(jets, name)(jets.variable(zs, ORDER)).coeffs)
@@ -321,12 +380,25 @@ def test_complex_at_a_real_point_agrees_with_the_real_jet():
 
 
 # ---------------------------------------------------------------- dispatch
-@pytest.mark.parametrize("ufunc, name, args", [
-    ("expit", "expit", ()), ("logit", "logit", ()), ("erfinv", "erfinv", ()),
-    ("erfcx", "erfcx", ()), ("ellipk", "ellipk", ()), ("ellipe", "ellipe", ()),
-    ("expi", "expi", ()), ("exp1", "exp1", ()), ("jv", "jv", (1.5,)), ("yv", "yv", (0,)),
-    ("iv", "iv", (2,)), ("kv", "kv", (0.5,)), ("gamma", "gamma", ()),
-    ("psi", "digamma", ())])
+@pytest.mark.parametrize(
+    "ufunc, name, args",
+    [
+        ("expit", "expit", ()),
+        ("logit", "logit", ()),
+        ("erfinv", "erfinv", ()),
+        ("erfcx", "erfcx", ()),
+        ("ellipk", "ellipk", ()),
+        ("ellipe", "ellipe", ()),
+        ("expi", "expi", ()),
+        ("exp1", "exp1", ()),
+        ("jv", "jv", (1.5,)),
+        ("yv", "yv", (0,)),
+        ("iv", "iv", (2,)),
+        ("kv", "kv", (0.5,)),
+        ("gamma", "gamma", ()),
+        ("psi", "digamma", ()),
+    ],
+)
 def test_scipy_ufuncs_dispatch_to_the_rules(ufunc, name, args):
     x = jets.variable(np.array([0.25, 0.5]), 4)
     got = getattr(sc, ufunc)(*args, x)
@@ -351,13 +423,15 @@ def test_plain_order_must_be_plain_and_valid():
     # an array of orders broadcasts over the batch
     xs = jets.variable(np.array([0.5, 0.5]), 3)
     out = jets.jv(np.array([0, 1]), xs)
-    np.testing.assert_array_equal(np.asarray(out.coeffs)[:, 1],
-                                  jets.jv(1, jets.variable(0.5, 3)).coeffs)
+    np.testing.assert_array_equal(
+        np.asarray(out.coeffs)[:, 1], jets.jv(1, jets.variable(0.5, 3)).coeffs
+    )
 
 
 def test_new_functions_in_programs_and_the_command_line():
     """jets.define / Program drive the rules one degree at a time: same numbers."""
     from jets.cli import main  # noqa: F401  (the list of names is the rule table)
     from jets.expr import function_names
+
     names = set(function_names())
     assert {"expit", "sigmoid", "lambertw", "jv", "polygamma", "ellipk"} <= names

@@ -5,6 +5,7 @@ Jets are values: no operation changes a jet, no array handed in or out aliases
 one, a pickled jet comes back equal and in the same (cached) space, and many
 threads building and using new spaces at once get exactly the serial results.
 """
+
 import copy
 import importlib
 import pickle
@@ -24,8 +25,7 @@ space_module = importlib.import_module("jets.space")
 def _fresh_space_cache(monkeypatch):
     """An empty space cache for this test (the session's cache, and the spaces
     other tests hold, come back untouched afterwards)."""
-    monkeypatch.setattr(space_module, "_cached",
-                        lru_cache(maxsize=256)(space_module.JetSpace))
+    monkeypatch.setattr(space_module, "_cached", lru_cache(maxsize=256)(space_module.JetSpace))
 
 
 def _same(a, b):
@@ -67,15 +67,23 @@ def test_augmented_assignment_into_an_array_or_list():
     assert float(x.value[0]) == 1.5
     a = np.ones(2)
     with pytest.raises(TypeError):
-        a += x                  # would silently drop the derivatives
+        a += x  # would silently drop the derivatives
     assert a.tolist() == [1.0, 1.0]
 
 
 def test_coeffs_value_and_views_are_read_only():
     x, y = jets.variables([np.arange(6.0).reshape(2, 3), np.ones((2, 3))], 2)
     f = x * y
-    for arr in (f.coeffs, f.value, f[0].coeffs, f.reshape(3, 2).coeffs, f.T.coeffs,
-                f[:, 1].value, f.ravel().coeffs, np.squeeze(f[None]).coeffs):
+    for arr in (
+        f.coeffs,
+        f.value,
+        f[0].coeffs,
+        f.reshape(3, 2).coeffs,
+        f.T.coeffs,
+        f[:, 1].value,
+        f.ravel().coeffs,
+        np.squeeze(f[None]).coeffs,
+    ):
         assert not arr.flags.writeable
         with pytest.raises(ValueError, match="read-only"):
             arr[...] = 0
@@ -96,8 +104,13 @@ def test_results_handed_out_are_copies():
     x, y = jets.variables([1.0, 2.0], 2)
     f = x * x * y
     ref = np.array(f.coeffs)
-    for arr in (f.gradient(), f.hessian(), f.partial((1, 1)), f.partials()[(2, 0)],
-                jets.variable(np.arange(3.0), 3).derivatives()):
+    for arr in (
+        f.gradient(),
+        f.hessian(),
+        f.partial((1, 1)),
+        f.partials()[(2, 0)],
+        jets.variable(np.arange(3.0), 3).derivatives(),
+    ):
         arr = np.asarray(arr)
         if arr.flags.writeable:
             arr[...] = -99
@@ -109,7 +122,7 @@ def test_seeding_copies_the_points():
     x = jets.variable(pts, 2)
     pts[0] = 50.0
     assert x.value.tolist() == [1.0, 2.0]
-    assert pts.flags.writeable          # the caller's array is left alone
+    assert pts.flags.writeable  # the caller's array is left alone
 
 
 def test_public_constructor_does_not_alias_the_callers_array():
@@ -125,13 +138,14 @@ def test_public_constructor_does_not_alias_the_callers_array():
 
 # ---------------------------------------------------------- pickle and deepcopy
 def _examples():
-    x, y, z = jets.variables([np.array([0.5, 1.5]), np.array([2.0, -1.0]),
-                              np.array([0.25, 0.75])], 3)
+    x, y, z = jets.variables(
+        [np.array([0.5, 1.5]), np.array([2.0, -1.0]), np.array([0.25, 0.75])], 3
+    )
     h1, h2 = jets.variables([1.0, 2.0], (1, 1))
     c1, c2 = jets.variables([1.0, 2.0], (4, 2))
     q = jets.variable(np.array([Fraction(1, 3), Fraction(2, 5)], dtype=object), 3)
     return {
-        "batch": jets.sin(x * y) + z ** 3,
+        "batch": jets.sin(x * y) + z**3,
         "depends on a subset": jets.exp(x) + 0 * y,
         "one variable of three": jets.log(z),
         "constant jet": jets.floor(x),
@@ -140,7 +154,7 @@ def _examples():
         "complex": jets.exp(jets.variable(1j, 3)),
         "fraction": q * q / (1 + q),
         "hyper-dual": h1 * h2 + jets.sin(h1),
-        "caps": c1 ** 3 * c2,
+        "caps": c1**3 * c2,
         "nan and inf": jets.log(jets.variable(np.array([0.0, -1.0, 2.0]), 2)),
         "2-d batch": jets.variable(np.arange(6.0).reshape(2, 3), 2) ** 2,
     }
@@ -196,7 +210,7 @@ def _task(spec):
     pts = [rng.uniform(0.2, 1.5, npts) for _ in range(nvars)]
     xs = jets.variables(pts, order)
     x0 = xs[0]
-    f = jets.sin(x0) * jets.exp(xs[-1]) + x0 ** 3 / (1 + xs[-1] ** 2)
+    f = jets.sin(x0) * jets.exp(xs[-1]) + x0**3 / (1 + xs[-1] ** 2)
     if nvars > 1:
         f = f + jets.log(xs[1] + 2) * jets.arctan2(xs[0], xs[1]) + jets.sqrt(xs[1])
     g = jets.tanh(f) + jets.lgamma(x0 + 1) + jets.hypot(x0, f)
@@ -204,20 +218,37 @@ def _task(spec):
     return [np.asarray(t.coeffs) for t in (f, g, h)] + [np.asarray(g[0].coeffs)]
 
 
-SPECS = [(n, k, s, p) for s, (n, k) in enumerate(
-    [(1, 9), (2, 5), (3, 4), (4, 3), (2, (3, 2)), (3, (1, 1, 1)), (5, 2), (2, 7),
-     (3, 5), (1, 17), (4, (2, 1, 1, 2)), (6, 2)]) for p in (1, 3, 40)]
+SPECS = [
+    (n, k, s, p)
+    for s, (n, k) in enumerate(
+        [
+            (1, 9),
+            (2, 5),
+            (3, 4),
+            (4, 3),
+            (2, (3, 2)),
+            (3, (1, 1, 1)),
+            (5, 2),
+            (2, 7),
+            (3, 5),
+            (1, 17),
+            (4, (2, 1, 1, 2)),
+            (6, 2),
+        ]
+    )
+    for p in (1, 3, 40)
+]
 
 
 def test_threads_building_and_using_new_spaces_get_the_serial_results(monkeypatch):
     _fresh_space_cache(monkeypatch)
     serial = [_task(s) for s in SPECS]
-    _fresh_space_cache(monkeypatch)           # the threads build every space anew
+    _fresh_space_cache(monkeypatch)  # the threads build every space anew
     barrier = threading.Barrier(8)
 
     def run(spec):
         try:
-            barrier.wait(timeout=5)           # start together: maximal contention
+            barrier.wait(timeout=5)  # start together: maximal contention
         except threading.BrokenBarrierError:
             pass
         return _task(spec)

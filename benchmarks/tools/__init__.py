@@ -12,13 +12,23 @@
   cell's first-call time.  ``info`` is a dict for notes (e.g. symbolic time).
   Raise :class:`NotApplicable` for a workload the tool cannot do sensibly.
 """
+
 import importlib
 
 __all__ = ["TOOLS", "NotApplicable", "load"]
 
 #: Tool names in report order (jets first; the numba "compiled limit" last).
-TOOLS = ("jets", "torch-autograd", "torch-func", "jax-jet", "jax-nested", "sympy",
-         "algopy", "daceypy", "numba")
+TOOLS = (
+    "jets",
+    "torch-autograd",
+    "torch-func",
+    "jax-jet",
+    "jax-nested",
+    "sympy",
+    "algopy",
+    "daceypy",
+    "numba",
+)
 
 _MODULES = {
     "jets": "jets_tool",

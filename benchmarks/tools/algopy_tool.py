@@ -6,6 +6,7 @@ interpolation (Griewank, Utke & Walther): the rays and Gamma matrix of
 ``algopy.exact_interpolation`` for each degree d give the degree-d Taylor
 coefficients (W2: one propagation per degree 1..4; W4: degree 2).
 """
+
 import math
 
 import numpy as np
@@ -24,6 +25,7 @@ def startup():
     import algopy as _algopy
     import algopy.exact_interpolation as _exint
     from algopy import UTPM as _UTPM
+
     algopy, UTPM, exint = _algopy, _UTPM, _exint
     x = UTPM(np.zeros((2, 1, 2)))
     UTPM.exp(x)
@@ -69,6 +71,7 @@ def build(cell, inp, info):
             u = UTPM(data)
             y = UTPM.exp(UTPM.sin(u)) / (1 + u**2)
             return y.data[:, 0] * fact
+
         return run
     if w == "W2":
         X0 = inp["X"]
@@ -83,23 +86,28 @@ def build(cell, inp, info):
                 y = _w2(u[0], u[1], u[2])
                 if d == 1:
                     out[0] = y.data[0, 0]
-                coef = np.tensordot(Gamma, y.data[d], axes=1)   # (len(mi), B)
+                coef = np.tensordot(Gamma, y.data[d], axes=1)  # (len(mi), B)
                 for row, alpha in zip(coef, mi, strict=True):
                     alpha = tuple(int(a) for a in alpha)
                     out[pos[alpha]] = row * _fact(alpha)
             return out
+
         return run
     if w == "W3" and cell["case"] == "cube":
+
         def run():
             data = np.zeros((4, 1))
             data[0, 0], data[1, 0] = 4.0, 1.0
             y = UTPM(data) ** 3
             return y.data[:, 0] * np.array([1.0, 1.0, 2.0, 6.0])
+
         return run
     if w == "W3":
+
         def run():
             u = UTPM.init_hessian(np.array([4.0, 3.0]))
             return UTPM.extract_hessian(2, (u[0] + 2 * u[1]) ** 3)
+
         return run
     X0 = inp["X"]
     n = X0.shape[0]
@@ -116,4 +124,5 @@ def build(cell, inp, info):
             i, j = idx
             H[i, j] = H[j, i] = row * (2 if i == j else 1)
         return H
+
     return run

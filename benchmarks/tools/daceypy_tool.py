@@ -1,6 +1,7 @@
 """daceypy (DACE differential algebra): one DA object per point, so a Python
 loop over the points (DA numbers are scalars; that is how the library is
 used).  DA.init(order, nvars) is part of each cell's first call."""
+
 import math
 
 import numpy as np
@@ -17,6 +18,7 @@ DA = None
 def startup():
     global DA
     from daceypy import DA as _DA
+
     DA = _DA
     DA.init(1, 1)
     (DA(1) + 1.0).exp()
@@ -41,6 +43,7 @@ def build(cell, inp, info):
                 f = x.sin().exp() / (1 + x**2)
                 out[:, p] = [f.getCoefficient(e) for e in exps]
             return out * fact
+
         return run
     if w == "W2":
         X0 = inp["X"]
@@ -55,6 +58,7 @@ def build(cell, inp, info):
                 f = (x * y).exp() * (z + x).sin() / (1 + y**2 + z**2)
                 out[:, p] = [f.getCoefficient(e) for e in exps]
             return out * fact
+
         return run
     if w == "W3" and cell["case"] == "cube":
         DA.init(3, 1)
@@ -62,6 +66,7 @@ def build(cell, inp, info):
         def run():
             f = (DA(1) + 4.0) ** 3
             return np.array([f.getCoefficient([j]) * math.factorial(j) for j in range(4)])
+
         return run
     if w == "W3":
         DA.init(2, 2)
@@ -71,6 +76,7 @@ def build(cell, inp, info):
             f = (x + 2 * y) ** 3
             c = f.getCoefficient
             return np.array([[2 * c([2, 0]), c([1, 1])], [c([1, 1]), 2 * c([0, 2])]])
+
         return run
     X0 = inp["X"]
     n = X0.shape[0]
@@ -93,4 +99,5 @@ def build(cell, inp, info):
             for i, j, e, s in entries:
                 H[i, j, p] = H[j, i, p] = s * f.getCoefficient(e)
         return H
+
     return run

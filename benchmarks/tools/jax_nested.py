@@ -6,6 +6,7 @@ tensors on as aux output (steady time about 7x better than four separate nests
 here), the 35 distinct entries gathered inside the jitted function;
 W3: nested grad and jax.hessian; W4: vmap(jax.hessian(rosen)).
 """
+
 import numpy as np
 
 from ..workloads import W2_ALPHAS
@@ -20,8 +21,10 @@ jax = jnp = None
 def startup():
     global jax, jnp
     import jax as _jax
+
     _jax.config.update("jax_enable_x64", True)
     import jax.numpy as _jnp
+
     jax, jnp = _jax, _jnp
     np.asarray(jax.jit(jax.grad(lambda t: (t * t).sum()))(jnp.ones(2)))
 
@@ -40,14 +43,17 @@ def _jacfwd_chain(f, k):
     one nest computes them all (faster than k separate nests)."""
     g = lambda v: (f(v), ())  # noqa: E731
     for _ in range(k):
+
         def level(v, g=g):
             t, lower = g(v)
             return t, (t,) + lower
+
         g = jax.jacfwd(level, has_aux=True)
 
     def tensors(v):
         top, lower = g(v)
         return ((top,) + lower)[::-1]
+
     return tensors
 
 
@@ -68,8 +74,9 @@ def build(cell, inp, info):
             return jnp.exp(x * y) * jnp.sin(z + x) / (1 + y**2 + z**2)
 
         def all_partials(V):
-            T = jax.vmap(_jacfwd_chain(f, 4))(V)        # T[d]: (B,) + (3,)*d
+            T = jax.vmap(_jacfwd_chain(f, 4))(V)  # T[d]: (B,) + (3,)*d
             return jnp.stack([T[sum(a)][(slice(None),) + _index(a)] for a in W2_ALPHAS])
+
         fn = jax.jit(all_partials)
         return lambda: np.asarray(fn(X0.T))
     if w == "W3" and cell["case"] == "cube":
@@ -86,5 +93,6 @@ def build(cell, inp, info):
     def rosen(v):
         a, b = v[:-1], v[1:]
         return (100 * (b - a**2) ** 2 + (1 - a) ** 2).sum()
+
     fn = jax.jit(lambda V: jnp.transpose(jax.vmap(jax.hessian(rosen))(V), (1, 2, 0)))
     return lambda: np.asarray(fn(X0.T))

@@ -1,4 +1,5 @@
 """jets, through its object API: seed variables, evaluate, read coefficients."""
+
 import numpy as np
 
 from ..workloads import W2_ALPHAS
@@ -13,6 +14,7 @@ jets = None
 def startup():
     global jets
     import jets as _jets
+
     jets = _jets
     jets.variable(0.5, order=1) * 2.0
 
@@ -20,6 +22,7 @@ def startup():
 def reset():
     # every cell's first call rebuilds the JetSpace index tables
     import sys
+
     cached = getattr(sys.modules.get("jets.space"), "_cached", None)
     if hasattr(cached, "cache_clear"):
         cached.cache_clear()
@@ -46,6 +49,7 @@ def build(cell, inp, info):
 
         def run():
             return _w1(jets.variable(x0, order=k)).derivatives()
+
         return run
     if w == "W2":
         X0 = inp["X"]
@@ -53,18 +57,24 @@ def build(cell, inp, info):
         def run():
             p = _w2(*jets.variables(X0, order=4)).partials()
             return np.stack([p[a] for a in W2_ALPHAS])
+
         return run
     if w == "W3" and cell["case"] == "cube":
+
         def run():
             return (jets.variable(4.0, order=3) ** 3).derivatives()
+
         return run
     if w == "W3":
+
         def run():
             x, y = jets.variables([4.0, 3.0], order=2)
             return ((x + 2 * y) ** 3).hessian()
+
         return run
     X0 = inp["X"]
 
     def run():
         return _rosen(jets.stack(jets.variables(X0, order=2))).hessian()
+
     return run

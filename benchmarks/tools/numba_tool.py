@@ -8,6 +8,7 @@ division by the quadratic 1 + x**2, which has three nonzero coefficients,
 by F_d = (E_d - 2 x0 F_{d-1} - F_{d-2}) / (1 + x0**2) (O(k)).  Serial
 (one core), no fastmath.
 """
+
 import math
 
 import numpy as np
@@ -24,6 +25,7 @@ numba = None
 def startup():
     global numba
     import numba as _numba
+
     numba = _numba
 
 
@@ -73,4 +75,5 @@ def build(cell, inp, info):
         out = np.empty((x.shape[0], k + 1))
         kernel(x, k, fact, out)
         return out.T
+
     return run

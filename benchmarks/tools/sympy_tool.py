@@ -4,6 +4,7 @@ The symbolic part (differentiation and lambdify) is done in the cell's first
 call and reported separately in the notes; steady calls only evaluate the
 generated numpy function.  sympy's cache is cleared before every cell.
 """
+
 import time
 
 import numpy as np
@@ -20,12 +21,14 @@ sp = None
 def startup():
     global sp
     import sympy as _sp
+
     sp = _sp
     sp.diff(sp.Symbol("t") ** 2, sp.Symbol("t"))
 
 
 def reset():
     from sympy.core.cache import clear_cache
+
     clear_cache()
 
 

@@ -19,6 +19,7 @@ torch = None
 def startup():
     global torch
     import torch as _torch
+
     torch = _torch
     x = torch.ones(2, dtype=torch.float64, requires_grad=True)
     torch.autograd.grad((x * x).sum(), x)
@@ -51,6 +52,7 @@ def build(cell, inp, info):
                 (g,) = grad(g.sum(), x, create_graph=j < k - 1)
                 outs.append(g.detach())
             return torch.stack(outs).numpy()
+
         return run
     if w == "W2":
         X0 = inp["X"]
@@ -66,14 +68,17 @@ def build(cell, inp, info):
                 children = [tuple(a + (j == i) for j, a in enumerate(alpha)) for i in range(3)]
                 if all(c in vals for c in children):
                     continue
-                gs = grad(vals[alpha].sum(), xs, create_graph=d < 3, retain_graph=True,
-                          allow_unused=True)
+                gs = grad(
+                    vals[alpha].sum(), xs, create_graph=d < 3, retain_graph=True, allow_unused=True
+                )
                 for c, g in zip(children, gs, strict=True):
                     if c not in vals:
                         vals[c] = g if g is not None else torch.zeros_like(x)
             return torch.stack([vals[a].detach() for a in W2_ALPHAS]).numpy()
+
         return run
     if w == "W3" and cell["case"] == "cube":
+
         def run():
             x = _leaf(4.0)
             g = x**3
@@ -82,13 +87,16 @@ def build(cell, inp, info):
                 (g,) = grad(g, x, create_graph=j < 2)
                 outs.append(g.detach())
             return torch.stack(outs).numpy()
+
         return run
     if w == "W3":
+
         def run():
             x, y = _leaf(4.0), _leaf(3.0)
             g = grad((x + 2 * y) ** 3, (x, y), create_graph=True)
             rows = [torch.stack(grad(gi, (x, y), retain_graph=True)) for gi in g]
             return torch.stack(rows).numpy()
+
         return run
     X0 = inp["X"]
 
@@ -97,4 +105,5 @@ def build(cell, inp, info):
         (g,) = grad(_rosen(X).sum(), X, create_graph=True)
         rows = [grad(g[i].sum(), X, retain_graph=True)[0] for i in range(X.shape[0])]
         return torch.stack(rows).numpy()
+
     return run

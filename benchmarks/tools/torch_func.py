@@ -6,6 +6,7 @@ transform); W2 builds the derivative tensors of order 1..4 as
 jacfwd(jacfwd(jacfwd(jacrev(f)))) and gathers the 35 distinct entries; W4 is
 vmap(hessian(rosen)).
 """
+
 import numpy as np
 
 from ..workloads import W2_ALPHAS
@@ -21,6 +22,7 @@ def startup():
     global torch
     import torch as _torch
     import torch.func  # noqa: F401
+
     torch = _torch
     torch.func.grad(lambda t: (t * t).sum())(torch.ones(2, dtype=torch.float64))
 
@@ -51,6 +53,7 @@ def build(cell, inp, info):
         def run():
             x = _t(x0)
             return torch.stack([f(x) for f in vfs]).numpy()
+
         return run
     if w == "W2":
         X0 = inp["X"]
@@ -58,6 +61,7 @@ def build(cell, inp, info):
         def f(v):
             x, y, z = v[0], v[1], v[2]
             return torch.exp(x * y) * torch.sin(z + x) / (1 + y**2 + z**2)
+
         ts = [f, F.jacrev(f)]
         for _ in range(3):
             ts.append(F.jacfwd(ts[-1]))
@@ -65,9 +69,10 @@ def build(cell, inp, info):
 
         def run():
             V = _t(X0).T.contiguous()
-            T = [t(V) for t in vts]     # T[d] has shape (B,) + (3,)*d
+            T = [t(V) for t in vts]  # T[d] has shape (B,) + (3,)*d
             rows = [T[sum(a)][(slice(None),) + _index(a)] for a in W2_ALPHAS]
             return torch.stack(rows).numpy()
+
         return run
     if w == "W3" and cell["case"] == "cube":
         fs = [lambda x: x**3]
@@ -77,20 +82,24 @@ def build(cell, inp, info):
         def run():
             x = _t(4.0)
             return torch.stack([f(x) for f in fs]).numpy()
+
         return run
     if w == "W3":
         h = F.hessian(lambda v: (v[0] + 2 * v[1]) ** 3)
 
         def run():
             return h(_t([4.0, 3.0])).numpy()
+
         return run
     X0 = inp["X"]
 
     def rosen(v):
         a, b = v[:-1], v[1:]
         return (100 * (b - a**2) ** 2 + (1 - a) ** 2).sum()
+
     vh = F.vmap(F.hessian(rosen))
 
     def run():
         return vh(_t(X0).T.contiguous()).permute(1, 2, 0).numpy()
+
     return run

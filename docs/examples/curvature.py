@@ -12,6 +12,7 @@ curvature is the constant r / (r^2 + c^2)) and a Lissajous figure.
 
 Run:  python docs/examples/curvature.py
 """
+
 import numpy as np
 
 import jets
@@ -31,13 +32,13 @@ def lissajous(t):
 
 def curvature(curve, t):
     """kappa(t) for a curve in 2 or 3 dimensions; t any 1-d array."""
-    d = jets.derivatives(curve, t, 2)           # (3, dim, len(t)): r, r', r''
+    d = jets.derivatives(curve, t, 2)  # (3, dim, len(t)): r, r', r''
     r1, r2 = d[1], d[2]
     if r1.shape[0] == 2:
         cross = np.abs(r1[0] * r2[1] - r1[1] * r2[0])
     else:
         cross = np.linalg.norm(np.cross(r1, r2, axis=0), axis=0)
-    return cross / np.linalg.norm(r1, axis=0)**3
+    return cross / np.linalg.norm(r1, axis=0) ** 3
 
 
 def main():

@@ -6,13 +6,14 @@ M and eccentricities e at once.  Halley's step needs g, g' and g'' of
 ``g(E) = E - e sin E - M``: ``jets.derivatives(g, E, 2)`` gives all three
 for the whole array in one call.  Checked: the residual of Kepler's equation.
 """
+
 import numpy as np
 
 import jets
 
 
 def solve_kepler(M, e, steps=8):
-    E = M + e * np.sin(M)                       # a standard starting guess
+    E = M + e * np.sin(M)  # a standard starting guess
     for _ in range(steps):
         g, g1, g2 = jets.derivatives(lambda E: E - e * np.sin(E) - M, E, 2)
         E = E - 2 * g * g1 / (2 * g1**2 - g * g2)

@@ -7,6 +7,7 @@ coefficients per point) instead of the C(n+2, 2) of a full Hessian.  For
 ``(4 |x|^2 - 2 n) exp(-|x|^2)``; here on 10^4 random points at once, and
 against the trace of ``jets.hessian`` on the same points.
 """
+
 import numpy as np
 
 import jets

@@ -10,6 +10,7 @@ total-order-2 jet, for all 1000 points in one call; the step solves the
 2 x 2 systems with ``np.linalg.solve`` over the batch.  Every start converges
 to the minimum (1, 1), where the Hessian is [[802, -400], [-400, 200]].
 """
+
 import numpy as np
 
 import jets
@@ -21,7 +22,7 @@ def rosen(x):
 
 def newton(x, steps=50):
     for _ in range(steps):
-        _, g, H = jets.value_grad_hessian(rosen, x)       # (2, B), (2, 2, B)
+        _, g, H = jets.value_grad_hessian(rosen, x)  # (2, B), (2, 2, B)
         dx = np.linalg.solve(np.moveaxis(H, -1, 0), np.moveaxis(g, -1, 0)[..., None])
         x = x - dx[..., 0].T
     return x
@@ -32,7 +33,7 @@ def main():
     x = newton(x0)
     assert np.allclose(x, 1.0, atol=1e-12), np.abs(x - 1).max()
     H = jets.hessian(rosen, [1.0, 1.0])
-    assert H.tolist() == [[802.0, -400.0], [-400.0, 200.0]]   # closed form at (1, 1)
+    assert H.tolist() == [[802.0, -400.0], [-400.0, 200.0]]  # closed form at (1, 1)
     print(f"1000 starts, max |x - (1, 1)| = {np.abs(x - 1).max():.1e}")
     return x
 

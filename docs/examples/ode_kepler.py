@@ -6,6 +6,7 @@ method.  Checked against closed forms: the energy ``|v|^2 / 2 - 1 / |r|``
 stays at its initial value, and after one period ``2 pi a^(3/2)`` (a the
 semi-major axis, ``a = -1 / (2 E)``) the orbit is back at its start.
 """
+
 import numpy as np
 
 import jets
@@ -22,7 +23,7 @@ def energy(y):
 
 
 def main():
-    y0 = np.array([1.0, 0.0, 0.0, 1.2])                  # eccentric orbit
+    y0 = np.array([1.0, 0.0, 0.0, 1.2])  # eccentric orbit
     E0 = energy(y0)
     period = 2 * np.pi * (-1 / (2 * E0)) ** 1.5
     ts = np.linspace(0, period, 50)

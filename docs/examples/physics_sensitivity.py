@@ -16,6 +16,7 @@ caps (2, 1, 0): 6 coefficients instead of the 20 of total degree 3).
 
 Run:  python docs/examples/physics_sensitivity.py
 """
+
 from math import factorial
 
 import numpy as np
@@ -44,11 +45,13 @@ def taylor3(x0, dx):
 
 
 def main():
-    x0 = np.array([20.0, np.radians(40.0), 1.5])     # 20 m/s, 40 degrees, 1.5 m
+    x0 = np.array([20.0, np.radians(40.0), 1.5])  # 20 m/s, 40 degrees, 1.5 m
     print(f"R at v = 20 m/s, theta = 40 deg, h = 1.5 m: {launch_range(x0):.6f} m")
     T3 = jets.derivative_tensor(launch_range, x0, 3)
-    print(f"d3R/dv3 = {T3[0, 0, 0]:.6g}, d3R/dv2 dtheta = {T3[0, 0, 1]:.6g}, "
-          f"d3R/dtheta3 = {T3[1, 1, 1]:.6g}")
+    print(
+        f"d3R/dv3 = {T3[0, 0, 0]:.6g}, d3R/dv2 dtheta = {T3[0, 0, 1]:.6g}, "
+        f"d3R/dtheta3 = {T3[1, 1, 1]:.6g}"
+    )
     print()
     print(f"{'step s':>8}  {'exact change':>14}  {'3rd-order error':>15}")
     direction = np.array([1.0, 0.05, 0.2])
@@ -59,8 +62,10 @@ def main():
         err = abs(taylor3(x0, dx) - launch_range(x0 + dx))
         errors.append(err)
         print(f"{s:8.2f}  {exact:14.6f}  {err:15.3e}")
-    print(f"error ratios when s halves: {errors[0] / errors[1]:.1f}, "
-          f"{errors[1] / errors[2]:.1f} (fourth order: about 16)")
+    print(
+        f"error ratios when s halves: {errors[0] / errors[1]:.1f}, "
+        f"{errors[1] / errors[2]:.1f} (fourth order: about 16)"
+    )
     print()
     angles = np.radians([15.0, 30.0, 45.0, 60.0, 75.0])
     x = np.stack([np.full(5, 20.0), angles, np.full(5, 1.5)])

@@ -12,6 +12,7 @@ the plane, and the Hessian at the minimum (1, 1).
 
 Run:  python docs/examples/rosenbrock_hessian.py
 """
+
 import numpy as np
 
 import jets
@@ -19,7 +20,7 @@ import jets
 
 def rosen(x):
     """Rosenbrock's function of n variables; x has shape (n, *batch)."""
-    return np.sum(100 * (x[1:] - x[:-1]**2)**2 + (1 - x[:-1])**2, axis=0)
+    return np.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2, axis=0)
 
 
 def grid(m=100):

@@ -6,6 +6,7 @@ For ``y = sin(t)`` at t = 0 it is the arcsin series, whose coefficients are
 ``(2j)! / (4^j (j!)^2 (2j + 1))`` for t^(2j+1); for ``y = t e^t`` (inverse:
 Lambert W) they are ``(-j)^(j-1) / j!``.
 """
+
 from math import factorial
 
 import numpy as np

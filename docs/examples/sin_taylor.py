@@ -8,6 +8,7 @@ how close the degree-15 polynomial stays to sin.
 
 Run:  python docs/examples/sin_taylor.py
 """
+
 import numpy as np
 
 import jets

@@ -6,16 +6,21 @@ digamma (these need scipy: ``pip install 'jets[special]'``) and of the
 elementary functions; mpmath's ``taylor`` computes the same coefficients in
 50-digit arithmetic.  Every coefficient agrees to about 1e-13 relative.
 """
+
 import mpmath
 import numpy as np
 
 import jets
 
 mpmath.mp.dps = 50
-CASES = [("erf", jets.erf, mpmath.erf, 0.7), ("gamma", jets.gamma, mpmath.gamma, 2.5),
-         ("lgamma", jets.lgamma, mpmath.loggamma, 3.2),
-         ("digamma", jets.digamma, mpmath.digamma, 1.5),
-         ("atan", jets.atan, mpmath.atan, 0.4), ("sqrt", jets.sqrt, mpmath.sqrt, 2.0)]
+CASES = [
+    ("erf", jets.erf, mpmath.erf, 0.7),
+    ("gamma", jets.gamma, mpmath.gamma, 2.5),
+    ("lgamma", jets.lgamma, mpmath.loggamma, 3.2),
+    ("digamma", jets.digamma, mpmath.digamma, 1.5),
+    ("atan", jets.atan, mpmath.atan, 0.4),
+    ("sqrt", jets.sqrt, mpmath.sqrt, 2.0),
+]
 ORDER = 8
 
 

@@ -5,6 +5,7 @@ One call, ``jets.taylor(f, 0.5, 8)``, gives every coefficient; the
 polynomial of order j is the partial sum of the first j + 1.  Checked: the
 error of each polynomial near the centre shrinks like ``|x - 0.5|^(j+1)``.
 """
+
 import matplotlib
 
 matplotlib.use("Agg")

@@ -8,6 +8,7 @@ and H in one call.  Checked on ``f = exp(x) * y`` with independent Gaussian
 x, y, whose exact mean is ``exp(mu_x + s_x^2 / 2) mu_y``: the second-order
 estimate is off by O(s^4).
 """
+
 import numpy as np
 
 import jets
@@ -34,7 +35,7 @@ def main():
         errors.append(abs(mean - exact))
         # the first-order variance against its closed form: (e^mu y)^2 s^2 + e^(2 mu) s^2
         assert np.isclose(var, np.exp(2 * mu[0]) * (mu[1] ** 2 + 1) * s**2, rtol=1e-14)
-    assert 12 < errors[0] / errors[1] < 20, errors     # O(s^4): halving s divides by ~16
+    assert 12 < errors[0] / errors[1] < 20, errors  # O(s^4): halving s divides by ~16
     print("mean errors", errors)
     return errors
 
