@@ -97,13 +97,15 @@ def check_broadcast(S, batch_shapes):
 
 
 def _zeros(S, deg, *arrays):
-    if len(arrays) == 1:
-        shape = arrays[0].shape[1:]
-        if S.offsets[deg + 1] * prod(shape) > _space.MAX_ELEMENTS:
-            check_result(S.offsets[deg + 1], shape)
-    else:
-        shape = check_result(S.offsets[deg + 1], *(a.shape[1:] for a in arrays))
-    return B.zeros((S.offsets[deg + 1],) + shape, dtype=B.result_dtype(*arrays))
+    """Zero coefficients (up to degree `deg`) over the arrays' broadcast batch,
+    refused by the memory guard before allocating when too large."""
+    n = S.offsets[deg + 1]
+    shape = arrays[0].shape[1:]
+    if any(a.shape[1:] != shape for a in arrays[1:]):
+        shape = check_result(n, *(a.shape[1:] for a in arrays))
+    elif n * prod(shape) > _space.MAX_ELEMENTS:
+        check_result(n, shape)
+    return B.zeros((n,) + shape, dtype=B.result_dtype(*arrays))
 
 
 def _col(v, ndim):
