@@ -338,6 +338,12 @@ def _derivative_rule(name, value, g):
             )
         else:
             Gout, gstep = K.pad(S, K.constant_like(S, B.asarray(out, dtype=dtype))), None
+        if np.broadcast_shapes(Gout.shape[1:], G.shape[1:]) != G.shape[1:]:
+            raise ValueError(
+                f"{name}: the derivative has batch shape {Gout.shape[1:]}, larger than "
+                f"its argument's {G.shape[1:]}: it must act pointwise (no arrays that "
+                f"add batch axes inside the derivative; broadcast the argument instead)"
+            )
         G[0] = Gout[0]
 
         def step(d):

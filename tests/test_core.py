@@ -345,3 +345,9 @@ def test_integer_powers_stay_exact_in_the_per_degree_driver():
     K.run(S, vals[out.index], step)
     t = jets.variable(np.array([0.0, 0.5]), 6)
     np.testing.assert_allclose(vals[out.index], ((t**2 + 1.0) ** 1.5).coeffs, rtol=1e-14)
+
+
+def test_a_derivative_that_grows_the_batch_is_refused():
+    grows = jets.define("grows", value=np.exp, derivative=lambda x, f: f * np.array([1.0, 1.0]))
+    with pytest.raises(ValueError, match="must act pointwise"):
+        jets.derivatives(grows, 0.0, 3)
