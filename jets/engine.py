@@ -79,6 +79,9 @@ def _exact(x):
 def as_const(a, jet_dtype, rule):
     """A non-jet argument as a Const: Python scalars are weak (they take the
     jets' dtype, as in numpy), ints become Fractions next to exact jets."""
+    t = type(a)
+    if jet_dtype is _F64 and (t is float or (t is int and -(2**53) < a < 2**53)):
+        return Const(B.asarray(a, dtype=_F64))  # the common case, as below
     if isinstance(a, (int, float, complex)) and not isinstance(a, bool):
         if jet_dtype.kind == "O":
             return Const(B.asarray(_exact(a), dtype=object))
@@ -163,6 +166,10 @@ def _plain_shapes(args):
     return shapes
 
 
+_NUMBERS = (int, float, complex)
+_F64 = np.dtype(np.float64)
+
+
 def apply(rule, S, args):
     """Evaluate `rule` on operands of the space S (at least one Operand).
     Returns (coeffs, vars) of the result."""
@@ -170,39 +177,58 @@ def apply(rule, S, args):
         from .rules import scipy_special
 
         scipy_special()
-    ops = [a for a in args if isinstance(a, Operand)]
+    ops = []
+    numbers_only = True  # every plain argument a Python number (batch shape ())
+    for a in args:
+        if type(a) is Operand:
+            ops.append(a)
+        elif type(a) not in _NUMBERS:
+            numbers_only = False
     if rule.fast is not None and len(ops) == 2 == len(args):
         r = rule.fast(S, (ops[0].coeffs, ops[0].vars), (ops[1].coeffs, ops[1].vars))
         if r is not None:
             return finish(S, r[0], r[1])
     vars, sub, arrays = align(S, ops)
-    if len(args) > 1:  # the memory guard: broadcasting may grow the batch
-        shapes = [c.shape[1:] for c in arrays] + _plain_shapes(args)
-        if any(sh != shapes[0] for sh in shapes):
-            K.check_broadcast(sub, shapes)
-    jet_dtype = B.result_dtype(*arrays)
+    if len(arrays) > 1 or not numbers_only:
+        # the memory guard: broadcasting may grow the batch
+        shapes = [c.shape[1:] for c in arrays]
+        if not numbers_only:
+            shapes += _plain_shapes(args)
+        first = shapes[0]
+        for sh in shapes:
+            if sh != first:
+                K.check_broadcast(sub, shapes)
+                break
+    jet_dtype = arrays[0].dtype if len(arrays) == 1 else B.result_dtype(*arrays)
     if len(ops) == len(args):
         conv = arrays
+        check = jet_dtype.kind in "cO"
+        const = all(c.shape[0] == 1 for c in conv)
     else:
         it = iter(arrays)
-        conv = [next(it) if isinstance(a, Operand) else as_const(a, jet_dtype, rule) for a in args]
-        ndim = max(c.v.ndim if isinstance(c, Const) else c.ndim - 1 for c in conv)
-        conv = [_to_rank(c, ndim) for c in conv]
-    if jet_dtype.kind in "cO" or any(isinstance(c, Const) and c.v.dtype.kind in "cO" for c in conv):
-        _check_dtype(rule, [c if not isinstance(c, Const) else c.v for c in conv])
+        conv = [next(it) if type(a) is Operand else as_const(a, jet_dtype, rule) for a in args]
+        if not numbers_only or arrays[0].ndim != 1:
+            ndim = max(c.v.ndim if type(c) is Const else c.ndim - 1 for c in conv)
+            conv = [_to_rank(c, ndim) for c in conv]
+        check = jet_dtype.kind in "cO" or any(
+            type(c) is Const and c.v.dtype.kind in "cO" for c in conv
+        )
+        const = all(type(c) is Const or c.shape[0] == 1 for c in conv)
+    if check:
+        _check_dtype(rule, [c if type(c) is not Const else c.v for c in conv])
     with np.errstate(all="ignore"):
-        if all(isinstance(c, Const) or c.shape[0] == 1 for c in conv):
+        if const:
             # every argument is constant: so is the result (value only)
-            out = B.asarray(rule.value(*(c.v if isinstance(c, Const) else c[0] for c in conv)))
+            out = B.asarray(rule.value(*(c.v if type(c) is Const else c[0] for c in conv)))
             return finish(S, out[None], ())
         if not rule.consts_ok:
-            conv = [K.constant_like(sub, c.v) if isinstance(c, Const) else c for c in conv]
+            conv = [K.constant_like(sub, c.v) if type(c) is Const else c for c in conv]
         out = rule.jet(sub, *conv)
         want = None
         if jet_dtype != out.dtype and jet_dtype.kind in "fc":
             # internal float64 constants must not promote float32 jets: the
             # result has the dtype numpy gives the inputs
-            want = B.result_dtype(*(c.v if isinstance(c, Const) else c for c in conv))
+            want = B.result_dtype(*(c.v if type(c) is Const else c for c in conv))
         return finish(S, out, vars, want)
 
 

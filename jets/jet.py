@@ -421,20 +421,21 @@ class Jet:
         array([[ 60., 120.],
                [120., 240.]])
         """
-        n = self.nvars
-        alphas = []
-        for i in range(n):
-            for j in range(n):
-                a = [0] * n
-                a[i] += 1
-                a[j] += 1
-                alphas.append(tuple(a))
-        idx = self._need(
-            alphas,
-            "hessian()",
-            "seed with order >= 2 (hyper-dual (1, 1) caps carry only mixed partials)",
-        )
-        c = self._space.to_derivatives(self._stored_full()[idx], idx)
+        S = self._space
+        n = S.nvars
+        idx = S.hessian_rows()
+        if idx is None:  # name the first missing partial
+            alphas = [
+                tuple(int(m == i) + int(m == j) for m in range(n))
+                for i in range(n)
+                for j in range(n)
+            ]
+            self._need(
+                alphas,
+                "hessian()",
+                "seed with order >= 2 (hyper-dual (1, 1) caps carry only mixed partials)",
+            )
+        c = S.to_derivatives(self._stored_full()[idx], idx)
         return c.reshape((n, n) + self.shape)
 
     # ------------------------------------------------------------ batch shape
