@@ -475,6 +475,24 @@ def solve_ivp(
         per trajectory), ``order``, ``statuses`` (per trajectory), ``nfev``
         (Taylor steps: each evaluates the recorded fun once as a series).
     """
+    if type(y0).__module__[:4] == "dask":  # an ensemble over dask chunks (jets.chunked)
+        from . import chunked
+
+        return chunked.solve_ivp(
+            solve_ivp,
+            fun,
+            t_span,
+            y0,
+            rtol=rtol,
+            atol=atol,
+            order=order,
+            t_eval=t_eval,
+            dense_output=dense_output,
+            events=events,
+            args=args,
+            max_step=max_step,
+            max_steps=max_steps,
+        )
     t0, t1 = _check_scalars(fun, t_span, rtol, atol, order, max_step, max_steps, args)
     rtol, atol, max_step = float(rtol), float(atol), float(max_step)
     items, batch, jets_ = _split_y0(y0)
