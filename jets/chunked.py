@@ -215,14 +215,20 @@ def apply(fn, f, x, *args, several, v=None, axis=0, **kwargs):
         new_axis=[0],
         dtype=dtype,
         meta=np.empty((0,) * (1 + len(batch_axes)), dtype=dtype),
-        name=f"jets-{fn.__name__}",
+        token=f"jets-{fn.__name__}",
     )
     batch = tuple(x.shape[i] for i in batch_axes)
     out, start = [], 0
     for (where, lead), size in zip(layouts, sizes, strict=True):
-        part = packed[start] if lead == () else packed[start : start + size].reshape(lead + batch)
+        if len(lead) == 1 and len(sizes) == 1:
+            part = packed  # already (m, *batch)
+        elif lead == ():
+            part = packed[start]
+        else:
+            part = packed[start : start + size].reshape(lead + batch)
         start += size
-        out.append(da.moveaxis(part, range(len(lead), part.ndim), where) if where else part)
+        last = list(range(len(lead), part.ndim))
+        out.append(da.moveaxis(part, last, where) if where != last else part)
     return _build(spec, iter(out))
 
 
@@ -326,7 +332,7 @@ def solve_ivp(solver, fun, t_span, y0, *, events=None, dense_output=False, args=
         adjust_chunks={0: n + 2},
         dtype=float,
         meta=np.empty((0,) * (y0.ndim + 1)),
-        name="jets-solve_ivp",
+        token="jets-solve_ivp",
     )
     y = packed[:n]
     nsteps = packed[n, ..., 0].astype(np.int64)
