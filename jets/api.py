@@ -25,6 +25,11 @@ with ``track_error=True`` and the function returns ``(result, error)``: the
 estimated absolute rounding error of every entry of the result (a derivative,
 so the coefficient's error times alpha!), an array (or dict) of the same shape
 (docs/theory.md, "Error estimates").
+
+Every function also takes ``x`` (and the directions ``v``) as a dask array and returns dask
+arrays, lazily, one task per chunk of points: the batch axes keep ``x``'s chunks, the
+variable axis is rechunked into one chunk, new axes are one chunk each; the results equal
+the numpy ones (jets.chunked, docs/scale.md).
 """
 
 import numbers

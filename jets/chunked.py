@@ -199,9 +199,10 @@ def apply(fn, f, x, *args, several, v=None, axis=0, **kwargs):
     small = K._SMALL_BATCH
     points = int(np.prod([x.shape[i] for i in batch_axes], dtype=np.int64))
     pad = None
-    if points <= small and x.npartitions > 1:
-        x = x.rechunk({i: -1 for i in batch_axes})  # a few points: one chunk, as numpy
-        operands[1:] = [op.rechunk(x.chunks) for op in operands[1:]]
+    if points <= small:
+        if x.npartitions > 1:  # a few points: one chunk, as numpy's one call
+            x = x.rechunk({i: -1 for i in batch_axes})
+            operands[1:] = [op.rechunk(x.chunks) for op in operands[1:]]
     elif batch_axes:
         pad = ((batch_axes[-1], batch_axes), small)
     operands[0] = x

@@ -439,7 +439,8 @@ def solve_ivp(
         Finite; t1 < t0 integrates backward.
     y0 : array ``(n,)`` or ``(n, *batch)``, or a sequence of n jets
         Initial state.  A batch integrates every trajectory at once, each with
-        its own steps.  Jets (from one ``jets.variables`` seeding) give jet
+        its own steps.  A dask array ``(n, *batch)`` integrates chunk by chunk of
+        trajectories and returns dask arrays, lazily (docs/scale.md).  Jets (from one ``jets.variables`` seeding) give jet
         transport: the solution as jets of the seeded variables.
     rtol, atol : float
         Tolerances (positive); the local error per step is kept below

@@ -213,6 +213,12 @@ def test_few_points_in_many_chunks():
         r = jets.hessian(v3, Xd, error=True)
         assert same(dask.compute(r)[0], jets.hessian(v3, X, error=True))
     assert jets.derivatives(f1, da.from_array(points1(10), chunks=3), 4).npartitions == 1
+    x, xd = dask_points(points1(50), 50)  # one chunk of 50 points: not padded
+    with np.errstate(all="ignore"):
+        for f in (g3, v3):
+            r = jets.hessian(f, da.stack([xd, xd[::-1], xd * 0.5]), error=True)
+            ref = jets.hessian(f, np.stack([x, x[::-1], x * 0.5]), error=True)
+            assert same(dask.compute(r)[0], ref)
 
 
 def test_one_point_without_batch():
