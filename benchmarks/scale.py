@@ -6,7 +6,9 @@ computed on a ``distributed.LocalCluster`` of 1 or 2 worker processes (one threa
 127.0.0.1 only).  The result (9, N) is reduced on the workers to its sum over the points,
 (9,), so that shipping 8 * 9 * N bytes to this process is not what is timed.
 
-Per cell: the median wall time of ``--repeat`` computations, and the peak resident memory
+Per cell: the median wall time of ``--repeat`` computations, the median CPU time (user +
+system) summed over the worker processes (less sensitive than the wall time to other work
+on a shared machine; the client's and scheduler's are not counted), and the peak resident memory
 (RSS) of each worker process during them, sampled every 5 ms by a thread inside the worker
 (psutil, a dependency of distributed), next to the worker's RSS when idle before the run.
 The numpy peer: the same call on a numpy array of N points in a fresh process (one core),
@@ -43,6 +45,7 @@ def _start_sampler(period=0.005):
 
     proc = psutil.Process()
     state = {"peak": proc.memory_info().rss, "stop": threading.Event()}
+    state["cpu"] = sum(proc.cpu_times()[:2])
 
     def run():
         while not state["stop"].wait(period):
@@ -55,13 +58,14 @@ def _start_sampler(period=0.005):
 
 
 def _stop_sampler():
-    """Stop the sampler; returns the peak RSS seen (bytes)."""
+    """Stop the sampler; returns (the peak RSS seen (bytes), CPU seconds since the start)."""
     import psutil
 
     state = _start_sampler.state
     state["stop"].set()
     state["thread"].join()
-    return max(state["peak"], psutil.Process().memory_info().rss)
+    proc = psutil.Process()
+    return max(state["peak"], proc.memory_info().rss), sum(proc.cpu_times()[:2]) - state["cpu"]
 
 
 # ---------------------------------------------------------------------- cells
@@ -73,7 +77,7 @@ def dask_cell(client, n_points, chunk, repeat):
     # by reference (python -m runs this file as __main__, whose functions travel by value)
     from benchmarks.scale import _start_sampler, _stop_sampler
 
-    times, peaks, idle = [], {}, None
+    times, cpus, peaks, idle = [], [], {}, None
     for _ in range(repeat):
         x = da.linspace(-4.0, 4.0, n_points, chunks=chunk)
         total = jets.derivatives(w1, x, ORDER).sum(axis=1)
@@ -82,9 +86,11 @@ def dask_cell(client, n_points, chunk, repeat):
         t = time.perf_counter()
         total.compute(scheduler=client.get)
         times.append(time.perf_counter() - t)
-        for w, p in client.run(_stop_sampler).items():
+        stopped = client.run(_stop_sampler)
+        for w, (p, _) in stopped.items():
             peaks[w] = max(peaks.get(w, 0), p)
-    return statistics.median(times), peaks, idle
+        cpus.append(sum(c for _, c in stopped.values()))
+    return statistics.median(times), statistics.median(cpus), peaks, idle
 
 
 NUMPY_CODE = """
@@ -93,13 +99,15 @@ import numpy as np
 import jets
 from benchmarks.scale import ORDER, w1
 n, repeat = int(sys.argv[1]), int(sys.argv[2])
-times = []
+times, cpus = [], []
 for _ in range(repeat):
     x = np.linspace(-4.0, 4.0, n)
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     jets.derivatives(w1, x, ORDER).sum(axis=1)
     times.append(time.perf_counter() - t)
-print(json.dumps([statistics.median(times), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss]))
+    cpus.append(time.process_time() - c)
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps([statistics.median(times), statistics.median(cpus), rss]))
 """
 
 
@@ -111,8 +119,8 @@ def numpy_cell(n_points, repeat):
         check=True,
         env=dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1"),
     )
-    seconds, maxrss_kib = json.loads(out.stdout)
-    return seconds, maxrss_kib * 1024
+    seconds, cpu, maxrss_kib = json.loads(out.stdout)
+    return seconds, cpu, maxrss_kib * 1024
 
 
 def check_equal(client, chunk):
@@ -140,8 +148,8 @@ def main(argv=None):
     mib = 2.0**20
     rows = []
     for n in sizes:
-        seconds, rss = numpy_cell(n, a.repeat)
-        rows.append(("numpy, 1 process", n, seconds, f"{rss / mib:.0f} (the process)"))
+        seconds, cpu, rss = numpy_cell(n, a.repeat)
+        rows.append(("numpy, 1 process", n, seconds, cpu, f"{rss / mib:.0f} (the process)"))
     for nw in [int(w) for w in a.workers.split(",")]:
         with (
             LocalCluster(
@@ -156,16 +164,16 @@ def main(argv=None):
         ):
             check_equal(client, chunk)
             for n in sizes:
-                seconds, peaks, idle = dask_cell(client, n, chunk, a.repeat)
+                seconds, cpu, peaks, idle = dask_cell(client, n, chunk, a.repeat)
                 mem = ", ".join(
                     f"{peaks[w] / mib:.0f} (idle {idle[w] / mib:.0f})" for w in sorted(peaks)
                 )
-                rows.append((f"dask, {nw} worker{'s' * (nw > 1)}", n, seconds, mem))
+                rows.append((f"dask, {nw} worker{'s' * (nw > 1)}", n, seconds, cpu, mem))
     print(f"jets.derivatives(w1, x, {ORDER}), chunks of {chunk} points, median of {a.repeat}\n")
-    print("| run | points | time (s) | peak RSS per worker (MiB) |")
-    print("|---|---:|---:|---|")
-    for run, n, seconds, mem in sorted(rows, key=lambda r: (r[1], r[0])):
-        print(f"| {run} | 10^{round(np.log10(n))} | {seconds:.2f} | {mem} |")
+    print("| run | points | time (s) | CPU (s, all workers) | peak RSS per worker (MiB) |")
+    print("|---|---:|---:|---:|---|")
+    for run, n, seconds, cpu, mem in sorted(rows, key=lambda r: (r[1], r[0])):
+        print(f"| {run} | 10^{round(np.log10(n))} | {seconds:.2f} | {cpu:.2f} | {mem} |")
 
 
 if __name__ == "__main__":
