@@ -77,7 +77,7 @@ def dask_cell(client, n_points, chunk, repeat):
     # by reference (python -m runs this file as __main__, whose functions travel by value)
     from benchmarks.scale import _start_sampler, _stop_sampler
 
-    times, cpus, peaks, idle = [], [], {}, None
+    times, cpus, peaks, idle, per = [], [], {}, None, {}
     for _ in range(repeat):
         x = da.linspace(-4.0, 4.0, n_points, chunks=chunk)
         total = jets.derivatives(w1, x, ORDER).sum(axis=1)
@@ -87,10 +87,12 @@ def dask_cell(client, n_points, chunk, repeat):
         total.compute(scheduler=client.get)
         times.append(time.perf_counter() - t)
         stopped = client.run(_stop_sampler)
-        for w, (p, _) in stopped.items():
+        for w, (p, c) in stopped.items():
             peaks[w] = max(peaks.get(w, 0), p)
+            per.setdefault(w, []).append(c)
         cpus.append(sum(c for _, c in stopped.values()))
-    return statistics.median(times), statistics.median(cpus), peaks, idle
+    per = {w: statistics.median(c) for w, c in per.items()}
+    return statistics.median(times), statistics.median(cpus), peaks, idle, per
 
 
 NUMPY_CODE = """
@@ -150,6 +152,7 @@ def main(argv=None):
     for n in sizes:
         seconds, cpu, rss = numpy_cell(n, a.repeat)
         rows.append(("numpy, 1 process", n, seconds, cpu, f"{rss / mib:.0f} (the process)"))
+    print(f"load average before the dask runs: {os.getloadavg()}", file=sys.stderr)
     for nw in [int(w) for w in a.workers.split(",")]:
         with (
             LocalCluster(
@@ -164,13 +167,14 @@ def main(argv=None):
         ):
             check_equal(client, chunk)
             for n in sizes:
-                seconds, cpu, peaks, idle = dask_cell(client, n, chunk, a.repeat)
+                seconds, cpu, peaks, idle, per = dask_cell(client, n, chunk, a.repeat)
                 mem = ", ".join(
-                    f"{peaks[w] / mib:.0f} (idle {idle[w] / mib:.0f})" for w in sorted(peaks)
+                    f"{peaks[w] / mib:.0f} (idle {idle[w] / mib:.0f}), {per[w]:.2f} s CPU"
+                    for w in sorted(peaks)
                 )
                 rows.append((f"dask, {nw} worker{'s' * (nw > 1)}", n, seconds, cpu, mem))
     print(f"jets.derivatives(w1, x, {ORDER}), chunks of {chunk} points, median of {a.repeat}\n")
-    print("| run | points | time (s) | CPU (s, all workers) | peak RSS per worker (MiB) |")
+    print("| run | points | time (s) | CPU (s, all workers) | per worker: peak RSS (MiB), CPU |")
     print("|---|---:|---:|---:|---|")
     for run, n, seconds, cpu, mem in sorted(rows, key=lambda r: (r[1], r[0])):
         print(f"| {run} | 10^{round(np.log10(n))} | {seconds:.2f} | {cpu:.2f} | {mem} |")
