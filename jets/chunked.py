@@ -309,19 +309,20 @@ def solve_ivp(solver, fun, t_span, y0, *, events=None, dense_output=False, args=
                     f"must have the batch shape {batch} of y0 (one value per trajectory)"
                 )
             per.append(i)
-    t_eval = options.pop("t_eval", None)
-    t0, t1 = (float(t) for t in t_span)
-    if t_eval is None:
-        t_eval = np.array([t0, t1]) if t1 != t0 else np.array([t0])
-    t_eval = np.asarray(t_eval, dtype=float)
-    # argument errors now, on one trajectory integrated over no time (fun is recorded)
-    probe_args = tuple(
-        np.zeros((1,)) if i in per else a for i, a in enumerate(args)
-    )  # one trajectory's argument
-    probe = solver(fun, (t0, t0), np.zeros((n, 1)), args=probe_args, t_eval=None, **options)
+    # argument errors now, as on the numpy path: the solver on one trajectory (of ones)
+    # with a budget of one step (every argument checked but max_steps; the ensemble's
+    # output times come back as probe.t), then over no time with max_steps
+    probe_args = tuple(np.ones((1,)) if i in per else a for i, a in enumerate(args))
+    one = np.ones((n, 1))
+    with np.errstate(all="ignore"):
+        probe = solver(fun, t_span, one, args=probe_args, **dict(options, max_steps=1))
+    t0 = float(t_span[0])
+    solver(fun, (t0, t0), one, args=probe_args, **dict(options, t_eval=None))
+    t_eval = np.array(probe.t)
+    options["t_eval"] = t_eval
     nt = len(t_eval)
     operands = [y0] + [da.asarray(args[i]).rechunk(y0.chunks[1:]) for i in per]
-    block = functools.partial(_ode_block, solver, fun, (t0, t1), t_eval, args, per, options)
+    block = functools.partial(_ode_block, solver, fun, t_span, args, per, options)
     ind = tuple(range(1, y0.ndim))
     packed = da.blockwise(
         block,
@@ -358,13 +359,13 @@ def solve_ivp(solver, fun, t_span, y0, *, events=None, dense_output=False, args=
     )
 
 
-def _ode_block(solver, fun, t_span, t_eval, args, per, options, y0, *per_args):
+def _ode_block(solver, fun, t_span, args, per, options, y0, *per_args):
     """One chunk of trajectories: (n + 2, *chunk, nt) floats, rows n and n + 1 holding
     nsteps and the status at time index 0 (exact in float: small integers)."""
     args = list(args)
     for i, a in zip(per, per_args, strict=True):
         args[i] = a
-    r = solver(fun, t_span, y0, args=tuple(args), t_eval=t_eval, **options)
+    r = solver(fun, t_span, y0, args=tuple(args), **options)
     n = y0.shape[0]
     out = np.full((n + 2,) + r.y.shape[1:], np.nan)
     out[:n] = r.y

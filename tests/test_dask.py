@@ -455,3 +455,16 @@ def test_graph_keys_are_unique_per_call():
     ya, yb = dask.compute(ra, rb)
     assert same(ya, jets.solve_ivp(pendulum, (0, 1), y0.compute(), args=(1.0,)).y)
     assert same(yb, jets.solve_ivp(pendulum, (0, 1), y0.compute(), args=(2.0,)).y)
+
+
+def test_solve_ivp_checks_arguments_when_building():
+    """The numpy solver's argument errors come at once, not at compute time."""
+    y0 = da.ones((2, 10), chunks=(2, 5))
+    with pytest.raises(ValueError, match="t_eval values must lie within t_span"):
+        jets.solve_ivp(pendulum, (0, 1), y0, args=(1.0,), t_eval=[0.5, 2.0])
+    with pytest.raises(ValueError, match="max_steps"):
+        jets.solve_ivp(pendulum, (0, 1), y0, args=(1.0,), max_steps=0)
+    with pytest.raises(ValueError, match="t_span"):
+        jets.solve_ivp(pendulum, (0, np.inf), y0, args=(1.0,))
+    with pytest.raises(TypeError):
+        jets.solve_ivp(pendulum, (0, 1), y0)  # k missing
