@@ -468,3 +468,16 @@ def test_solve_ivp_checks_arguments_when_building():
         jets.solve_ivp(pendulum, (0, np.inf), y0, args=(1.0,))
     with pytest.raises(TypeError):
         jets.solve_ivp(pendulum, (0, 1), y0)  # k missing
+
+
+def test_directional_and_hvp_variables_last_axis():
+    X, Xd = dask_points(np.moveaxis(points3(), 0, -1), (8, 13, 3), va=2)
+    V = np.random.default_rng(2).normal(size=X.shape)
+    g = lambda x: g3(np.moveaxis(x, -1, 0))
+    with np.errstate(all="ignore"):
+        for v in (V, da.from_array(V, chunks=(30, 7, 1)), np.array([0.5, 1.0, -1.0])):
+            vn = v.compute() if isinstance(v, da.Array) else v
+            got = jets.directional(g, Xd, v, 3, axis=-1)
+            assert same(got.compute(), jets.directional(g, X, vn, 3, axis=-1))
+            got = jets.hvp(g, Xd, v, axis=-1)
+            assert same(got.compute(), jets.hvp(g, X, vn, axis=-1))
