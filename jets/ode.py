@@ -440,8 +440,9 @@ def solve_ivp(
     y0 : array ``(n,)`` or ``(n, *batch)``, or a sequence of n jets
         Initial state.  A batch integrates every trajectory at once, each with
         its own steps.  A dask array ``(n, *batch)`` integrates chunk by chunk of
-        trajectories and returns dask arrays, lazily (docs/scale.md).  Jets (from one ``jets.variables`` seeding) give jet
-        transport: the solution as jets of the seeded variables.
+        trajectories and returns dask arrays, lazily (docs/scale.md).  Jets (from
+        one ``jets.variables`` seeding) give jet transport: the solution as jets of
+        the seeded variables.
     rtol, atol : float
         Tolerances (positive); the local error per step is kept below
         ``max(atol, rtol * max_i |y_i|)``.  Default ``2**-52`` (machine precision).
