@@ -25,6 +25,11 @@ with ``track_error=True`` and the function returns ``(result, error)``: the
 estimated absolute rounding error of every entry of the result (a derivative,
 so the coefficient's error times alpha!), an array (or dict) of the same shape
 (docs/theory.md, "Error estimates").
+
+Every function also takes ``x`` (and the directions ``v``) as a dask array and returns dask
+arrays, lazily, one task per chunk of points: the batch axes keep ``x``'s chunks, the
+variable axis is rechunked into one chunk, new axes are one chunk each; the results equal
+the numpy ones (jets.chunked, docs/scale.md).
 """
 
 import numbers
@@ -49,6 +54,20 @@ __all__ = [
     "hessian",
     "derivative_tensor",
 ]
+
+
+# ------------------------------------------------------------- dask points
+def _dask(x):
+    """True for a dask array of points (a type check: dask is never imported here); the
+    functions below then return lazy dask arrays from jets.chunked."""
+    return type(x).__module__[:4] == "dask"
+
+
+def _chunked(fn, f, x, *args, **kwargs):
+    """fn over the chunks of dask points (jets.chunked.apply), lazily."""
+    from . import chunked
+
+    return chunked.apply(fn, f, x, *args, **kwargs)
 
 
 # ---------------------------------------------------------------- validation
@@ -433,6 +452,8 @@ def derivative(f, x, n=1, *, error=False):
     >>> jets.derivative(np.sin, np.zeros((2, 3)), 3).tolist()
     [[-1.0, -1.0, -1.0], [-1.0, -1.0, -1.0]]
     """
+    if _dask(x):
+        return _chunked(derivative, f, x, n, several=False, error=error)
     _check_callable(f)
     n = _check_count(n, "n")
     x = _points(x, False)
@@ -470,6 +491,8 @@ def derivatives(f, x, order, *, error=False):
     >>> jets.derivatives(lambda t: t**3, [1.0, 2.0], 2).tolist()
     [[1.0, 8.0], [3.0, 12.0], [6.0, 12.0]]
     """
+    if _dask(x):
+        return _chunked(derivatives, f, x, order, several=False, error=error)
     _check_callable(f)
     order = _check_order(order, 1)
     x = _points(x, False)
@@ -508,6 +531,8 @@ def taylor(f, x, order, *, error=False):
     >>> jets.taylor(lambda t: t**3, 4.0, 3).tolist()
     [64.0, 48.0, 12.0, 1.0]
     """
+    if _dask(x):
+        return _chunked(taylor, f, x, order, several=False, error=error)
     _check_callable(f)
     order = _check_order(order, 1)
     x = _points(x, False)
@@ -645,6 +670,8 @@ def partial(f, x, alpha, *, order=None, error=False, axis=0):
     >>> jets.partial(f, [[4.0, 0.0], [3.0, 1.0]], (1, 1)).tolist()
     [120.0, 24.0]
     """
+    if _dask(x):
+        return _chunked(partial, f, x, alpha, several=True, order=order, error=error, axis=axis)
     _check_callable(f)
     x, axis = _points_axis(x, axis)
     f = _on_axis(f, axis)
@@ -708,6 +735,8 @@ def partials(f, x, order, *, error=False, axis=0):
     >>> list(jets.partials(lambda x: x[0] * x[1], [3.0, 2.0], (1, 1)))
     [(0, 0), (1, 0), (0, 1), (1, 1)]
     """
+    if _dask(x):
+        return _chunked(partials, f, x, order, several=True, error=error, axis=axis)
     _check_callable(f)
     x, axis = _points_axis(x, axis)
     f = _on_axis(f, axis)
@@ -794,6 +823,8 @@ def jacobian(f, x, *, error=False, axis=0):
     >>> jets.jacobian(f, [[3.0, 1.0, 0.0], [2.0, 5.0, 1.0]]).shape
     (2, 2, 3)
     """
+    if _dask(x):
+        return _chunked(jacobian, f, x, several=True, error=error, axis=axis)
     _check_callable(f)
     x, axis = _points_axis(x, axis)
     n = x.shape[0]
@@ -889,6 +920,8 @@ def derivative_tensor(f, x, k, *, error=False, axis=0):
     >>> print(T[0, 0, 1], T[0, 1, 0], T[1, 0, 0], T[0, 0, 0])
     2.0 2.0 2.0 0.0
     """
+    if _dask(x):
+        return _chunked(derivative_tensor, f, x, k, several=True, error=error, axis=axis)
     _check_callable(f)
     k = _check_count(k, "k")
     x, axis = _points_axis(x, axis)
@@ -971,6 +1004,8 @@ def directional(f, x, v, k, *, axis=0):
     >>> jets.directional(f, [1.0, 2.0], np.eye(2), 1).tolist()    # two directions
     [[2.0, 2.0], [4.0, 1.0]]
     """
+    if _dask(x) or _dask(v):
+        return _chunked(directional, f, x, k, several=True, v=v, axis=axis)
     _check_callable(f)
     k = _check_count(k, "k")
     x, axis = _points_axis(x, axis)
@@ -1025,6 +1060,8 @@ def hvp(f, x, v, *, axis=0):
     >>> jets.hvp(f, [1.0, 2.0], [1.0, -1.0]).tolist()
     [2.0, 2.0]
     """
+    if _dask(x) or _dask(v):
+        return _chunked(hvp, f, x, several=True, v=v, axis=axis)
     _check_callable(f)
     x, axis = _points_axis(x, axis)
     v, batch = _direction(_vectors_axis(v, axis), x)
@@ -1078,6 +1115,8 @@ def laplacian(f, x, *, axis=0):
     >>> jets.laplacian(lambda x: np.sum(x**2, axis=0), np.ones((3, 4))).tolist()
     [6.0, 6.0, 6.0, 6.0]
     """
+    if _dask(x):
+        return _chunked(laplacian, f, x, several=True, axis=axis)
     _check_callable(f)
     x, axis = _points_axis(x, axis)
     n = x.shape[0]
@@ -1123,6 +1162,8 @@ def value_grad_hessian(f, x, *, axis=0):
     >>> float(val), g.tolist(), H.tolist()
     (1000.0, [300.0, 600.0], [[60.0, 120.0], [120.0, 240.0]])
     """
+    if _dask(x):
+        return _chunked(value_grad_hessian, f, x, several=True, axis=axis)
     _check_callable(f)
     x, axis = _points_axis(x, axis)
     n = x.shape[0]

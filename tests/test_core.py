@@ -32,6 +32,7 @@ LAYERS = [
     "linalg",
     "functions",
     "program",
+    "chunked",
     "api",
     "calculus",
     "ode",
