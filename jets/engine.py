@@ -138,12 +138,19 @@ def finish(S, out, vars, want=None):
         out = out.astype(want)
     if out.dtype.kind in "fc":
         v = out[0]
-        bad = (v != v) if v.ndim == 0 else np.isnan(v)
-        if bad.any():
-            if vars is not None or out.shape[0] < S.ncoeffs:
-                out = K.embed(S, out, vars, None, full=True)
-                vars = None
-            out = np.where(bad, np.nan, out) if out.ndim > 1 else np.full_like(out, np.nan)
+        if v.ndim == 0:
+            if v != v:  # one point: the whole space is nan
+                if vars is not None or out.shape[0] < S.ncoeffs:
+                    out, vars = K.embed(S, out, vars, None, full=True), None
+                out = np.full_like(out, np.nan)
+        else:
+            bad = np.isnan(v)
+            if bad.any():
+                # the stored coefficients of those points only: the layout (which
+                # degrees and variables are stored) stays that of the batch, so a
+                # point's numbers never depend on another point being nan; readers
+                # (Jet._stored_full) show the unstored ones as nan there too
+                out = np.where(bad, np.nan, out)
     return out, vars
 
 

@@ -227,6 +227,10 @@ class Jet:
         if self._vars is None and c.shape[0] == self._space.ncoeffs:
             return c
         full = embed(self._space, c, self._vars, None, full=True)
+        if c.ndim > 1 and c.dtype.kind in "fc":
+            bad = np.isnan(c[0])
+            if bad.any():  # nan poisoning of the unstored coefficients (engine.finish)
+                full = np.where(bad, np.nan, full)
         full.flags.writeable = False
         return full
 
