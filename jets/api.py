@@ -232,9 +232,8 @@ def _evaluate(f, x, order, several, error=False):
     return X.space, c, c.ndim - 1 - len(batch), e
 
 
-def _evaluate_sparse(f, x, k, error, axis):
-    """_evaluate for sparse=True (jets.sparse): f recorded on a traced x and run
-    in the local spaces of its terms; (space, coefficients, output ndim, None)."""
+def _sparse_plan(f, x, k, error, axis):
+    """f recorded on a traced x for sparse=True (jets.sparse.SparsePlan)."""
     if error:
         raise ValueError("sparse=True does not track errors: use error=False, or sparse=False")
     if axis != 0:
@@ -242,8 +241,7 @@ def _evaluate_sparse(f, x, k, error, axis):
             f"sparse=True needs x of shape (n, *batch) (axis=0), got axis={axis}: "
             f"move the variable axis first (np.moveaxis(x, {axis}, 0)) or use sparse=False"
         )
-    S, c, mdim = _sparse.evaluate(f, x, k)
-    return S, c, mdim, None
+    return _sparse.plan_for(f, x, k)
 
 
 def _check_sparse(sparse):
@@ -851,7 +849,11 @@ def jacobian(f, x, *, error=False, axis=0, sparse=False):
     x, axis = _points_axis(x, axis)
     n = x.shape[0]
     if _check_sparse(sparse):
-        S, c, mdim, e = _evaluate_sparse(f, x, 1, _check_error(error), axis)
+        plan = _sparse_plan(f, x, 1, _check_error(error), axis)
+        G = plan.tensor(x)  # a sum of terms: the gradient straight from the terms
+        if G is not None:
+            return G
+        S, c, mdim, e = plan.space, plan.coefficients(x), len(plan.out_item), None
     else:
         S, c, mdim, e = _evaluate(
             _on_axis(f, axis), x, _cheapest(n, [1, (1,) * n]), True, _check_error(error)
@@ -966,7 +968,11 @@ def derivative_tensor(f, x, k, *, error=False, axis=0, sparse=False):
     x, axis = _points_axis(x, axis)
     n = x.shape[0]
     if _check_sparse(sparse):
-        S, c, mdim, e = _evaluate_sparse(f, x, k, _check_error(error), axis)
+        plan = _sparse_plan(f, x, k, _check_error(error), axis)
+        T = plan.tensor(x)  # a sum of terms: the tensor straight from the terms
+        if T is not None:
+            return T
+        S, c, mdim, e = plan.space, plan.coefficients(x), len(plan.out_item), None
     else:
         S, c, mdim, e = _evaluate(
             _on_axis(f, axis), x, _cheapest(n, [k, (k,) * n]), True, _check_error(error)

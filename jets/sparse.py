@@ -52,7 +52,7 @@ from .rules import ALIASES, RULES
 from .space import check_size
 from .space import space as _space
 
-__all__ = ["SparsePlan", "trace", "evaluate"]
+__all__ = ["SparsePlan", "trace", "plan_for", "evaluate"]
 
 _NO_CONTROL_FLOW = (
     "sparse=True records f once and cannot branch on the values of x (they are "
@@ -260,6 +260,7 @@ class SparsePlan:
 
     def __init__(self, n, k, batch):
         self.n, self.k, self.batch = n, k, tuple(batch)
+        self._ttab = None
         self.space = _space(n, k)
         self.nodes = []
         self.out = None  # ('const', value) | ('node', id) | ('sum', scatter)
@@ -450,14 +451,13 @@ class SparsePlan:
         self.out_item = v.shape[: v.ndim - nb]
 
     # ----------------------------------------------------------- running
-    def coefficients(self, x):
-        """The stored coefficients of f's jet at the points x (n, *batch):
-        shape (ncoeffs, *item, *batch) in ``space(n, k)``, graded order."""
+    def _values(self, x):
+        """Coefficients of every node at the points x (n, *batch)."""
         if x.shape != (self.n,) + self.batch:
             raise ValueError(
                 f"this sparse recording is for x of shape {(self.n,) + self.batch}, got {x.shape}"
             )
-        S, k = self.space, self.k
+        k = self.k
         dtype = np.result_type(x.dtype, float)
         seed = np.zeros((k + 1,) + x.shape, dtype=dtype)
         seed[0] = x
@@ -487,10 +487,17 @@ class SparsePlan:
                 vals.append(K.embed(sub, c, v, None, full=True))
             else:  # gather
                 scatter, T = nd.data
-                vals.append(self._run_scatter(scatter, vals, T.ncoeffs, ()))
+                vals.append(self._scatter_into(scatter, vals, T.ncoeffs))
+        return vals
+
+    def coefficients(self, x):
+        """The stored coefficients of f's jet at the points x (n, *batch):
+        shape (ncoeffs, *item, *batch) in ``space(n, k)``, graded order."""
+        vals = self._values(x)
+        S = self.space
         kind = self.out[0]
         if kind == "sum":
-            return self._run_scatter(self.out[1], vals, S.ncoeffs, ())
+            return self._scatter_into(self.out[1], vals, S.ncoeffs)
         if kind == "node":
             c = vals[self.out[1]]
             M = int(np.prod(self.out_item))
@@ -504,7 +511,50 @@ class SparsePlan:
         out[0] = v
         return out
 
-    def _run_scatter(self, scatter, vals, L, item):
+    def tensor(self, x):
+        """The symmetric tensor of the k-th partials at the points x, shape
+        ``(n,)*k + batch``, written straight from the terms (no array of all
+        ncoeffs coefficients); None unless f returned a sum of terms (then
+        read the tensor from :meth:`coefficients`)."""
+        if self.out[0] != "sum" or self.k == 0:
+            return None
+        vals = self._values(x)
+        seg, dtype = self._segment_sums(self.out[1], vals)
+        tpos, src, fac, row0 = self._tensor_tables()
+        T = np.zeros((self.n**self.k,) + self.batch, dtype=dtype)
+        if seg is not None and len(tpos):
+            T[tpos] = seg[src] * fac.reshape((-1,) + (1,) * len(self.batch))
+        value = seg[row0] if seg is not None and row0 is not None else np.zeros(self.batch)
+        for c, g in self.out[1][1]:
+            value = value + c if g > 0 else value - c
+        if dtype.kind in "fc":
+            bad = np.isnan(value)
+            if np.any(bad):
+                T = np.where(bad, np.nan, T)
+        return T.reshape((self.n,) * self.k + self.batch)
+
+    def _tensor_tables(self):
+        """(tensor positions, their rows in the segment sums, alpha!, the value's
+        row or None) for :meth:`tensor`, built once per plan."""
+        tab = self._ttab
+        if tab is None:
+            S, k = self.space, self.k
+            rows = self.out[1][4]
+            lo, hi = int(S.offsets[k]), int(S.offsets[k + 1])
+            inv = np.full(hi - lo, -1, dtype=np.intp)
+            sel = np.flatnonzero((rows >= lo) & (rows < hi))
+            inv[rows[sel] - lo] = sel
+            rank = _rank_table(self.n, k)
+            src = inv[rank]
+            tpos = np.flatnonzero(src >= 0)
+            fac = S.factorials[lo + rank[tpos]]
+            row0 = np.flatnonzero(rows == 0)
+            tab = self._ttab = (tpos, src[tpos], fac, int(row0[0]) if len(row0) else None)
+        return tab
+
+    def _segment_sums(self, scatter, vals):
+        """(sums, dtype): the terms of `scatter` added per target row, shape
+        (len(rows), *batch) (None when there is nothing to add)."""
         terms, consts, perm, starts, rows = scatter
         batch = self.batch
         parts = []
@@ -513,13 +563,21 @@ class SparsePlan:
             c = c.reshape(c.shape[:1] + (-1,) + c.shape[1 + len(self.nodes[t].item) :])
             c = np.broadcast_to(c, c.shape[:2] + batch).reshape((-1,) + batch)
             parts.append(c if g > 0 else -c)
-        dtype = np.result_type(*parts, float) if parts else np.dtype(float)
-        out = np.zeros((L,) + batch, dtype=dtype)
-        if parts:
-            allv = np.concatenate(parts) if len(parts) > 1 else parts[0]
-            if len(allv):
-                out[rows] = np.add.reduceat(allv[perm], starts, axis=0)
-        for c, g in consts:
+        dtype = np.result_type(*parts, *(c for c, _ in consts), float)
+        if not parts:
+            return None, dtype
+        allv = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        if not len(allv):
+            return None, dtype
+        return np.add.reduceat(allv[perm], starts, axis=0), dtype
+
+    def _scatter_into(self, scatter, vals, L):
+        """Coefficients (L, *batch) holding the terms and constants of `scatter`."""
+        seg, dtype = self._segment_sums(scatter, vals)
+        out = np.zeros((L,) + self.batch, dtype=dtype)
+        if seg is not None:
+            out[scatter[4]] = seg
+        for c, g in scatter[1]:
             out[0] = out[0] + c if g > 0 else out[0] - c
         return _poison(out)
 
@@ -531,6 +589,22 @@ def _poison(out):
         if np.any(bad):
             out = np.where(bad, np.nan, out)
     return out
+
+
+@lru_cache(maxsize=64)
+def _rank_table(n, k):
+    """For every index tuple (i1, ..., ik) in C order, the rank of its monomial
+    within the degree-k block of space(n, k), shape (n**k,), read-only."""
+    S = _space(n, k)
+    grid = np.sort(np.indices((n,) * k).reshape(k, -1).T, axis=1)
+    if S._dense:
+        counts = (grid[:, :, None] == np.arange(n)).sum(axis=1)
+        rank = S._lookup(counts, k) - int(S.offsets[k])
+    else:
+        rank = S._rank_rows(grid, k)
+    rank = np.asarray(rank, dtype=np.intp)
+    rank.flags.writeable = False
+    return rank
 
 
 @lru_cache(maxsize=4096)
@@ -596,14 +670,18 @@ def trace(f, n, k, batch=()):
     return plan
 
 
-def evaluate(f, x, k):
-    """(space, coefficients (ncoeffs, *out, *batch), output ndim) of f at the
-    points x (n, *batch), as the dense path of jets.api computes them."""
+def plan_for(f, x, k):
+    """The plan of f for the points x (n, *batch) and total order k (checks x)."""
     if x.dtype.kind not in "iufc":
         raise TypeError(
             f"sparse=True works on int, float and complex points, got dtype {x.dtype}: "
             f"use sparse=False"
         )
-    plan = trace(f, x.shape[0], k, x.shape[1:])
-    c = plan.coefficients(x)
-    return plan.space, c, len(plan.out_item)
+    return trace(f, x.shape[0], k, x.shape[1:])
+
+
+def evaluate(f, x, k):
+    """(space, coefficients (ncoeffs, *out, *batch), output ndim) of f at the
+    points x (n, *batch), as the dense path of jets.api computes them."""
+    plan = plan_for(f, x, k)
+    return plan.space, plan.coefficients(x), len(plan.out_item)

@@ -1,5 +1,7 @@
 """sparse=True (jets.sparse): the same derivatives as the dense jets, and sympy's."""
 
+import math
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -188,3 +190,20 @@ def test_sparse_cost_grows_with_terms():
     # the recorded Rosenbrock works in two-variable spaces whatever n is
     plan = sparse.trace(rosen, 200, 2, ())
     assert max(nd.slots.shape[-1] for nd in plan.nodes) == 2
+
+
+def test_complex_points():
+    x = RNG.uniform(-1, 1, (5, 3)) + 1j * RNG.uniform(-1, 1, (5, 3))
+    close(jets.hessian(chained, x, sparse=True), jets.hessian(chained, x))
+
+
+def test_tensor_read_out_equals_coefficient_read_out():
+    # plan.tensor writes the partials straight from the terms; the coefficients agree
+    x = RNG.uniform(-1, 1, (7, 4))
+    plan = sparse.trace(chained, 7, 3, (4,))
+    S, c, _ = sparse.evaluate(chained, x, 3)
+    T = plan.tensor(x)
+    for i, j, k in [(0, 0, 0), (1, 2, 1), (2, 1, 2), (3, 3, 4), (6, 5, 6)]:
+        alpha = tuple(int(v == i) + int(v == j) + int(v == k) for v in range(7))
+        want = c[S.index[alpha]] * np.prod([math.factorial(a) for a in alpha])
+        close(T[i, j, k], want)

@@ -1,6 +1,6 @@
 """jets with structural sparsity, recorded once: ``jets.sparse.trace`` in the
-build (the first call), then per call only ``plan.coefficients(X)`` and the
-Hessian read-out (W4 only).
+first call, then per call only ``plan.tensor(X)`` (the terms run and their
+second partials written into the Hessian) (W4 only).
 
 This is the reuse a compiled path (``jets.jit``) is to make of a recorded
 function, measured through the internal ``jets.sparse`` module: the peer to
@@ -12,7 +12,7 @@ import numpy as np
 from . import NotApplicable
 
 NAME = "jets-sparse-plan"
-LABEL = "jets.sparse.trace(rosen) once, then plan.coefficients + Hessian read-out per call"
+LABEL = "jets.sparse.trace(rosen) once (first call), then plan.tensor(X) per call"
 PACKAGES = ("jets", "numpy")
 
 jets = None
@@ -24,7 +24,7 @@ def startup():
     import jets.sparse  # noqa: F401
 
     jets = _jets
-    jets.sparse.trace(lambda x: x[0] * x[1], 2, 2).coefficients(np.ones(2))
+    jets.sparse.trace(lambda x: x[0] * x[1], 2, 2).tensor(np.ones(2))
 
 
 def reset():
@@ -49,8 +49,6 @@ def rosen(x):
 def build(cell, inp, info):
     if cell["workload"] != "W4":
         raise NotApplicable("sparse=True is for functions of many variables (W4)")
-    from jets.api import _tensor
-
     X0 = inp["X"]
     state = {}
 
@@ -58,6 +56,6 @@ def build(cell, inp, info):
         plan = state.get("plan")
         if plan is None:
             plan = state["plan"] = jets.sparse.trace(rosen, X0.shape[0], 2, X0.shape[1:])
-        return _tensor(plan.space, plan.coefficients(X0), 2, 0)
+        return plan.tensor(X0)
 
     return run
