@@ -133,6 +133,11 @@ class Traced:
     def __repr__(self):
         return f"Traced(shape={self.shape})"
 
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise _unsupported(f"the attribute .{name} of the traced x")
+
     def __getitem__(self, key):
         if isinstance(self.ref, _Sum) or not self._item:
             raise _unsupported("indexing a value without the variable axis (x[i][j], x[:, j])")
@@ -289,7 +294,7 @@ class SparsePlan:
             )
         if isinstance(a, _jet.TRACER_TYPES):
             raise TypeError(f"{rule.name}: a value of another recorded function was used here")
-        if isinstance(a, (np.ndarray, np.generic, list, tuple)):
+        if isinstance(a, (np.ndarray, list, tuple)):
             v = np.asarray(a)
             if v.ndim > len(self.batch) + 1:
                 raise _unsupported(f"an array constant of shape {v.shape} (more axes than x)")
@@ -357,7 +362,8 @@ class SparsePlan:
             spec.append(("node", o[1], None if same else _embed_index(self.k, sa, sw, tuple(mp))))
         check_size(_space(sw, self.k).ncoeffs, max(int(np.prod(item + self.batch)), 1), "term")
         sub = _space(sw, self.k)
-        return self.add(_Node("rule", item, np.ascontiguousarray(W), (rule, spec, sub)))
+        fast = _linear_kind(rule.name, spec, [self.nodes[o[1]].item for o in ops if o[0] == "node"])
+        return self.add(_Node("rule", item, np.ascontiguousarray(W), (rule, spec, sub, fast)))
 
     def _shape(self, o):
         return (self.nodes[o[1]].item + self.batch) if o[0] == "node" else np.shape(o[1])
@@ -471,7 +477,7 @@ class SparsePlan:
                 src, key = nd.data
                 vals.append(vals[src][:, key])
             elif nd.kind == "rule":
-                rule, spec, sub = nd.data
+                rule, spec, sub, fast = nd.data
                 args = []
                 for a in spec:
                     if a[0] == "const":
@@ -482,7 +488,19 @@ class SparsePlan:
                         e = np.zeros((sub.ncoeffs,) + c.shape[1:], dtype=c.dtype)
                         e[a[2]] = c
                         c = e
-                    args.append(Operand(c, None))
+                    args.append(c)
+                if fast in ("sq", "nn*"):
+                    if args[0][0].size <= _TABLE_BATCH:
+                        y = args[0] if fast == "sq" else args[1]
+                        vals.append(_poison(_table_product(sub, args[0], y)))
+                        continue
+                elif fast:
+                    vals.append(_linear(fast, args))
+                    continue
+                args = [
+                    Operand(c, None) if a[0] == "node" else c
+                    for a, c in zip(spec, args, strict=True)
+                ]
                 c, v = engine.apply(rule, sub, args)
                 vals.append(K.embed(sub, c, v, None, full=True))
             else:  # gather
@@ -580,6 +598,71 @@ class SparsePlan:
         for c, g in scatter[1]:
             out[0] = out[0] + c if g > 0 else out[0] - c
         return _poison(out)
+
+
+def _linear_kind(name, spec, items):
+    """The kind of a linear rule the plan runs without the engine (None: the
+    engine): 'nn+' / 'nn-' / 'nn*' (two jets of one item shape), 'nc+', 'nc-',
+    'cn+', 'cn-', 'nc*', 'cn*' (a jet and a scalar constant), 'neg', 'sq' (the
+    power 2, a product)."""
+    if name == "negative":
+        return "neg"
+    if name == "power" and spec[0][0] == "node" and spec[1][0] == "const":
+        v = spec[1][1]
+        ok = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+        return "sq" if ok and v == 2 else None
+    if name not in ("add", "subtract", "multiply") or len(spec) != 2:
+        return None
+    kinds = "".join("n" if a[0] == "node" else "c" for a in spec)
+    for a in spec:
+        if a[0] == "const":
+            v = a[1]
+            if isinstance(v, (bool, np.bool_)) or not isinstance(
+                v, (int, float, complex, np.number)
+            ):
+                return None
+    if kinds == "nn" and items[0] != items[1]:
+        return None
+    op = {"add": "+", "subtract": "-", "multiply": "*"}[name]
+    return kinds + op if kinds != "cc" else None
+
+
+#: node batches (items x points) up to this size multiply by one gather and one
+#: segmented sum over the whole product table of the local space
+_TABLE_BATCH = 4096
+
+
+def _table_product(S, X, Y):
+    """X*Y of full arrays of the (small) space S, every pair at once: the
+    one-shot path of jets.kernels.product (a**2 is the product a*a there too)."""
+    i, j, starts, targets, _ = S.product_table(S.degree, S.degree, 0)
+    out = np.zeros((S.ncoeffs,) + np.broadcast_shapes(X.shape[1:], Y.shape[1:]), dtype=X.dtype)
+    with np.errstate(all="ignore"):
+        out[targets] = np.add.reduceat(X[i] * Y[j], starts, axis=0)
+    return out
+
+
+def _linear(kind, args):
+    """A linear rule on full local arrays, with the numbers the engine's rules
+    (jets.rules _add, _subtract, _multiply, negative) give, then nan poisoning."""
+    if kind == "neg":
+        out = args[0] * -1
+    elif kind == "nn+":
+        out = args[0] + args[1]
+    elif kind == "nn-":
+        out = args[0] - args[1]
+    elif kind in ("nc*", "cn*"):
+        a, c = (args[0], args[1]) if kind == "nc*" else (args[1], args[0])
+        out = a * c
+    else:
+        a, c = (args[0], args[1]) if kind[0] == "n" else (args[1], args[0])
+        if kind == "cn-":
+            out = a * -1
+            out[0] = c + out[0]
+        else:
+            out = a.copy()
+            out[0] = a[0] + c if kind == "nc+" or kind == "cn+" else a[0] - c
+    return _poison(out)
 
 
 def _poison(out):

@@ -176,6 +176,8 @@ def test_unsupported_operations_name_the_way_out():
         jets.hessian(lambda x: np.linalg.norm(x, axis=0), np.ones((3, 2)), sparse=True)
     with pytest.raises(TypeError, match="sparse=False"):
         jets.hessian(lambda x: x[0, 1], np.ones((3, 2)), sparse=True)
+    with pytest.raises(TypeError, match="sparse=False"):
+        jets.hessian(lambda x: np.sum(x.T, axis=0), np.ones((3, 2)), sparse=True)
     with pytest.raises(ValueError, match="error=False"):
         jets.hessian(rosen, np.ones(3), sparse=True, error=True)
     with pytest.raises(ValueError, match="axis=0"):
