@@ -636,7 +636,8 @@ def _table_product(S, X, Y):
     """X*Y of full arrays of the (small) space S, every pair at once: the
     one-shot path of jets.kernels.product (a**2 is the product a*a there too)."""
     i, j, starts, targets, _ = S.product_table(S.degree, S.degree, 0)
-    out = np.zeros((S.ncoeffs,) + np.broadcast_shapes(X.shape[1:], Y.shape[1:]), dtype=X.dtype)
+    shape = np.broadcast_shapes(X.shape[1:], Y.shape[1:])
+    out = np.zeros((S.ncoeffs,) + shape, dtype=np.result_type(X, Y))
     with np.errstate(all="ignore"):
         out[targets] = np.add.reduceat(X[i] * Y[j], starts, axis=0)
     return out
