@@ -96,7 +96,7 @@ class Traced:
 
     Supports the operators, ufuncs of the rule table, ``jets.<name>``,
     indexing of the first axis (int, slice, int array), ``len``, iteration,
-    ``.shape`` / ``.ndim`` and ``np.sum(v, axis=0)``, ``v.sum(axis=0)``,
+    ``.shape`` / ``.ndim`` (``np.shape``, ``np.ndim``) and ``np.sum(v, axis=0)``, ``v.sum(axis=0)``,
     ``sum(v)``; anything else is a TypeError."""
 
     __slots__ = ("plan", "ref")
@@ -228,6 +228,8 @@ class Traced:
     def __array_function__(self, func, types, args, kwargs):
         if func is np.sum:
             return _np_sum(*args, **kwargs)
+        if func in (np.shape, np.ndim) and len(args) == 1 and not kwargs:
+            return args[0].shape if func is np.shape else args[0].ndim
         raise _unsupported(f"numpy.{func.__name__}")
 
     def sum(self, axis=None, keepdims=False):

@@ -209,3 +209,50 @@ def test_tensor_read_out_equals_coefficient_read_out():
         alpha = tuple(int(v == i) + int(v == j) + int(v == k) for v in range(7))
         want = c[S.index[alpha]] * np.prod([math.factorial(a) for a in alpha])
         close(T[i, j, k], want)
+
+
+def test_large_node_batches_take_the_engine_products():
+    # 19 items x 300 points: above the one-shot table size, the engine multiplies
+    x = RNG.uniform(-1, 1, (20, 300))
+    for f in (rosen, chained):
+        close(jets.hessian(f, x, sparse=True), jets.hessian(f, x))
+
+
+def _random_program(rng, n):
+    """A random f of x (n, *batch): terms on index patterns (slices, shifted and
+    repeated index arrays, single entries), combined by ufuncs and arithmetic."""
+    unary = [np.sin, np.exp, np.cos, np.tanh, lambda v: v**3, lambda v: 1 / (2 + v * v)]
+    binary = [np.add, np.subtract, np.multiply, lambda a, b: a / (3 + b * b)]
+    picks = []
+    for p in range(3):
+        kind = rng.integers(2 if p == 0 else 3)  # the first is a vector of n - 1 items
+        if kind == 0:
+            lo = int(rng.integers(0, 2))
+            picks.append(lambda x, lo=lo: x[lo : len(x) - 1 + lo])
+        elif kind == 1:
+            idx = rng.integers(0, n, n - 1)
+            picks.append(lambda x, idx=idx: x[idx])
+        else:
+            i = int(rng.integers(0, n))
+            picks.append(lambda x, i=i: x[i])
+    ops = [(int(rng.integers(len(unary))), int(rng.integers(len(binary)))) for _ in range(3)]
+
+    def f(x):
+        vs = [p(x) for p in picks]
+        acc = vs[0]
+        for (u, b), v in zip(ops, vs[1:] + vs[:1], strict=True):
+            acc = binary[b](unary[u](acc), v)
+        assert np.ndim(acc) == np.ndim(x)
+        return np.sum(acc * vs[1] + 0.5 * vs[2], axis=0)
+
+    return f
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_programs_equal_dense(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 7))
+    f = _random_program(rng, n)
+    x = rng.uniform(-0.9, 0.9, (n, 3))
+    for k in (2, 3):
+        close(jets.derivative_tensor(f, x, k, sparse=True), jets.derivative_tensor(f, x, k), 1e-13)
