@@ -41,6 +41,7 @@ traces once and calls :meth:`SparsePlan.coefficients` per point set.
 """
 
 from functools import lru_cache
+from math import prod
 
 import numpy as np
 
@@ -315,17 +316,21 @@ class SparsePlan:
         item = ()
         for o in ops:
             shape = self.nodes[o[1]].item if o[0] == "node" else self._const_item(o[1])
-            try:
-                item = np.broadcast_shapes(item, shape)
-            except ValueError:
+            if shape == item or shape == () or (shape == (1,) and item != ()):
+                continue
+            if item not in ((), (1,)):
                 raise ValueError(
                     f"{rule.name}: operands of shapes {[self._shape(o) for o in ops]} "
                     f"do not broadcast"
-                ) from None
+                )
+            item = shape
         # the result's slots: the first operand's, then each later operand's
         # slots that no earlier slot names in every item
         W = None
         maps = []
+        if len(nodes) == 1 and nodes[0].item == item:  # one jet: its own slots
+            W, maps = nodes[0].slots, [None]
+            nodes = []
         for nd in nodes:
             sl = np.broadcast_to(nd.slots, item + nd.slots.shape[-1:])
             if W is None:
@@ -353,16 +358,19 @@ class SparsePlan:
             maps.append(mp)
         sw = W.shape[-1]
         spec = []
-        it = iter(zip(nodes, maps, strict=True))
+        it = iter(zip(nodes, maps, strict=True)) if nodes else None
         for o in ops:
             if o[0] == "const":
                 spec.append(o)
+                continue
+            if maps[0] is None:
+                spec.append(("node", o[1], None))
                 continue
             nd, mp = next(it)
             sa = nd.slots.shape[-1]
             same = sa == sw and np.array_equal(mp, np.arange(sw))
             spec.append(("node", o[1], None if same else _embed_index(self.k, sa, sw, tuple(mp))))
-        check_size(_space(sw, self.k).ncoeffs, max(int(np.prod(item + self.batch)), 1), "term")
+        check_size(_space(sw, self.k).ncoeffs, max(prod(item + self.batch), 1), "term")
         sub = _space(sw, self.k)
         fast = _linear_kind(rule.name, spec, [self.nodes[o[1]].item for o in ops if o[0] == "node"])
         return self.add(_Node("rule", item, np.ascontiguousarray(W), (rule, spec, sub, fast)))

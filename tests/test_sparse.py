@@ -184,6 +184,8 @@ def test_unsupported_operations_name_the_way_out():
         jets.hessian(rosen, np.ones((2, 3)), sparse=True, axis=-1)
     with pytest.raises(ValueError, match="pointwise"):
         jets.hessian(lambda x: np.sum(x), np.ones((3, 2)), sparse=True)
+    with pytest.raises(ValueError, match="do not broadcast"):
+        jets.hessian(lambda x: np.sum(x[1:] * x[2:], axis=0), np.ones(4), sparse=True)
     with pytest.raises(TypeError, match="True or False"):
         jets.hessian(rosen, np.ones(3), sparse="yes")
 
