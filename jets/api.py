@@ -703,7 +703,7 @@ def partial(f, x, alpha, *, order=None, error=False, axis=0):
     return _result(lambda c: _pick(S, c, [alpha])[0], c, e)
 
 
-def partials(f, x, order, *, error=False, axis=0):
+def partials(f, x, order, *, error=False, axis=0, sparse=False):
     """Every partial derivative up to `order`, as a dict in graded order.
 
     Parameters
@@ -727,6 +727,12 @@ def partials(f, x, order, *, error=False, axis=0):
         the jet array in the layout of `x` (write it with ``x[..., i]`` for ``axis=-1``).
         The arrays have no variable axis: their batch is `x`'s shape without `axis`.
 
+    sparse : bool, optional
+        True: record ``f`` once on a traced ``x`` and evaluate every term in the
+        space of the few variables it depends on (``jets.sparse``), as for
+        :func:`hessian`; a total order (an int) only, ``axis=0``, ``error=False``.
+        Default False.
+
     Returns
     -------
     dict
@@ -745,9 +751,17 @@ def partials(f, x, order, *, error=False, axis=0):
     """
     _check_callable(f)
     x, axis = _points_axis(x, axis)
-    f = _on_axis(f, axis)
     order = _check_order(order, x.shape[0])
-    S, c, _, e = _evaluate(f, x, order, True, _check_error(error))
+    if _check_sparse(sparse):
+        if isinstance(order, tuple):
+            raise ValueError(
+                f"sparse=True takes a total order (an int), got the caps {order}: "
+                f"use order={max(order) if order else 0} or sparse=False"
+            )
+        plan = _sparse_plan(f, x, order, _check_error(error), axis)
+        S, c, e = plan.space, plan.coefficients(x), None
+    else:
+        S, c, _, e = _evaluate(_on_axis(f, axis), x, order, True, _check_error(error))
 
     def get(c):
         d = _derivs(S, c, np.arange(S.ncoeffs))

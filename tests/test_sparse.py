@@ -258,3 +258,14 @@ def test_random_programs_equal_dense(seed):
     x = rng.uniform(-0.9, 0.9, (n, 3))
     for k in (2, 3):
         close(jets.derivative_tensor(f, x, k, sparse=True), jets.derivative_tensor(f, x, k), 1e-13)
+
+
+def test_partials():
+    x = RNG.uniform(-1, 1, (4, 3))
+    got = jets.partials(chained, x, 3, sparse=True)
+    want = jets.partials(chained, x, 3)
+    assert list(got) == list(want)
+    for a in want:
+        close(got[a], want[a])
+    with pytest.raises(ValueError, match="total order"):
+        jets.partials(chained, x, (2, 2, 2, 2), sparse=True)
