@@ -22,7 +22,8 @@ coefficients are a jet array of ``space(s, k)`` of shape
   (the same for every item) and the rule of the table runs on the engine
   (``jets.engine.apply``) in ``space(s, k)``, batch and items vectorized.
 * ``np.sum(v, axis=0)`` (also ``v.sum(axis=0)`` and ``sum(v)``) gives a *sum
-  of terms*; adding or subtracting sums, scalars and constants keeps it one.
+  of terms*; adding or subtracting sums, scalars and constants keeps it one,
+  and so does scaling it by a number (applied to the sum afterwards).
   When a sum is the output, every term's local coefficients are scatter-added
   into the dense output (index maps built once, at record time): the cost is
   proportional to the terms, not to the n**2 monomials per operation.  Any
@@ -84,12 +85,14 @@ class _Node:
 
 class _Sum:
     """A sum of terms (trace time only): (node id, sign) pairs of nodes whose
-    items are all summed, and constants (value, sign)."""
+    items are all summed, constants (value, sign), and `post`: scalings
+    ('*' or '/', number) applied to the whole sum afterwards, in order (so
+    ``0.5 * np.sum(...)`` is the sum, then one product, as the dense jets do)."""
 
-    __slots__ = ("terms", "consts")
+    __slots__ = ("terms", "consts", "post")
 
-    def __init__(self, terms, consts):
-        self.terms, self.consts = terms, consts
+    def __init__(self, terms, consts, post=()):
+        self.terms, self.consts, self.post = terms, consts, post
 
 
 class Traced:
@@ -311,6 +314,18 @@ class SparsePlan:
             s = self._sum_op(rule.name, args)
             if s is not None:
                 return Traced(self, s)
+        if rule.name in ("multiply", "divide") and len(args) == 2:
+            # a sum scaled by a number stays a sum of terms, scaled afterwards
+            pos = [i for i, a in enumerate(args) if isinstance(a, Traced)]
+            if len(pos) == 1 and isinstance(args[pos[0]].ref, _Sum):
+                s, c = args[pos[0]].ref, args[1 - pos[0]]
+                number = isinstance(c, (int, float, complex, np.number)) and not isinstance(
+                    c, (bool, np.bool_)
+                )
+                ok = args[pos[0]].plan is self and (rule.name == "multiply" or pos[0] == 0)
+                if number and ok:
+                    op = "*" if rule.name == "multiply" else "/"
+                    return Traced(self, _Sum(s.terms, s.consts, s.post + ((op, c),)))
         ops = [self._operand(a, rule) for a in args]
         nodes = [self.nodes[o[1]] for o in ops if o[0] == "node"]
         item = ()
@@ -389,13 +404,16 @@ class SparsePlan:
         of terms (None when an operand has items: then sums are gathered)."""
         if name == "negative":
             s = args[0].ref
-            return _Sum([(t, -g) for t, g in s.terms], [(c, -g) for c, g in s.consts])
+            return _Sum([(t, -g) for t, g in s.terms], [(c, -g) for c, g in s.consts], s.post)
         terms, consts = [], []
         for a, sign in zip(args, (1, -1 if name == "subtract" else 1), strict=True):
             if isinstance(a, Traced):
                 if a.plan is not self:
                     return None
-                if isinstance(a.ref, _Sum):
+                if isinstance(a.ref, _Sum) and a.ref.post:
+                    # a scaled sum is one term: gathered in the space of its variables
+                    terms.append((self._gather(a.ref), sign))
+                elif isinstance(a.ref, _Sum):
                     terms += [(t, g * sign) for t, g in a.ref.terms]
                     consts += [(c, g * sign) for c, g in a.ref.consts]
                 elif self.nodes[a.ref].item == ():
@@ -433,7 +451,8 @@ class SparsePlan:
         perm = np.argsort(flat, kind="stable")
         srt = flat[perm]
         starts = np.flatnonzero(np.r_[True, srt[1:] != srt[:-1]]) if len(srt) else srt
-        return (tuple(s.terms), tuple(s.consts), perm, starts, srt[starts] if len(srt) else srt)
+        rows = srt[starts] if len(srt) else srt
+        return (tuple(s.terms), tuple(s.consts), perm, starts, rows, tuple(s.post))
 
     def finish(self, out):
         """Record what f returned."""
@@ -550,11 +569,13 @@ class SparsePlan:
         seg, dtype = self._segment_sums(self.out[1], vals)
         tpos, src, fac, row0 = self._tensor_tables()
         T = np.zeros((self.n**self.k,) + self.batch, dtype=dtype)
+        post = self.out[1][5]
         if seg is not None and len(tpos):
-            T[tpos] = seg[src] * fac.reshape((-1,) + (1,) * len(self.batch))
+            T[tpos] = _scaled(seg[src], post) * fac.reshape((-1,) + (1,) * len(self.batch))
         value = seg[row0] if seg is not None and row0 is not None else np.zeros(self.batch)
         for c, g in self.out[1][1]:
             value = value + c if g > 0 else value - c
+        value = _scaled(value, post)
         if dtype.kind in "fc":
             bad = np.isnan(value)
             if np.any(bad):
@@ -583,7 +604,7 @@ class SparsePlan:
     def _segment_sums(self, scatter, vals):
         """(sums, dtype): the terms of `scatter` added per target row, shape
         (len(rows), *batch) (None when there is nothing to add)."""
-        terms, consts, perm, starts, rows = scatter
+        terms, consts, perm, starts, rows, _ = scatter
         batch = self.batch
         parts = []
         for t, g in terms:
@@ -607,7 +628,7 @@ class SparsePlan:
             out[scatter[4]] = seg
         for c, g in scatter[1]:
             out[0] = out[0] + c if g > 0 else out[0] - c
-        return _poison(out)
+        return _poison(_scaled(out, scatter[5]))
 
 
 def _linear_kind(name, spec, items):
@@ -674,6 +695,14 @@ def _linear(kind, args):
             out = a.copy()
             out[0] = a[0] + c if kind == "nc+" or kind == "cn+" else a[0] - c
     return _poison(out)
+
+
+def _scaled(out, post):
+    """out after the scalings of a sum: * c and / c in order, as the engine's
+    multiply and divide by a number do (on every coefficient)."""
+    for op, c in post:
+        out = out * c if op == "*" else out / c
+    return out
 
 
 def _poison(out):

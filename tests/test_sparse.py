@@ -269,3 +269,21 @@ def test_partials():
         close(got[a], want[a])
     with pytest.raises(ValueError, match="total order"):
         jets.partials(chained, x, (2, 2, 2, 2), sparse=True)
+
+
+def test_scaled_sums():
+    fs = [
+        lambda x: 0.5 * rosen(x),
+        lambda x: rosen(x) / 3,
+        lambda x: -(2 * np.sum(x[1:] * x[:-1], axis=0)) + 1.0,
+        lambda x: np.sum(x**2, axis=0) * 2 + np.sum(x[1:] * x[:-1] ** 2, axis=0) / 7,
+        lambda x: np.exp(0.1 * np.sum(x, axis=0)) + 3 * (np.sum(x**3, axis=0) - 1) * 0.25,
+    ]
+    x = RNG.uniform(-1, 1, (6, 4))
+    x[3, 2] = np.nan
+    for f in fs:
+        close(jets.hessian(f, x, sparse=True), jets.hessian(f, x))
+        close(jets.derivative_tensor(f, x, 3, sparse=True), jets.derivative_tensor(f, x, 3))
+    # the scaled Rosenbrock stays in two-variable spaces
+    plan = sparse.trace(fs[0], 50, 2, ())
+    assert max(nd.slots.shape[-1] for nd in plan.nodes) == 2
