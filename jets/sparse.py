@@ -100,8 +100,9 @@ class Traced:
 
     Supports the operators, ufuncs of the rule table, ``jets.<name>``,
     indexing of the first axis (int, slice, int array), ``len``, iteration,
-    ``.shape`` / ``.ndim`` (``np.shape``, ``np.ndim``) and ``np.sum(v, axis=0)``, ``v.sum(axis=0)``,
-    ``sum(v)``; anything else is a TypeError."""
+    ``.shape`` / ``.ndim`` (``np.shape``, ``np.ndim``), ``np.sum(v, axis=0)``,
+    ``v.sum(axis=0)``, ``sum(v)`` and ``w @ v`` / ``np.dot(w, v)`` with a 1-d
+    array of numbers w; anything else is a TypeError."""
 
     __slots__ = ("plan", "ref")
     __array_priority__ = 1003
@@ -223,8 +224,16 @@ class Traced:
     def __abs__(self):
         return _jet.apply("absolute", self)
 
+    def __matmul__(self, o):
+        return _dot(self, o)
+
+    def __rmatmul__(self, o):
+        return _dot(o, self)
+
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         name = ufunc.__name__
+        if ufunc is np.matmul and method == "__call__" and not kwargs and len(inputs) == 2:
+            return _dot(*inputs)
         if method != "__call__" or kwargs or (name not in RULES and name not in ALIASES):
             raise _unsupported(f"numpy.{name}" + ("" if method == "__call__" else f".{method}"))
         return _jet.apply(name, *inputs)
@@ -232,6 +241,8 @@ class Traced:
     def __array_function__(self, func, types, args, kwargs):
         if func is np.sum:
             return _np_sum(*args, **kwargs)
+        if func is np.dot and len(args) == 2 and not kwargs:
+            return _dot(*args)
         if func in (np.shape, np.ndim) and len(args) == 1 and not kwargs:
             return args[0].shape if func is np.shape else args[0].ndim
         raise _unsupported(f"numpy.{func.__name__}")
@@ -241,6 +252,21 @@ class Traced:
 
 
 _jet.register_tracer(Traced)
+
+
+def _dot(a, b):
+    """w @ x (np.dot(w, x)) for a 1-d array of numbers w and a traced x of
+    shape (m, *batch): np.sum(w * x, axis=0), a sum of terms; also x @ w at
+    one point (no batch axes)."""
+    t, w, left = (b, a, True) if isinstance(b, Traced) else (a, b, False)
+    if isinstance(w, Traced) or isinstance(t.ref, _Sum) or not t._item:
+        raise _unsupported("@ / np.dot of two traced values or of a value without items")
+    if not left and t.plan.batch:
+        raise _unsupported("x @ w with batch axes (it would contract a batch axis): write w @ x")
+    w = np.asarray(w)
+    if w.ndim != 1 or w.dtype.kind not in "iufc" or len(w) != t._item[0]:
+        raise _unsupported(f"@ / np.dot with a constant of shape {w.shape} (a 1-d w of length m)")
+    return _np_sum(w.reshape(w.shape + (1,) * len(t.plan.batch)) * t, axis=0)
 
 
 def _np_sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):

@@ -287,3 +287,17 @@ def test_scaled_sums():
     # the scaled Rosenbrock stays in two-variable spaces
     plan = sparse.trace(fs[0], 50, 2, ())
     assert max(nd.slots.shape[-1] for nd in plan.nodes) == 2
+
+
+def test_dot_with_weights():
+    x = RNG.uniform(-1, 1, (6, 4))
+    w = RNG.uniform(-2, 2, 5)
+
+    def f(x):
+        return w @ (x[1:] * x[:-1] ** 2) + np.dot(w, np.sin(x[1:]))
+
+    close(jets.hessian(f, x, sparse=True), jets.hessian(f, x))
+    x1 = x[:, 0]
+    close(jets.hessian(lambda x: x[1:] @ w, x1, sparse=True), jets.hessian(lambda x: x[1:] @ w, x1))
+    with pytest.raises(TypeError, match="sparse=False"):
+        jets.hessian(lambda x: x[1:] @ w, x[:, :5], sparse=True)
