@@ -33,11 +33,13 @@ the numpy ones (jets.chunked, docs/scale.md).
 """
 
 import numbers
+from functools import lru_cache
 from math import factorial, prod
 
 import numpy as np
 
 from . import backend as B
+from . import sparse as _sparse
 from .jet import Jet, variable, variables
 from .numpy_api import stack
 from .space import check_size, count_coeffs
@@ -249,6 +251,24 @@ def _evaluate(f, x, order, several, error=False):
     return X.space, c, c.ndim - 1 - len(batch), e
 
 
+def _sparse_plan(f, x, k, error, axis):
+    """f recorded on a traced x for sparse=True (jets.sparse.SparsePlan)."""
+    if error:
+        raise ValueError("sparse=True does not track errors: use error=False, or sparse=False")
+    if axis != 0:
+        raise ValueError(
+            f"sparse=True needs x of shape (n, *batch) (axis=0), got axis={axis}: "
+            f"move the variable axis first (np.moveaxis(x, {axis}, 0)) or use sparse=False"
+        )
+    return _sparse.plan_for(f, x, k)
+
+
+def _check_sparse(sparse):
+    if not isinstance(sparse, (bool, np.bool_)):
+        raise TypeError(f"sparse must be True or False, got {sparse!r}")
+    return bool(sparse)
+
+
 def _result(get, c, e):
     """get(c), or (get(c), get(e)) when errors were tracked: the extraction
     (picking coefficients, scaling by alpha!) applies to the errors alike."""
@@ -407,17 +427,32 @@ def _units(n):
     return [tuple(int(i == j) for j in range(n)) for i in range(n)]
 
 
+@lru_cache(maxsize=64)
+def _tensor_rank(n, order, k):
+    """For every index tuple (i1, ..., ik) in C order, the rank of its monomial
+    within the degree-k block of space(n, order), shape (n**k,), read-only."""
+    S = _get_space(n, order)
+    grid = np.sort(np.indices((n,) * k).reshape(k, -1).T, axis=1)  # (n**k, k) index lists
+    if S._dense:  # caps, or n <= k: look the exponent rows up
+        counts = (grid[:, :, None] == np.arange(n)).sum(axis=1)
+        rank = S._lookup(counts, k) - int(S.offsets[k])
+    else:
+        rank = S._rank_rows(grid, k)
+    rank = np.asarray(rank, dtype=np.intp)
+    rank.flags.writeable = False
+    return rank
+
+
 def _tensor(S, c, k, mdim):
     """Symmetric k-th derivative tensor: (*m, n, ..., n, *batch) with k axes of size n."""
     n = S.nvars
     if k == 0:
         return np.array(c[0])
     check_size(n**k, max(int(np.prod(c.shape[1:], dtype=np.int64)), 1), "derivative tensor")
-    grid = np.indices((n,) * k).reshape(k, -1).T  # (n**k, k) index tuples
-    counts = (grid[:, :, None] == np.arange(n)).sum(axis=1)  # (n**k, n) multi-indices
-    uniq, inverse = np.unique(counts, axis=0, return_inverse=True)
-    vals = _pick(S, c, [tuple(int(v) for v in row) for row in uniq])
-    T = vals[np.ravel(inverse)].reshape((n,) * k + c.shape[1:])
+    # every k-th partial once (the degree-k block), then each index tuple's rank in it
+    lo = int(S.offsets[k])
+    vals = _derivs(S, c, np.arange(lo, int(S.offsets[k + 1])))
+    T = vals[_tensor_rank(n, S.order, k)].reshape((n,) * k + c.shape[1:])
     return np.moveaxis(T, tuple(range(k)), tuple(range(mdim, mdim + k)))
 
 
@@ -695,7 +730,7 @@ def partial(f, x, alpha, *, order=None, error=False, axis=0):
     return _result(lambda c: _pick(S, c, [alpha])[0], c, e)
 
 
-def partials(f, x, order, *, error=False, axis=0):
+def partials(f, x, order, *, error=False, axis=0, sparse=False):
     """Every partial derivative up to `order`, as a dict in graded order.
 
     Parameters
@@ -719,6 +754,12 @@ def partials(f, x, order, *, error=False, axis=0):
         the jet array in the layout of `x` (write it with ``x[..., i]`` for ``axis=-1``).
         The arrays have no variable axis: their batch is `x`'s shape without `axis`.
 
+    sparse : bool, optional
+        True: record ``f`` once on a traced ``x`` and evaluate every term in the
+        space of the few variables it depends on (``jets.sparse``), as for
+        :func:`hessian`; a total order (an int) only, ``axis=0``, ``error=False``.
+        Default False.
+
     Returns
     -------
     dict
@@ -739,9 +780,17 @@ def partials(f, x, order, *, error=False, axis=0):
         return _chunked(partials, f, x, order, several=True, error=error, axis=axis)
     _check_callable(f)
     x, axis = _points_axis(x, axis)
-    f = _on_axis(f, axis)
     order = _check_order(order, x.shape[0])
-    S, c, _, e = _evaluate(f, x, order, True, _check_error(error))
+    if _check_sparse(sparse):
+        if isinstance(order, tuple):
+            raise ValueError(
+                f"sparse=True takes a total order (an int), got the caps {order}: "
+                f"use order={max(order) if order else 0} or sparse=False"
+            )
+        plan = _sparse_plan(f, x, order, _check_error(error), axis)
+        S, c, e = plan.space, plan.coefficients(x), None
+    else:
+        S, c, _, e = _evaluate(_on_axis(f, axis), x, order, True, _check_error(error))
 
     def get(c):
         d = _derivs(S, c, np.arange(S.ncoeffs))
@@ -750,7 +799,7 @@ def partials(f, x, order, *, error=False, axis=0):
     return _result(get, c, e)
 
 
-def gradient(f, x, *, error=False, axis=0):
+def gradient(f, x, *, error=False, axis=0, sparse=False):
     """First partial derivatives of a function of n variables (total order 1).
 
     Parameters
@@ -771,6 +820,14 @@ def gradient(f, x, *, error=False, axis=0):
         The gradient axis takes the place of `axis`: with ``axis=-1`` and `x` of shape
         ``(B, n)`` the result is ``(B, n)`` (``(m, B, n)`` for a vector f).
 
+    sparse : bool, optional
+        True: record ``f`` once on a traced ``x`` and evaluate every term in the
+        space of the few variables it depends on (``jets.sparse``): for a sum
+        of terms such as the chained Rosenbrock function the cost grows with the
+        terms, not with n**2 per operation.  ``f`` may use operators, ufuncs,
+        indexing of the first axis and ``np.sum(..., axis=0)``, no control flow
+        on values; needs ``axis=0`` and ``error=False``.  Default False.
+
     Returns
     -------
     ndarray
@@ -783,10 +840,10 @@ def gradient(f, x, *, error=False, axis=0):
     >>> jets.gradient(lambda x: np.sum(x**2, axis=0), [1.0, 2.0, 3.0]).tolist()
     [2.0, 4.0, 6.0]
     """
-    return jacobian(f, x, error=error, axis=axis)
+    return jacobian(f, x, error=error, axis=axis, sparse=sparse)
 
 
-def jacobian(f, x, *, error=False, axis=0):
+def jacobian(f, x, *, error=False, axis=0, sparse=False):
     """Jacobian matrix of a vector function of n variables (total order 1).
 
     Parameters
@@ -808,6 +865,14 @@ def jacobian(f, x, *, error=False, axis=0):
         stay first: with ``axis=-1`` and `x` of shape ``(B, n)`` the result is
         ``(m, B, n)``.
 
+    sparse : bool, optional
+        True: record ``f`` once on a traced ``x`` and evaluate every term in the
+        space of the few variables it depends on (``jets.sparse``): for a sum
+        of terms such as the chained Rosenbrock function the cost grows with the
+        terms, not with n**2 per operation.  ``f`` may use operators, ufuncs,
+        indexing of the first axis and ``np.sum(..., axis=0)``, no control flow
+        on values; needs ``axis=0`` and ``error=False``.  Default False.
+
     Returns
     -------
     ndarray
@@ -828,9 +893,16 @@ def jacobian(f, x, *, error=False, axis=0):
     _check_callable(f)
     x, axis = _points_axis(x, axis)
     n = x.shape[0]
-    S, c, mdim, e = _evaluate(
-        _on_axis(f, axis), x, _cheapest(n, [1, (1,) * n]), True, _check_error(error)
-    )
+    if _check_sparse(sparse):
+        plan = _sparse_plan(f, x, 1, _check_error(error), axis)
+        G = plan.tensor(x)  # a sum of terms: the gradient straight from the terms
+        if G is not None:
+            return G
+        S, c, mdim, e = plan.space, plan.coefficients(x), len(plan.out_item), None
+    else:
+        S, c, mdim, e = _evaluate(
+            _on_axis(f, axis), x, _cheapest(n, [1, (1,) * n]), True, _check_error(error)
+        )
     return _place(
         _result(lambda c: np.moveaxis(_pick(S, c, _units(n)), 0, mdim), c, e),
         mdim,
@@ -840,7 +912,7 @@ def jacobian(f, x, *, error=False, axis=0):
     )
 
 
-def hessian(f, x, *, error=False, axis=0):
+def hessian(f, x, *, error=False, axis=0, sparse=False):
     """Matrix of second partial derivatives of a function of n variables (total order 2).
 
     Parameters
@@ -861,6 +933,14 @@ def hessian(f, x, *, error=False, axis=0):
         The two derivative axes take the place of `axis`: with ``axis=-1`` and `x` of
         shape ``(B, n)`` the result is ``(B, n, n)`` (``(m, B, n, n)`` for a vector f).
 
+    sparse : bool, optional
+        True: record ``f`` once on a traced ``x`` and evaluate every term in the
+        space of the few variables it depends on (``jets.sparse``): for a sum
+        of terms such as the chained Rosenbrock function the cost grows with the
+        terms, not with n**2 per operation.  ``f`` may use operators, ufuncs,
+        indexing of the first axis and ``np.sum(..., axis=0)``, no control flow
+        on values; needs ``axis=0`` and ``error=False``.  Default False.
+
     Returns
     -------
     ndarray
@@ -873,10 +953,10 @@ def hessian(f, x, *, error=False, axis=0):
     >>> jets.hessian(lambda x: (x[0] + 2 * x[1])**3, [4.0, 3.0]).tolist()
     [[60.0, 120.0], [120.0, 240.0]]
     """
-    return derivative_tensor(f, x, 2, error=error, axis=axis)
+    return derivative_tensor(f, x, 2, error=error, axis=axis, sparse=sparse)
 
 
-def derivative_tensor(f, x, k, *, error=False, axis=0):
+def derivative_tensor(f, x, k, *, error=False, axis=0, sparse=False):
     """The symmetric tensor of all k-th partial derivatives (total order k).
 
     ``T[i1, ..., ik] = d^k f / dx_i1 ... dx_ik``; every entry is read from the
@@ -905,6 +985,14 @@ def derivative_tensor(f, x, k, *, error=False, axis=0):
         ``(B, n)`` the result is ``(B,) + (n,) * k`` (output axes of a vector f stay
         first).
 
+    sparse : bool, optional
+        True: record ``f`` once on a traced ``x`` and evaluate every term in the
+        space of the few variables it depends on (``jets.sparse``): for a sum
+        of terms such as the chained Rosenbrock function the cost grows with the
+        terms, not with n**2 per operation.  ``f`` may use operators, ufuncs,
+        indexing of the first axis and ``np.sum(..., axis=0)``, no control flow
+        on values; needs ``axis=0`` and ``error=False``.  Default False.
+
     Returns
     -------
     ndarray
@@ -926,9 +1014,16 @@ def derivative_tensor(f, x, k, *, error=False, axis=0):
     k = _check_count(k, "k")
     x, axis = _points_axis(x, axis)
     n = x.shape[0]
-    S, c, mdim, e = _evaluate(
-        _on_axis(f, axis), x, _cheapest(n, [k, (k,) * n]), True, _check_error(error)
-    )
+    if _check_sparse(sparse):
+        plan = _sparse_plan(f, x, k, _check_error(error), axis)
+        T = plan.tensor(x)  # a sum of terms: the tensor straight from the terms
+        if T is not None:
+            return T
+        S, c, mdim, e = plan.space, plan.coefficients(x), len(plan.out_item), None
+    else:
+        S, c, mdim, e = _evaluate(
+            _on_axis(f, axis), x, _cheapest(n, [k, (k,) * n]), True, _check_error(error)
+        )
     return _place(_result(lambda c: _tensor(S, c, k, mdim), c, e), mdim, k, axis, x.ndim - 1)
 
 

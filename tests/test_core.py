@@ -32,6 +32,7 @@ LAYERS = [
     "linalg",
     "functions",
     "program",
+    "sparse",
     "chunked",
     "api",
     "calculus",
