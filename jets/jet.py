@@ -226,11 +226,7 @@ class Jet:
         c = self._coeffs
         if self._vars is None and c.shape[0] == self._space.ncoeffs:
             return c
-        full = embed(self._space, c, self._vars, None, full=True)
-        if c.ndim > 1 and c.dtype.kind in "fc":
-            bad = np.isnan(c[0])
-            if bad.any():  # nan poisoning of the unstored coefficients (engine.finish)
-                full = np.where(bad, np.nan, full)
+        full = embed(self._space, c, self._vars, None, full=True)  # nan-poisoned
         full.flags.writeable = False
         return full
 
@@ -816,8 +812,12 @@ def _compact(jet):
     if c.shape[0] != sub.offsets[min(sub.degree, 1) + 1]:
         return jet  # holds degree 2 or more
     vars = tuple(range(S.nvars)) if jet._vars is None else jet._vars
-    lin = c[1:]
-    active = np.any(lin != 0, axis=tuple(range(1, lin.ndim))) if lin.ndim > 1 else lin != 0
+    lin = c[1:] != 0
+    if c.dtype.kind in "fc":
+        # a nan point is nan in every coefficient whatever is stored (nan
+        # poisoning): it must not decide the layout of the other points
+        lin = lin & ~np.isnan(c[0])
+    active = np.any(lin, axis=tuple(range(1, lin.ndim))) if lin.ndim > 1 else lin
     # the degree-1 rows, one per variable whose cap is >= 1, in variable order
     row_vars = [int(np.argmax(m)) for m in sub.monomials[1 : c.shape[0]]]
     keep = [k for k, a in zip(row_vars, active, strict=False) if a]
@@ -1140,6 +1140,8 @@ def variables(points, order, track_error=False):
                 if dtype.kind == "O" and p.size
                 else 2.0 ** (S.scale[i] if S.scale else 0)
             )
+            if dtype.kind in "fc" and np.isnan(p).any():
+                c[1] = np.where(np.isnan(p), np.nan, c[1])  # nan poisoning, as engine.finish
         out.append(Jet._wrap(S, c, (i,), _seed_error(S, i, p) if track_error else None))
     return tuple(out)
 
