@@ -968,6 +968,393 @@ def _generate(program, S, tops):
     return g
 
 
+#: above this many product terms the unrolled kernel would take long to
+#: compile: the loop kernel (index tables) is generated instead
+MAX_UNROLLED_TERMS = 20000
+
+
+class _Unrolled:
+    """Straight-line kernel text: every coefficient of every node of one point
+    is a local variable ``v<row>_<index>``, and every sum is written out over
+    the pairs of coefficients that can be nonzero (the *support* of each row:
+    a seed has its value and one unit coefficient, a product of two seeds four
+    coefficients, ...).  Rule names and integers only, never user text."""
+
+    def __init__(self, S, pairs, deg):
+        self.S, self.pairs, self.deg = S, pairs, deg
+        self.L = S.ncoeffs
+        self.sup = {}  # row -> sorted list of possibly nonzero coefficient indices
+        self.lines = []
+        self.consts = []
+        self.terms = 0
+        self.nrows = 0
+
+    def const(self, v):
+        self.consts.append(float(v))
+        return f"c{len(self.consts) - 1}"
+
+    def row(self):
+        self.nrows += 1
+        return f"x{self.nrows - 1}"
+
+    @staticmethod
+    def v(r, t):
+        return f"v{r}_{t}"
+
+    def emit(self, *lines):
+        self.lines.extend(lines)
+
+    def _sum(self, terms):
+        self.terms += len(terms)
+        return " + ".join(terms) if terms else "0.0"
+
+    def pair_terms(self, t, a, b, fmt, skip_i0=False, skip_j0=False, jset=None):
+        sa, sb = self.sup_set(a), jset if jset is not None else self.sup_set(b)
+        out = []
+        for i, j in self.pairs[t]:
+            if (skip_i0 and i == 0) or (skip_j0 and j == 0):
+                continue
+            if i in sa and j in sb:
+                out.append(fmt(i, j))
+        return out
+
+    def sup_set(self, r):
+        return set(self.sup[r])
+
+    # -------- nodes
+    def copy(self, o, a, sign=""):
+        for t in self.sup[a]:
+            self.emit(f"{self.v(o, t)} = {sign}{self.v(a, t)}")
+        self.sup[o] = list(self.sup[a])
+
+    def addjj(self, o, a, b, op):
+        sa, sb = self.sup_set(a), self.sup_set(b)
+        sup = sorted(sa | sb)
+        for t in sup:
+            if t in sa and t in sb:
+                e = f"{self.v(a, t)} {op} {self.v(b, t)}"
+            elif t in sa:
+                e = self.v(a, t)
+            else:
+                e = f"{op}{self.v(b, t)}" if op == "-" else self.v(b, t)
+            self.emit(f"{self.v(o, t)} = {e}")
+        self.sup[o] = sup
+
+    def addjc(self, o, a, c, op, jet_first):
+        sign = "" if jet_first or op == "+" else "-"
+        self.emit(
+            f"{self.v(o, 0)} = "
+            + (f"{self.v(a, 0)} {op} {c}" if jet_first else f"{c} {op} {self.v(a, 0)}")
+        )
+        for t in self.sup[a][1:]:
+            self.emit(f"{self.v(o, t)} = {sign}{self.v(a, t)}")
+        self.sup[o] = list(self.sup[a])
+
+    def scale(self, o, a, c, op, full=False):
+        sup = list(range(self.L)) if full else self.sup[a]
+        sa = self.sup_set(a)
+        for t in sup:
+            src = self.v(a, t) if t in sa else "0.0"
+            self.emit(f"{self.v(o, t)} = {src} {op} {c}")
+        self.sup[o] = list(sup)
+
+    def mul(self, o, a, b):
+        sup = []
+        for t in range(self.L):
+            terms = self.pair_terms(t, a, b, lambda i, j: f"{self.v(a, i)} * {self.v(b, j)}")
+            if terms:
+                self.emit(f"{self.v(o, t)} = {self._sum(terms)}")
+                sup.append(t)
+        self.sup[o] = sup
+
+    def div(self, o, a, b, num=None):
+        """a / b; num: a constant expression instead of the row a."""
+        sa = {0} if num is None and a is None else (self.sup_set(a) if num is None else {0})
+        a0 = num if num is not None else self.v(a, 0)
+        b0 = self.v(b, 0)
+        self.emit(f"{self.v(o, 0)} = {a0} / {b0}")
+        done = {0}
+        for t in range(1, self.L):
+            terms = self.pair_terms(
+                t, b, o, lambda i, j: f"{self.v(b, i)} * {self.v(o, j)}", skip_i0=True, jset=done
+            )
+            at = self.v(a, t) if num is None and t in sa else None
+            if not terms and at is None:
+                continue
+            s = self._sum(terms)
+            self.emit(f"{self.v(o, t)} = ({at or '0.0'} - ({s})) / {b0}")
+            done.add(t)
+        self.sup[o] = sorted(done)
+
+    def intpow(self, o, a, n):
+        m, result, base = abs(n), None, a
+        while True:
+            if m & 1:
+                if result is None:
+                    result = base
+                else:
+                    r = self.row()
+                    self.mul(r, result, base)
+                    result = r
+            m >>= 1
+            if not m:
+                break
+            r = self.row()
+            self.mul(r, base, base)
+            base = r
+        if n < 0:
+            self.div(o, None, result, num="1.0")
+        else:
+            self.copy(o, result)
+
+    def _series(self, o, a, first, term_fn, jrow=None, skip_j0=False, tail=None):
+        """Progressive support: o_t for t >= 1 from pairs (i in sup a, i != 0,
+        j in what o (or jrow) has so far)."""
+        done = {0}
+        jdone = done if jrow is None else self.sup_set(jrow)
+        self.emit(f"{self.v(o, 0)} = {first}")
+        for t in range(1, self.L):
+            terms = self.pair_terms(t, a, o, term_fn, skip_i0=True, skip_j0=skip_j0, jset=jdone)
+            extra = tail(t) if tail else None
+            if not terms and extra is None:
+                continue
+            self.emit(f"{self.v(o, t)} = " + (extra(self._sum(terms)) if extra else
+                                            f"({self._sum(terms)}) * (1.0 / {self.deg[t]})"))
+            done.add(t)
+        self.sup[o] = sorted(done)
+
+    def exp(self, o, a):
+        self._series(
+            o, a, f"np.exp({self.v(a, 0)})",
+            lambda i, j: f"({self.v(a, i)} * {float(self.deg[i])}) * {self.v(o, j)}",
+        )
+
+    def log(self, o, a):
+        sa = self.sup_set(a)
+        a0 = self.v(a, 0)
+
+        def tail(t):
+            at = self.v(a, t) if t in sa else "0.0"
+            return lambda s: f"({at} - ({s}) / {self.deg[t]}) / {a0}"
+
+        self._series(
+            o, a, f"np.log({a0})",
+            lambda i, j: f"{self.v(a, i)} * ({self.v(o, j)} * {float(self.deg[j])})",
+            skip_j0=True, tail=tail,
+        )
+
+    def realpow(self, o, a, r, value):
+        a0 = self.v(a, 0)
+        self.emit(
+            f"if {a0} == 0.0 or not (abs({a0}) < 2.0 ** 300 and abs({a0}) > 2.0 ** -300):",
+            "    bad[p] = 1",
+            f"{self.v(o, 0)} = {value}",
+        )
+        done = {0}
+        for t in range(1, self.L):
+            t1 = self.pair_terms(
+                t, a, o, lambda i, j: f"({self.v(a, i)} * {float(self.deg[i])}) * {self.v(o, j)}",
+                skip_i0=True, jset=done,
+            )
+            t2 = self.pair_terms(
+                t, a, o, lambda i, j: f"{self.v(a, i)} * ({self.v(o, j)} * {float(self.deg[j])})",
+                skip_i0=True, skip_j0=True, jset=done,
+            )
+            if not t1 and not t2:
+                continue
+            self.emit(
+                f"{self.v(o, t)} = ({r} * ({self._sum(t1)}) - ({self._sum(t2)})) / "
+                f"({float(self.deg[t])} * {a0})"
+            )
+            done.add(t)
+        self.sup[o] = sorted(done)
+
+    def paired(self, s, c, a, sign, fs, fc):
+        a0 = self.v(a, 0)
+        self.emit(f"{self.v(s, 0)} = np.{fs}({a0})", f"{self.v(c, 0)} = np.{fc}({a0})")
+        ds, dc = {0}, {0}
+        for t in range(1, self.L):
+            ts = self.pair_terms(
+                t, a, c, lambda i, j: f"({self.v(a, i)} * {float(self.deg[i])}) * {self.v(c, j)}",
+                skip_i0=True, jset=dc,
+            )
+            tc = self.pair_terms(
+                t, a, s, lambda i, j: f"({self.v(a, i)} * {float(self.deg[i])}) * {self.v(s, j)}",
+                skip_i0=True, jset=ds,
+            )
+            if ts:
+                self.emit(f"{self.v(s, t)} = ({self._sum(ts)}) * (1.0 / {self.deg[t]})")
+            if tc:
+                self.emit(f"{self.v(c, t)} = ({self._sum(tc)}) * ({sign} / {self.deg[t]})")
+            if ts:
+                ds.add(t)
+            if tc:
+                dc.add(t)
+        self.sup[s], self.sup[c] = sorted(ds), sorted(dc)
+
+    def tan(self, o, w, a, sign):
+        a0 = self.v(a, 0)
+        if sign > 0:
+            self.emit(f"{self.v(o, 0)} = np.tan({a0})",
+                      f"{self.v(w, 0)} = 1.0 + {self.v(o, 0)} * {self.v(o, 0)}")
+        else:
+            self.emit(f"{self.v(o, 0)} = np.tanh({a0})",
+                      f"{self.v(w, 0)} = 1.0 / np.cosh({a0}) ** 2")
+        dt, dw = {0}, {0}
+        for t in range(1, self.L):
+            tt = self.pair_terms(
+                t, a, w, lambda i, j: f"({self.v(a, i)} * {float(self.deg[i])}) * {self.v(w, j)}",
+                skip_i0=True, jset=dw,
+            )
+            if tt:
+                self.emit(f"{self.v(o, t)} = ({self._sum(tt)}) * (1.0 / {self.deg[t]})")
+                dt.add(t)
+            self.sup[o] = sorted(dt)
+            tw = [
+                f"{self.v(o, i)} * {self.v(o, j)}"
+                for i, j in self.pairs[t]
+                if i in dt and j in dt
+            ]
+            if tw:
+                self.emit(f"{self.v(w, t)} = ({self._sum(tw)}) * {float(sign)}")
+                dw.add(t)
+        self.sup[o], self.sup[w] = sorted(dt), sorted(dw)
+
+
+def _generate_unrolled(program, S, supports):
+    """The straight-line kernel body of `program` (see _Unrolled), or None if a
+    node has no template or the code would be too long."""
+    deg, _, PS, PI, PJ = _tables(S)
+    pairs = [
+        list(zip(PI[PS[t, 0] : PS[t, -1]].tolist(), PJ[PS[t, 0] : PS[t, -1]].tolist()))
+        for t in range(S.ncoeffs)
+    ]
+    g = _Unrolled(S, pairs, deg.tolist())
+    for i, sup in enumerate(supports):
+        g.sup[i] = sorted(sup)
+    for n, (rule, refs) in enumerate(program.nodes):
+        o = program.ninputs + n
+        name = rule.name
+        if name not in KERNEL_RULES:
+            return None
+        rows, consts = [], []
+        for r in refs:
+            if isinstance(r, _Ref):
+                rows.append(r.index)
+                consts.append(None)
+            else:
+                v = _scalar(r)
+                if v is None:
+                    return None
+                rows.append(None)
+                consts.append(v)
+        a = rows[0]
+        if name in ("add", "subtract"):
+            op = "+" if name == "add" else "-"
+            b = rows[1]
+            if a is not None and b is not None:
+                g.addjj(o, a, b, op)
+            elif a is not None:
+                g.addjc(o, a, g.const(consts[1]), op, True)
+            else:
+                g.addjc(o, b, g.const(consts[0]), op, False)
+        elif name == "multiply":
+            b = rows[1]
+            if a is not None and b is not None:
+                g.mul(o, a, b)
+            elif a is not None:
+                g.scale(o, a, g.const(consts[1]), "*")
+            else:
+                g.scale(o, b, g.const(consts[0]), "*")
+        elif name == "divide":
+            b = rows[1]
+            if a is not None and b is not None:
+                g.div(o, a, b)
+            elif a is not None:
+                g.scale(o, a, g.const(consts[1]), "/", full=consts[1] == 0)
+            else:
+                g.div(o, None, b, num=g.const(consts[0]))
+        elif name == "reciprocal":
+            g.div(o, None, a, num="1.0")
+        elif name == "negative":
+            g.copy(o, a, "-")
+        elif name == "positive":
+            g.copy(o, a)
+        elif name == "square":
+            g.mul(o, a, a)
+        elif name == "power":
+            if a is None or rows[1] is not None:
+                return None
+            r = consts[1]
+            if isinstance(r, int) or float(r).is_integer():
+                n_ = int(r)
+                if abs(n_) > 2**20:
+                    return None
+                if n_ == 0:
+                    g.emit(f"{g.v(o, 0)} = 1.0")
+                    g.sup[o] = [0]
+                else:
+                    g.intpow(o, a, n_)
+            else:
+                c = g.const(r)
+                g.realpow(o, a, c, f"np.power({g.v(a, 0)}, {c})")
+        elif name == "sqrt":
+            g.realpow(o, a, "0.5", f"np.sqrt({g.v(a, 0)})")
+        elif name == "exp":
+            g.exp(o, a)
+        elif name == "log":
+            g.log(o, a)
+        elif name in ("sin", "cos", "sinh", "cosh"):
+            aux = g.row()
+            hyper = name in ("sinh", "cosh")
+            sr, cr = (o, aux) if name in ("sin", "sinh") else (aux, o)
+            fs, fc = ("sinh", "cosh") if hyper else ("sin", "cos")
+            g.paired(sr, cr, a, "1.0" if hyper else "-1.0", fs, fc)
+        elif name in ("tan", "tanh"):
+            g.tan(o, g.row(), a, 1 if name == "tan" else -1)
+        else:  # pragma: no cover - KERNEL_RULES lists the branches above
+            return None
+        g.emit(f"if {g.v(o, 0)} != {g.v(o, 0)}:", "    bad[p] = 1")
+        if g.terms > MAX_UNROLLED_TERMS:
+            return None
+    return g
+
+
+def _unrolled_source(g, inputs, outputs):
+    """Module text of the straight-line kernel; inputs: (row, [(stored row q,
+    full index)]) of the coefficients each input may hold."""
+    nin, nout = len(inputs), len(outputs)
+    params = (
+        [f"in{i}" for i in range(nin)]
+        + ["C"]
+        + [f"out{j}" for j in range(nout)]
+        + ["bad"]
+    )
+    body = [f"c{k} = C[{k}]" for k in range(len(g.consts))]
+    body += ["npts = bad.shape[0]", "for p in range(npts):"]
+    inner = []
+    for i, (row, rows) in enumerate(inputs):
+        for q, e in rows:
+            inner.append(f"{g.v(row, e)} = in{i}[{q}, p]")
+        inner += [f"if {g.v(row, 0)} != {g.v(row, 0)}:", "    bad[p] = 1"]
+    inner += g.lines
+    for j, row in enumerate(outputs):
+        sup = set(g.sup[row])
+        for t in range(g.L):
+            inner.append(f"out{j}[{t}, p] = {g.v(row, t) if t in sup else '0.0'}")
+    body += ["    " + line for line in inner]
+    head = [
+        "# generated by jets.jit from rule templates; do not edit",
+        "import numpy as np",
+        "from numba import njit",
+        "",
+        "",
+        '@njit(cache=True, error_model="numpy")',
+        f"def kernel({', '.join(params)}):",
+    ]
+    return "\n".join(head + ["    " + line for line in body]) + "\n"
+
+
 def _kernel_source(g, inputs, outputs, uni):
     """The module text: helpers, then kernel(ins..., embs..., C, tables, outs..., bad)."""
     nin, nout = len(inputs), len(outputs)
@@ -1050,7 +1437,8 @@ def _compile(entry, S, args):
                 stacklevel=5,
             )
         return None
-    # inputs: per program input (row), its Lin and embedding in the full space
+    # inputs: per program input (row), its Lin and embedding in the full space,
+    # and the rows that are zero in this first call (a seed's other directions)
     specs = []
     for a, st in zip(args, entry.struct):
         if st is None:
@@ -1067,23 +1455,39 @@ def _compile(entry, S, args):
                 dtype=np.int64,
             )
             t = int(sub.top_degree[lin])
-        for _ in np.ndindex(*st):
-            specs.append((lin, emb, t))
+        c = a._coeffs
+        for idx in np.ndindex(*st):
+            ci = c[(slice(None),) + idx]
+            nz = ci.reshape(lin, -1).any(axis=1) if ci.size else np.zeros(lin, dtype=bool)
+            zero = np.flatnonzero(~nz)
+            specs.append((lin, emb, t, zero[zero > 0]))
     if len(specs) != prog.ninputs or not prog.nodes:
         return None
-    g = _generate(prog, S, [s[2] for s in specs])
-    if g is None:
-        return None
     outs = sorted({i for i in _slots(entry.out, []) if i >= prog.ninputs})
-    src = _kernel_source(g, [(i, s[0]) for i, s in enumerate(specs)], outs, S.nvars == 1)
+    sups = [[int(e) for q, e in enumerate(sp[1]) if q not in set(sp[3])] for sp in specs]
+    g = _generate_unrolled(prog, S, sups)
+    if g is not None:
+        ins = [
+            (i, [(q, int(e)) for q, e in enumerate(sp[1]) if q not in set(sp[3])])
+            for i, sp in enumerate(specs)
+        ]
+        src = _unrolled_source(g, ins, outs)
+        checks = [(i, sp[3]) for i, sp in enumerate(specs) if len(sp[3])]
+        extra = []
+    else:
+        g = _generate(prog, S, [sp[2] for sp in specs])
+        if g is None:
+            return None
+        src = _kernel_source(g, [(i, sp[0]) for i, sp in enumerate(specs)], outs, S.nvars == 1)
+        checks = []
+        extra = [sp[1] for sp in specs]
     try:
         kern = _load(src).kernel
     except Exception as e:  # noqa: BLE001 - an unwritable cache dir etc.: replay
         warnings.warn(f"jets.jit: the kernel could not be built ({e}); replaying", stacklevel=5)
         return None
-    tables = _tables(S)
     consts = np.asarray(g.consts + [0.0], dtype=np.float64)
-    embs = [s[1] for s in specs]
+    tables = _tables(S) if extra else ()
     L = S.ncoeffs
 
     def run(S, inputs):
@@ -1095,9 +1499,12 @@ def _compile(entry, S, args):
             coeffs = [np.broadcast_to(c, c.shape[:1] + batch) for c in coeffs]
         npts = math.prod(batch)
         flat = [c.reshape(c.shape[0], npts) for c in coeffs]
+        for i, zero in checks:  # the kernel assumes these rows are zero
+            if flat[i][zero].any():
+                return replay(prog, S, inputs)
         out = [np.empty((L, npts)) for _ in outs]
         bad = np.zeros(npts, dtype=np.uint8)
-        kern(*flat, *embs, consts, *tables, *out, bad)
+        kern(*flat, *extra, consts, *tables, *out, bad)
         if bad.any():
             idx = np.flatnonzero(bad)
             sub = [Operand(f[:, idx], op.vars) for f, op in zip(flat, inputs)]

@@ -322,13 +322,15 @@ def test_corpus_through_jit(index, monkeypatch):
     TC.check_against(case, case.order, case.points[:1], "jit scalar")
 
 
-N_FUZZ = 250
+N_FUZZ = 250  # the default case count of tests/test_fuzz.py
+N_FUZZ_REF = 40  # of which checked against the reference and its bound as well
 
 
 @pytest.mark.parametrize("index", range(N_FUZZ))
 def test_fuzz_through_jit(index):
-    """The fuzz cases of tests/test_fuzz.py through jets.jit: inside the same
-    error bound against the reference, and within 1e-13 of eager jets."""
+    """The fuzz cases of tests/test_fuzz.py through jets.jit: within 1e-13 of
+    eager jets (which tests/test_fuzz.py checks against the reference); the
+    first N_FUZZ_REF also inside the same error bound against the reference."""
     case = FG.make_case(index, FG.SEED)
     xs = jets.variables([case.points[i] for i in range(case.nvars)], case.order)
     g = jets.jit(lambda *v: case.root.evaluate(list(v)))
@@ -337,13 +339,14 @@ def test_fuzz_through_jit(index):
         want = case.root.evaluate(xs)
         g(*xs)
         f = g(*xs)
+    close(np.broadcast_to(f.coeffs, want.coeffs.shape), want.coeffs, 1e-13)
+    if index >= N_FUZZ_REF:
+        return
     alphas, M, E = FG.error_bound(case)
     P = case.points.shape[1]
     got = np.stack([np.broadcast_to(f.coefficient(a), (P,)) for a in alphas]).astype(float)
-    eag = np.stack([np.broadcast_to(want.coefficient(a), (P,)) for a in alphas]).astype(float)
     ref = FG.reference_dd(case)
     with np.errstate(all="ignore"):
         err = np.abs((got - ref.hi) - ref.lo)
     assert np.all(np.isfinite(got)), case.describe()
     assert np.all(err <= E), case.describe()
-    assert np.all(np.abs(got - eag) <= 1e-13 * np.maximum(M, np.abs(eag))), case.describe()

@@ -20,6 +20,7 @@ __all__ = ["TOOLS", "NotApplicable", "load"]
 #: Tool names in report order (jets first; the numba "compiled limit" last).
 TOOLS = (
     "jets",
+    "jets-jit",
     "torch-autograd",
     "torch-func",
     "jax-jet",
@@ -32,6 +33,7 @@ TOOLS = (
 
 _MODULES = {
     "jets": "jets_tool",
+    "jets-jit": "jets_jit_tool",
     "torch-autograd": "torch_autograd",
     "torch-func": "torch_func",
     "jax-jet": "jax_jet",
