@@ -155,13 +155,11 @@ def _map(fn, *xs):
             raise _Unsupported("it combines indexed jets with a constant array")
     objs = [a if isinstance(a, np.ndarray) and a.dtype == object else None for a in arrs]
     shape = np.broadcast_shapes(*(o.shape for o in objs if o is not None))
-    cols = [
-        np.broadcast_to(o, shape).ravel() if o is not None else None for o in objs
-    ]
+    cols = [np.broadcast_to(o, shape).ravel() if o is not None else None for o in objs]
     n = int(np.prod(shape, dtype=np.int64))
     out = np.empty(n, dtype=object)
     for k in range(n):
-        out[k] = fn(*(c[k] if c is not None else a for c, a in zip(cols, arrs)))
+        out[k] = fn(*(c[k] if c is not None else a for c, a in zip(cols, arrs, strict=False)))
     return _wrap(out.reshape(shape))
 
 
@@ -422,7 +420,7 @@ class Jitted:
 
     @staticmethod
     def _fits(entry, args):
-        for a, st in zip(args, entry.struct):
+        for a, st in zip(args, entry.struct, strict=False):
             if st is not None and st and tuple(a.shape[: len(st)]) != st:
                 return False
         return True
@@ -450,8 +448,11 @@ class Jitted:
                         depth[i] += 1
                         grown = True
                 size = max(
-                    (int(np.prod(a.shape[: depth[i]])) for i, a in enumerate(args)
-                     if isinstance(a, Jet)),
+                    (
+                        int(np.prod(a.shape[: depth[i]]))
+                        for i, a in enumerate(args)
+                        if isinstance(a, Jet)
+                    ),
                     default=1,
                 )
                 if not grown or size > _MAX_ITEMS:
@@ -474,7 +475,7 @@ class Jitted:
     def _trace(self, args, depth):
         prog = Program(_JitTracer)
         targs, struct = [], []
-        for a, k in zip(args, depth):
+        for a, k in zip(args, depth, strict=False):
             if isinstance(a, Jet):
                 shape = tuple(a.shape[:k])
                 struct.append(shape)
@@ -501,7 +502,7 @@ class Jitted:
     # -- running
     def _inputs(self, entry, args):
         vals = []
-        for a, st in zip(args, entry.struct):
+        for a, st in zip(args, entry.struct, strict=False):
             if st is None:
                 continue
             if isinstance(a, Jet):
@@ -524,15 +525,25 @@ class Jitted:
 
         def get(i):
             v = vals[i]
-            return Jet._wrap(S, v.coeffs, v.vars) if isinstance(v, Operand) else v
+            return _jet_of(S, v.coeffs, v.vars) if isinstance(v, Operand) else v
 
         return _build_out(entry.out, get)
 
 
-def replay(program, S, inputs, only=None):
+def _jet_of(S, coeffs, vars):
+    """The Jet of a result whose layout the engine or the kernel guarantees:
+    no re-validation (Jet._wrap checks what the recording already did)."""
+    jet = Jet.__new__(Jet)
+    if coeffs.flags.writeable:
+        coeffs.flags.writeable = False
+    jet._space, jet._coeffs, jet._vars, jet._err = S, coeffs, vars, None
+    return jet
+
+
+def replay(program, S, inputs):
     """Run the recorded nodes through the engine (the eager rules): `inputs`
     are Operands (jets) or plain values; returns the Operand or value of every
-    input and node.  `only`: the slots needed (the others are skipped)."""
+    input and node."""
     vals = list(inputs)
     for rule, refs in program.nodes:
         args, jet = [], False
@@ -1118,14 +1129,22 @@ class _Unrolled:
             extra = tail(t) if tail else None
             if not terms and extra is None:
                 continue
-            self.emit(f"{self.v(o, t)} = " + (extra(self._sum(terms)) if extra else
-                                            f"({self._sum(terms)}) * (1.0 / {self.deg[t]})"))
+            self.emit(
+                f"{self.v(o, t)} = "
+                + (
+                    extra(self._sum(terms))
+                    if extra
+                    else f"({self._sum(terms)}) * (1.0 / {self.deg[t]})"
+                )
+            )
             done.add(t)
         self.sup[o] = sorted(done)
 
     def exp(self, o, a):
         self._series(
-            o, a, f"np.exp({self.v(a, 0)})",
+            o,
+            a,
+            f"np.exp({self.v(a, 0)})",
             lambda i, j: f"({self.v(a, i)} * {float(self.deg[i])}) * {self.v(o, j)}",
         )
 
@@ -1138,9 +1157,12 @@ class _Unrolled:
             return lambda s: f"({at} - ({s}) / {self.deg[t]}) / {a0}"
 
         self._series(
-            o, a, f"np.log({a0})",
+            o,
+            a,
+            f"np.log({a0})",
             lambda i, j: f"{self.v(a, i)} * ({self.v(o, j)} * {float(self.deg[j])})",
-            skip_j0=True, tail=tail,
+            skip_j0=True,
+            tail=tail,
         )
 
     def realpow(self, o, a, r, value):
@@ -1153,12 +1175,21 @@ class _Unrolled:
         done = {0}
         for t in range(1, self.L):
             t1 = self.pair_terms(
-                t, a, o, lambda i, j: f"({self.v(a, i)} * {float(self.deg[i])}) * {self.v(o, j)}",
-                skip_i0=True, jset=done,
+                t,
+                a,
+                o,
+                lambda i, j: f"({self.v(a, i)} * {float(self.deg[i])}) * {self.v(o, j)}",
+                skip_i0=True,
+                jset=done,
             )
             t2 = self.pair_terms(
-                t, a, o, lambda i, j: f"{self.v(a, i)} * ({self.v(o, j)} * {float(self.deg[j])})",
-                skip_i0=True, skip_j0=True, jset=done,
+                t,
+                a,
+                o,
+                lambda i, j: f"{self.v(a, i)} * ({self.v(o, j)} * {float(self.deg[j])})",
+                skip_i0=True,
+                skip_j0=True,
+                jset=done,
             )
             if not t1 and not t2:
                 continue
@@ -1175,12 +1206,20 @@ class _Unrolled:
         ds, dc = {0}, {0}
         for t in range(1, self.L):
             ts = self.pair_terms(
-                t, a, c, lambda i, j: f"({self.v(a, i)} * {float(self.deg[i])}) * {self.v(c, j)}",
-                skip_i0=True, jset=dc,
+                t,
+                a,
+                c,
+                lambda i, j: f"({self.v(a, i)} * {float(self.deg[i])}) * {self.v(c, j)}",
+                skip_i0=True,
+                jset=dc,
             )
             tc = self.pair_terms(
-                t, a, s, lambda i, j: f"({self.v(a, i)} * {float(self.deg[i])}) * {self.v(s, j)}",
-                skip_i0=True, jset=ds,
+                t,
+                a,
+                s,
+                lambda i, j: f"({self.v(a, i)} * {float(self.deg[i])}) * {self.v(s, j)}",
+                skip_i0=True,
+                jset=ds,
             )
             if ts:
                 self.emit(f"{self.v(s, t)} = ({self._sum(ts)}) * (1.0 / {self.deg[t]})")
@@ -1195,25 +1234,30 @@ class _Unrolled:
     def tan(self, o, w, a, sign):
         a0 = self.v(a, 0)
         if sign > 0:
-            self.emit(f"{self.v(o, 0)} = np.tan({a0})",
-                      f"{self.v(w, 0)} = 1.0 + {self.v(o, 0)} * {self.v(o, 0)}")
+            self.emit(
+                f"{self.v(o, 0)} = np.tan({a0})",
+                f"{self.v(w, 0)} = 1.0 + {self.v(o, 0)} * {self.v(o, 0)}",
+            )
         else:
-            self.emit(f"{self.v(o, 0)} = np.tanh({a0})",
-                      f"{self.v(w, 0)} = 1.0 / np.cosh({a0}) ** 2")
+            self.emit(
+                f"{self.v(o, 0)} = np.tanh({a0})", f"{self.v(w, 0)} = 1.0 / np.cosh({a0}) ** 2"
+            )
         dt, dw = {0}, {0}
         for t in range(1, self.L):
             tt = self.pair_terms(
-                t, a, w, lambda i, j: f"({self.v(a, i)} * {float(self.deg[i])}) * {self.v(w, j)}",
-                skip_i0=True, jset=dw,
+                t,
+                a,
+                w,
+                lambda i, j: f"({self.v(a, i)} * {float(self.deg[i])}) * {self.v(w, j)}",
+                skip_i0=True,
+                jset=dw,
             )
             if tt:
                 self.emit(f"{self.v(o, t)} = ({self._sum(tt)}) * (1.0 / {self.deg[t]})")
                 dt.add(t)
             self.sup[o] = sorted(dt)
             tw = [
-                f"{self.v(o, i)} * {self.v(o, j)}"
-                for i, j in self.pairs[t]
-                if i in dt and j in dt
+                f"{self.v(o, i)} * {self.v(o, j)}" for i, j in self.pairs[t] if i in dt and j in dt
             ]
             if tw:
                 self.emit(f"{self.v(w, t)} = ({self._sum(tw)}) * {float(sign)}")
@@ -1226,7 +1270,9 @@ def _generate_unrolled(program, S, supports):
     node has no template or the code would be too long."""
     deg, _, PS, PI, PJ = _tables(S)
     pairs = [
-        list(zip(PI[PS[t, 0] : PS[t, -1]].tolist(), PJ[PS[t, 0] : PS[t, -1]].tolist()))
+        list(
+            zip(PI[PS[t, 0] : PS[t, -1]].tolist(), PJ[PS[t, 0] : PS[t, -1]].tolist(), strict=False)
+        )
         for t in range(S.ncoeffs)
     ]
     g = _Unrolled(S, pairs, deg.tolist())
@@ -1324,15 +1370,10 @@ def _unrolled_source(g, inputs, outputs):
     """Module text of the straight-line kernel; inputs: (row, [(stored row q,
     full index)]) of the coefficients each input may hold."""
     nin, nout = len(inputs), len(outputs)
-    params = (
-        [f"in{i}" for i in range(nin)]
-        + ["C"]
-        + [f"out{j}" for j in range(nout)]
-        + ["bad"]
-    )
+    params = [f"in{i}" for i in range(nin)] + ["C"] + [f"out{j}" for j in range(nout)] + ["bad"]
     body = [f"c{k} = C[{k}]" for k in range(len(g.consts))]
-    body += ["npts = bad.shape[0]", "for p in range(npts):"]
-    inner = []
+    body += ["npts = bad.shape[0]", "nbad = 0", "for p in range(npts):"]
+    inner = ["bad[p] = 0"]
     for i, (row, rows) in enumerate(inputs):
         for q, e in rows:
             inner.append(f"{g.v(row, e)} = in{i}[{q}, p]")
@@ -1342,7 +1383,9 @@ def _unrolled_source(g, inputs, outputs):
         sup = set(g.sup[row])
         for t in range(g.L):
             inner.append(f"out{j}[{t}, p] = {g.v(row, t) if t in sup else '0.0'}")
+    inner.append("nbad += bad[p]")
     body += ["    " + line for line in inner]
+    body.append("return nbad")
     head = [
         "# generated by jets.jit from rule templates; do not edit",
         "import numpy as np",
@@ -1367,17 +1410,20 @@ def _kernel_source(g, inputs, outputs, uni):
     )
     body = [
         "npts = bad.shape[0]",
+        "nbad = 0",
         f"V = np.zeros(({g.nrows}, {g.L}))",
         "for p in range(npts):",
     ]
-    inner = []
+    inner = ["bad[p] = 0"]
     for i, (row, lin) in enumerate(inputs):
         inner += [f"for q in range({lin}):", f"    V[{row}, emb{i}[q]] = in{i}[q, p]"]
         inner += [f"if V[{row}, 0] != V[{row}, 0]:", "    bad[p] = 1"]
     inner += g.lines
     for j, row in enumerate(outputs):
         inner += [f"for q in range({g.L}):", f"    out{j}[q, p] = V[{row}, q]"]
+    inner.append("nbad += bad[p]")
     body += ["    " + line for line in inner]
+    body.append("return nbad")
     head = [
         "# generated by jets.jit from rule templates; do not edit",
         "import numpy as np",
@@ -1391,9 +1437,7 @@ def _kernel_source(g, inputs, outputs, uni):
 
 def cache_dir():
     """The directory of generated kernels: $JETS_CACHE_DIR, else ~/.cache/jets."""
-    d = os.environ.get("JETS_CACHE_DIR") or os.path.join(
-        os.path.expanduser("~"), ".cache", "jets"
-    )
+    d = os.environ.get("JETS_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "jets")
     return d
 
 
@@ -1440,7 +1484,7 @@ def _compile(entry, S, args):
     # inputs: per program input (row), its Lin and embedding in the full space,
     # and the rows that are zero in this first call (a seed's other directions)
     specs = []
-    for a, st in zip(args, entry.struct):
+    for a, st in zip(args, entry.struct, strict=False):
         if st is None:
             continue
         if not isinstance(a, Jet) or a._coeffs.dtype != np.float64:
@@ -1502,19 +1546,18 @@ def _compile(entry, S, args):
         for i, zero in checks:  # the kernel assumes these rows are zero
             if flat[i][zero].any():
                 return replay(prog, S, inputs)
-        out = [np.empty((L, npts)) for _ in outs]
-        bad = np.zeros(npts, dtype=np.uint8)
-        kern(*flat, *extra, consts, *tables, *out, bad)
-        if bad.any():
+        out = np.empty((len(outs), L, npts))
+        bad = np.empty(npts, dtype=np.uint8)
+        if kern(*flat, *extra, consts, *tables, *out, bad):
             idx = np.flatnonzero(bad)
-            sub = [Operand(f[:, idx], op.vars) for f, op in zip(flat, inputs)]
+            sub = [Operand(f[:, idx], op.vars) for f, op in zip(flat, inputs, strict=False)]
             vals = replay(prog, S, sub)
-            for o, slot in zip(out, outs):
+            for o, slot in zip(out, outs, strict=False):
                 v = vals[slot]
                 o[:, idx] = K.embed(S, v.coeffs, v.vars, None, full=True)
         vals = list(inputs) + [None] * len(prog.nodes)
-        for o, slot in zip(out, outs):
-            vals[slot] = Operand(o.reshape((L,) + batch), None)
+        for o, slot in zip(out, outs, strict=False):
+            vals[slot] = Operand(o.reshape((L,) + batch) if len(batch) != 1 else o, None)
         return vals
 
     return run

@@ -78,8 +78,10 @@ def test_univariate_matches_sympy():
     expr = sp.exp(sp.sin(t)) / (1 + t**2)
     xs = [-1.5, 0.25, 2.0]
     want = np.array(
-        [[float(sp.diff(expr, t, d).subs(t, sp.Rational(v).limit_denominator())) for v in xs]
-         for d in range(7)]
+        [
+            [float(sp.diff(expr, t, d).subs(t, sp.Rational(v).limit_denominator())) for v in xs]
+            for d in range(7)
+        ]
     )
     got = jets.derivatives(jets.jit(w1), np.array(xs), 6)
     np.testing.assert_allclose(got, want, rtol=1e-12)
@@ -109,14 +111,18 @@ def test_multivariate_matches_eager(f, order):
         got, want = g(jets.stack(V)), f(jets.stack(V))
         if isinstance(want, list):
             for a, b in zip(got, want, strict=True):
-                close(np.asarray(a.coeffs if jets.is_jet(a) else a),
-                      np.asarray(b.coeffs if jets.is_jet(b) else b))
+                close(
+                    np.asarray(a.coeffs if jets.is_jet(a) else a),
+                    np.asarray(b.coeffs if jets.is_jet(b) else b),
+                )
         else:
             close(got.coeffs, want.coeffs)
     if order == 2:
         close(jets.hessian(g, X), jets.hessian(f, X))
-        close(jets.jacobian(jets.jit(lambda X: jets.stack([X[0] * X[1], np.sin(X[2])])), X),
-              jets.jacobian(lambda X: jets.stack([X[0] * X[1], np.sin(X[2])]), X))
+        close(
+            jets.jacobian(jets.jit(lambda X: jets.stack([X[0] * X[1], np.sin(X[2])])), X),
+            jets.jacobian(lambda X: jets.stack([X[0] * X[1], np.sin(X[2])]), X),
+        )
 
 
 def test_api_entry_points_and_structure():
@@ -273,8 +279,14 @@ def test_numba_kernel_is_used_and_cached_on_disk(tmp_path):
     )
     env = dict(os.environ, JETS_CACHE_DIR=str(tmp_path), PYTHONPATH=str(ROOT))
     runs = [
-        subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
-                       check=True, cwd=str(ROOT))
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=str(ROOT),
+        )
         for _ in range(2)
     ]
     assert list(tmp_path.glob("jets_kernel_*.py")), "no kernel source written"
@@ -313,8 +325,11 @@ def test_corpus_through_jit(index, monkeypatch):
             f = g(*jets.variables(cols, order))
         got = f.partials()
         fact = S.factorials
-        close(np.array([np.reshape(got[a], -1) for a in got]) / fact[:, None],
-              np.array([np.reshape(want[a], -1) for a in want]) / fact[:, None], 1e-13)
+        close(
+            np.array([np.reshape(got[a], -1) for a in got]) / fact[:, None],
+            np.array([np.reshape(want[a], -1) for a in want]) / fact[:, None],
+            1e-13,
+        )
         return f.space, got
 
     monkeypatch.setattr(TC, "_jet_partials", through_jit)
