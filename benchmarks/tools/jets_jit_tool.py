@@ -2,8 +2,10 @@
 ``jets.jit`` (a fused numba kernel when numba is installed, else the replay).
 
 Each cell builds a fresh ``jets.jit`` wrapper and, in ``reset``, points
-``JETS_CACHE_DIR`` at a fresh directory, so a cell's first call pays the
-recording and the numba compilation (no disk cache from an earlier cell).
+``JETS_CACHE_DIR`` at a fresh directory and forgets the kernels loaded in
+the process, so a cell's first call pays the recording and the numba
+compilation (no disk cache from an earlier cell).  The process's first cell
+also pays numba's own start (its import and target set-up, 1-3 s here).
 """
 
 import os
@@ -35,6 +37,10 @@ def reset():
     if hasattr(cached, "cache_clear"):
         cached.cache_clear()
     os.environ["JETS_CACHE_DIR"] = tempfile.mkdtemp(prefix="jets-jit-bench-")
+    jit = sys.modules.get("jets.jit")
+    if jit is not None:  # kernels loaded in this process
+        jit._MODULES.clear()
+        jit._TABLES.clear()
 
 
 def _w1(x):
