@@ -18,9 +18,9 @@ with the same signature run the recording:
   ``cache=True``, so a second process loads the machine code from disk.
   Programs with rules the kernel does not have (special functions, real powers
   of jets, array constants, complex or exact dtypes) take the replay below.
-  Points where a value is nan or a real power meets 0 (where the eager rules
-  take special paths) are recomputed by the replay, so every stored
-  coefficient is what eager jets stores;
+  Points where a value is nan or infinite, or a real power meets 0 or an
+  extreme value (where the eager rules take special paths), are recomputed
+  by the replay, so every stored coefficient is what eager jets stores;
 * without numba: a replay of the recorded nodes through the engine (the eager
   rules, no Python-level dispatch, no Jet objects in between), after one
   warning that the extra makes it faster.
@@ -717,7 +717,7 @@ class _Gen:
         ]
 
     def flag(self, o):
-        self.emit(f"if V[{o}, 0] != V[{o}, 0]:", "    bad[p] = 1")
+        self.emit(f"if V[{o}, 0] - V[{o}, 0] != 0.0:", "    bad[p] = 1")
 
     # elementwise
     def copy(self, o, a, ta, sign=""):
@@ -1360,7 +1360,7 @@ def _generate_unrolled(program, S, supports):
             g.tan(o, g.row(), a, 1 if name == "tan" else -1)
         else:  # pragma: no cover - KERNEL_RULES lists the branches above
             return None
-        g.emit(f"if {g.v(o, 0)} != {g.v(o, 0)}:", "    bad[p] = 1")
+        g.emit(f"if {g.v(o, 0)} - {g.v(o, 0)} != 0.0:", "    bad[p] = 1")
         if g.terms > MAX_UNROLLED_TERMS:
             return None
     return g
@@ -1377,7 +1377,7 @@ def _unrolled_source(g, inputs, outputs):
     for i, (row, rows) in enumerate(inputs):
         for q, e in rows:
             inner.append(f"{g.v(row, e)} = in{i}[{q}, p]")
-        inner += [f"if {g.v(row, 0)} != {g.v(row, 0)}:", "    bad[p] = 1"]
+        inner += [f"if {g.v(row, 0)} - {g.v(row, 0)} != 0.0:", "    bad[p] = 1"]
     inner += g.lines
     for j, row in enumerate(outputs):
         sup = set(g.sup[row])
@@ -1417,7 +1417,7 @@ def _kernel_source(g, inputs, outputs, uni):
     inner = ["bad[p] = 0"]
     for i, (row, lin) in enumerate(inputs):
         inner += [f"for q in range({lin}):", f"    V[{row}, emb{i}[q]] = in{i}[q, p]"]
-        inner += [f"if V[{row}, 0] != V[{row}, 0]:", "    bad[p] = 1"]
+        inner += [f"if V[{row}, 0] - V[{row}, 0] != 0.0:", "    bad[p] = 1"]
     inner += g.lines
     for j, row in enumerate(outputs):
         inner += [f"for q in range({g.L}):", f"    out{j}[q, p] = V[{row}, q]"]

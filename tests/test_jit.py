@@ -166,6 +166,23 @@ def test_nan_poisoning_like_eager():
     close(got.coeffs, want.coeffs)
 
 
+def test_infinite_values_like_eager():
+    """A value of inf (division by a zero value, exp overflow): the kernel's
+    points go through the replay, so inf and nan land where eager puts them."""
+    fns = [
+        lambda x, y: x * y / (x - 1),
+        lambda x, y: np.exp(800 * x) * y + 1 / y,
+        lambda x, y: np.log(x - 1) * np.sin(y) - np.sqrt(x - 1) / (x - y),
+    ]
+    for f in fns:
+        g = jets.jit(f)
+        for order in (2, 5):
+            x, y = jets.variables([np.array([1.0, 2.0, 1.0]), np.array([0.0, 1.0, 1.0])], order)
+            with np.errstate(all="ignore"):
+                for _ in range(2):
+                    close(g(x, y).coeffs, f(x, y).coeffs)
+
+
 # ------------------------------------------------------------ signatures
 def test_retrace_on_space_dtype_and_batch_rank():
     g = jets.jit(lambda x: np.sin(x) * x)
