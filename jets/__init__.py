@@ -26,6 +26,7 @@ from .calculus import differentiate, evaluate, integrate, invert, truncate
 from .functions import *  # noqa: F401,F403  (every elementary function, explicit)
 from .functions import __all__ as _function_names
 from .jet import Jet, constant, is_jet, variable, variables
+from .jit import jit
 from .numpy_api import concatenate, stack, where
 from .ode import solve_ivp
 from .program import define
@@ -46,6 +47,7 @@ __all__ = [
     "concatenate",
     "where",
     "define",
+    "jit",
     "OneSidedWarning",
     "__version__",
     "derivative",

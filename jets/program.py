@@ -35,16 +35,19 @@ class _Ref:
 class Program:
     """Nodes (rule, args) recorded from code run on tracers; inputs come first."""
 
-    def __init__(self):
+    def __init__(self, tracer=None):
         self.ninputs = 0
         self.nodes = []
+        # the class of the values handed out (jets.jit records with a subclass
+        # whose errors name jets.jit); a Tracer by default
+        self.tracer = Tracer if tracer is None else tracer
 
     def input(self):
         """A new input of the program, as a Tracer (inputs before any node)."""
         if self.nodes:
             raise RuntimeError("program inputs must be declared before its nodes")
         self.ninputs += 1
-        return Tracer(self, self.ninputs - 1)
+        return self.tracer(self, self.ninputs - 1)
 
     def record(self, rule, args):
         refs = []
@@ -68,7 +71,7 @@ class Program:
             else:
                 refs.append(a)
         self.nodes.append((rule, refs))
-        return Tracer(self, self.ninputs + len(self.nodes) - 1)
+        return self.tracer(self, self.ninputs + len(self.nodes) - 1)
 
     def steps(self, S, inputs):
         """Instantiate the program on `inputs` (full-length coefficient arrays of

@@ -32,6 +32,7 @@ LAYERS = [
     "linalg",
     "functions",
     "program",
+    "jit",
     "sparse",
     "chunked",
     "api",
