@@ -818,7 +818,12 @@ def _compact(jet):
         return jet  # holds degree 2 or more
     vars = tuple(range(S.nvars)) if jet._vars is None else jet._vars
     lin = c[1:]
-    active = np.any(lin != 0, axis=tuple(range(1, lin.ndim))) if lin.ndim > 1 else lin != 0
+    if type(c) is not np.ndarray:
+        if getattr(c, "requires_grad", False):
+            return jet  # a zero row may still have a gradient: keep it
+        active = (lin != 0).reshape(lin.shape[0], -1).any(1).tolist()
+    else:
+        active = np.any(lin != 0, axis=tuple(range(1, lin.ndim))) if lin.ndim > 1 else lin != 0
     # the degree-1 rows, one per variable whose cap is >= 1, in variable order
     row_vars = [int(np.argmax(m)) for m in sub.monomials[1 : c.shape[0]]]
     keep = [k for k, a in zip(row_vars, active, strict=False) if a]

@@ -228,9 +228,15 @@ def _interior(S, X, Y, d, lo, hi, xsupport=None):
         out = B.zeros_as((S.offsets[d + 1] - S.offsets[d],) + shape, B.result_dtype(X, Y), X)
         if ranks:
             hit = inverse >= 0
+            if type(out) is not np.ndarray:
+                acc = _ranked_sum(X, Y, ranks)
+                out[B.index(hit, out, False)] = acc[B.index(inverse[hit], acc, False)]
+                return out
             out[hit] = _ranked_sum(X, Y, ranks)[inverse[hit]]
         return out
     acc = _ranked_sum(X, Y, ranks)
+    if inverse is not None and type(acc) is not np.ndarray:
+        return acc[B.index(inverse, acc)]
     return acc if inverse is None else acc[inverse]
 
 
