@@ -169,6 +169,8 @@ def check_same(*arrays):
     for a in arrays:
         if type(a) in _SCALARS or isinstance(a, xp.generic) or not hasattr(a, "shape"):
             continue
+        if type(a) is xp.ndarray and a.ndim == 0 and a.dtype.kind in "iufc":
+            continue  # a numpy scalar in an array: a number
         lib = library(a)
         if first is None:
             first = (lib, a)
@@ -364,11 +366,11 @@ def ufunc(fn):
     arguments: numpy's own call for numpy arrays and scalars (an identity
     check), the namespace's function of the same name for torch or cupy."""
 
-    def call(*args):
+    def call(*args, **kw):
         for a in args:
             if type(a) is not xp.ndarray and is_foreign(a):
-                return _foreign_fn(fn, namespace(*args))(*args)
-        return fn(*args)
+                return _foreign_fn(fn, namespace(*args))(*args, **kw)
+        return fn(*args, **kw)
 
     call.__name__ = getattr(fn, "__name__", "ufunc")
     call.__wrapped__ = fn

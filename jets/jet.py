@@ -1165,7 +1165,7 @@ def _foreign_variables(pts, order, track_error):
     """variables() for torch tensors / cupy arrays (all of one library and
     device, else TypeError naming both): the seeds' coefficients are arrays of
     that library on that device, of the points' float dtype (ints: float64)."""
-    B.check_same(*pts)
+    B.check_same(*pts)  # numbers go with any library; arrays must agree
     like = next(p for p in pts if B.is_foreign(p))
     pts = [B.to_like(p, like) if not B.is_foreign(p) else p for p in pts]
     if track_error:
