@@ -20,6 +20,7 @@ table and the parametrised tests.
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+import math
 from math import comb, factorial, pi
 from math import log as _mlog
 from math import sqrt as _msqrt
@@ -684,11 +685,14 @@ def _square(S, a):
 
 def _int_exponent(r):
     """The exponent as a Python int if it is a scalar with an integer value."""
-    if B.is_foreign(r):  # a torch/cupy scalar: an integer unless it needs a gradient
-        if r.ndim or getattr(r, "requires_grad", False) or B.kind(r.dtype) not in "iuf":
+    if B.is_foreign(r):  # torch/cupy: an integer unless it needs a gradient
+        if getattr(r, "requires_grad", False) or B.kind(r.dtype) not in "iuf":
             return None
-        v = float(r)
-        return int(v) if v == int(v) else None
+        flat = r.reshape(-1)
+        if flat.shape[0] == 0 or not bool((flat == flat[0]).all()):
+            return None
+        v = float(flat[0])
+        return int(v) if math.isfinite(v) and v == int(v) else None
     r = B.asarray(r)
     if r.size == 0 or r.dtype.kind == "b":
         return None

@@ -26,10 +26,12 @@ import test_properties as TP  # noqa: E402
 from jets.engine import FOREIGN_RULES  # noqa: E402
 from jets.jet import Jet  # noqa: E402
 
-#: float32 has 2**-24 ~ 6e-8 unit roundoff against float64's 1.1e-16: the
-#: scaled tolerances of the float64 checks times 2**29 (the ratio of the two
-#: roundoffs), capped so that an O(1) error still fails
-F32_FACTOR = 2.0**29
+#: float32 has unit roundoff 2**-24 ~ 6e-8 against float64's 2**-53: the
+#: scaled tolerances of the float64 checks (1e-10) times 2**22, i.e. about 4e-4
+#: (the float64 tolerance is itself ~1e6 roundoffs; the largest float32 error
+#: of the corpus at order 12 is between 2**18 and 2**22 times 1e-10), so that an
+#: error of a few percent still fails
+F32_FACTOR = 2.0**22
 
 DTYPES = [torch.float64, torch.float32]
 
