@@ -419,8 +419,9 @@ def _true(S, c):
 def _moveaxis(a, src, dst):
     """np.moveaxis, in a's library for torch/cupy results."""
     if B.is_foreign(a):
-        tup = (lambda v: tuple(v) if isinstance(v, (list, tuple)) else v)
-        return B.namespace(a).moveaxis(a, tup(src), tup(dst))
+        src = tuple(src) if isinstance(src, list) else src
+        dst = tuple(dst) if isinstance(dst, list) else dst
+        return B.namespace(a).moveaxis(a, src, dst)
     return np.moveaxis(a, src, dst)
 
 

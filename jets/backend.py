@@ -68,7 +68,7 @@ def result_dtype(*arrays):
     float32, complex and object (Fraction) are kept, as numpy promotes."""
     for a in arrays:
         if getattr(a, "dtype", None) != _F64:
-            if any(is_foreign(x) for x in arrays):
+            if any(type(x) is not xp.ndarray and is_foreign(x) for x in arrays):
                 return _foreign_dtype(arrays)
             return xp.result_type(
                 *(

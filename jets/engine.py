@@ -172,8 +172,12 @@ def apply(rule, S, args):
         scipy_special()
     ops = [a for a in args if isinstance(a, Operand)]
     if type(ops[0].coeffs) is not np.ndarray or (
-        len(ops) > 1 and any(type(o.coeffs) is not np.ndarray for o in ops)
-    ):
+        len(ops) > 1
+        and (
+            type(ops[1].coeffs) is not np.ndarray
+            or (len(ops) > 2 and any(type(o.coeffs) is not np.ndarray for o in ops))
+        )
+    ):  # torch / cupy coefficients (or a mix, refused there)
         return _apply_foreign(rule, S, args, ops)
     if rule.fast is not None and len(ops) == 2 == len(args):
         r = rule.fast(S, (ops[0].coeffs, ops[0].vars), (ops[1].coeffs, ops[1].vars))
@@ -290,7 +294,9 @@ def _finish_foreign(S, out, vars):
                 out = K.embed(S, out, vars, None, full=True)
                 vars = None
             xp = B.namespace(out)
-            out = xp.where(bad, xp.asarray(float("nan"), dtype=out.dtype, device=B.device(out)), out)
+            out = xp.where(
+                bad, xp.asarray(float("nan"), dtype=out.dtype, device=B.device(out)), out
+            )
     return out, vars
 
 

@@ -129,9 +129,7 @@ def degree_product(S, X, Y, d, xlo=0, ylo=0, yhi=None, out=None, xsupport=None):
             out[...] = 0
             return out
         shape = B.broadcast_shapes(X.shape[1:], Y.shape[1:])
-        return B.zeros_as(
-            (S.offsets[d + 1] - S.offsets[d],) + shape, B.result_dtype(X, Y), X
-        )
+        return B.zeros_as((S.offsets[d + 1] - S.offsets[d],) + shape, B.result_dtype(X, Y), X)
     if S.nvars == 1:
         ylo_idx = d - hi
         if type(Y) is not np.ndarray:  # no negative strides outside numpy

@@ -18,9 +18,9 @@ the Python operators, the command line's list of names, the docs' function
 table and the parametrised tests.
 """
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-import math
 from math import comb, factorial, pi
 from math import log as _mlog
 from math import sqrt as _msqrt
@@ -438,9 +438,7 @@ def _plus(S, X, Y, sign=1):
     if X.shape[0] == Y.shape[0]:
         return X + Y if sign == 1 else X - Y
     n = max(X.shape[0], Y.shape[0])
-    out = B.zeros_as(
-        (n,) + B.broadcast_shapes(X.shape[1:], Y.shape[1:]), B.result_dtype(X, Y), X
-    )
+    out = B.zeros_as((n,) + B.broadcast_shapes(X.shape[1:], Y.shape[1:]), B.result_dtype(X, Y), X)
     out[: X.shape[0]] = X
     if sign == 1:
         out[: Y.shape[0]] += Y

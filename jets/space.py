@@ -965,7 +965,11 @@ def _ldexp(c, e):
         e = e.reshape((-1,) + (1,) * (c.ndim - 1)) if e.ndim == 1 else e
         h = h.reshape(e.shape)
         ns = B.namespace(c)
-        real = ns.float32 if B.kind(c.dtype) in "fc" and c.dtype in (ns.float32, ns.complex64) else ns.float64
+        real = (
+            ns.float32
+            if B.kind(c.dtype) in "fc" and c.dtype in (ns.float32, ns.complex64)
+            else ns.float64
+        )
         p1 = ns.asarray(np.ldexp(1.0, h), dtype=real, device=B.device(c))
         p2 = ns.asarray(np.ldexp(1.0, e - h), dtype=real, device=B.device(c))
         return c * p1 * p2
