@@ -479,11 +479,11 @@ def _add(S, a, b):
     if isinstance(a, Const):
         a, b = b, a
     if isinstance(b, Const):
-        out = B.zeros_as(
-            a.shape[:1] + B.broadcast_shapes(a.shape[1:], np.shape(b.v)),
-            B.result_dtype(a, b.v),
-            a,
-        )
+        shape = a.shape[:1] + B.broadcast_shapes(a.shape[1:], np.shape(b.v))
+        if type(a) is np.ndarray:
+            out = B.empty(shape, dtype=B.result_dtype(a, b.v))
+        else:
+            out = B.zeros_as(shape, B.result_dtype(a, b.v), a)
         out[...] = a
         out[0] = a[0] + b.v
         return out
@@ -648,7 +648,7 @@ def _one(S, a):
     return K.constant_like(S, np.ones((), dtype=B.result_dtype(a)))
 
 
-def _ones(a):
+def _ones_of_batch(a):
     """Ones of a's batch shape and dtype, in a's library."""
     if type(a) is not np.ndarray:
         return B.zeros_as(a.shape[1:], B.result_dtype(a), a) + 1
@@ -753,7 +753,7 @@ def _int_power(S, a, n):
             break
         base = K.product(S, base, base)
     if result is None:  # n == 0: a**0 == 1, also at 0 (numpy's convention)
-        return K.constant_like(S, _ones(a))
+        return K.constant_like(S, _ones_of_batch(a))
     if result is a:
         return a.copy() if type(a) is np.ndarray else a + 0
     return result
@@ -764,7 +764,7 @@ def _int_power_steps(S, a, n):
     of product steps (exact at a zero value, as the eager path)."""
     steps = []
     if n == 0:
-        out = K.pad(S, K.constant_like(S, _ones(a)))
+        out = K.pad(S, K.constant_like(S, _ones_of_batch(a)))
         return out, None
     m, result, base = abs(n), None, a
     while True:

@@ -72,6 +72,10 @@ def _torch_partials(dtype):
 @pytest.mark.parametrize("case", TC.CORPUS, ids=[c.id for c in TC.CORPUS])
 def test_corpus_partials_on_torch(case, dtype, monkeypatch):
     monkeypatch.setattr(TC, "_jet_partials", _torch_partials(dtype))
+    # the float64 numpy report (test_corpus.test_report) must not see these
+    monkeypatch.setattr(
+        TC, "_STATS", {"cases": 0, "partials": 0, "worst": (0.0, None), "worst_rel": (0.0, None)}
+    )
     if dtype == torch.float32:
         monkeypatch.setattr(TC, "RTOL", TC.RTOL * F32_FACTOR)
     try:
