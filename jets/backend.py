@@ -115,6 +115,10 @@ def segment_sum(x, starts):
 # path pays at most an identity check (``type(x) is np.ndarray``).
 
 _SCALARS = frozenset({int, float, complex, bool})
+#: types that are numpy's or Python's for sure: one set lookup, no further check
+_NUMPYISH = frozenset(
+    {xp.ndarray, int, float, complex, bool, xp.float64, xp.float32, xp.complex128, xp.int64}
+)
 
 
 def is_foreign(a):
@@ -368,7 +372,7 @@ def ufunc(fn):
 
     def call(*args, **kw):
         for a in args:
-            if type(a) is not xp.ndarray and is_foreign(a):
+            if type(a) not in _NUMPYISH and is_foreign(a):
                 return _foreign_fn(fn, namespace(*args))(*args, **kw)
         return fn(*args, **kw)
 

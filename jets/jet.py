@@ -1124,14 +1124,14 @@ def variables(points, order, track_error=False):
     """
     if type(points) is not list and type(points) is not tuple:  # lists: the usual case
         _check_points_container(points)
-    if B.is_foreign(points) and getattr(points, "ndim", 0) > 0:
-        points = list(points)  # an (n, *batch) tensor: its rows
+        if B.is_foreign(points) and points.ndim > 0:
+            points = list(points)  # an (n, *batch) tensor: its rows
     pts = [_point(p, i) for i, p in enumerate(points)]
     if not pts:
         raise ValueError("variables() needs at least one point")
-    foreign = any(type(p) is not np.ndarray and B.is_foreign(p) for p in pts)
-    if foreign:
-        return _foreign_variables(pts, order, track_error)
+    for p in pts:
+        if type(p) is not np.ndarray:  # a torch tensor or cupy array (else _point gives numpy)
+            return _foreign_variables(pts, order, track_error)
     n, order = normalize_order(len(pts), order)
     for p in pts:  # the size check comes before any table is built
         check_size(count_coeffs(n, order), p.size)
