@@ -288,3 +288,26 @@ def test_docs_list_the_functions_that_run_on_torch():
     text = (Path(__file__).resolve().parent.parent / "docs" / "backends.md").read_text()
     listed = text.split("<!-- foreign-rules -->")[1].split("<!-- /foreign-rules -->")[0]
     assert {w.strip() for w in listed.replace("\n", " ").split(",")} == set(FOREIGN_RULES)
+
+
+def test_index_tables_are_converted_once_per_table_and_device():
+    from jets import backend as B
+
+    x = torch.tensor([[0.3, 0.7], [0.1, 0.2], [0.5, -0.5]], dtype=torch.float64)
+    jets.hessian(f2, x)
+    before = len(B._INDEX)
+    jets.hessian(f2, x)
+    assert len(B._INDEX) == before
+
+
+def test_the_numpy_path_never_asks_array_api_compat(monkeypatch):
+    from jets import backend as B
+
+    def refuse():
+        raise AssertionError("array-api-compat was called on the numpy path")
+
+    monkeypatch.setattr(B, "_compat", refuse)
+    x = np.array([[0.3, 0.7], [0.1, 0.2]])
+    assert jets.hessian(f2, x).shape == (2, 2, 2)
+    t = jets.variable(np.float32(0.5), 6)
+    assert jets.sqrt(jets.exp(t) + jets.arcsin(t / 2)).derivatives().dtype == np.float32
