@@ -220,7 +220,7 @@ def apply(rule, S, args):
 FOREIGN_RULES = frozenset(
     """add subtract negative positive deg2rad rad2deg multiply divide reciprocal
     square power exp exp2 expm1 log log2 log10 log1p sqrt cbrt hypot sin cos tan
-    arctan2 arcsin arccos arctan sinh cosh tanh arcsinh arccosh arctanh""".split()
+    arctan2 arcsin arccos arctan sinh cosh tanh arcsinh arccosh arctanh absolute""".split()
 )
 
 

@@ -1456,6 +1456,45 @@ def _nan_derivatives(S, out, mask):
     return out
 
 
+def _host(x):
+    """A torch/cupy array as a numpy array (detached from autograd), for the
+    host-side decisions of the non-smooth rules at ties."""
+    x = x.detach() if hasattr(x, "detach") else x
+    return np.asarray(x.cpu()) if hasattr(x, "cpu") else x.get()
+
+
+def _absolute_foreign(S, a):
+    """abs on torch/cupy coefficients: a * sign(a_0) on the device; at a tie
+    (a_0 == 0) the side is the one the numpy rule takes (its tie analysis runs
+    on the host copy, warnings included), nan where it cannot tell."""
+    xp = B.namespace(a)
+    a0 = a[0]
+    tie = a0 == 0
+    if not bool(tie.any()) or a.shape[0] == 1:
+        s = xp.where(a0 < 0, -xp.ones_like(a0), xp.ones_like(a0))
+        out = a * s[None]
+        out[0] = xp.abs(a0)
+        return out
+    ha = _host(a)
+    htie = np.asarray(ha[0] == 0)
+    code = _tie_codes(S, ha, htie)
+    hs = np.where(ha[0] < 0, -1.0, 1.0)
+    hs = np.where((code == _NEG) | (code == _SOME_NEG), -1.0, hs)
+    _one_sided(htie & np.isin(code, _KINK_UP), "abs", "a >= 0")
+    _one_sided(htie & (code == _SOME_NEG), "abs", "a <= 0")
+    dev = B.device(a)
+    s = xp.asarray(np.ascontiguousarray(hs), dtype=a.dtype, device=dev)
+    out = a * s[None]
+    out[0] = xp.abs(a0)
+    unknown = np.asarray(code == _UNKNOWN)
+    if unknown.any():
+        out = K.pad(S, out)
+        mask = xp.asarray(np.ascontiguousarray(unknown), device=dev)
+        nan = xp.asarray(float("nan"), dtype=out.dtype, device=dev)
+        out[1:] = xp.where(mask[None], nan, out[1:])
+    return out
+
+
 @_rule(
     "absolute",
     1,
@@ -1468,6 +1507,8 @@ def _nan_derivatives(S, out, mask):
     rational=True,
 )
 def _absolute(S, a):
+    if type(a) is not np.ndarray:
+        return _absolute_foreign(S, a)
     s = np.where(a[0] < 0, -1, 1)
     tie = B.asarray(a[0] == 0)
     code = _tie_codes(S, a, tie)

@@ -204,8 +204,8 @@ def test_numpy_only_functions_say_so():
     x = jets.variable(torch.tensor([0.5], dtype=torch.float64), 2)
     with pytest.raises(TypeError, match=r"jets.erf is not available for torch.*scipy"):
         jets.erf(x)
-    with pytest.raises(TypeError, match=r"jets.absolute is not available for torch"):
-        abs(x)
+    with pytest.raises(TypeError, match=r"jets.maximum is not available for torch"):
+        jets.maximum(x, 0.0)
     with pytest.raises(TypeError, match="track_error=True is numpy-only"):
         jets.variable(torch.tensor([0.5]), 2, track_error=True)
 
@@ -311,3 +311,29 @@ def test_the_numpy_path_never_asks_array_api_compat(monkeypatch):
     assert jets.hessian(f2, x).shape == (2, 2, 2)
     t = jets.variable(np.float32(0.5), 6)
     assert jets.sqrt(jets.exp(t) + jets.arcsin(t / 2)).derivatives().dtype == np.float32
+
+
+def test_abs_on_torch_as_on_numpy_also_at_ties():
+    import warnings
+
+    from jets.rules import OneSidedWarning
+
+    pts = [-1.5, 0.0, 2.0, 0.0]
+
+    def f(v):  # a tie with a definite side (x**2 - y**2 at x = 1, y = 0... and kinks)
+        return abs(v[0] * v[1] - v[1] ** 2 * 0.5) + abs(v[0])
+
+    xn = np.array([pts, [0.0, 0.0, 1.0, 0.5]])
+    with warnings.catch_warnings(record=True) as wn:
+        warnings.simplefilter("always", OneSidedWarning)
+        want = jets.hessian(f, xn)
+    with warnings.catch_warnings(record=True) as wt:
+        warnings.simplefilter("always", OneSidedWarning)
+        got = jets.hessian(f, torch.tensor(xn))
+    assert isinstance(got, torch.Tensor)
+    np.testing.assert_array_equal(got.numpy(), want)
+    assert [str(w.message) for w in wt] == [str(w.message) for w in wn]
+    d = jets.derivatives(lambda t: abs(t**2 - 1), torch.tensor([-2.0, 0.5, 3.0]), 3)
+    x = np.array([-2.0, 0.5, 3.0])
+    s = np.sign(x**2 - 1)
+    np.testing.assert_allclose(d.numpy(), [s * (x**2 - 1), s * 2 * x, s * 2, 0 * x])
