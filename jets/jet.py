@@ -328,13 +328,13 @@ class Jet:
         full = alpha
         if vars is not None:
             if any(a for k, a in enumerate(alpha) if k not in vars):
-                return B.zeros(c.shape[1:], dtype=c.dtype)[()]
+                return B.zeros_as(c.shape[1:], c.dtype, c)[()]
             if not vars:
                 return c[0]
             alpha = tuple(alpha[v] for v in vars)
         i = self._space.subspace(vars).index[alpha]
         if i >= c.shape[0]:
-            return B.zeros(c.shape[1:], dtype=c.dtype)[()]
+            return B.zeros_as(c.shape[1:], c.dtype, c)[()]
         S = self._space
         if S.scale is None:
             return c[i]
@@ -365,7 +365,7 @@ class Jet:
         """Stored coefficient i of the full graded order, shape ``self.shape``."""
         c = self._coeffs
         if self._vars is None:
-            return c[i] if i < c.shape[0] else B.zeros(c.shape[1:], dtype=c.dtype)
+            return c[i] if i < c.shape[0] else B.zeros_as(c.shape[1:], c.dtype, c)
         return self._stored_full()[i]
 
     def _univariate(self, what):
@@ -884,7 +884,12 @@ class Comparison(np.ndarray):
 
 
 def compare(op, lhs, rhs):
-    """numpy's comparison `op` ("less", ...) of the values, as a Comparison."""
+    """numpy's comparison `op` ("less", ...) of the values, as a Comparison
+    (torch / cupy jets: a bool array of their library, compared there)."""
+    lv, rv = _value(lhs), _value(rhs)
+    if type(lv) is not np.ndarray and B.is_foreign(lv) or B.is_foreign(rv):
+        B.check_same(lv, rv)
+        return B.ufunc(getattr(np, op))(lv, rv)
     c = np.asarray(getattr(np, op)(_value(lhs), _value(rhs))).view(Comparison)
     c._operands = (op, lhs, rhs)
     return c

@@ -337,3 +337,59 @@ def test_abs_on_torch_as_on_numpy_also_at_ties():
     x = np.array([-2.0, 0.5, 3.0])
     s = np.sign(x**2 - 1)
     np.testing.assert_allclose(d.numpy(), [s * (x**2 - 1), s * 2 * x, s * 2, 0 * x])
+
+
+#: the expressions of test_properties that run on torch (not erf / lgamma)
+TORCH_EXPRESSIONS = [e for e in TP.EXPRESSIONS if "erf" not in e[0]]
+
+
+def _tvars(point, order):
+    return list(jets.variables([torch.tensor(p, dtype=torch.float64) for p in point], order))
+
+
+@TP.SETTINGS
+@given(data=st.data())
+def test_total_and_per_variable_orders_agree_on_torch(data):
+    n = data.draw(st.integers(1, 3), label="nvars")
+    k = data.draw(st.integers(0, 5), label="total order")
+    caps = tuple(data.draw(st.integers(0, 4), label="cap") for _ in range(n))
+    point = [data.draw(st.floats(-1, 1), label="x0") for _ in range(n)]
+    name, f = data.draw(st.sampled_from(TORCH_EXPRESSIONS), label="f")
+    a, b = f(_tvars(point, k)), f(_tvars(point, caps))
+    common = [al for al in a.space.index if al in b.space.index]
+    ca = np.array([float(a.coefficient(al)) for al in common])
+    cb = np.array([float(b.coefficient(al)) for al in common])
+    scale = max(1.0, np.abs(ca).max(), np.abs(cb).max())
+    assert np.all(np.abs(ca - cb) <= TP.RTOL * scale), (name, k, caps, point)
+
+
+@TP.SETTINGS
+@given(data=st.data())
+def test_batch_equals_point_by_point_on_torch(data):
+    S = data.draw(TP.spaces(), label="space")
+    m = data.draw(st.integers(1, 4), label="points")
+    pts = np.array(
+        [[data.draw(st.floats(-1, 1)) for _ in range(m)] for _ in range(S.nvars)], dtype=float
+    )
+    name, f = data.draw(st.sampled_from(TORCH_EXPRESSIONS), label="f")
+    batch = f(_tvars(list(pts), S.order))
+    assert tuple(batch.shape) == (m,)
+    for i in range(m):  # a loop over points, in a test only
+        one = f(_tvars(list(pts[:, i]), S.order))
+        np.testing.assert_allclose(
+            batch.coeffs[:, i].numpy(), one.coeffs.numpy(), rtol=1e-13, atol=1e-13, err_msg=name
+        )
+
+
+def test_comparisons_of_torch_jets_are_torch_bools():
+    w = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
+    x = jets.variable(torch.tensor([1.0, -1.0, 0.0], dtype=torch.float64), 2) * w
+    for got, want in [(x > 0, [True, False, False]), (x <= 0, [False, True, True])]:
+        assert isinstance(got, torch.Tensor) and got.dtype == torch.bool
+        assert got.tolist() == want
+
+
+def test_missing_coefficients_are_zero_tensors():
+    x, y = jets.variables([torch.tensor([1.0, 2.0], dtype=torch.float64), 3.0], order=2)
+    c = (x * 2).coefficient((0, 1))  # x does not depend on y
+    assert isinstance(c, torch.Tensor) and c.tolist() == [0.0, 0.0]
