@@ -67,7 +67,10 @@ def pad(S, X, deg=None):
     n = S.offsets[S.degree + 1 if deg is None else deg + 1]
     if X.shape[0] >= n:
         return X
-    out = B.zeros_as((n,) + X.shape[1:], X.dtype, X)
+    if type(X) is np.ndarray:
+        out = B.zeros((n,) + X.shape[1:], dtype=X.dtype)
+    else:
+        out = B.zeros_as((n,) + X.shape[1:], X.dtype, X)
     out[: X.shape[0]] = X
     return out
 
@@ -105,6 +108,8 @@ def _zeros(S, deg, *arrays):
         shape = check_result(n, *(a.shape[1:] for a in arrays))
     elif n * prod(shape) > _space.MAX_ELEMENTS:
         check_result(n, shape)
+    if type(arrays[0]) is np.ndarray:
+        return B.zeros((n,) + shape, dtype=B.result_dtype(*arrays))
     return B.zeros_as((n,) + shape, B.result_dtype(*arrays), arrays[0])
 
 

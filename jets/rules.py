@@ -35,6 +35,12 @@ from .majorants import POLYGAMMA_BACKWARD, VALUE_ULPS, Track
 #: numpy arrays; torch's or cupy's for theirs: backend.ufunc)
 U = B.ufuncs
 
+
+def _ns(a):
+    """numpy itself for a numpy coefficient array (no wrapper on the fast path),
+    else the argument-following functions U."""
+    return np if type(a) is np.ndarray else U
+
 __all__ = [
     "Rule",
     "Const",
@@ -334,12 +340,14 @@ def from_derivative(name, value, g, formula, **kw):
 
     def jet(S, a):
         G = g(Eager(S), a)
-        return K.run(S, *K.antiderivative_steps(S, a, G, uvalue(a[0])))
+        v0 = value(a[0]) if type(a) is np.ndarray else uvalue(a[0])
+        return K.run(S, *K.antiderivative_steps(S, a, G, v0))
 
     def steps(S, a):
         sub = Stepped(S)
         G = K.pad(S, g(sub, a))
-        F, fstep = K.antiderivative_steps(S, a, G, uvalue(a[0]))
+        v0 = value(a[0]) if type(a) is np.ndarray else uvalue(a[0])
+        F, fstep = K.antiderivative_steps(S, a, G, v0)
         return F, _chain([fstep] + sub.steps)  # F_d first: it reads G below d
 
     def error(T, v, a):
@@ -977,17 +985,17 @@ def _power(S, a, b):
 # ------------------------------------------------------- exponentials, logs
 @recurrence("exp", 1, np.exp, "d E_d = sum_i i A_i E_{d-i}")
 def _exp(S, a):
-    return K.exp_steps(S, a, U.exp(a[0]))
+    return K.exp_steps(S, a, _ns(a).exp(a[0]))
 
 
 @recurrence("exp2", 1, np.exp2, "exp(a ln 2), value np.exp2")
 def _exp2(S, a):
-    return K.exp_steps(S, a, U.exp2(a[0]), scale=_LN2)
+    return K.exp_steps(S, a, _ns(a).exp2(a[0]), scale=_LN2)
 
 
 @recurrence("expm1", 1, np.expm1, "d E_d = [DA (E + 1)]_d (E = exp(a) - 1), value np.expm1")
 def _expm1(S, a):
-    return K.exp_steps(S, a, U.expm1(a[0]), shift=1)
+    return K.exp_steps(S, a, _ns(a).expm1(a[0]), shift=1)
 
 
 @recurrence(
@@ -999,7 +1007,7 @@ def _expm1(S, a):
     domain_text="(0, inf)",
 )
 def _log(S, a):
-    return K.log_steps(S, a, U.log(a[0]))
+    return K.log_steps(S, a, _ns(a).log(a[0]))
 
 
 def _log_base(S, a, ln_base, value):
@@ -1017,14 +1025,14 @@ def _log_base(S, a, ln_base, value):
 
 @recurrence("log2", 1, np.log2, "log(a) / ln 2, value np.log2", domain=_pos, domain_text="(0, inf)")
 def _log2(S, a):
-    return _log_base(S, a, _LN2, U.log2(a[0]))
+    return _log_base(S, a, _LN2, _ns(a).log2(a[0]))
 
 
 @recurrence(
     "log10", 1, np.log10, "log(a) / ln 10, value np.log10", domain=_pos, domain_text="(0, inf)"
 )
 def _log10(S, a):
-    return _log_base(S, a, _LN10, U.log10(a[0]))
+    return _log_base(S, a, _LN10, _ns(a).log10(a[0]))
 
 
 @recurrence(
@@ -1036,7 +1044,7 @@ def _log10(S, a):
     domain_text="(-1, inf)",
 )
 def _log1p(S, a):
-    return K.log_steps(S, a, U.log1p(a[0]), a0=1 + a[0])
+    return K.log_steps(S, a, _ns(a).log1p(a[0]), a0=1 + a[0])
 
 
 def _logaddexp_core(S, a, b, scale):
@@ -1085,18 +1093,22 @@ def _logaddexp2(S, a, b):
 def _root(r, fn):
     """The rule body of a**r for a fixed real r (sqrt, cbrt): the power
     recurrence, exact zeros / inf at a zero value (eager driver)."""
+    ufn = B.ufunc(fn)  # torch / cupy values
 
     def jet(S, a):
+        if type(a) is not np.ndarray:
+            P = K.power_real(S, a, r, ufn(a[0]))
+            return _power_at_zero(S, a, r, P) if B.kind(a.dtype) == "f" else P
         P = K.power_real(S, a, r, fn(a[0]))
-        return _power_at_zero(S, a, r, P) if B.kind(a.dtype) == "f" else P
+        return _power_at_zero(S, a, r, P) if a.dtype.kind == "f" else P
 
     def steps(S, a):
-        return K.power_real_steps(S, a, r, fn(a[0]))
+        return K.power_real_steps(S, a, r, (fn if type(a) is np.ndarray else ufn)(a[0]))
 
     return jet, steps
 
 
-_sqrt, _sqrt_steps = _root(0.5, U.sqrt)
+_sqrt, _sqrt_steps = _root(0.5, np.sqrt)
 _rule(
     "sqrt",
     1,
@@ -1107,7 +1119,7 @@ _rule(
     domain_text="(0, inf)",
     steps=_sqrt_steps,
 )(_sqrt)
-_cbrt, _cbrt_steps = _root(1.0 / 3.0, U.cbrt)
+_cbrt, _cbrt_steps = _root(1.0 / 3.0, np.cbrt)
 _rule(
     "cbrt",
     1,
@@ -1131,19 +1143,19 @@ _rule(
     analytic=False,
 )
 def _hypot(S, a, b):
-    return K.hypot_steps(S, a, b, U.hypot(a[0], b[0]))
+    return K.hypot_steps(S, a, b, _ns(a).hypot(a[0], b[0]))
 
 
 # --------------------------------------------------------- trigonometric
 @recurrence("sin", 1, np.sin, "d S_d = sum_i i A_i C_{d-i} (paired with cos)")
 def _sin(S, a):
-    Sn, _, step = K.paired_steps(S, a, U.sin(a[0]), U.cos(a[0]), -1)
+    Sn, _, step = K.paired_steps(S, a, _ns(a).sin(a[0]), _ns(a).cos(a[0]), -1)
     return Sn, step
 
 
 @recurrence("cos", 1, np.cos, "d C_d = -sum_i i A_i S_{d-i} (paired with sin)")
 def _cos(S, a):
-    _, Cs, step = K.paired_steps(S, a, U.sin(a[0]), U.cos(a[0]), -1)
+    _, Cs, step = K.paired_steps(S, a, _ns(a).sin(a[0]), _ns(a).cos(a[0]), -1)
     return Cs, step
 
 
@@ -1156,7 +1168,7 @@ def _cos(S, a):
     domain_text="cos(a) != 0",
 )
 def _tan(S, a):
-    t0 = U.tan(a[0])
+    t0 = _ns(a).tan(a[0])
     T, _, step = K.tan_steps(S, a, t0, 1 + t0 * t0, 1)
     return T, step
 
@@ -1224,13 +1236,13 @@ from_derivative(
 
 @recurrence("sinh", 1, np.sinh, "d S_d = sum_i i A_i C_{d-i} (paired with cosh)")
 def _sinh(S, a):
-    Sn, _, step = K.paired_steps(S, a, U.sinh(a[0]), U.cosh(a[0]), 1)
+    Sn, _, step = K.paired_steps(S, a, _ns(a).sinh(a[0]), _ns(a).cosh(a[0]), 1)
     return Sn, step
 
 
 @recurrence("cosh", 1, np.cosh, "d C_d = sum_i i A_i S_{d-i} (paired with sinh)")
 def _cosh(S, a):
-    _, Cs, step = K.paired_steps(S, a, U.sinh(a[0]), U.cosh(a[0]), 1)
+    _, Cs, step = K.paired_steps(S, a, _ns(a).sinh(a[0]), _ns(a).cosh(a[0]), 1)
     return Cs, step
 
 
@@ -1243,8 +1255,8 @@ def _cosh(S, a):
 def _tanh(S, a):
     a0 = a[0]
     with np.errstate(over="ignore"):
-        w0 = 1 / U.cosh(a0) ** 2 if B.kind(a.dtype) != "O" else 1 - U.tanh(a0) ** 2
-    T, _, step = K.tan_steps(S, a, U.tanh(a0), w0, -1)
+        w0 = 1 / _ns(a).cosh(a0) ** 2 if B.kind(a.dtype) != "O" else 1 - _ns(a).tanh(a0) ** 2
+    T, _, step = K.tan_steps(S, a, _ns(a).tanh(a0), w0, -1)
     return T, step
 
 
