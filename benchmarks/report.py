@@ -322,7 +322,7 @@ def targets(results):
                 continue
             measured = True
             ok &= r > 1
-            parts.append(f"n={c['n']}: {_fmt_ratio(r)}")
+            parts.append(f"{W.size_label(c)}: {_fmt_ratio(r)}")
         lines.append(
             (
                 "T5 W4 Hessians",

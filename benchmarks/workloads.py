@@ -40,7 +40,7 @@ FULL = {
     "W1": {"k": [2, 4, 8, 16, 32], "B": [1, 10**3, 10**5]},
     "W2": {"B": [1, 10**2, 10**4]},
     "W3": {"case": ["cube", "hess"]},
-    "W4": {"n": [2, 5, 10, 20], "B": 10**3},
+    "W4": {"n": [2, 5, 10, 20, 50, 100], "B": [1, 10**3]},
 }
 
 #: Sizes of ``--quick`` (a smoke run that must finish in well under a minute).
@@ -48,7 +48,7 @@ QUICK = {
     "W1": {"k": [2, 4], "B": [100]},
     "W2": {"B": [10]},
     "W3": {"case": ["cube", "hess"]},
-    "W4": {"n": [2, 3], "B": 10},
+    "W4": {"n": [2, 3], "B": [10]},
 }
 
 
@@ -70,8 +70,10 @@ def make_cells(sizes, workloads=("W1", "W2", "W3", "W4")):
         for case in sizes["W3"]["case"]:
             cells.append({"workload": "W3", "case": case, "memory": False})
     if "W4" in workloads:
-        for n in sorted(sizes["W4"]["n"]):
-            cells.append({"workload": "W4", "n": n, "B": sizes["W4"]["B"], "memory": False})
+        bs = sizes["W4"]["B"]
+        for B in sorted(bs if isinstance(bs, (list, tuple)) else [bs]):
+            for n in sorted(sizes["W4"]["n"]):
+                cells.append({"workload": "W4", "n": n, "B": B, "memory": False})
     return cells
 
 
@@ -103,7 +105,7 @@ def dominates(a, b):
     same workload: a tool that failed on `a` (time limit, OOM) is not run on `b`."""
     if a["workload"] != b["workload"] or a["workload"] == "W3":
         return False
-    keys = {"W1": ("k", "B"), "W2": ("B",), "W4": ("n",)}[a["workload"]]
+    keys = {"W1": ("k", "B"), "W2": ("B",), "W4": ("n", "B")}[a["workload"]]
     return all(a[key] <= b[key] for key in keys)
 
 

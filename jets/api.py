@@ -25,14 +25,21 @@ with ``track_error=True`` and the function returns ``(result, error)``: the
 estimated absolute rounding error of every entry of the result (a derivative,
 so the coefficient's error times alpha!), an array (or dict) of the same shape
 (docs/theory.md, "Error estimates").
+
+Every function also takes ``x`` (and the directions ``v``) as a dask array and returns dask
+arrays, lazily, one task per chunk of points: the batch axes keep ``x``'s chunks, the
+variable axis is rechunked into one chunk, new axes are one chunk each; the results equal
+the numpy ones (jets.chunked, docs/scale.md).
 """
 
 import numbers
+from functools import lru_cache
 from math import factorial, prod
 
 import numpy as np
 
 from . import backend as B
+from . import sparse as _sparse
 from .jet import Jet, variable, variables
 from .kernels import embed
 from .numpy_api import stack
@@ -50,6 +57,20 @@ __all__ = [
     "hessian",
     "derivative_tensor",
 ]
+
+
+# ------------------------------------------------------------- dask points
+def _dask(x):
+    """True for a dask array of points (a type check: dask is never imported here); the
+    functions below then return lazy dask arrays from jets.chunked."""
+    return type(x).__module__[:4] == "dask"
+
+
+def _chunked(fn, f, x, *args, **kwargs):
+    """fn over the chunks of dask points (jets.chunked.apply), lazily."""
+    from . import chunked
+
+    return chunked.apply(fn, f, x, *args, **kwargs)
 
 
 # ---------------------------------------------------------------- validation
@@ -261,6 +282,24 @@ def _evaluate(f, x, order, several, error=False):
     return X.space, c, c.ndim - 1 - len(batch), e
 
 
+def _sparse_plan(f, x, k, error, axis):
+    """f recorded on a traced x for sparse=True (jets.sparse.SparsePlan)."""
+    if error:
+        raise ValueError("sparse=True does not track errors: use error=False, or sparse=False")
+    if axis != 0:
+        raise ValueError(
+            f"sparse=True needs x of shape (n, *batch) (axis=0), got axis={axis}: "
+            f"move the variable axis first (np.moveaxis(x, {axis}, 0)) or use sparse=False"
+        )
+    return _sparse.plan_for(f, x, k)
+
+
+def _check_sparse(sparse):
+    if not isinstance(sparse, (bool, np.bool_)):
+        raise TypeError(f"sparse must be True or False, got {sparse!r}")
+    return bool(sparse)
+
+
 def _result(get, c, e):
     """get(c), or (get(c), get(e)) when errors were tracked: the extraction
     (picking coefficients, scaling by alpha!) applies to the errors alike."""
@@ -439,6 +478,22 @@ def _units(n):
     return [tuple(int(i == j) for j in range(n)) for i in range(n)]
 
 
+@lru_cache(maxsize=64)
+def _tensor_rank(n, order, k):
+    """For every index tuple (i1, ..., ik) in C order, the rank of its monomial
+    within the degree-k block of space(n, order), shape (n**k,), read-only."""
+    S = _get_space(n, order)
+    grid = np.sort(np.indices((n,) * k).reshape(k, -1).T, axis=1)  # (n**k, k) index lists
+    if S._dense:  # caps, or n <= k: look the exponent rows up
+        counts = (grid[:, :, None] == np.arange(n)).sum(axis=1)
+        rank = S._lookup(counts, k) - int(S.offsets[k])
+    else:
+        rank = S._rank_rows(grid, k)
+    rank = np.asarray(rank, dtype=np.intp)
+    rank.flags.writeable = False
+    return rank
+
+
 def _tensor(S, c, k, mdim):
     """Symmetric k-th derivative tensor: (*m, n, ..., n, *batch) with k axes of size n."""
     n = S.nvars
@@ -447,11 +502,10 @@ def _tensor(S, c, k, mdim):
     if k == 0:
         return np.array(c[0])
     check_size(n**k, max(int(np.prod(c.shape[1:], dtype=np.int64)), 1), "derivative tensor")
-    grid = np.indices((n,) * k).reshape(k, -1).T  # (n**k, k) index tuples
-    counts = (grid[:, :, None] == np.arange(n)).sum(axis=1)  # (n**k, n) multi-indices
-    uniq, inverse = np.unique(counts, axis=0, return_inverse=True)
-    vals = _pick(S, c, [tuple(int(v) for v in row) for row in uniq])
-    T = vals[np.ravel(inverse)].reshape((n,) * k + c.shape[1:])
+    # every k-th partial once (the degree-k block), then each index tuple's rank in it
+    lo = int(S.offsets[k])
+    vals = _derivs(S, c, np.arange(lo, int(S.offsets[k + 1])))
+    T = vals[_tensor_rank(n, S.order, k)].reshape((n,) * k + c.shape[1:])
     return np.moveaxis(T, tuple(range(k)), tuple(range(mdim, mdim + k)))
 
 
@@ -500,6 +554,8 @@ def derivative(f, x, n=1, *, error=False):
     >>> jets.derivative(np.sin, np.zeros((2, 3)), 3).tolist()
     [[-1.0, -1.0, -1.0], [-1.0, -1.0, -1.0]]
     """
+    if _dask(x):
+        return _chunked(derivative, f, x, n, several=False, error=error)
     _check_callable(f)
     n = _check_count(n, "n")
     x = _points(x, False)
@@ -537,6 +593,8 @@ def derivatives(f, x, order, *, error=False):
     >>> jets.derivatives(lambda t: t**3, [1.0, 2.0], 2).tolist()
     [[1.0, 8.0], [3.0, 12.0], [6.0, 12.0]]
     """
+    if _dask(x):
+        return _chunked(derivatives, f, x, order, several=False, error=error)
     _check_callable(f)
     order = _check_order(order, 1)
     x = _points(x, False)
@@ -575,6 +633,8 @@ def taylor(f, x, order, *, error=False):
     >>> jets.taylor(lambda t: t**3, 4.0, 3).tolist()
     [64.0, 48.0, 12.0, 1.0]
     """
+    if _dask(x):
+        return _chunked(taylor, f, x, order, several=False, error=error)
     _check_callable(f)
     order = _check_order(order, 1)
     x = _points(x, False)
@@ -712,6 +772,8 @@ def partial(f, x, alpha, *, order=None, error=False, axis=0):
     >>> jets.partial(f, [[4.0, 0.0], [3.0, 1.0]], (1, 1)).tolist()
     [120.0, 24.0]
     """
+    if _dask(x):
+        return _chunked(partial, f, x, alpha, several=True, order=order, error=error, axis=axis)
     _check_callable(f)
     x, axis = _points_axis(x, axis)
     f = _on_axis(f, axis)
@@ -735,7 +797,7 @@ def partial(f, x, alpha, *, order=None, error=False, axis=0):
     return _result(lambda c: _pick(S, c, [alpha])[0], c, e)
 
 
-def partials(f, x, order, *, error=False, axis=0):
+def partials(f, x, order, *, error=False, axis=0, sparse=False):
     """Every partial derivative up to `order`, as a dict in graded order.
 
     Parameters
@@ -759,6 +821,12 @@ def partials(f, x, order, *, error=False, axis=0):
         the jet array in the layout of `x` (write it with ``x[..., i]`` for ``axis=-1``).
         The arrays have no variable axis: their batch is `x`'s shape without `axis`.
 
+    sparse : bool, optional
+        True: record ``f`` once on a traced ``x`` and evaluate every term in the
+        space of the few variables it depends on (``jets.sparse``), as for
+        :func:`hessian`; a total order (an int) only, ``axis=0``, ``error=False``.
+        Default False.
+
     Returns
     -------
     dict
@@ -775,11 +843,21 @@ def partials(f, x, order, *, error=False, axis=0):
     >>> list(jets.partials(lambda x: x[0] * x[1], [3.0, 2.0], (1, 1)))
     [(0, 0), (1, 0), (0, 1), (1, 1)]
     """
+    if _dask(x):
+        return _chunked(partials, f, x, order, several=True, error=error, axis=axis)
     _check_callable(f)
     x, axis = _points_axis(x, axis)
-    f = _on_axis(f, axis)
     order = _check_order(order, x.shape[0])
-    S, c, _, e = _evaluate(f, x, order, True, _check_error(error))
+    if _check_sparse(sparse):
+        if isinstance(order, tuple):
+            raise ValueError(
+                f"sparse=True takes a total order (an int), got the caps {order}: "
+                f"use order={max(order) if order else 0} or sparse=False"
+            )
+        plan = _sparse_plan(f, x, order, _check_error(error), axis)
+        S, c, e = plan.space, plan.coefficients(x), None
+    else:
+        S, c, _, e = _evaluate(_on_axis(f, axis), x, order, True, _check_error(error))
 
     def get(c):
         d = _derivs(S, c, np.arange(S.ncoeffs))
@@ -788,7 +866,7 @@ def partials(f, x, order, *, error=False, axis=0):
     return _result(get, c, e)
 
 
-def gradient(f, x, *, error=False, axis=0):
+def gradient(f, x, *, error=False, axis=0, sparse=False):
     """First partial derivatives of a function of n variables (total order 1).
 
     Parameters
@@ -809,6 +887,14 @@ def gradient(f, x, *, error=False, axis=0):
         The gradient axis takes the place of `axis`: with ``axis=-1`` and `x` of shape
         ``(B, n)`` the result is ``(B, n)`` (``(m, B, n)`` for a vector f).
 
+    sparse : bool, optional
+        True: record ``f`` once on a traced ``x`` and evaluate every term in the
+        space of the few variables it depends on (``jets.sparse``): for a sum
+        of terms such as the chained Rosenbrock function the cost grows with the
+        terms, not with n**2 per operation.  ``f`` may use operators, ufuncs,
+        indexing of the first axis and ``np.sum(..., axis=0)``, no control flow
+        on values; needs ``axis=0`` and ``error=False``.  Default False.
+
     Returns
     -------
     ndarray
@@ -821,10 +907,10 @@ def gradient(f, x, *, error=False, axis=0):
     >>> jets.gradient(lambda x: np.sum(x**2, axis=0), [1.0, 2.0, 3.0]).tolist()
     [2.0, 4.0, 6.0]
     """
-    return jacobian(f, x, error=error, axis=axis)
+    return jacobian(f, x, error=error, axis=axis, sparse=sparse)
 
 
-def jacobian(f, x, *, error=False, axis=0):
+def jacobian(f, x, *, error=False, axis=0, sparse=False):
     """Jacobian matrix of a vector function of n variables (total order 1).
 
     Parameters
@@ -846,6 +932,14 @@ def jacobian(f, x, *, error=False, axis=0):
         stay first: with ``axis=-1`` and `x` of shape ``(B, n)`` the result is
         ``(m, B, n)``.
 
+    sparse : bool, optional
+        True: record ``f`` once on a traced ``x`` and evaluate every term in the
+        space of the few variables it depends on (``jets.sparse``): for a sum
+        of terms such as the chained Rosenbrock function the cost grows with the
+        terms, not with n**2 per operation.  ``f`` may use operators, ufuncs,
+        indexing of the first axis and ``np.sum(..., axis=0)``, no control flow
+        on values; needs ``axis=0`` and ``error=False``.  Default False.
+
     Returns
     -------
     ndarray
@@ -861,12 +955,21 @@ def jacobian(f, x, *, error=False, axis=0):
     >>> jets.jacobian(f, [[3.0, 1.0, 0.0], [2.0, 5.0, 1.0]]).shape
     (2, 2, 3)
     """
+    if _dask(x):
+        return _chunked(jacobian, f, x, several=True, error=error, axis=axis)
     _check_callable(f)
     x, axis = _points_axis(x, axis)
     n = x.shape[0]
-    S, c, mdim, e = _evaluate(
-        _on_axis(f, axis), x, _cheapest(n, [1, (1,) * n]), True, _check_error(error)
-    )
+    if _check_sparse(sparse):
+        plan = _sparse_plan(f, x, 1, _check_error(error), axis)
+        G = plan.tensor(x)  # a sum of terms: the gradient straight from the terms
+        if G is not None:
+            return G
+        S, c, mdim, e = plan.space, plan.coefficients(x), len(plan.out_item), None
+    else:
+        S, c, mdim, e = _evaluate(
+            _on_axis(f, axis), x, _cheapest(n, [1, (1,) * n]), True, _check_error(error)
+        )
     return _place(
         _result(lambda c: _moveaxis(_pick(S, c, _units(n)), 0, mdim), c, e),
         mdim,
@@ -876,7 +979,7 @@ def jacobian(f, x, *, error=False, axis=0):
     )
 
 
-def hessian(f, x, *, error=False, axis=0):
+def hessian(f, x, *, error=False, axis=0, sparse=False):
     """Matrix of second partial derivatives of a function of n variables (total order 2).
 
     Parameters
@@ -897,6 +1000,14 @@ def hessian(f, x, *, error=False, axis=0):
         The two derivative axes take the place of `axis`: with ``axis=-1`` and `x` of
         shape ``(B, n)`` the result is ``(B, n, n)`` (``(m, B, n, n)`` for a vector f).
 
+    sparse : bool, optional
+        True: record ``f`` once on a traced ``x`` and evaluate every term in the
+        space of the few variables it depends on (``jets.sparse``): for a sum
+        of terms such as the chained Rosenbrock function the cost grows with the
+        terms, not with n**2 per operation.  ``f`` may use operators, ufuncs,
+        indexing of the first axis and ``np.sum(..., axis=0)``, no control flow
+        on values; needs ``axis=0`` and ``error=False``.  Default False.
+
     Returns
     -------
     ndarray
@@ -909,10 +1020,10 @@ def hessian(f, x, *, error=False, axis=0):
     >>> jets.hessian(lambda x: (x[0] + 2 * x[1])**3, [4.0, 3.0]).tolist()
     [[60.0, 120.0], [120.0, 240.0]]
     """
-    return derivative_tensor(f, x, 2, error=error, axis=axis)
+    return derivative_tensor(f, x, 2, error=error, axis=axis, sparse=sparse)
 
 
-def derivative_tensor(f, x, k, *, error=False, axis=0):
+def derivative_tensor(f, x, k, *, error=False, axis=0, sparse=False):
     """The symmetric tensor of all k-th partial derivatives (total order k).
 
     ``T[i1, ..., ik] = d^k f / dx_i1 ... dx_ik``; every entry is read from the
@@ -941,6 +1052,14 @@ def derivative_tensor(f, x, k, *, error=False, axis=0):
         ``(B, n)`` the result is ``(B,) + (n,) * k`` (output axes of a vector f stay
         first).
 
+    sparse : bool, optional
+        True: record ``f`` once on a traced ``x`` and evaluate every term in the
+        space of the few variables it depends on (``jets.sparse``): for a sum
+        of terms such as the chained Rosenbrock function the cost grows with the
+        terms, not with n**2 per operation.  ``f`` may use operators, ufuncs,
+        indexing of the first axis and ``np.sum(..., axis=0)``, no control flow
+        on values; needs ``axis=0`` and ``error=False``.  Default False.
+
     Returns
     -------
     ndarray
@@ -956,13 +1075,22 @@ def derivative_tensor(f, x, k, *, error=False, axis=0):
     >>> print(T[0, 0, 1], T[0, 1, 0], T[1, 0, 0], T[0, 0, 0])
     2.0 2.0 2.0 0.0
     """
+    if _dask(x):
+        return _chunked(derivative_tensor, f, x, k, several=True, error=error, axis=axis)
     _check_callable(f)
     k = _check_count(k, "k")
     x, axis = _points_axis(x, axis)
     n = x.shape[0]
-    S, c, mdim, e = _evaluate(
-        _on_axis(f, axis), x, _cheapest(n, [k, (k,) * n]), True, _check_error(error)
-    )
+    if _check_sparse(sparse):
+        plan = _sparse_plan(f, x, k, _check_error(error), axis)
+        T = plan.tensor(x)  # a sum of terms: the tensor straight from the terms
+        if T is not None:
+            return T
+        S, c, mdim, e = plan.space, plan.coefficients(x), len(plan.out_item), None
+    else:
+        S, c, mdim, e = _evaluate(
+            _on_axis(f, axis), x, _cheapest(n, [k, (k,) * n]), True, _check_error(error)
+        )
     return _place(_result(lambda c: _tensor(S, c, k, mdim), c, e), mdim, k, axis, x.ndim - 1)
 
 
@@ -1038,6 +1166,8 @@ def directional(f, x, v, k, *, axis=0):
     >>> jets.directional(f, [1.0, 2.0], np.eye(2), 1).tolist()    # two directions
     [[2.0, 2.0], [4.0, 1.0]]
     """
+    if _dask(x) or _dask(v):
+        return _chunked(directional, f, x, k, several=True, v=v, axis=axis)
     _check_callable(f)
     k = _check_count(k, "k")
     x, axis = _points_axis(x, axis)
@@ -1092,6 +1222,8 @@ def hvp(f, x, v, *, axis=0):
     >>> jets.hvp(f, [1.0, 2.0], [1.0, -1.0]).tolist()
     [2.0, 2.0]
     """
+    if _dask(x) or _dask(v):
+        return _chunked(hvp, f, x, several=True, v=v, axis=axis)
     _check_callable(f)
     x, axis = _points_axis(x, axis)
     v, batch = _direction(_vectors_axis(v, axis), x)
@@ -1145,6 +1277,8 @@ def laplacian(f, x, *, axis=0):
     >>> jets.laplacian(lambda x: np.sum(x**2, axis=0), np.ones((3, 4))).tolist()
     [6.0, 6.0, 6.0, 6.0]
     """
+    if _dask(x):
+        return _chunked(laplacian, f, x, several=True, axis=axis)
     _check_callable(f)
     x, axis = _points_axis(x, axis)
     n = x.shape[0]
@@ -1198,6 +1332,8 @@ def value_grad_hessian(f, x, *, axis=0):
     >>> float(val), g.tolist(), H.tolist()
     (1000.0, [300.0, 600.0], [[60.0, 120.0], [120.0, 240.0]])
     """
+    if _dask(x):
+        return _chunked(value_grad_hessian, f, x, several=True, axis=axis)
     _check_callable(f)
     x, axis = _points_axis(x, axis)
     n = x.shape[0]

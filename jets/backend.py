@@ -48,6 +48,9 @@ multiply = xp.multiply
 add = xp.add
 subtract = xp.subtract
 negative = xp.negative
+isnan = xp.isnan
+where = xp.where
+nan = xp.nan
 
 
 def take(x, index, out=None):

@@ -79,6 +79,9 @@ def _exact(x):
 def as_const(a, jet_dtype, rule):
     """A non-jet argument as a Const: Python scalars are weak (they take the
     jets' dtype, as in numpy), ints become Fractions next to exact jets."""
+    t = type(a)
+    if jet_dtype is _F64 and (t is float or (t is int and -(2**53) < a < 2**53)):
+        return Const(B.asarray(a, dtype=_F64))  # the common case, as below
     if isinstance(a, (int, float, complex)) and not isinstance(a, bool):
         if jet_dtype.kind == "O":
             return Const(B.asarray(_exact(a), dtype=object))
@@ -135,12 +138,19 @@ def finish(S, out, vars, want=None):
         out = out.astype(want)
     if out.dtype.kind in "fc":
         v = out[0]
-        bad = (v != v) if v.ndim == 0 else np.isnan(v)
-        if bad.any():
-            if vars is not None or out.shape[0] < S.ncoeffs:
-                out = K.embed(S, out, vars, None, full=True)
-                vars = None
-            out = np.where(bad, np.nan, out) if out.ndim > 1 else np.full_like(out, np.nan)
+        if v.ndim == 0:
+            if v != v:  # one point: the whole space is nan
+                if vars is not None or out.shape[0] < S.ncoeffs:
+                    out, vars = K.embed(S, out, vars, None, full=True), None
+                out = np.full_like(out, np.nan)
+        else:
+            bad = np.isnan(v)
+            if bad.any():
+                # the stored coefficients of those points only: the layout (which
+                # degrees and variables are stored) stays that of the batch, so a
+                # point's numbers never depend on another point being nan; readers
+                # (Jet._stored_full) show the unstored ones as nan there too
+                out = np.where(bad, np.nan, out)
     return out, vars
 
 
@@ -163,6 +173,10 @@ def _plain_shapes(args):
     return shapes
 
 
+_NUMBERS = (int, float, complex)
+_F64 = np.dtype(np.float64)
+
+
 def apply(rule, S, args):
     """Evaluate `rule` on operands of the space S (at least one Operand).
     Returns (coeffs, vars) of the result."""
@@ -170,7 +184,13 @@ def apply(rule, S, args):
         from .rules import scipy_special
 
         scipy_special()
-    ops = [a for a in args if isinstance(a, Operand)]
+    ops = []
+    numbers_only = True  # every plain argument a Python number (batch shape ())
+    for a in args:
+        if type(a) is Operand:
+            ops.append(a)
+        elif type(a) not in _NUMBERS:
+            numbers_only = False
     if type(ops[0].coeffs) is not np.ndarray or (
         len(ops) > 1
         and (
@@ -184,33 +204,46 @@ def apply(rule, S, args):
         if r is not None:
             return finish(S, r[0], r[1])
     vars, sub, arrays = align(S, ops)
-    if len(args) > 1:  # the memory guard: broadcasting may grow the batch
-        shapes = [c.shape[1:] for c in arrays] + _plain_shapes(args)
-        if any(sh != shapes[0] for sh in shapes):
-            K.check_broadcast(sub, shapes)
-    jet_dtype = B.result_dtype(*arrays)
+    if len(arrays) > 1 or not numbers_only:
+        # the memory guard: broadcasting may grow the batch
+        shapes = [c.shape[1:] for c in arrays]
+        if not numbers_only:
+            shapes += _plain_shapes(args)
+        first = shapes[0]
+        for sh in shapes:
+            if sh != first:
+                K.check_broadcast(sub, shapes)
+                break
+    jet_dtype = arrays[0].dtype if len(arrays) == 1 else B.result_dtype(*arrays)
     if len(ops) == len(args):
         conv = arrays
+        check = jet_dtype.kind in "cO"
+        const = all(c.shape[0] == 1 for c in conv)
     else:
         it = iter(arrays)
-        conv = [next(it) if isinstance(a, Operand) else as_const(a, jet_dtype, rule) for a in args]
-        ndim = max(c.v.ndim if isinstance(c, Const) else c.ndim - 1 for c in conv)
-        conv = [_to_rank(c, ndim) for c in conv]
-    if jet_dtype.kind in "cO" or any(isinstance(c, Const) and c.v.dtype.kind in "cO" for c in conv):
-        _check_dtype(rule, [c if not isinstance(c, Const) else c.v for c in conv])
+        conv = [next(it) if type(a) is Operand else as_const(a, jet_dtype, rule) for a in args]
+        if not numbers_only or arrays[0].ndim != 1:
+            ndim = max(c.v.ndim if type(c) is Const else c.ndim - 1 for c in conv)
+            conv = [_to_rank(c, ndim) for c in conv]
+        check = jet_dtype.kind in "cO" or any(
+            type(c) is Const and c.v.dtype.kind in "cO" for c in conv
+        )
+        const = all(type(c) is Const or c.shape[0] == 1 for c in conv)
+    if check:
+        _check_dtype(rule, [c if type(c) is not Const else c.v for c in conv])
     with np.errstate(all="ignore"):
-        if all(isinstance(c, Const) or c.shape[0] == 1 for c in conv):
+        if const:
             # every argument is constant: so is the result (value only)
-            out = B.asarray(rule.value(*(c.v if isinstance(c, Const) else c[0] for c in conv)))
+            out = B.asarray(rule.value(*(c.v if type(c) is Const else c[0] for c in conv)))
             return finish(S, out[None], ())
         if not rule.consts_ok:
-            conv = [K.constant_like(sub, c.v) if isinstance(c, Const) else c for c in conv]
+            conv = [K.constant_like(sub, c.v) if type(c) is Const else c for c in conv]
         out = rule.jet(sub, *conv)
         want = None
         if jet_dtype != out.dtype and jet_dtype.kind in "fc":
             # internal float64 constants must not promote float32 jets: the
             # result has the dtype numpy gives the inputs
-            want = B.result_dtype(*(c.v if isinstance(c, Const) else c for c in conv))
+            want = B.result_dtype(*(c.v if type(c) is Const else c for c in conv))
         return finish(S, out, vars, want)
 
 
@@ -290,9 +323,10 @@ def _finish_foreign(S, out, vars):
         v = out[0]
         bad = v != v
         if bool(bad.any()):
-            if vars is not None or out.shape[0] < S.ncoeffs:
-                out = K.embed(S, out, vars, None, full=True)
-                vars = None
+            if v.ndim == 0 and (vars is not None or out.shape[0] < S.ncoeffs):
+                # one point: the whole space is nan
+                out, vars = K.embed(S, out, vars, None, full=True), None
+            # a batch keeps its layout: the nan points only (readers pad nan there)
             xp = B.namespace(out)
             out = xp.where(
                 bad, xp.asarray(float("nan"), dtype=out.dtype, device=B.device(out)), out

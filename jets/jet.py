@@ -231,7 +231,7 @@ class Jet:
         c = self._coeffs
         if self._vars is None and c.shape[0] == self._space.ncoeffs:
             return c
-        full = embed(self._space, c, self._vars, None, full=True)
+        full = embed(self._space, c, self._vars, None, full=True)  # nan-poisoned
         if type(full) is np.ndarray:
             full.flags.writeable = False
         return full
@@ -427,20 +427,21 @@ class Jet:
         array([[ 60., 120.],
                [120., 240.]])
         """
-        n = self.nvars
-        alphas = []
-        for i in range(n):
-            for j in range(n):
-                a = [0] * n
-                a[i] += 1
-                a[j] += 1
-                alphas.append(tuple(a))
-        idx = self._need(
-            alphas,
-            "hessian()",
-            "seed with order >= 2 (hyper-dual (1, 1) caps carry only mixed partials)",
-        )
-        c = self._space.to_derivatives(self._stored_full()[idx], idx)
+        S = self._space
+        n = S.nvars
+        idx = S.hessian_rows()
+        if idx is None:  # name the first missing partial
+            alphas = [
+                tuple(int(m == i) + int(m == j) for m in range(n))
+                for i in range(n)
+                for j in range(n)
+            ]
+            self._need(
+                alphas,
+                "hessian()",
+                "seed with order >= 2 (hyper-dual (1, 1) caps carry only mixed partials)",
+            )
+        c = S.to_derivatives(self._stored_full()[idx], idx)
         return c.reshape((n, n) + self.shape)
 
     # ------------------------------------------------------------ batch shape
@@ -817,13 +818,20 @@ def _compact(jet):
     if c.shape[0] != sub.offsets[min(sub.degree, 1) + 1]:
         return jet  # holds degree 2 or more
     vars = tuple(range(S.nvars)) if jet._vars is None else jet._vars
-    lin = c[1:]
     if type(c) is not np.ndarray:
         if getattr(c, "requires_grad", False):
             return jet  # a zero row may still have a gradient: keep it
-        active = (lin != 0).reshape(lin.shape[0], -1).any(1).tolist()
+        lin = c[1:] != 0
+        if B.kind(c.dtype) in "fc":
+            lin = lin & ~(c[0] != c[0])  # nan points do not decide the layout
+        active = lin.reshape(lin.shape[0], -1).any(1).tolist()
     else:
-        active = np.any(lin != 0, axis=tuple(range(1, lin.ndim))) if lin.ndim > 1 else lin != 0
+        lin = c[1:] != 0
+        if c.dtype.kind in "fc":
+            # a nan point is nan in every coefficient whatever is stored (nan
+            # poisoning): it must not decide the layout of the other points
+            lin = lin & ~np.isnan(c[0])
+        active = np.any(lin, axis=tuple(range(1, lin.ndim))) if lin.ndim > 1 else lin
     # the degree-1 rows, one per variable whose cap is >= 1, in variable order
     row_vars = [int(np.argmax(m)) for m in sub.monomials[1 : c.shape[0]]]
     keep = [k for k, a in zip(row_vars, active, strict=False) if a]
@@ -1162,6 +1170,8 @@ def variables(points, order, track_error=False):
                 if dtype.kind == "O" and p.size
                 else 2.0 ** (S.scale[i] if S.scale else 0)
             )
+            if dtype.kind in "fc" and np.isnan(p).any():
+                c[1] = np.where(np.isnan(p), np.nan, c[1])  # nan poisoning, as engine.finish
         out.append(Jet._wrap(S, c, (i,), _seed_error(S, i, p) if track_error else None))
     return tuple(out)
 

@@ -63,7 +63,8 @@ def top(S, X):
 
 
 def pad(S, X, deg=None):
-    """X extended with zero blocks up to degree `deg` (default: the full order)."""
+    """X extended with zero blocks up to degree `deg` (default: the full order);
+    nan rows at the points where X's value is nan (see :func:`_poison`)."""
     n = S.offsets[S.degree + 1 if deg is None else deg + 1]
     if X.shape[0] >= n:
         return X
@@ -72,6 +73,25 @@ def pad(S, X, deg=None):
     else:
         out = B.zeros_as((n,) + X.shape[1:], X.dtype, X)
     out[: X.shape[0]] = X
+    return _poison(out, X)
+
+
+def _poison(out, X):
+    """nan poisoning of rows made explicit (pad, embed): where the value X[0] is
+    nan every coefficient is nan, also the ones X did not store (engine.finish
+    keeps a batch's layout and marks the nan points only)."""
+    if type(X) is not np.ndarray:  # torch / cupy
+        if B.kind(X.dtype) in "fc":
+            bad = X[0] != X[0]
+            if bool(bad.any()):
+                xp = B.namespace(out)
+                nan = xp.asarray(float("nan"), dtype=out.dtype, device=B.device(out))
+                return xp.where(bad, nan, out)
+        return out
+    if X.dtype.kind in "fc":
+        bad = B.isnan(X[0])
+        if bad.any():
+            return B.where(bad, B.nan, out)
     return out
 
 
@@ -323,18 +343,51 @@ def constant_like(S, value):
 
 
 def run(S, out, step):
-    """Drive a step over degrees 1..S.degree; returns `out` (the whole series)."""
+    """Drive a step over degrees 1..S.degree on complete inputs (eager); returns
+    `out` (the whole series).  A step's Euler operators (``step.eulers``) are
+    then applied to their whole inputs at once, before the loop."""
+    for e in getattr(step, "eulers", ()):
+        e.complete()
     for d in range(1, S.degree + 1):
         step(d)
     return out
 
 
-def _euler_buffer(S, A):
-    """Zero storage for D A, of A's prefix and dtype: each step writes
-    DA_d = d A_d (the Euler operator one degree at a time, within A's prefix)."""
-    if type(A) is not np.ndarray:
-        return B.namespace(A).zeros_like(A)
-    return B.zeros_like(A)
+class _Euler:
+    """D A = sum_i e_i dA/de_i (DA_d = d A_d) for a step, in a zero buffer `out`
+    of A's prefix and dtype.  ``at(d)`` writes degree d when the step needs it
+    (its input may be filled progressively, a degree at a time); :func:`run`,
+    whose inputs are complete, calls ``complete()`` first, which writes every
+    degree in one pass (the same numbers), and ``at`` then does nothing."""
+
+    __slots__ = ("S", "A", "out", "top", "done")
+
+    def __init__(self, S, A):
+        self.S, self.A = S, A
+        # torch / cupy: zeros of A's library, written by assignment (autograd)
+        self.out = B.zeros_like(A) if type(A) is np.ndarray else B.namespace(A).zeros_like(A)
+        self.top = top(S, A)
+        self.done = False
+
+    def at(self, d):
+        if d <= self.top and not self.done:
+            blk = self.S.block(d)
+            if type(self.A) is np.ndarray:
+                B.multiply(self.A[blk], d, out=self.out[blk])
+            else:
+                self.out[blk] = self.A[blk] * d
+
+    def complete(self):
+        A = self.A
+        if type(A) is not np.ndarray:
+            self.out[...] = euler(self.S, A)
+            self.done = True
+            return
+        deg = self.S.degrees[: A.shape[0]]
+        if A.dtype.kind in "fc":
+            deg = deg.astype(A.dtype)
+        B.multiply(A, _col(deg, A.ndim), out=self.out)
+        self.done = True
 
 
 def product_steps(S, X, Y):
@@ -382,19 +435,18 @@ def exp_steps(S, A, value, scale=1, shift=0):
     whose value stays accurate; exp2: scale ln 2)."""
     E = _zeros(S, S.degree, A)
     E[0] = value
-    DA = _euler_buffer(S, A)
-    tA = top(S, A)
-    mul = B.into(A).multiply
+    EA = _Euler(S, A)
+    DA = EA.out
 
     def step(d):
-        if d <= tA:  # D A one degree at a time
-            mul(A[S.block(d)], d, out=DA[S.block(d)])
+        EA.at(d)
         blk = S.block(d)
         e = degree_product(S, DA, E, d, xlo=1, yhi=d - 1, out=E[blk])
         if shift and d <= top(S, A):
             e += shift * DA[blk]
         e *= scale / d
 
+    step.eulers = (EA,)
     return E, step
 
 
@@ -438,22 +490,22 @@ def power_real_steps(S, A, r, value):
     else:
         P = _zeros(S, S.degree, A, B.asarray(r)[None])
     P[0] = value
-    DP = _euler_buffer(S, P)
-    DA = _euler_buffer(S, A)
-    tA = top(S, A)
-    mul = B.into(A).multiply
+    DP = B.zeros_like(P) if type(P) is np.ndarray else B.namespace(P).zeros_like(P)
+    mul = B.into(P).multiply
+    EA = _Euler(S, A)
+    DA = EA.out
     a0 = A[0]
 
     def step(d):
         blk = S.block(d)
-        if d <= tA:  # D A one degree at a time
-            mul(A[S.block(d)], d, out=DA[S.block(d)])
+        EA.at(d)
         P[blk] = (
             r * degree_product(S, DA, P, d, xlo=1, yhi=d - 1)
             - degree_product(S, A, DP, d, xlo=1, ylo=1, yhi=d - 1)
         ) / (d * a0)
         mul(P[blk], d, out=DP[blk])
 
+    step.eulers = (EA,)
     return P, step
 
 
@@ -467,21 +519,20 @@ def hypot_steps(S, A, Bc, h0):
     so d H_0 H_d = [A DA + B DB]_d - sum_{i=1}^{d-1} H_i (D H)_{d-i}."""
     H = _zeros(S, S.degree, A, Bc)
     H[0] = h0
-    DH = _euler_buffer(S, H)
-    DA, DB = _euler_buffer(S, A), _euler_buffer(S, Bc)
-    tA, tB = top(S, A), top(S, Bc)
-    mul = B.into(A).multiply
+    DH = B.zeros_like(H) if type(H) is np.ndarray else B.namespace(H).zeros_like(H)
+    mul = B.into(H).multiply
+    EA, EB = _Euler(S, A), _Euler(S, Bc)
+    DA, DB = EA.out, EB.out
 
     def step(d):
         blk = S.block(d)
-        if d <= tA:  # D A one degree at a time
-            mul(A[S.block(d)], d, out=DA[S.block(d)])
-        if d <= tB:
-            mul(Bc[S.block(d)], d, out=DB[S.block(d)])
+        EA.at(d)
+        EB.at(d)
         q = degree_product(S, A, DA, d, ylo=1) + degree_product(S, Bc, DB, d, ylo=1)
         H[blk] = (q - degree_product(S, H, DH, d, xlo=1, ylo=1, yhi=d - 1)) / (d * h0)
         mul(H[blk], d, out=DH[blk])
 
+    step.eulers = (EA, EB)
     return H, step
 
 
@@ -496,17 +547,16 @@ def paired_steps(S, A, s0, c0, sign):
     Returns (S, C, step)."""
     Sn, Cs = _zeros(S, S.degree, A), _zeros(S, S.degree, A)
     Sn[0], Cs[0] = s0, c0
-    DA = _euler_buffer(S, A)
-    tA = top(S, A)
-    mul = B.into(A).multiply
+    EA = _Euler(S, A)
+    DA = EA.out
 
     def step(d):
         blk = S.block(d)
-        if d <= tA:  # D A one degree at a time
-            mul(A[S.block(d)], d, out=DA[S.block(d)])
+        EA.at(d)
         degree_product(S, DA, Cs, d, xlo=1, yhi=d - 1, out=Sn[blk])[...] *= 1 / d
         degree_product(S, DA, Sn, d, xlo=1, yhi=d - 1, out=Cs[blk])[...] *= sign / d
 
+    step.eulers = (EA,)
     return Sn, Cs, step
 
 
@@ -531,17 +581,16 @@ def tan_steps(S, A, t0, w0, sign):
     T, W = _zeros(S, S.degree, A), _zeros(S, S.degree, A)
     T[0] = t0
     W[0] = w0
-    DA = _euler_buffer(S, A)
-    tA = top(S, A)
-    mul = B.into(A).multiply
+    EA = _Euler(S, A)
+    DA = EA.out
 
     def step(d):
         blk = S.block(d)
-        if d <= tA:  # D A one degree at a time
-            mul(A[S.block(d)], d, out=DA[S.block(d)])
+        EA.at(d)
         degree_product(S, DA, W, d, xlo=1, yhi=d - 1, out=T[blk])[...] *= 1 / d
         degree_product(S, T, T, d, yhi=d, out=W[blk])[...] *= sign
 
+    step.eulers = (EA,)
     return T, W, step
 
 
@@ -557,16 +606,15 @@ def antiderivative_steps(S, A, G, f0):
     after F at each degree (it may even depend on F: jets.define, ODEs)."""
     F = _zeros(S, S.degree, A, G)
     F[0] = f0
-    DA = _euler_buffer(S, A)
-    tA = top(S, A)
-    mul = B.into(A).multiply
+    EA = _Euler(S, A)
+    DA = EA.out
 
     def step(d):
-        if d <= tA:  # D A one degree at a time
-            mul(A[S.block(d)], d, out=DA[S.block(d)])
+        EA.at(d)
         f = degree_product(S, DA, G, d, xlo=1, yhi=d - 1, out=F[S.block(d)])
         f *= 1 / d
 
+    step.eulers = (EA,)
     return F, step
 
 
@@ -611,4 +659,4 @@ def embed(S, X, src, dst, full=False):
     top_ = b.degree if full else a.top_degree[X.shape[0]]
     out = B.zeros_as((b.offsets[top_ + 1],) + X.shape[1:], X.dtype, X)
     out[B.index(S.embedding(src, dst), X)[: X.shape[0]]] = X
-    return out
+    return _poison(out, X)

@@ -439,8 +439,10 @@ def solve_ivp(
         Finite; t1 < t0 integrates backward.
     y0 : array ``(n,)`` or ``(n, *batch)``, or a sequence of n jets
         Initial state.  A batch integrates every trajectory at once, each with
-        its own steps.  Jets (from one ``jets.variables`` seeding) give jet
-        transport: the solution as jets of the seeded variables.
+        its own steps.  A dask array ``(n, *batch)`` integrates chunk by chunk of
+        trajectories and returns dask arrays, lazily (docs/scale.md).  Jets (from
+        one ``jets.variables`` seeding) give jet transport: the solution as jets of
+        the seeded variables.
     rtol, atol : float
         Tolerances (positive); the local error per step is kept below
         ``max(atol, rtol * max_i |y_i|)``.  Default ``2**-52`` (machine precision).
@@ -475,6 +477,24 @@ def solve_ivp(
         per trajectory), ``order``, ``statuses`` (per trajectory), ``nfev``
         (Taylor steps: each evaluates the recorded fun once as a series).
     """
+    if type(y0).__module__[:4] == "dask":  # an ensemble over dask chunks (jets.chunked)
+        from . import chunked
+
+        return chunked.solve_ivp(
+            solve_ivp,
+            fun,
+            t_span,
+            y0,
+            rtol=rtol,
+            atol=atol,
+            order=order,
+            t_eval=t_eval,
+            dense_output=dense_output,
+            events=events,
+            args=args,
+            max_step=max_step,
+            max_steps=max_steps,
+        )
     t0, t1 = _check_scalars(fun, t_span, rtol, atol, order, max_step, max_steps, args)
     rtol, atol, max_step = float(rtol), float(atol), float(max_step)
     items, batch, jets_ = _split_y0(y0)

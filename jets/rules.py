@@ -41,6 +41,7 @@ def _ns(a):
     else the argument-following functions U."""
     return np if type(a) is np.ndarray else U
 
+
 __all__ = [
     "Rule",
     "Const",

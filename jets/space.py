@@ -12,7 +12,6 @@ space is safe to share between threads.
 from collections.abc import Mapping
 from functools import lru_cache
 from math import comb, factorial, prod
-from operator import attrgetter
 
 import numpy as np
 
@@ -23,6 +22,7 @@ __all__ = ["JetSpace", "space", "MAX_ELEMENTS", "MAX_PAIRS", "check_size", "scal
 #: Largest number of array elements (coefficients times batch size) a jet may
 #: hold; above it a ValueError reports the size before anything is allocated.
 MAX_ELEMENTS = 2 * 10**8
+_F64 = np.dtype(np.float64)
 #: Largest number of coefficient pairs a space's product tables may hold.
 MAX_PAIRS = 3 * 10**7
 #: Temporaries of the table builders hold at most about this many integers
@@ -129,28 +129,11 @@ class JetSpace:
     (nvars, order) are.
     """
 
-    __slots__ = (
-        "nvars",
-        "order",
-        "caps",
-        "degree",
-        "ncoeffs",
-        "_monomials",
-        "degrees",
-        "offsets",
-        "_index",
-        "factorials",
-        "top_degree",
-        "_pairs",
-        "_interior",
-        "_embeddings",
-        "_subspaces",
-        "_blocks",
-        "_msets",
-        "_comb",
-        "scale",
-        "__weakref__",
-    )
+    # Every table lives in the instance __dict__, which the seeded views of a
+    # space share by reference (:meth:`seeded`): a table built lazily through
+    # any view is built once for all of them.  Only the per-seeding scale is a
+    # slot of its own.
+    __slots__ = ("scale", "__dict__", "__weakref__")
 
     def __init__(self, nvars, order):
         nvars, order = _normalize(nvars, order)
@@ -582,6 +565,28 @@ class JetSpace:
             self._embeddings[key] = table
         return table
 
+    def hessian_rows(self):
+        """Rows of the graded order holding the second partials d2/dx_i dx_j,
+        row-major over (i, j): intp array (nvars**2,), cached; None when the
+        space does not carry every one (hyper-dual caps lack the pure ones)."""
+        rows = self.__dict__.get("_hessian_rows", False)
+        if rows is False:
+            n, rows = self.nvars, []
+            for i in range(n):
+                for j in range(n):
+                    a = [0] * n
+                    a[i] += 1
+                    a[j] += 1
+                    r = self.index.get(tuple(a))
+                    if r is None:
+                        rows = None
+                        break
+                    rows.append(r)
+                if rows is None:
+                    break
+            rows = self._hessian_rows = None if rows is None else _freeze(np.array(rows, np.intp))
+        return rows
+
     def block(self, d):
         """Slice of the coefficient axis holding the homogeneous part of degree d."""
         return self._blocks[d]
@@ -657,8 +662,7 @@ class JetSpace:
         "Magnitudes: the per-seeding scale").  Readers convert back
         (:meth:`to_true`, :meth:`to_derivatives`)."""
         view = JetSpace.__new__(JetSpace)
-        for setter, value in zip(_SETTERS, _get_shared(self), strict=True):
-            setter(view, value)
+        view.__dict__ = self.__dict__  # shared by reference: every table, once
         view.scale = _check_scale(scale, self.nvars) if scale is not None else None
         return view
 
@@ -699,6 +703,10 @@ class JetSpace:
         col = (-1,) + (1,) * (c.ndim - 1)
         if type(c) is not np.ndarray and B.is_foreign(c):
             return _foreign_derivatives(self, c, idx, col)
+        if idx is None and self.scale is None and c.dtype == _F64 and self.degree <= 20:
+            # the most common case: a! (float64: exact up to 18!, correctly
+            # rounded to 20!, the same numbers as F below)
+            return c * self.factorials.reshape(col)
         if c.dtype.kind in "fc":  # the common case first
             F, Fm, Fe, odd_rows = _factor_table(self.nvars, self.order, self.scale)
             f = F if idx is None else F[np.asarray(idx, dtype=np.intp)]
@@ -989,9 +997,6 @@ def _cached(nvars, order):
 
 
 #: every slot but the per-seeding scale and __weakref__
-_SHARED = tuple(n for n in JetSpace.__slots__ if n not in ("scale", "__weakref__"))
-_get_shared = attrgetter(*_SHARED)
-_SETTERS = tuple(getattr(JetSpace, name).__set__ for name in _SHARED)  # slot descriptors
 
 
 def space(nvars, order):

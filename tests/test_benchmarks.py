@@ -229,8 +229,9 @@ def test_sympy_references_of_w2_w3_w4(tmp_path):
 def test_cells_and_dominance():
     cells = W.make_cells(W.FULL)
     ids = [W.cell_id(c) for c in cells]
-    assert len(ids) == len(set(ids)) == 15 + 3 + 2 + 4
+    assert len(ids) == len(set(ids)) == 15 + 3 + 2 + 12
     assert "W1 k=8 B=1e5" in ids and "W2 B=1e4" in ids and "W4 n=20 B=1e3" in ids
+    assert "W4 n=100 B=1" in ids and "W4 n=100 B=1e3" in ids
     small = {"workload": "W1", "k": 8, "B": 1000}
     assert W.dominates(small, {"workload": "W1", "k": 16, "B": 10**5})
     assert not W.dominates(small, {"workload": "W1", "k": 4, "B": 10**5})

@@ -32,6 +32,8 @@ LAYERS = [
     "linalg",
     "functions",
     "program",
+    "sparse",
+    "chunked",
     "api",
     "calculus",
     "ode",

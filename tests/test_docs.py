@@ -5,7 +5,8 @@
   order in one fresh namespace, like a reader following the page; nothing is
   pre-imported, so every page imports what it uses. A ```python block without
   any ``>>>`` example fails: it would never be checked (use ```text or
-  ```bash for code that is not meant to run).
+  ```bash for code that is not meant to run). A page whose examples need an optional
+  library names it in a comment, ``<!-- requires: dask -->``, and is skipped without it.
 * Every module of the ``jets`` package (found by walking the package, none
   skipped) runs its docstring examples; ``jets.__main__`` is read with ast
   instead of imported, as importing it runs the command line.
@@ -119,13 +120,17 @@ def markdown_problems(text, relname):
     return "\n".join(problems)
 
 
+#: a page whose examples need an optional library says so in an HTML comment (not
+#: rendered): ``<!-- requires: dask, distributed -->``; without it the page is skipped
+_REQUIRES = re.compile(r"^<!--\s*requires:\s*(?P<mods>[\w., ]+?)\s*-->\s*$", re.M)
+
+
 @pytest.mark.parametrize("path", markdown_files(), ids=lambda p: _rel(p))
 def test_markdown_examples(path):
     text = path.read_text(encoding="utf-8")
-    # a page about an optional library says so (<!-- requires: torch -->) and
-    # is skipped, with the reason, where that library is not installed
-    for mod in re.findall(r"<!-- requires: (\w+) -->", text):
-        pytest.importorskip(mod, reason=f"{_rel(path)} needs {mod}, not installed")
+    for m in _REQUIRES.finditer(text):
+        for mod in m.group("mods").split(","):
+            pytest.importorskip(mod.strip(), reason=f"{_rel(path)} needs {mod.strip()}")
     problems = markdown_problems(text, _rel(path))
     if problems:
         pytest.fail(problems, pytrace=False)

@@ -461,3 +461,31 @@ def test_digamma_high_coefficients_at_negative_points(x0):
     d = jets.digamma(jets.variable(x0, 10)).coeffs
     exact = exact_coeffs(lambda z: sp.polygamma(0, z), x0, 10)
     check(d, exact, rtol=1e-12, what=f"digamma at {x0}")
+
+
+def test_a_nan_point_does_not_change_the_other_points():
+    """nan poisoning marks the nan points only: the other points of the batch get
+    bit for bit the numbers of a batch without the nan point (signed zeros, and
+    the entries at infinite points that an all-coefficient layout would turn
+    into 0 * inf = nan); the nan point reads nan in every coefficient."""
+    import jets
+
+    def f(x):
+        return x[0] ** 2 * x[1] + np.exp(x[2]) * x[0] - 0.0 * x[1]
+
+    X = np.ones((3, 4))
+    X[0, 0] = np.nan
+    X[1, 3] = np.inf
+    X[2, 2] = np.inf
+    X[0, 1] = -0.0
+    with np.errstate(all="ignore"):
+        whole = jets.hessian(f, X)
+        for p in range(1, 4):
+            alone = jets.hessian(f, X[:, p : p + 1])[..., 0]
+            got = whole[..., p]
+            same = (got == alone) | (np.isnan(got) & np.isnan(alone))
+            assert same.all() and (np.signbit(got) == np.signbit(alone)).all()
+        assert np.isnan(whole[..., 0]).all()
+        x, y = jets.variables([np.array([np.nan, 1.0]), np.array([2.0, 3.0])], 3)
+        assert np.isnan((x + 0 * y).coeffs[:, 0]).all()  # unstored ones too
+        assert not np.isnan((x + 0 * y).coeffs[:, 1]).any()

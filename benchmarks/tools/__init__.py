@@ -20,6 +20,8 @@ __all__ = ["TOOLS", "NotApplicable", "load"]
 #: Tool names in report order (jets first; the numba "compiled limit" last).
 TOOLS = (
     "jets",
+    "jets-sparse",
+    "jets-sparse-plan",
     "torch-autograd",
     "torch-func",
     "jax-jet",
@@ -32,6 +34,8 @@ TOOLS = (
 
 _MODULES = {
     "jets": "jets_tool",
+    "jets-sparse": "jets_sparse",
+    "jets-sparse-plan": "jets_sparse_plan",
     "torch-autograd": "torch_autograd",
     "torch-func": "torch_func",
     "jax-jet": "jax_jet",

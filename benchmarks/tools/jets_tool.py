@@ -3,6 +3,7 @@
 import numpy as np
 
 from ..workloads import W2_ALPHAS
+from . import NotApplicable
 
 NAME = "jets"
 LABEL = "jets (object API: variable/variables, .derivatives(), .partials(), .hessian())"
@@ -23,9 +24,15 @@ def reset():
     # every cell's first call rebuilds the JetSpace index tables
     import sys
 
-    cached = getattr(sys.modules.get("jets.space"), "_cached", None)
-    if hasattr(cached, "cache_clear"):
-        cached.cache_clear()
+    for module, name in (
+        ("jets.space", "_cached"),
+        ("jets.api", "_tensor_rank"),
+        ("jets.sparse", "_embed_index"),
+        ("jets.sparse", "_local_lists"),
+    ):
+        cached = getattr(sys.modules.get(module), name, None)
+        if hasattr(cached, "cache_clear"):
+            cached.cache_clear()
 
 
 def _w1(x):
@@ -73,6 +80,14 @@ def build(cell, inp, info):
 
         return run
     X0 = inp["X"]
+    from jets.space import MAX_ELEMENTS, count_coeffs
+
+    n, B = X0.shape
+    if count_coeffs(n, 2) * (n - 1) * B > MAX_ELEMENTS:
+        raise NotApplicable(
+            f"dense jets of (n - 1) x B = {(n - 1) * B} terms in {count_coeffs(n, 2)} "
+            f"coefficients exceed jets' memory limit: see jets-sparse"
+        )
 
     def run():
         return _rosen(jets.stack(jets.variables(X0, order=2))).hessian()
