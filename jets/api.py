@@ -41,6 +41,7 @@ import numpy as np
 from . import backend as B
 from . import sparse as _sparse
 from .jet import Jet, variable, variables
+from .kernels import embed
 from .numpy_api import stack
 from .space import check_size, count_coeffs
 from .space import space as _get_space
@@ -145,6 +146,14 @@ def _points(x, several):
             "x.filled(value) to keep every point, or x.compressed() for the "
             "unmasked ones"
         )
+    if B.is_foreign(x):  # a torch tensor or cupy array: results stay in its library
+        if B.kind(x.dtype) not in "iufc":
+            raise TypeError(f"`x` must hold numbers, got an array of dtype {x.dtype}")
+        if several and (x.ndim == 0 or x.shape[0] == 0):
+            raise ValueError(
+                f"`x` must have shape (n, *batch), one row per variable, got {tuple(x.shape)}"
+            )
+        return x
     if several and isinstance(x, (list, tuple)):
         if len(x) == 0:
             raise ValueError("`x` is empty: give one row per variable, shape (n, *batch)")
@@ -228,10 +237,32 @@ def _seed(x, order, several, error=False):
     the jets carry whatever compact form the engine gives fresh variables.
     """
     n = x.shape[0] if several else 1
+    if B.is_foreign(x):
+        check_size(_get_space(n, order).ncoeffs, max(prod(x.shape), 1))
+        if not several:
+            return variable(x, order, track_error=error)
+        return _foreign_stack(variables(list(x), order, track_error=error))
     check_size(_get_space(n, order).ncoeffs, max(x.size, 1))
     if not several:
         return variable(x, order, track_error=error)
     return stack(variables(list(x), order, track_error=error))
+
+
+def _foreign_stack(jets):
+    """stack() of freshly seeded torch/cupy jets (one seeding, degree <= 1):
+    their coefficients embedded in the whole space, stacked on axis 1."""
+    S = jets[0].space
+    n = max(j._coeffs.shape[0] for j in jets)
+    full = S.offsets[S.top_degree[n] + 1] if len(jets) == 1 else S.offsets[min(S.degree, 1) + 1]
+    cs = []
+    for j in jets:
+        c = embed(S, j._coeffs, j._vars, None)
+        if c.shape[0] < full:
+            pad = B.zeros_as((full,) + tuple(c.shape[1:]), c.dtype, c)
+            pad[: c.shape[0]] = c
+            c = pad
+        cs.append(c)
+    return Jet._wrap(S, B.namespace(cs[0]).stack(cs, axis=1), None)
 
 
 def _evaluate(f, x, order, several, error=False):
@@ -341,6 +372,8 @@ def _collect(out, S, batch, top, path, err=False):
                 f"{shapes}: every item must have shape (*batch) = {batch}, or all the same "
                 f"shape (k, *batch)"
             )
+        if B.is_foreign(parts[0]):
+            return B.namespace(parts[0]).stack(parts, axis=1)
         return np.stack(parts, axis=1)
     if (
         isinstance(out, (str, bytes))
@@ -372,7 +405,7 @@ def _full(S, c):
     prefixes of the graded order hold only their low degrees)."""
     if c.shape[0] == S.ncoeffs:
         return c
-    out = B.zeros((S.ncoeffs,) + c.shape[1:], dtype=B.result_dtype(c))
+    out = B.zeros_as((S.ncoeffs,) + tuple(c.shape[1:]), B.result_dtype(c), c)
     out[: c.shape[0]] = c
     return out
 
@@ -408,6 +441,8 @@ def _derivs(S, c, idx):
     if c.dtype == object:
         f = np.array([prod(factorial(int(a)) for a in S.monomials[i]) for i in idx], dtype=object)
         return c[idx] * _col(f, c.ndim)
+    if B.is_foreign(c):
+        return S.to_derivatives(c[B.index(idx, c, cache=False)], idx)
     if c.dtype.kind not in "fc":
         c = c.astype(float)
     return S.to_derivatives(c[idx], idx)
@@ -415,7 +450,23 @@ def _derivs(S, c, idx):
 
 def _true(S, c):
     """The true Taylor coefficients from the STORED ones c (ncoeffs, ...) of S."""
+    if B.is_foreign(c):
+        return S.to_true(c) * 1
     return np.array(S.to_true(c)) if c.dtype.kind in "fc" else np.array(c)
+
+
+def _moveaxis(a, src, dst):
+    """np.moveaxis, in a's library for torch/cupy results."""
+    if B.is_foreign(a):
+        src = tuple(src) if isinstance(src, list) else src
+        dst = tuple(dst) if isinstance(dst, list) else dst
+        return B.namespace(a).moveaxis(a, src, dst)
+    return np.moveaxis(a, src, dst)
+
+
+def _own(a):
+    """A result array of its own (np.array: a copy), in a's library."""
+    return a * 1 if B.is_foreign(a) else np.array(a)
 
 
 def _pick(S, c, alphas):
@@ -446,6 +497,8 @@ def _tensor_rank(n, order, k):
 def _tensor(S, c, k, mdim):
     """Symmetric k-th derivative tensor: (*m, n, ..., n, *batch) with k axes of size n."""
     n = S.nvars
+    if B.is_foreign(c):
+        return _foreign_tensor(S, c, k, mdim)
     if k == 0:
         return np.array(c[0])
     check_size(n**k, max(int(np.prod(c.shape[1:], dtype=np.int64)), 1), "derivative tensor")
@@ -454,6 +507,20 @@ def _tensor(S, c, k, mdim):
     vals = _derivs(S, c, np.arange(lo, int(S.offsets[k + 1])))
     T = vals[_tensor_rank(n, S.order, k)].reshape((n,) * k + c.shape[1:])
     return np.moveaxis(T, tuple(range(k)), tuple(range(mdim, mdim + k)))
+
+
+def _foreign_tensor(S, c, k, mdim):
+    """_tensor for torch/cupy coefficients (the same index work on the host)."""
+    n = S.nvars
+    if k == 0:
+        return c[0]
+    check_size(n**k, max(prod(c.shape[1:]), 1), "derivative tensor")
+    grid = np.indices((n,) * k).reshape(k, -1).T
+    counts = (grid[:, :, None] == np.arange(n)).sum(axis=1)
+    uniq, inverse = np.unique(counts, axis=0, return_inverse=True)
+    vals = _pick(S, c, [tuple(int(v) for v in row) for row in uniq])
+    T = vals[B.index(np.ravel(inverse), c, cache=False)].reshape((n,) * k + tuple(c.shape[1:]))
+    return B.namespace(T).moveaxis(T, tuple(range(k)), tuple(range(mdim, mdim + k)))
 
 
 # ------------------------------------------------------- one variable
@@ -642,7 +709,7 @@ def _place(r, start, d, axis, nb):
     if p == 0 or d == 0:
         return r
     src = list(range(start, start + d))
-    return np.moveaxis(r, src, [i + p for i in src])
+    return _moveaxis(r, src, [i + p for i in src])
 
 
 def _vectors_axis(v, axis):
@@ -904,7 +971,7 @@ def jacobian(f, x, *, error=False, axis=0, sparse=False):
             _on_axis(f, axis), x, _cheapest(n, [1, (1,) * n]), True, _check_error(error)
         )
     return _place(
-        _result(lambda c: np.moveaxis(_pick(S, c, _units(n)), 0, mdim), c, e),
+        _result(lambda c: _moveaxis(_pick(S, c, _units(n)), 0, mdim), c, e),
         mdim,
         1,
         axis,
@@ -1168,7 +1235,7 @@ def hvp(f, x, v, *, axis=0):
     X = _rows(x, batch)[:, None] + eye * s[None] + _rows(v, batch)[:, None] * t[None]
     out = _on_axis(f, axis, copies=True)(X)
     c = _collect(out, s.space, inner, out, ())
-    return _place(np.array(c[s.space.index[(1, 1)]]), c.ndim - 1 - len(inner), 1, axis, len(batch))
+    return _place(_own(c[s.space.index[(1, 1)]]), c.ndim - 1 - len(inner), 1, axis, len(batch))
 
 
 def laplacian(f, x, *, axis=0):
@@ -1218,6 +1285,14 @@ def laplacian(f, x, *, axis=0):
     batch = x.shape[1:]
     inner = (n,) + tuple(batch)
     check_size(3, n * max(int(np.prod(inner)), 1))
+    if B.is_foreign(x):  # torch / cupy: the seed and the directions in x's library
+        t = variable(B.zeros_as(inner, B.result_dtype(x), x), 2)
+        xp = B.namespace(x)
+        eye = xp.eye(n, dtype=B.result_dtype(x), device=B.device(x))
+        X = t[None] * eye.reshape((n, n) + (1,) * len(batch)) + x[:, None]
+        out = _on_axis(f, axis, copies=True)(X)
+        c = _collect(out, t.space, inner, out, ())
+        return 2 * xp.sum(c[2], axis=-len(inner))
     t = variable(np.zeros(inner), 2)
     eye = np.eye(n).reshape((n, n) + (1,) * len(batch))
     X = x[:, None] + eye * t[None]
@@ -1265,7 +1340,7 @@ def value_grad_hessian(f, x, *, axis=0):
     S, c, mdim, _ = _evaluate(_on_axis(f, axis), x, _cheapest(n, [2, (2,) * n]), True)
     nb = x.ndim - 1
     return (
-        np.array(c[0]),
+        _own(c[0]),
         _place(_tensor(S, c, 1, mdim), mdim, 1, axis, nb),
         _place(_tensor(S, c, 2, mdim), mdim, 2, axis, nb),
     )

@@ -1,9 +1,17 @@
 """The one place that names the array library.
 
 Kernels and rules create arrays and call the few array primitives they need
-through this module only, so that another numpy-compatible library (dask,
-cupy) can be slotted in later by changing this file alone.
+through this module only.  numpy is the fast path: a numpy array (or a Python
+or numpy scalar) never reaches array-api-compat, and the numpy primitives
+below are numpy's own functions.  Other libraries (torch tensors, cupy arrays)
+take their namespace from the inputs via array-api-compat
+(:func:`namespace`); their coefficient arrays stay in that library and on the
+inputs' device, and results are written by assignment (``out[...] = x * y``)
+rather than ``out=``, so that torch autograd records every step (see
+docs/backends.md).  Mixing libraries or devices is a TypeError naming both.
 """
+
+from contextlib import nullcontext
 
 import numpy as xp
 
@@ -16,6 +24,20 @@ __all__ = [
     "broadcast_shapes",
     "contract",
     "segment_sum",
+    "is_foreign",
+    "namespace",
+    "library",
+    "check_same",
+    "kind",
+    "device",
+    "index",
+    "into",
+    "ufunc",
+    "ufuncs",
+    "to_like",
+    "table",
+    "zeros_as",
+    "grad_context",
 ]
 
 asarray = xp.asarray
@@ -49,6 +71,8 @@ def result_dtype(*arrays):
     float32, complex and object (Fraction) are kept, as numpy promotes."""
     for a in arrays:
         if getattr(a, "dtype", None) != _F64:
+            if any(type(x) is not xp.ndarray and is_foreign(x) for x in arrays):
+                return _foreign_dtype(arrays)
             return xp.result_type(
                 *(
                     x
@@ -73,6 +97,12 @@ def broadcast_shapes(*shapes):
 def contract(x, y, out=None):
     """sum_i x[i] * y[i] over the leading axis, broadcasting the rest:
     (m, *bx), (m, *by) -> broadcast(bx, by) (into `out` when given)."""
+    if type(x) is not xp.ndarray and is_foreign(x):
+        r = namespace(x).einsum("i...,i...->...", x, y)
+        if out is not None:
+            out[...] = r
+            return out
+        return r
     if out is not None:
         return xp.einsum("i...,i...->...", x, y, out=out, casting="same_kind")
     return xp.asarray(xp.einsum("i...,i...->...", x, y))
@@ -81,3 +111,307 @@ def contract(x, y, out=None):
 def segment_sum(x, starts):
     """Sums of consecutive runs of x along axis 0 starting at `starts`."""
     return xp.add.reduceat(x, starts, axis=0)
+
+
+# ------------------------------------------------------------ other libraries
+# Everything below is reached only by arrays that are not numpy's: the numpy
+# path pays at most an identity check (``type(x) is np.ndarray``).
+
+_SCALARS = frozenset({int, float, complex, bool})
+#: types that are numpy's or Python's for sure: one set lookup, no further check
+_NUMPYISH = frozenset(
+    {xp.ndarray, int, float, complex, bool, xp.float64, xp.float32, xp.complex128, xp.int64}
+)
+
+
+def is_foreign(a):
+    """True for an array of another library (torch, cupy, ...): not a numpy
+    array, numpy scalar or Python number, and known to array-api-compat."""
+    t = type(a)
+    if t is xp.ndarray or t in _SCALARS or isinstance(a, xp.generic):
+        return False
+    mod = t.__module__
+    if not mod.startswith(("torch", "cupy", "jax", "dask", "sparse", "ndonnx")):
+        return False
+    compat = _compat()
+    return compat.is_array_api_obj(a) and not compat.is_numpy_array(a)
+
+
+def _compat():
+    try:
+        import array_api_compat
+    except ImportError:  # pragma: no cover - the extras bring it
+        raise ImportError(
+            "jets needs array-api-compat for torch/cupy arrays: install it with "
+            "pip install 'jets[torch]' (or 'jets[cupy]')"
+        ) from None
+    return array_api_compat
+
+
+def namespace(*arrays):
+    """The array namespace of these arrays: numpy itself when none is another
+    library's (no array-api-compat call at all), else array-api-compat's
+    namespace of the foreign ones (after :func:`check_same`)."""
+    foreign = [a for a in arrays if type(a) is not xp.ndarray and is_foreign(a)]
+    if not foreign:
+        return xp
+    check_same(*foreign)
+    return _compat().array_namespace(*foreign)
+
+
+def library(a):
+    """A short name for the array library and device of `a`, for messages:
+    'numpy', 'torch (cpu)', 'cupy (cuda:0)'."""
+    if not is_foreign(a):
+        return "numpy"
+    name = type(a).__module__.split(".")[0]
+    return f"{name} ({device(a)})"
+
+
+def check_same(*arrays):
+    """TypeError naming both when the arrays come from two libraries, or from
+    one library on two devices (numpy arrays count as a library; Python and
+    numpy scalars go with anything)."""
+    first = None
+    for a in arrays:
+        if type(a) in _SCALARS or isinstance(a, xp.generic) or not hasattr(a, "shape"):
+            continue
+        if type(a) is xp.ndarray and a.ndim == 0 and a.dtype.kind in "iufc":
+            continue  # a numpy scalar in an array: a number
+        lib = library(a)
+        if first is None:
+            first = (lib, a)
+        elif lib != first[0]:
+            raise TypeError(
+                f"cannot combine a {first[0]} array with a {lib} array in one jet "
+                f"computation: convert one of them (torch.as_tensor(x, device=...), "
+                f"x.to(device), cupy.asarray, or .cpu().numpy())"
+            )
+
+
+def device(a):
+    """The device of a foreign array (array-api-compat's device)."""
+    return _compat().device(a)
+
+
+def kind(dtype):
+    """numpy's dtype.kind ('b', 'i', 'u', 'f', 'c', 'O') for a numpy, cupy or
+    torch dtype."""
+    k = getattr(dtype, "kind", None)
+    if k is not None:
+        return k
+    if getattr(dtype, "is_complex", False):
+        return "c"
+    if getattr(dtype, "is_floating_point", False):
+        return "f"
+    if str(dtype).endswith("bool"):
+        return "b"
+    return "u" if "uint" in str(dtype) else "i"
+
+
+def _foreign_dtype(arrays):
+    """result_dtype for arrays of another library: their promoted dtype, ints
+    and bools as float64 (as numpy promotes); a Python complex makes it complex."""
+    foreign = [a for a in arrays if is_foreign(a)]
+    ns = namespace(*foreign)
+    dts = [a.dtype for a in foreign]
+    dt = dts[0]
+    for d in dts[1:]:
+        dt = ns.result_type(dt, d)
+    k = kind(dt)
+    if k not in "fc":
+        dt = ns.float64
+    if any(type(a) is complex or isinstance(a, xp.complexfloating) for a in arrays):
+        if kind(dt) != "c":
+            dt = ns.complex64 if dt == ns.float32 else ns.complex128
+    return dt
+
+
+def zeros_as(shape, dtype, like):
+    """Zeros of `shape` and `dtype` in the library and on the device of `like`."""
+    if type(like) is xp.ndarray or not is_foreign(like):
+        return xp.zeros(shape, dtype=dtype)
+    return namespace(like).zeros(tuple(shape), dtype=dtype, device=device(like))
+
+
+def to_like(v, like, dtype=None):
+    """A plain value (number, or an array of like's library) as an array in the
+    library and on the device of `like` (numpy: numpy.asarray)."""
+    if type(like) is xp.ndarray or not is_foreign(like):
+        return xp.asarray(v, dtype=dtype)
+    ns = namespace(like)
+    if is_foreign(v):
+        check_same(v, like)
+        return v if dtype is None or v.dtype == dtype else ns.astype(v, dtype)
+    if isinstance(v, xp.ndarray) and v.dtype != object and v.ndim:
+        raise TypeError(
+            f"cannot combine a numpy array with a {library(like)} jet: convert it "
+            f"with torch.as_tensor(x, device=...) (or cupy.asarray)"
+        )
+    if isinstance(v, xp.ndarray):
+        v = v[()]
+    if isinstance(v, xp.generic):
+        v = v.item()
+    return ns.asarray(v, dtype=like.dtype if dtype is None else dtype, device=device(like))
+
+
+_INDEX = {}
+
+
+def index(table, like, cache=True):
+    """An index table (a numpy int array of a JetSpace, cached there) where the
+    coefficients `like` live: the table itself for numpy, else converted once
+    per (table, device) and cached (the table is held, so its id stays its).
+    cache=False for a temporary index (converted every time)."""
+    if type(like) is xp.ndarray or not is_foreign(like):
+        return table
+    if not cache:
+        return namespace(like).asarray(xp.array(table, dtype=xp.int64), device=device(like))
+    key = (id(table), str(device(like)))
+    hit = _INDEX.get(key)
+    if hit is not None and hit[0] is table:
+        return hit[1]
+    conv = namespace(like).asarray(xp.array(table, dtype=xp.int64), device=device(like))
+    _INDEX[key] = (table, conv)  # a dict store is atomic: racing threads agree
+    return conv
+
+
+_TABLES = {}
+
+
+def table(arr, like):
+    """A numpy float table of a JetSpace (cached there, e.g. a!) in the library,
+    on the device and in the float dtype of `like`; converted once per
+    (table, device, dtype) and cached like :func:`index`."""
+    key = (id(arr), str(device(like)), str(like.dtype))
+    hit = _TABLES.get(key)
+    if hit is not None and hit[0] is arr:
+        return hit[1]
+    ns = namespace(like)
+    conv = ns.asarray(xp.array(arr, dtype=xp.float64), device=device(like))
+    if conv.dtype != like.dtype and kind(like.dtype) == "f":
+        conv = ns.astype(conv, like.dtype)
+    _TABLES[key] = (arr, conv)
+    return conv
+
+
+class _NumpyInto:
+    """numpy's out= primitives (the fast path)."""
+
+    multiply = staticmethod(xp.multiply)
+    add = staticmethod(xp.add)
+    subtract = staticmethod(xp.subtract)
+    negative = staticmethod(xp.negative)
+
+
+def _assign(op):
+    def into(x, y, out=None):
+        out[...] = op(x, y)
+        return out
+
+    return into
+
+
+def _neg_into(x, out=None):
+    out[...] = -x
+    return out
+
+
+class _AssignInto:
+    """The same primitives for other libraries: the result is computed and then
+    assigned (``out[...] = x * y``), which torch autograd records (an out=
+    argument it does not)."""
+
+    multiply = staticmethod(_assign(lambda x, y: x * y))
+    add = staticmethod(_assign(lambda x, y: x + y))
+    subtract = staticmethod(_assign(lambda x, y: x - y))
+    negative = staticmethod(_neg_into)
+
+
+def into(x):
+    """The out= primitives (multiply, add, subtract, negative) for arrays like x:
+    numpy's ufuncs, or assignment for other libraries."""
+    return _NumpyInto if type(x) is xp.ndarray or not is_foreign(x) else _AssignInto
+
+
+#: numpy names whose array-api-compat (torch, cupy) name differs
+_RENAMES = {
+    "arcsin": "asin",
+    "arccos": "acos",
+    "arctan": "atan",
+    "arctan2": "atan2",
+    "arcsinh": "asinh",
+    "arccosh": "acosh",
+    "arctanh": "atanh",
+    "absolute": "abs",
+    "power": "pow",
+    "rint": "round",
+    "true_divide": "divide",
+}
+
+
+def _cbrt(ns):
+    def cbrt(x):
+        return ns.sign(x) * ns.abs(x) ** (1.0 / 3.0)
+
+    return cbrt
+
+
+def _foreign_fn(fn, ns):
+    name = getattr(fn, "__name__", None)
+    if name == "cbrt" and not hasattr(ns, "cbrt"):
+        return _cbrt(ns)
+    alt = getattr(ns, _RENAMES.get(name, name), None)
+    if alt is None:
+        alt = getattr(ns, name, None)
+    # not a library function (a lambda of operators): called as it is
+    return fn if alt is None else alt
+
+
+def ufunc(fn):
+    """fn (a numpy function of plain arrays, e.g. numpy.sin) made to follow its
+    arguments: numpy's own call for numpy arrays and scalars (an identity
+    check), the namespace's function of the same name for torch or cupy."""
+
+    def call(*args, **kw):
+        for a in args:
+            if type(a) not in _NUMPYISH and is_foreign(a):
+                return _foreign_fn(fn, namespace(*args))(*args, **kw)
+        return fn(*args, **kw)
+
+    call.__name__ = getattr(fn, "__name__", "ufunc")
+    call.__wrapped__ = fn
+    return call
+
+
+class _Ufuncs:
+    """``ufuncs.sin(x)`` etc.: :func:`ufunc` of every numpy function named."""
+
+    def __getattr__(self, name):
+        f = ufunc(getattr(xp, name))
+        setattr(self, name, f)
+        return f
+
+
+ufuncs = _Ufuncs()
+
+
+def _clone(t):
+    return t.clone()
+
+
+def _same(t):
+    return t
+
+
+def grad_context(a):
+    """The context in which jets computes on `a`'s library: for torch tensors,
+    saved-tensor hooks that copy what autograd saves, so that the kernels may
+    fill their coefficient buffers degree by degree (in place) while autograd
+    still differentiates the whole computation; nothing for other libraries."""
+    if type(a) is not xp.ndarray and type(a).__module__.startswith("torch"):
+        import torch
+
+        if torch.is_grad_enabled():
+            return torch.autograd.graph.saved_tensors_hooks(_clone, _same)
+    return nullcontext()

@@ -191,6 +191,14 @@ def apply(rule, S, args):
             ops.append(a)
         elif type(a) not in _NUMBERS:
             numbers_only = False
+    if type(ops[0].coeffs) is not np.ndarray or (
+        len(ops) > 1
+        and (
+            type(ops[1].coeffs) is not np.ndarray
+            or (len(ops) > 2 and any(type(o.coeffs) is not np.ndarray for o in ops))
+        )
+    ):  # torch / cupy coefficients (or a mix, refused there)
+        return _apply_foreign(rule, S, args, ops)
     if rule.fast is not None and len(ops) == 2 == len(args):
         r = rule.fast(S, (ops[0].coeffs, ops[0].vars), (ops[1].coeffs, ops[1].vars))
         if r is not None:
@@ -237,6 +245,93 @@ def apply(rule, S, args):
             # result has the dtype numpy gives the inputs
             want = B.result_dtype(*(c.v if type(c) is Const else c for c in conv))
         return finish(S, out, vars, want)
+
+
+#: The rules that run on torch tensors and cupy arrays (array-api-compat): the
+#: elementary functions.  The others need scipy.special or numpy-only code and
+#: raise the TypeError of :func:`foreign_rule` (listed in docs/backends.md).
+FOREIGN_RULES = frozenset(
+    """add subtract negative positive deg2rad rad2deg multiply divide reciprocal
+    square power exp exp2 expm1 log log2 log10 log1p sqrt cbrt hypot sin cos tan
+    arctan2 arcsin arccos arctan sinh cosh tanh arcsinh arccosh arctanh absolute""".split()
+)
+
+
+def foreign_rule(rule, like):
+    """TypeError unless `rule` runs on the library of `like` (a torch tensor or
+    cupy array of coefficients)."""
+    if rule.name not in FOREIGN_RULES:
+        lib = type(like).__module__.split(".")[0]
+        need = "needs scipy" if rule.extra == "special" else "numpy-only code"
+        raise TypeError(
+            f"jets.{rule.name} is not available for {lib} arrays ({need}); convert to "
+            f"numpy (see docs/backends.md for the functions that are)"
+        )
+
+
+def _apply_foreign(rule, S, args, ops):
+    """:func:`apply` for coefficients of another library (torch, cupy): the same
+    rule code on that library's arrays, on their device, recorded by torch
+    autograd; plain arguments are numbers or arrays of the same library and
+    device (anything else: TypeError naming both)."""
+    B.check_same(*(o.coeffs for o in ops), *(a for a in args if not isinstance(a, Operand)))
+    like = ops[0].coeffs
+    foreign_rule(rule, like)
+    vars, sub, arrays = align(S, ops)
+    jet_dtype = B.result_dtype(*arrays)
+    if B.kind(jet_dtype) == "c" and not rule.analytic:
+        raise TypeError(
+            f"{rule.name} is not analytic, so it has no complex derivative: "
+            f"use it on real jets only"
+        )
+    conv, it = [], iter(arrays)
+    for a in args:
+        if isinstance(a, Operand):
+            conv.append(next(it))
+            continue
+        if isinstance(a, bool) or (
+            not isinstance(a, (int, float, complex, np.number)) and not B.is_foreign(a)
+        ):
+            raise TypeError(
+                f"{rule.name}: cannot combine a {B.library(like)} jet with "
+                f"{type(a).__name__}: use numbers or arrays of the same library and device"
+            )
+        dtype = None
+        if isinstance(a, (complex, np.complexfloating)) and B.kind(jet_dtype) != "c":
+            dtype = B.namespace(like).complex128
+        conv.append(Const(B.to_like(a, like, dtype)))
+    if len(conv) > 1:
+        ndim = max(c.v.ndim if isinstance(c, Const) else c.ndim - 1 for c in conv)
+        conv = [_to_rank(c, ndim) for c in conv]
+    with B.grad_context(like), np.errstate(all="ignore"):
+        if all(isinstance(c, Const) or c.shape[0] == 1 for c in conv):
+            value = B.ufunc(rule.value)
+            out = value(*(c.v if isinstance(c, Const) else c[0] for c in conv))
+            return _finish_foreign(S, out[None], ())
+        if not rule.consts_ok:
+            conv = [K.constant_like(sub, c.v) if isinstance(c, Const) else c for c in conv]
+        out = rule.jet(sub, *conv)
+        want = B.result_dtype(*(c.v if isinstance(c, Const) else c for c in conv))
+        if out.dtype != want and B.kind(want) in "fc":
+            out = B.namespace(out).astype(out, want)
+        return _finish_foreign(S, out, vars)
+
+
+def _finish_foreign(S, out, vars):
+    """:func:`finish` (nan poisoning) for another library's coefficients."""
+    if B.kind(out.dtype) in "fc":
+        v = out[0]
+        bad = v != v
+        if bool(bad.any()):
+            if v.ndim == 0 and (vars is not None or out.shape[0] < S.ncoeffs):
+                # one point: the whole space is nan
+                out, vars = K.embed(S, out, vars, None, full=True), None
+            # a batch keeps its layout: the nan points only (readers pad nan there)
+            xp = B.namespace(out)
+            out = xp.where(
+                bad, xp.asarray(float("nan"), dtype=out.dtype, device=B.device(out)), out
+            )
+    return out, vars
 
 
 def _rank(x, ndim, N=None):

@@ -15,7 +15,7 @@ variables; combining them is a TypeError, never a silent shared direction.
 """
 
 from decimal import Decimal
-from math import factorial
+from math import factorial, prod
 
 import numpy as np
 
@@ -79,6 +79,8 @@ def common_space(*jets):
     first = jets[0]._space
     if all(j._space is first for j in jets):
         return first
+    if any(type(j._coeffs) is not type(jets[0]._coeffs) for j in jets):
+        B.check_same(*(j._coeffs for j in jets))  # numpy with torch: name both
     S = None
     for j in jets:
         if j._space != first:
@@ -180,14 +182,16 @@ class Jet:
         # untracked jets hold None and never pay for it.
         if not isinstance(space, JetSpace):
             raise TypeError(f"space must be a JetSpace, got {type(space).__name__}")
-        coeffs = B.asarray(coeffs)
+        foreign = type(coeffs) is not np.ndarray and B.is_foreign(coeffs)
+        if not foreign:
+            coeffs = B.asarray(coeffs)
         sub = space.subspace(_vars) if _vars else space
         if coeffs.ndim == 0 or (coeffs.shape[0] not in sub.top_degree and _vars != ()):
             raise ValueError(
                 f"coeffs must have shape ({space.ncoeffs}, *shape) for "
                 f"{space.describe()}, got {coeffs.shape}"
             )
-        if coeffs.flags.writeable:
+        if not foreign and coeffs.flags.writeable:
             coeffs.flags.writeable = False
         if _vars is not None and len(_vars) == space.nvars:
             _vars = None
@@ -217,7 +221,8 @@ class Jet:
         if S.scale is None:
             return self._stored_full()
         full = S.to_true(self._stored_full())
-        full.flags.writeable = False
+        if type(full) is np.ndarray:
+            full.flags.writeable = False
         return full
 
     def _stored_full(self):
@@ -227,7 +232,8 @@ class Jet:
         if self._vars is None and c.shape[0] == self._space.ncoeffs:
             return c
         full = embed(self._space, c, self._vars, None, full=True)  # nan-poisoned
-        full.flags.writeable = False
+        if type(full) is np.ndarray:
+            full.flags.writeable = False
         return full
 
     @property
@@ -322,13 +328,13 @@ class Jet:
         full = alpha
         if vars is not None:
             if any(a for k, a in enumerate(alpha) if k not in vars):
-                return B.zeros(c.shape[1:], dtype=c.dtype)[()]
+                return B.zeros_as(c.shape[1:], c.dtype, c)[()]
             if not vars:
                 return c[0]
             alpha = tuple(alpha[v] for v in vars)
         i = self._space.subspace(vars).index[alpha]
         if i >= c.shape[0]:
-            return B.zeros(c.shape[1:], dtype=c.dtype)[()]
+            return B.zeros_as(c.shape[1:], c.dtype, c)[()]
         S = self._space
         if S.scale is None:
             return c[i]
@@ -359,7 +365,7 @@ class Jet:
         """Stored coefficient i of the full graded order, shape ``self.shape``."""
         c = self._coeffs
         if self._vars is None:
-            return c[i] if i < c.shape[0] else B.zeros(c.shape[1:], dtype=c.dtype)
+            return c[i] if i < c.shape[0] else B.zeros_as(c.shape[1:], c.dtype, c)
         return self._stored_full()[i]
 
     def _univariate(self, what):
@@ -812,12 +818,20 @@ def _compact(jet):
     if c.shape[0] != sub.offsets[min(sub.degree, 1) + 1]:
         return jet  # holds degree 2 or more
     vars = tuple(range(S.nvars)) if jet._vars is None else jet._vars
-    lin = c[1:] != 0
-    if c.dtype.kind in "fc":
-        # a nan point is nan in every coefficient whatever is stored (nan
-        # poisoning): it must not decide the layout of the other points
-        lin = lin & ~np.isnan(c[0])
-    active = np.any(lin, axis=tuple(range(1, lin.ndim))) if lin.ndim > 1 else lin
+    if type(c) is not np.ndarray:
+        if getattr(c, "requires_grad", False):
+            return jet  # a zero row may still have a gradient: keep it
+        lin = c[1:] != 0
+        if B.kind(c.dtype) in "fc":
+            lin = lin & ~(c[0] != c[0])  # nan points do not decide the layout
+        active = lin.reshape(lin.shape[0], -1).any(1).tolist()
+    else:
+        lin = c[1:] != 0
+        if c.dtype.kind in "fc":
+            # a nan point is nan in every coefficient whatever is stored (nan
+            # poisoning): it must not decide the layout of the other points
+            lin = lin & ~np.isnan(c[0])
+        active = np.any(lin, axis=tuple(range(1, lin.ndim))) if lin.ndim > 1 else lin
     # the degree-1 rows, one per variable whose cap is >= 1, in variable order
     row_vars = [int(np.argmax(m)) for m in sub.monomials[1 : c.shape[0]]]
     keep = [k for k, a in zip(row_vars, active, strict=False) if a]
@@ -878,7 +892,12 @@ class Comparison(np.ndarray):
 
 
 def compare(op, lhs, rhs):
-    """numpy's comparison `op` ("less", ...) of the values, as a Comparison."""
+    """numpy's comparison `op` ("less", ...) of the values, as a Comparison
+    (torch / cupy jets: a bool array of their library, compared there)."""
+    lv, rv = _value(lhs), _value(rhs)
+    if type(lv) is not np.ndarray and B.is_foreign(lv) or B.is_foreign(rv):
+        B.check_same(lv, rv)
+        return B.ufunc(getattr(np, op))(lv, rv)
     c = np.asarray(getattr(np, op)(_value(lhs), _value(rhs))).view(Comparison)
     c._operands = (op, lhs, rhs)
     return c
@@ -1046,6 +1065,12 @@ def _point(p, i):
     tp = type(p)
     if tp is float or tp is int or (tp is np.ndarray and p.dtype.kind in "iufc"):
         return B.asarray(p)  # the common cases: nothing to refuse
+    if B.is_foreign(p):  # a torch tensor or cupy array: it stays where it is
+        if B.kind(p.dtype) not in "iufc":
+            raise TypeError(
+                f"point {i} holds {p.dtype}, not numbers: convert with x.to(float) or x.astype"
+            )
+        return p
     _refuse_point_kind(p, f"point {i}")
     try:
         a = B.asarray(p)
@@ -1112,9 +1137,14 @@ def variables(points, order, track_error=False):
     """
     if type(points) is not list and type(points) is not tuple:  # lists: the usual case
         _check_points_container(points)
+        if B.is_foreign(points) and points.ndim > 0:
+            points = list(points)  # an (n, *batch) tensor: its rows
     pts = [_point(p, i) for i, p in enumerate(points)]
     if not pts:
         raise ValueError("variables() needs at least one point")
+    for p in pts:
+        if type(p) is not np.ndarray:  # a torch tensor or cupy array (else _point gives numpy)
+            return _foreign_variables(pts, order, track_error)
     n, order = normalize_order(len(pts), order)
     for p in pts:  # the size check comes before any table is built
         check_size(count_coeffs(n, order), p.size)
@@ -1143,6 +1173,34 @@ def variables(points, order, track_error=False):
             if dtype.kind in "fc" and np.isnan(p).any():
                 c[1] = np.where(np.isnan(p), np.nan, c[1])  # nan poisoning, as engine.finish
         out.append(Jet._wrap(S, c, (i,), _seed_error(S, i, p) if track_error else None))
+    return tuple(out)
+
+
+def _foreign_variables(pts, order, track_error):
+    """variables() for torch tensors / cupy arrays (all of one library and
+    device, else TypeError naming both): the seeds' coefficients are arrays of
+    that library on that device, of the points' float dtype (ints: float64)."""
+    B.check_same(*pts)  # numbers go with any library; arrays must agree
+    like = next(p for p in pts if B.is_foreign(p))
+    pts = [B.to_like(p, like) if not B.is_foreign(p) else p for p in pts]
+    if track_error:
+        raise TypeError(
+            f"track_error=True is numpy-only, not available for {B.library(like)} "
+            f"arrays: convert the points to numpy"
+        )
+    n, order = normalize_order(len(pts), order)
+    for p in pts:
+        check_size(count_coeffs(n, order), prod(p.shape))
+    dtype = _points_dtype(pts)
+    S = _cached_space(n, order).seeded(scale_for(order, n))
+    out = []
+    for i, p in enumerate(pts):
+        sub = S.subspace((i,))
+        c = B.zeros_as((sub.offsets[min(sub.degree, 1) + 1],) + tuple(p.shape), dtype, like)
+        c[0] = p
+        if c.shape[0] > 1:
+            c[1] = 2.0 ** (S.scale[i] if S.scale else 0)
+        out.append(Jet._wrap(S, c, (i,)))
     return tuple(out)
 
 

@@ -68,7 +68,10 @@ def pad(S, X, deg=None):
     n = S.offsets[S.degree + 1 if deg is None else deg + 1]
     if X.shape[0] >= n:
         return X
-    out = B.zeros((n,) + X.shape[1:], dtype=X.dtype)
+    if type(X) is np.ndarray:
+        out = B.zeros((n,) + X.shape[1:], dtype=X.dtype)
+    else:
+        out = B.zeros_as((n,) + X.shape[1:], X.dtype, X)
     out[: X.shape[0]] = X
     return _poison(out, X)
 
@@ -77,6 +80,14 @@ def _poison(out, X):
     """nan poisoning of rows made explicit (pad, embed): where the value X[0] is
     nan every coefficient is nan, also the ones X did not store (engine.finish
     keeps a batch's layout and marks the nan points only)."""
+    if type(X) is not np.ndarray:  # torch / cupy
+        if B.kind(X.dtype) in "fc":
+            bad = X[0] != X[0]
+            if bool(bad.any()):
+                xp = B.namespace(out)
+                nan = xp.asarray(float("nan"), dtype=out.dtype, device=B.device(out))
+                return xp.where(bad, nan, out)
+        return out
     if X.dtype.kind in "fc":
         bad = B.isnan(X[0])
         if bad.any():
@@ -117,7 +128,9 @@ def _zeros(S, deg, *arrays):
         shape = check_result(n, *(a.shape[1:] for a in arrays))
     elif n * prod(shape) > _space.MAX_ELEMENTS:
         check_result(n, shape)
-    return B.zeros((n,) + shape, dtype=B.result_dtype(*arrays))
+    if type(arrays[0]) is np.ndarray:
+        return B.zeros((n,) + shape, dtype=B.result_dtype(*arrays))
+    return B.zeros_as((n,) + shape, B.result_dtype(*arrays), arrays[0])
 
 
 def _col(v, ndim):
@@ -141,10 +154,13 @@ def degree_product(S, X, Y, d, xlo=0, ylo=0, yhi=None, out=None, xsupport=None):
             out[...] = 0
             return out
         shape = B.broadcast_shapes(X.shape[1:], Y.shape[1:])
-        return B.zeros((S.offsets[d + 1] - S.offsets[d],) + shape, dtype=B.result_dtype(X, Y))
+        return B.zeros_as((S.offsets[d + 1] - S.offsets[d],) + shape, B.result_dtype(X, Y), X)
     if S.nvars == 1:
         ylo_idx = d - hi
-        yrev = Y[d - lo :: -1] if ylo_idx == 0 else Y[d - lo : ylo_idx - 1 : -1]
+        if type(Y) is not np.ndarray:  # no negative strides outside numpy
+            yrev = B.namespace(Y).flip(Y[ylo_idx : d - lo + 1], axis=0)
+        else:
+            yrev = Y[d - lo :: -1] if ylo_idx == 0 else Y[d - lo : ylo_idx - 1 : -1]
         if out is not None and out.dtype != object:
             B.contract(X[lo : hi + 1], yrev, out=out.reshape(out.shape[1:]))
             return out
@@ -192,6 +208,13 @@ def _ranked_sum(X, Y, ranks):
     adds to the first m rows, so no scatter is needed.  With equal batch
     shapes the gathers go into two reused buffers, in place."""
     i, j, m = ranks[0]
+    if type(X) is not np.ndarray or type(Y) is not np.ndarray:
+        # another library (torch, cupy): gathers by index tables cached on the
+        # device, accumulated by assignment (autograd records it)
+        acc = X[B.index(i, X)] * Y[B.index(j, Y)]
+        for i, j, m in ranks[1:]:
+            acc[:m] += X[B.index(i, X)] * Y[B.index(j, Y)]
+        return acc
     if (
         len(ranks) > 8
         and X.size <= _SMALL_BATCH * X.shape[0]
@@ -225,12 +248,18 @@ def _interior(S, X, Y, d, lo, hi, xsupport=None):
     if inverse is not None and (not ranks or inverse.min() < 0):
         # some targets have no pair (X holds few coefficients): they are zero
         shape = B.broadcast_shapes(X.shape[1:], Y.shape[1:])
-        out = B.zeros((S.offsets[d + 1] - S.offsets[d],) + shape, dtype=B.result_dtype(X, Y))
+        out = B.zeros_as((S.offsets[d + 1] - S.offsets[d],) + shape, B.result_dtype(X, Y), X)
         if ranks:
             hit = inverse >= 0
+            if type(out) is not np.ndarray:
+                acc = _ranked_sum(X, Y, ranks)
+                out[B.index(hit, out, False)] = acc[B.index(inverse[hit], acc, False)]
+                return out
             out[hit] = _ranked_sum(X, Y, ranks)[inverse[hit]]
         return out
     acc = _ranked_sum(X, Y, ranks)
+    if inverse is not None and type(acc) is not np.ndarray:
+        return acc[B.index(inverse, acc)]
     return acc if inverse is None else acc[inverse]
 
 
@@ -240,8 +269,8 @@ def cross_product(S, U, V, X, Y):
     ranks, targets, length = S.cross_table(U, V, top(S.subspace(U), X), top(S.subspace(V), Y))
     check_result(length, X.shape[1:], Y.shape[1:])
     acc = _ranked_sum(X, Y, ranks)
-    out = B.zeros((length,) + acc.shape[1:], dtype=acc.dtype)
-    out[targets] = acc
+    out = B.zeros_as((length,) + acc.shape[1:], acc.dtype, acc)
+    out[B.index(targets, acc)] = acc
     return out
 
 
@@ -258,7 +287,7 @@ def product(S, X, Y, xlo=0):
             m = min(Y.shape[0], n - i)
             out[i : i + m] += X[i] * Y[:m]
         return out
-    if out.size <= _SMALL_BATCH * out.shape[0]:
+    if type(out) is np.ndarray and out.size <= _SMALL_BATCH * out.shape[0]:
         # few points: one gather and one segmented sum for the whole product
         i, j, starts, targets, _ = S.product_table(top(S, X), top(S, Y), xlo)
         if len(i):
@@ -271,6 +300,8 @@ def product(S, X, Y, xlo=0):
 
 def euler(S, X):
     """Euler operator D X = sum_i e_i dX/de_i: multiplies degree d by d."""
+    if type(X) is not np.ndarray:
+        return X * _col(B.to_like(B.index(S.degrees, X)[: X.shape[0]], X), X.ndim)
     deg = S.degrees[: X.shape[0]]
     if X.dtype.kind in "fc":
         deg = deg.astype(X.dtype)  # keep float32 jets float32
@@ -279,18 +310,21 @@ def euler(S, X):
 
 def integrate(S, DF, f0):
     """Inverse of the Euler operator with constant term f0: F_d = DF_d / d."""
-    out = B.zeros(
-        DF.shape[:1] + B.broadcast_shapes(DF.shape[1:], B.asarray(f0).shape),
-        dtype=B.result_dtype(DF, f0),
+    fshape = f0.shape if hasattr(f0, "shape") else ()
+    out = B.zeros_as(
+        DF.shape[:1] + B.broadcast_shapes(DF.shape[1:], fshape), B.result_dtype(DF, f0), DF
     )
     out[0] = f0
     if DF.shape[0] > 1:
-        out[1:] = DF[1:] / _col(S.degrees[1 : DF.shape[0]], DF.ndim)
+        deg = S.degrees if type(DF) is np.ndarray else B.to_like(B.index(S.degrees, DF), DF)
+        out[1:] = DF[1:] / _col(deg[1 : DF.shape[0]], DF.ndim)
     return out
 
 
 def constant_like(S, value):
     """Coefficients of the constant jet `value`: one row, shape (1, *value.shape)."""
+    if type(value) is not np.ndarray and B.is_foreign(value):
+        return value[None] + B.zeros_as((1,) + tuple(value.shape), B.result_dtype(value), value)
     value = B.asarray(value)
     out = B.empty((1,) + value.shape, dtype=B.result_dtype(value))
     out[0] = value
@@ -330,17 +364,25 @@ class _Euler:
 
     def __init__(self, S, A):
         self.S, self.A = S, A
-        self.out = B.zeros_like(A)
+        # torch / cupy: zeros of A's library, written by assignment (autograd)
+        self.out = B.zeros_like(A) if type(A) is np.ndarray else B.namespace(A).zeros_like(A)
         self.top = top(S, A)
         self.done = False
 
     def at(self, d):
         if d <= self.top and not self.done:
             blk = self.S.block(d)
-            B.multiply(self.A[blk], d, out=self.out[blk])
+            if type(self.A) is np.ndarray:
+                B.multiply(self.A[blk], d, out=self.out[blk])
+            else:
+                self.out[blk] = self.A[blk] * d
 
     def complete(self):
         A = self.A
+        if type(A) is not np.ndarray:
+            self.out[...] = euler(self.S, A)
+            self.done = True
+            return
         deg = self.S.degrees[: A.shape[0]]
         if A.dtype.kind in "fc":
             deg = deg.astype(A.dtype)
@@ -366,14 +408,15 @@ def quotient_steps(S, A, Bc, bsupport=None):
     b0 = Bc[0]
     ta = top(S, A)
     Q[0] = A[0] / b0
+    ops = B.into(Q)
 
     def step(d):
         blk = S.block(d)
         q = degree_product(S, Bc, Q, d, xlo=1, yhi=d - 1, out=Q[blk], xsupport=bsupport)
         if d <= ta:
-            B.subtract(A[blk], q, out=q)
+            ops.subtract(A[blk], q, out=q)
         else:
-            B.negative(q, out=q)
+            ops.negative(q, out=q)
         q /= b0
 
     return Q, step
@@ -421,13 +464,14 @@ def log_steps(S, A, value, a0=None):
     DL = _zeros(S, S.degree, A)
     a0 = A[0] if a0 is None else a0
     ta = top(S, A)
+    mul = B.into(A).multiply
 
     def step(d):
         blk = S.block(d)
         s = degree_product(S, A, DL, d, xlo=1, ylo=1, yhi=d - 1)
         s /= d
         L[blk] = ((A[blk] - s) if d <= ta else -s) / a0
-        B.multiply(L[blk], d, out=DL[blk])
+        mul(L[blk], d, out=DL[blk])
 
     return L, step
 
@@ -440,9 +484,14 @@ def log(S, A, value):
 def power_real_steps(S, A, r, value):
     """A**r for a real constant r, P_0 = value:  A (D P) = r (D A) P, so
     d A_0 P_d = r [DA P]_d - sum_{i>=1} A_i (D P)_{d-i}."""
-    P = _zeros(S, S.degree, A, B.asarray(r)[None])
+    if type(A) is not np.ndarray:  # r (a number or batch array) in A's library
+        r = B.to_like(r, A)
+        P = _zeros(S, S.degree, A, r[None])
+    else:
+        P = _zeros(S, S.degree, A, B.asarray(r)[None])
     P[0] = value
-    DP = B.zeros_like(P)
+    DP = B.zeros_like(P) if type(P) is np.ndarray else B.namespace(P).zeros_like(P)
+    mul = B.into(P).multiply
     EA = _Euler(S, A)
     DA = EA.out
     a0 = A[0]
@@ -454,7 +503,7 @@ def power_real_steps(S, A, r, value):
             r * degree_product(S, DA, P, d, xlo=1, yhi=d - 1)
             - degree_product(S, A, DP, d, xlo=1, ylo=1, yhi=d - 1)
         ) / (d * a0)
-        B.multiply(P[blk], d, out=DP[blk])
+        mul(P[blk], d, out=DP[blk])
 
     step.eulers = (EA,)
     return P, step
@@ -470,7 +519,8 @@ def hypot_steps(S, A, Bc, h0):
     so d H_0 H_d = [A DA + B DB]_d - sum_{i=1}^{d-1} H_i (D H)_{d-i}."""
     H = _zeros(S, S.degree, A, Bc)
     H[0] = h0
-    DH = B.zeros_like(H)
+    DH = B.zeros_like(H) if type(H) is np.ndarray else B.namespace(H).zeros_like(H)
+    mul = B.into(H).multiply
     EA, EB = _Euler(S, A), _Euler(S, Bc)
     DA, DB = EA.out, EB.out
 
@@ -480,7 +530,7 @@ def hypot_steps(S, A, Bc, h0):
         EB.at(d)
         q = degree_product(S, A, DA, d, ylo=1) + degree_product(S, Bc, DB, d, ylo=1)
         H[blk] = (q - degree_product(S, H, DH, d, xlo=1, ylo=1, yhi=d - 1)) / (d * h0)
-        B.multiply(H[blk], d, out=DH[blk])
+        mul(H[blk], d, out=DH[blk])
 
     step.eulers = (EA, EB)
     return H, step
@@ -574,7 +624,8 @@ def compose_steps(S, A, taylor):
     [H^j]_d with H = A - A_0; the powers H^j are advanced one degree at a time
     ([H^j]_d = sum_p H_p [H^{j-1}]_{d-p}, and H^j starts at degree j)."""
     k = S.degree
-    F = _zeros(S, k, A, B.asarray(taylor[0])[None])
+    t0 = taylor[0]
+    F = _zeros(S, k, A, t0[None] if B.is_foreign(t0) else B.asarray(t0)[None])
     F[0] = taylor[0]
     H = _zeros(S, k, A)
     powers = [None, H]  # powers[j] = H^j, every degree
@@ -606,6 +657,6 @@ def embed(S, X, src, dst, full=False):
         return pad(S.subspace(dst) if dst != () else S, X) if full else X
     a, b = S.subspace(src), S.subspace(dst)
     top_ = b.degree if full else a.top_degree[X.shape[0]]
-    out = B.zeros((b.offsets[top_ + 1],) + X.shape[1:], dtype=X.dtype)
-    out[S.embedding(src, dst)[: X.shape[0]]] = X
+    out = B.zeros_as((b.offsets[top_ + 1],) + X.shape[1:], X.dtype, X)
+    out[B.index(S.embedding(src, dst), X)[: X.shape[0]]] = X
     return _poison(out, X)

@@ -18,6 +18,7 @@ the Python operators, the command line's list of names, the docs' function
 table and the parametrised tests.
 """
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from math import comb, factorial, pi
@@ -29,6 +30,17 @@ import numpy as np
 from . import backend as B
 from . import kernels as K
 from .majorants import POLYGAMMA_BACKWARD, VALUE_ULPS, Track
+
+#: numpy functions that follow their arguments' library (numpy's own call for
+#: numpy arrays; torch's or cupy's for theirs: backend.ufunc)
+U = B.ufuncs
+
+
+def _ns(a):
+    """numpy itself for a numpy coefficient array (no wrapper on the fast path),
+    else the argument-following functions U."""
+    return np if type(a) is np.ndarray else U
+
 
 __all__ = [
     "Rule",
@@ -142,6 +154,8 @@ def _as_arg(x, like):
     (weak, like numpy's Python scalars: they take the dtype of `like`)."""
     if isinstance(x, Const) or (hasattr(x, "shape") and hasattr(x, "dtype")):
         return x
+    if like is not None and type(like) is not np.ndarray:  # torch, cupy: like's library
+        return Const(B.to_like(x, like))
     dtype = np.result_type(like.dtype, x) if like is not None and like.dtype.kind in "fc" else None
     return Const(B.asarray(x, dtype=dtype))
 
@@ -323,15 +337,18 @@ def from_derivative(name, value, g, formula, **kw):
     """f with f' = g(a), g written with rule calls: ``g(call, A)`` where
     ``call(name, *args)`` applies a rule of the table.  F = f0 + D^{-1}(DA G):
     F_d = [DA G]_d / d reads G below degree d only."""
+    uvalue = B.ufunc(value)  # the value in the coefficients' library
 
     def jet(S, a):
         G = g(Eager(S), a)
-        return K.run(S, *K.antiderivative_steps(S, a, G, value(a[0])))
+        v0 = value(a[0]) if type(a) is np.ndarray else uvalue(a[0])
+        return K.run(S, *K.antiderivative_steps(S, a, G, v0))
 
     def steps(S, a):
         sub = Stepped(S)
         G = K.pad(S, g(sub, a))
-        F, fstep = K.antiderivative_steps(S, a, G, value(a[0]))
+        v0 = value(a[0]) if type(a) is np.ndarray else uvalue(a[0])
+        F, fstep = K.antiderivative_steps(S, a, G, v0)
         return F, _chain([fstep] + sub.steps)  # F_d first: it reads G below d
 
     def error(T, v, a):
@@ -381,7 +398,8 @@ def _zero_error(T, v, a):
 # ------------------------------------------------------------------ helpers
 def _as_row(v, ndim):
     """A batch-shaped constant as a row that broadcasts against (L, *batch)."""
-    v = B.asarray(v)
+    if not B.is_foreign(v):
+        v = B.asarray(v)
     return v.reshape((1,) + v.shape) if ndim else v
 
 
@@ -429,7 +447,7 @@ def _plus(S, X, Y, sign=1):
     if X.shape[0] == Y.shape[0]:
         return X + Y if sign == 1 else X - Y
     n = max(X.shape[0], Y.shape[0])
-    out = B.zeros((n,) + B.broadcast_shapes(X.shape[1:], Y.shape[1:]), dtype=B.result_dtype(X, Y))
+    out = B.zeros_as((n,) + B.broadcast_shapes(X.shape[1:], Y.shape[1:]), B.result_dtype(X, Y), X)
     out[: X.shape[0]] = X
     if sign == 1:
         out[: Y.shape[0]] += Y
@@ -442,10 +460,14 @@ def _linear_steps(S, args, value, lin):
     """Per-degree driver of a linear rule: value row from `value` on the values,
     block d = lin(*blocks d) with Consts passed as None (their blocks are 0)."""
     vals = [a.v if isinstance(a, Const) else a[0] for a in args]
-    v0 = B.asarray(value(*vals))
+    like = next(a for a in args if not isinstance(a, Const))
+    if type(like) is not np.ndarray:  # torch, cupy: the value in like's library
+        v0 = B.ufunc(value)(*vals)
+    else:
+        v0 = B.asarray(value(*vals))
     shape = B.broadcast_shapes(*(a.shape[1:] for a in args if not isinstance(a, Const)), v0.shape)
     dtype = B.result_dtype(v0, *(a for a in args if not isinstance(a, Const)))
-    out = B.zeros((S.ncoeffs,) + shape, dtype=dtype)
+    out = B.zeros_as((S.ncoeffs,) + shape, dtype, like)
     out[0] = v0
 
     def step(d):
@@ -466,10 +488,11 @@ def _add(S, a, b):
     if isinstance(a, Const):
         a, b = b, a
     if isinstance(b, Const):
-        out = B.empty(
-            a.shape[:1] + B.broadcast_shapes(a.shape[1:], np.shape(b.v)),
-            dtype=B.result_dtype(a, b.v),
-        )
+        shape = a.shape[:1] + B.broadcast_shapes(a.shape[1:], np.shape(b.v))
+        if type(a) is np.ndarray:
+            out = B.empty(shape, dtype=B.result_dtype(a, b.v))
+        else:
+            out = B.zeros_as(shape, B.result_dtype(a, b.v), a)
         out[...] = a
         out[0] = a[0] + b.v
         return out
@@ -494,6 +517,8 @@ def _subtract_steps(S, a, b):
 )
 def _subtract(S, a, b):
     if isinstance(b, Const):
+        if type(b.v) is not np.ndarray:
+            return _add(S, a, Const(-b.v))
         return _add(S, a, Const(B.asarray(-b.v, dtype=b.v.dtype)))
     if isinstance(a, Const):
         return _add(S, Const(a.v), -b)
@@ -620,14 +645,23 @@ def _divide_steps(S, a, b):
 )
 def _divide(S, a, b):
     if isinstance(b, Const):
-        if np.any(b.v == 0):  # a / 0: every coefficient is x/0, the unstored 0/0 = nan
+        if U.any(b.v == 0):  # a / 0: every coefficient is x/0, the unstored 0/0 = nan
             a = K.pad(S, a)
         return a / _as_row(b.v, 1)
     return K.quotient(S, _lift(S, a), b)
 
 
 def _one(S, a):
+    if type(a) is not np.ndarray:
+        return K.constant_like(S, B.zeros_as((), B.result_dtype(a), a) + 1)
     return K.constant_like(S, np.ones((), dtype=B.result_dtype(a)))
+
+
+def _ones_of_batch(a):
+    """Ones of a's batch shape and dtype, in a's library."""
+    if type(a) is not np.ndarray:
+        return B.zeros_as(a.shape[1:], B.result_dtype(a), a) + 1
+    return np.ones(a.shape[1:], dtype=B.result_dtype(a))
 
 
 @recurrence(
@@ -658,11 +692,19 @@ def _square(S, a):
 
 def _int_exponent(r):
     """The exponent as a Python int if it is a scalar with an integer value."""
+    if B.is_foreign(r):  # torch/cupy: an integer unless it needs a gradient
+        if getattr(r, "requires_grad", False) or B.kind(r.dtype) not in "iuf":
+            return None
+        flat = r.reshape(-1)
+        if flat.shape[0] == 0 or not bool((flat == flat[0]).all()):
+            return None
+        v = float(flat[0])
+        return int(v) if math.isfinite(v) and v == int(v) else None
     r = B.asarray(r)
     if r.size == 0 or r.dtype.kind == "b":
         return None
     if r.dtype.kind == "c":  # (0j jets promote the exponent 2 to 2+0j)
-        if np.any(r.imag != 0):
+        if U.any(r.imag != 0):
             return None
         r = r.real
     try:
@@ -692,6 +734,7 @@ def _int_power(S, a, n):
     exact zeros at a zero value for n > 0."""
     if (
         abs(n) > MAX_SQUARING_EXPONENT
+        and type(a) is np.ndarray
         and a.dtype.kind == "f"
         and a.shape[0] > 1
         and abs(n) > S.degree
@@ -699,19 +742,17 @@ def _int_power(S, a, n):
         huge = n.bit_length() > 1024 or abs(n) > int(np.finfo(a.dtype).max)
         r = np.finfo(a.dtype).max * (1 if n > 0 else -1) if huge else float(n)
         a0 = a[0]
-        value = np.power(np.abs(a0), r)
+        value = U.power(U.abs(a0), r)
         if n % 2:
-            value = np.where(a0 < 0, -value, value)
+            value = U.where(a0 < 0, -value, value)
         out = K.power_real(S, a, np.asarray(r, dtype=a.dtype), value.astype(a.dtype))
         if huge:  # at |a0| = 1 the derivatives overflow, with a sign we do not track
-            out[1:] = np.where(np.abs(a0) == 1, np.nan, out[1:])
-        if n > 0 and np.any(a0 == 0):
-            out = np.where(a0 == 0, 0, out).astype(out.dtype)
+            out[1:] = U.where(U.abs(a0) == 1, np.nan, out[1:])
+        if n > 0 and U.any(a0 == 0):
+            out = U.where(a0 == 0, 0, out).astype(out.dtype)
         return out
     if n < 0:
-        return K.quotient(
-            S, K.constant_like(S, np.ones((), dtype=B.result_dtype(a))), _int_power(S, a, -n)
-        )
+        return K.quotient(S, _one(S, a), _int_power(S, a, -n))
     result, base = None, a
     while True:
         if n & 1:
@@ -721,8 +762,10 @@ def _int_power(S, a, n):
             break
         base = K.product(S, base, base)
     if result is None:  # n == 0: a**0 == 1, also at 0 (numpy's convention)
-        return K.constant_like(S, np.ones(a.shape[1:], dtype=B.result_dtype(a)))
-    return result if result is not a else a.copy()
+        return K.constant_like(S, _ones_of_batch(a))
+    if result is a:
+        return a.copy() if type(a) is np.ndarray else a + 0
+    return result
 
 
 def _int_power_steps(S, a, n):
@@ -730,7 +773,7 @@ def _int_power_steps(S, a, n):
     of product steps (exact at a zero value, as the eager path)."""
     steps = []
     if n == 0:
-        out = K.pad(S, K.constant_like(S, np.ones(a.shape[1:], dtype=B.result_dtype(a))))
+        out = K.pad(S, K.constant_like(S, _ones_of_batch(a)))
         return out, None
     m, result, base = abs(n), None, a
     while True:
@@ -772,19 +815,42 @@ def _power_at_zero(S, A, r, P):
     r(r-1)...(r-d+1); otherwise nan.  A identically 0 gives
     0 for r > 0 (numpy's 0**r), nan derivatives for r < 0."""
     zero = A[0] == 0
-    if not np.any(zero):
+    if not U.any(zero):
         return P
+    if type(A) is not np.ndarray:
+        return _power_at_zero_foreign(S, A, r, P, zero)
     r = B.asarray(r)
     p = np.full(A.shape[1:], np.inf)
     for d in range(K.top(S, A), 0, -1):
-        p = np.where(np.any(A[S.block(d)] != 0, axis=0), d, p)
+        p = U.where(U.any(A[S.block(d)] != 0, axis=0), d, p)
     pr = p * r
     Z = B.zeros(P.shape, dtype=P.dtype)
     Z[0] = P[0]
     for d in range(1, S.degree + 1):
-        limit = np.where(p == 1, np.copysign(np.inf, _falling(r, d)), np.nan)
-        Z[S.block(d)] = np.where(d >= pr, limit, 0.0)
-    return np.where(_as_row(zero, 1), Z, P)
+        limit = U.where(p == 1, U.copysign(np.inf, _falling(r, d)), np.nan)
+        Z[S.block(d)] = U.where(d >= pr, limit, 0.0)
+    return U.where(_as_row(zero, 1), Z, P)
+
+
+def _power_at_zero_foreign(S, A, r, P, zero):
+    """_power_at_zero for torch/cupy coefficients: the exact zeros and limits
+    (constants, computed on the host from the detached values) replace P at
+    the points whose value is 0; elsewhere P, as computed."""
+    host = B.namespace(A)
+
+    def to_np(x):
+        if not B.is_foreign(x):
+            return np.asarray(x)
+        x = x.detach() if hasattr(x, "detach") else x
+        return np.asarray(x.cpu() if hasattr(x, "cpu") else x.get())
+
+    An, Pn = to_np(A), to_np(P)
+    Z = _power_at_zero(S, An, to_np(r), Pn)
+    Zt = host.asarray(np.ascontiguousarray(Z), dtype=P.dtype, device=B.device(P))
+    row = host.asarray(np.asarray(to_np(zero))[None], device=B.device(P))
+    out = host.where(row, Zt, P)
+    out[0] = P[0]
+    return out
 
 
 def _power_domain(a, b):
@@ -793,12 +859,13 @@ def _power_domain(a, b):
 
 def _real_power(S, a, r):
     """a**r for a real constant r (array of the batch or scalar)."""
-    if a.dtype.kind == "f" and _extreme_shift(a[0]) is not None:
+    kind = B.kind(a.dtype)
+    if kind == "f" and type(a) is np.ndarray and _extreme_shift(a[0]) is not None:
         P, step = _extreme_power_steps(S, _full(S, a), r)
         P = K.run(S, P, step)
     else:
-        P = K.power_real(S, a, _as_row(r, 0), np.power(a[0], r))
-    if a.dtype.kind == "f":
+        P = K.power_real(S, a, _as_row(r, 0), U.power(a[0], r))
+    if kind == "f":
         P = _power_at_zero(S, a, r, P)
     return P
 
@@ -812,8 +879,8 @@ def _extreme_shift(a0):
     outside [2**-300, 2**300] (0 elsewhere); None when no point is."""
     with np.errstate(all="ignore"):
         m, e = np.frexp(a0)
-    s = np.where(np.isfinite(a0) & (a0 != 0) & (np.abs(e) > _EXTREME_LOG2), e, 0)
-    return s.astype(np.int64) if np.any(s) else None
+    s = U.where(U.isfinite(a0) & (a0 != 0) & (U.abs(e) > _EXTREME_LOG2), e, 0)
+    return s.astype(np.int64) if U.any(s) else None
 
 
 def _pow2_split(r, s):
@@ -828,7 +895,7 @@ def _pow2_split(r, s):
     n = np.floor(p1)
     f = (p1 - n) + p2
     k = np.floor(f)
-    return (n + k).astype(np.int64), np.exp2(f - k)
+    return (n + k).astype(np.int64), U.exp2(f - k)
 
 
 def _extreme_power_steps(S, A, r):
@@ -846,10 +913,10 @@ def _extreme_power_steps(S, A, r):
         s = np.zeros(np.shape(A[0]), dtype=np.int64)
     At = B.zeros(A.shape, dtype=A.dtype)
     At[0] = np.ldexp(A[0], -s)
-    Q, qstep = K.power_real_steps(S, At, _as_row(r, 0), np.power(At[0], r))
+    Q, qstep = K.power_real_steps(S, At, _as_row(r, 0), U.power(At[0], r))
     n, g = _pow2_split(r, s)
     P = B.zeros(Q.shape, dtype=Q.dtype)
-    P[0] = np.power(A[0], r)  # the value: numpy's (0 or inf where it is)
+    P[0] = U.power(A[0], r)  # the value: numpy's (0 or inf where it is)
 
     def step(d):
         blk = S.block(d)
@@ -867,13 +934,13 @@ def _power_steps(S, a, b):
         n = _int_exponent(b.v)
         if n is not None and np.broadcast_shapes(b.v.shape, a.shape[1:]) == a.shape[1:]:
             return _int_power_steps(S, a, n)  # exact at a zero value, as eager
-        if a.dtype.kind == "f" and _extreme_shift(a[0]) is not None:
+        if type(a) is np.ndarray and a.dtype.kind == "f" and _extreme_shift(a[0]) is not None:
             return _extreme_power_steps(S, _full(S, a), b.v)
-        return K.power_real_steps(S, a, _as_row(b.v, 0), np.power(a[0], b.v))
+        return K.power_real_steps(S, a, _as_row(b.v, 0), U.power(a[0], b.v))
     A = _full(S, a)
     sub = Stepped(S)
     L = sub("log", A)
-    E, step = K.exp_steps(S, sub("multiply", b, L), np.power(A[0], b[0]))
+    E, step = K.exp_steps(S, sub("multiply", b, L), U.power(A[0], b[0]))
     return E, _chain(sub.steps + [step])
 
 
@@ -898,6 +965,8 @@ def _power(S, a, b):
             out = _int_power(S, a, n)  # broadcast shape of base and exponent
             shape = B.broadcast_shapes(a.shape[1:], b.v.shape)
             if out.shape[1:] != shape:
+                if type(out) is not np.ndarray:
+                    return B.namespace(out).broadcast_to(out, out.shape[:1] + shape) + 0
                 out = np.array(np.broadcast_to(out, out.shape[:1] + shape))
             return out
         if a.dtype == object:
@@ -910,24 +979,24 @@ def _power(S, a, b):
     A = _lift(S, a)
     if A.dtype == object:
         raise TypeError("a jet exponent on object-dtype (e.g. Fraction) jets is not exact")
-    L = K.log(S, A, np.log(A[0]))
-    return K.exp(S, K.product(S, b, L), np.power(A[0], b[0]))
+    L = K.log(S, A, U.log(A[0]))
+    return K.exp(S, K.product(S, b, L), U.power(A[0], b[0]))
 
 
 # ------------------------------------------------------- exponentials, logs
 @recurrence("exp", 1, np.exp, "d E_d = sum_i i A_i E_{d-i}")
 def _exp(S, a):
-    return K.exp_steps(S, a, np.exp(a[0]))
+    return K.exp_steps(S, a, _ns(a).exp(a[0]))
 
 
 @recurrence("exp2", 1, np.exp2, "exp(a ln 2), value np.exp2")
 def _exp2(S, a):
-    return K.exp_steps(S, a, np.exp2(a[0]), scale=_LN2)
+    return K.exp_steps(S, a, _ns(a).exp2(a[0]), scale=_LN2)
 
 
 @recurrence("expm1", 1, np.expm1, "d E_d = [DA (E + 1)]_d (E = exp(a) - 1), value np.expm1")
 def _expm1(S, a):
-    return K.exp_steps(S, a, np.expm1(a[0]), shift=1)
+    return K.exp_steps(S, a, _ns(a).expm1(a[0]), shift=1)
 
 
 @recurrence(
@@ -939,7 +1008,7 @@ def _expm1(S, a):
     domain_text="(0, inf)",
 )
 def _log(S, a):
-    return K.log_steps(S, a, np.log(a[0]))
+    return K.log_steps(S, a, _ns(a).log(a[0]))
 
 
 def _log_base(S, a, ln_base, value):
@@ -957,14 +1026,14 @@ def _log_base(S, a, ln_base, value):
 
 @recurrence("log2", 1, np.log2, "log(a) / ln 2, value np.log2", domain=_pos, domain_text="(0, inf)")
 def _log2(S, a):
-    return _log_base(S, a, _LN2, np.log2(a[0]))
+    return _log_base(S, a, _LN2, _ns(a).log2(a[0]))
 
 
 @recurrence(
     "log10", 1, np.log10, "log(a) / ln 10, value np.log10", domain=_pos, domain_text="(0, inf)"
 )
 def _log10(S, a):
-    return _log_base(S, a, _LN10, np.log10(a[0]))
+    return _log_base(S, a, _LN10, _ns(a).log10(a[0]))
 
 
 @recurrence(
@@ -976,7 +1045,7 @@ def _log10(S, a):
     domain_text="(-1, inf)",
 )
 def _log1p(S, a):
-    return K.log_steps(S, a, np.log1p(a[0]), a0=1 + a[0])
+    return K.log_steps(S, a, _ns(a).log1p(a[0]), a0=1 + a[0])
 
 
 def _logaddexp_core(S, a, b, scale):
@@ -984,11 +1053,11 @@ def _logaddexp_core(S, a, b, scale):
     top = S.top_degree[max(A.shape[0], Bc.shape[0])]
     A, Bc = np.broadcast_arrays(K.pad(S, A, top), K.pad(S, Bc, top))
     A, Bc = A * scale, Bc * scale  # fresh arrays of a common shape
-    m = np.maximum(A[0], Bc[0])
-    m = np.where(np.isfinite(m), m, 0)  # a shift of the values only
+    m = U.maximum(A[0], Bc[0])
+    m = U.where(U.isfinite(m), m, 0)  # a shift of the values only
     A[0], Bc[0] = A[0] - m, Bc[0] - m
-    s = K.exp(S, A, np.exp(A[0])) + K.exp(S, Bc, np.exp(Bc[0]))
-    return K.log(S, s, np.log(s[0])) / scale
+    s = K.exp(S, A, U.exp(A[0])) + K.exp(S, Bc, U.exp(Bc[0]))
+    return K.log(S, s, U.log(s[0])) / scale
 
 
 @_rule(
@@ -1025,13 +1094,17 @@ def _logaddexp2(S, a, b):
 def _root(r, fn):
     """The rule body of a**r for a fixed real r (sqrt, cbrt): the power
     recurrence, exact zeros / inf at a zero value (eager driver)."""
+    ufn = B.ufunc(fn)  # torch / cupy values
 
     def jet(S, a):
+        if type(a) is not np.ndarray:
+            P = K.power_real(S, a, r, ufn(a[0]))
+            return _power_at_zero(S, a, r, P) if B.kind(a.dtype) == "f" else P
         P = K.power_real(S, a, r, fn(a[0]))
         return _power_at_zero(S, a, r, P) if a.dtype.kind == "f" else P
 
     def steps(S, a):
-        return K.power_real_steps(S, a, r, fn(a[0]))
+        return K.power_real_steps(S, a, r, (fn if type(a) is np.ndarray else ufn)(a[0]))
 
     return jet, steps
 
@@ -1071,19 +1144,19 @@ _rule(
     analytic=False,
 )
 def _hypot(S, a, b):
-    return K.hypot_steps(S, a, b, np.hypot(a[0], b[0]))
+    return K.hypot_steps(S, a, b, _ns(a).hypot(a[0], b[0]))
 
 
 # --------------------------------------------------------- trigonometric
 @recurrence("sin", 1, np.sin, "d S_d = sum_i i A_i C_{d-i} (paired with cos)")
 def _sin(S, a):
-    Sn, _, step = K.paired_steps(S, a, np.sin(a[0]), np.cos(a[0]), -1)
+    Sn, _, step = K.paired_steps(S, a, _ns(a).sin(a[0]), _ns(a).cos(a[0]), -1)
     return Sn, step
 
 
 @recurrence("cos", 1, np.cos, "d C_d = -sum_i i A_i S_{d-i} (paired with sin)")
 def _cos(S, a):
-    _, Cs, step = K.paired_steps(S, a, np.sin(a[0]), np.cos(a[0]), -1)
+    _, Cs, step = K.paired_steps(S, a, _ns(a).sin(a[0]), _ns(a).cos(a[0]), -1)
     return Cs, step
 
 
@@ -1092,11 +1165,11 @@ def _cos(S, a):
     1,
     np.tan,
     "d T_d = sum_i i A_i W_{d-i}, W = 1 + T^2",
-    domain=lambda a: np.cos(a) != 0,
+    domain=lambda a: U.cos(a) != 0,
     domain_text="cos(a) != 0",
 )
 def _tan(S, a):
-    t0 = np.tan(a[0])
+    t0 = _ns(a).tan(a[0])
     T, _, step = K.tan_steps(S, a, t0, 1 + t0 * t0, 1)
     return T, step
 
@@ -1105,9 +1178,9 @@ def _arctan2(S, y, x):
     Y, X = _lift(S, y), _lift(S, x)
     # dF = (X DY - Y DX) / H / H with H = hypot(X, Y): no value is squared, so
     # neither huge nor tiny points overflow or underflow on the way
-    H = K.hypot(S, X, Y, np.hypot(X[0], Y[0]))
+    H = K.hypot(S, X, Y, U.hypot(X[0], Y[0]))
     num = _plus(S, K.product(S, X, K.euler(S, Y)), K.product(S, Y, K.euler(S, X)), -1)
-    return K.integrate(S, K.quotient(S, K.quotient(S, num, H), H), np.arctan2(Y[0], X[0]))
+    return K.integrate(S, K.quotient(S, K.quotient(S, num, H), H), U.arctan2(Y[0], X[0]))
 
 
 _rule(
@@ -1164,13 +1237,13 @@ from_derivative(
 
 @recurrence("sinh", 1, np.sinh, "d S_d = sum_i i A_i C_{d-i} (paired with cosh)")
 def _sinh(S, a):
-    Sn, _, step = K.paired_steps(S, a, np.sinh(a[0]), np.cosh(a[0]), 1)
+    Sn, _, step = K.paired_steps(S, a, _ns(a).sinh(a[0]), _ns(a).cosh(a[0]), 1)
     return Sn, step
 
 
 @recurrence("cosh", 1, np.cosh, "d C_d = sum_i i A_i S_{d-i} (paired with sinh)")
 def _cosh(S, a):
-    _, Cs, step = K.paired_steps(S, a, np.sinh(a[0]), np.cosh(a[0]), 1)
+    _, Cs, step = K.paired_steps(S, a, _ns(a).sinh(a[0]), _ns(a).cosh(a[0]), 1)
     return Cs, step
 
 
@@ -1183,8 +1256,8 @@ def _cosh(S, a):
 def _tanh(S, a):
     a0 = a[0]
     with np.errstate(over="ignore"):
-        w0 = 1 / np.cosh(a0) ** 2 if a.dtype.kind != "O" else 1 - np.tanh(a0) ** 2
-    T, _, step = K.tan_steps(S, a, np.tanh(a0), w0, -1)
+        w0 = 1 / _ns(a).cosh(a0) ** 2 if B.kind(a.dtype) != "O" else 1 - _ns(a).tanh(a0) ** 2
+    T, _, step = K.tan_steps(S, a, _ns(a).tanh(a0), w0, -1)
     return T, step
 
 
@@ -1396,6 +1469,45 @@ def _nan_derivatives(S, out, mask):
     return out
 
 
+def _host(x):
+    """A torch/cupy array as a numpy array (detached from autograd), for the
+    host-side decisions of the non-smooth rules at ties."""
+    x = x.detach() if hasattr(x, "detach") else x
+    return np.asarray(x.cpu()) if hasattr(x, "cpu") else x.get()
+
+
+def _absolute_foreign(S, a):
+    """abs on torch/cupy coefficients: a * sign(a_0) on the device; at a tie
+    (a_0 == 0) the side is the one the numpy rule takes (its tie analysis runs
+    on the host copy, warnings included), nan where it cannot tell."""
+    xp = B.namespace(a)
+    a0 = a[0]
+    tie = a0 == 0
+    if not bool(tie.any()) or a.shape[0] == 1:
+        s = xp.where(a0 < 0, -xp.ones_like(a0), xp.ones_like(a0))
+        out = a * s[None]
+        out[0] = xp.abs(a0)
+        return out
+    ha = _host(a)
+    htie = np.asarray(ha[0] == 0)
+    code = _tie_codes(S, ha, htie)
+    hs = np.where(ha[0] < 0, -1.0, 1.0)
+    hs = np.where((code == _NEG) | (code == _SOME_NEG), -1.0, hs)
+    _one_sided(htie & np.isin(code, _KINK_UP), "abs", "a >= 0")
+    _one_sided(htie & (code == _SOME_NEG), "abs", "a <= 0")
+    dev = B.device(a)
+    s = xp.asarray(np.ascontiguousarray(hs), dtype=a.dtype, device=dev)
+    out = a * s[None]
+    out[0] = xp.abs(a0)
+    unknown = np.asarray(code == _UNKNOWN)
+    if unknown.any():
+        out = K.pad(S, out)
+        mask = xp.asarray(np.ascontiguousarray(unknown), device=dev)
+        nan = xp.asarray(float("nan"), dtype=out.dtype, device=dev)
+        out[1:] = xp.where(mask[None], nan, out[1:])
+    return out
+
+
 @_rule(
     "absolute",
     1,
@@ -1408,6 +1520,8 @@ def _nan_derivatives(S, out, mask):
     rational=True,
 )
 def _absolute(S, a):
+    if type(a) is not np.ndarray:
+        return _absolute_foreign(S, a)
     s = np.where(a[0] < 0, -1, 1)
     tie = B.asarray(a[0] == 0)
     code = _tie_codes(S, a, tie)

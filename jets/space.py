@@ -15,6 +15,8 @@ from math import comb, factorial, prod
 
 import numpy as np
 
+from . import backend as B
+
 __all__ = ["JetSpace", "space", "MAX_ELEMENTS", "MAX_PAIRS", "check_size", "scale_for"]
 
 #: Largest number of array elements (coefficients times batch size) a jet may
@@ -699,6 +701,8 @@ class JetSpace:
         coefficient or a! (beyond 170!) is not; where F itself is not a normal
         float (unscaled spaces of order > 170) as ldexp(stored * Fm, Fe)."""
         col = (-1,) + (1,) * (c.ndim - 1)
+        if type(c) is not np.ndarray and B.is_foreign(c):
+            return _foreign_derivatives(self, c, idx, col)
         if idx is None and self.scale is None and c.dtype == _F64 and self.degree <= 20:
             # the most common case: a! (float64: exact up to 18!, correctly
             # rounded to 20!, the same numbers as F below)
@@ -944,9 +948,39 @@ def _normal(f):
     return np.isfinite(a) & ((a >= np.finfo(float).tiny) | (a == 0))
 
 
+def _foreign_derivatives(S, c, idx, col):
+    """JetSpace.to_derivatives for coefficients of another library (torch,
+    cupy): stored * F with the table F = a! / sigma**|a| on c's device (where F
+    is not a normal float: ldexp(stored * Fm, Fe), in two exact halves)."""
+    F, Fm, Fe, odd_rows = _factor_table(S.nvars, S.order, S.scale)
+    rows = np.arange(S.ncoeffs) if idx is None else np.asarray(idx, dtype=np.intp)
+    if not len(odd_rows) or not np.isin(rows, odd_rows).any():
+        f = B.table(F, c)
+        f = f if idx is None else f[B.index(rows, c, cache=False)]
+        return c * f.reshape(col)
+    f = B.table(Fm, c)[B.index(rows, c, cache=False)]
+    return _ldexp(c * f.reshape(col), Fe[rows])
+
+
 def _ldexp(c, e):
     """c * 2**e with integer exponents e (one per row of c, broadcast over the
     batch), exact unless the result under/overflows; complex parts apart."""
+    if type(c) is not np.ndarray and B.is_foreign(c):
+        # another library: two exact power-of-two factors (2**e alone may
+        # overflow where c * 2**e does not)
+        e = np.asarray(e, dtype=np.int64)
+        h = e // 2
+        e = e.reshape((-1,) + (1,) * (c.ndim - 1)) if e.ndim == 1 else e
+        h = h.reshape(e.shape)
+        ns = B.namespace(c)
+        real = (
+            ns.float32
+            if B.kind(c.dtype) in "fc" and c.dtype in (ns.float32, ns.complex64)
+            else ns.float64
+        )
+        p1 = ns.asarray(np.ldexp(1.0, h), dtype=real, device=B.device(c))
+        p2 = ns.asarray(np.ldexp(1.0, e - h), dtype=real, device=B.device(c))
+        return c * p1 * p2
     e = np.asarray(e).reshape((-1,) + (1,) * (np.ndim(c) - 1)) if np.ndim(e) == 1 else e
     with np.errstate(over="ignore", under="ignore"):
         if np.iscomplexobj(c):
