@@ -54,9 +54,11 @@ def union_vars(S, ops):
     return None if len(vs) == S.nvars else tuple(sorted(vs))
 
 
-def align(S, ops):
+def align(S, ops, poison=True):
     """Coefficient arrays of operands in one space, on a common variable subset
-    and batch rank: returns (union vars, subspace, arrays)."""
+    and batch rank: returns (union vars, subspace, arrays).  poison=False: the
+    rows added to an operand stay zero at its nan points (a rule's operands:
+    engine.finish poisons the result there; see kernels.embed)."""
     if len(ops) == 1:
         o = ops[0]
         return o.vars, (S.subspace(o.vars) if o.vars != () else S), [o.coeffs]
@@ -64,7 +66,7 @@ def align(S, ops):
     ndim = max(o.coeffs.ndim for o in ops)
     arrays = []
     for o in ops:
-        c = o.coeffs if o.vars == vars else K.embed(S, o.coeffs, o.vars, vars)
+        c = o.coeffs if o.vars == vars else K.embed(S, o.coeffs, o.vars, vars, poison=poison)
         if c.ndim < ndim:
             c = c.reshape(c.shape[:1] + (1,) * (ndim - c.ndim) + c.shape[1:])
         arrays.append(c)
@@ -203,7 +205,7 @@ def apply(rule, S, args):
         r = rule.fast(S, (ops[0].coeffs, ops[0].vars), (ops[1].coeffs, ops[1].vars))
         if r is not None:
             return finish(S, r[0], r[1])
-    vars, sub, arrays = align(S, ops)
+    vars, sub, arrays = align(S, ops, poison=False)
     if len(arrays) > 1 or not numbers_only:
         # the memory guard: broadcasting may grow the batch
         shapes = [c.shape[1:] for c in arrays]
@@ -277,7 +279,7 @@ def _apply_foreign(rule, S, args, ops):
     B.check_same(*(o.coeffs for o in ops), *(a for a in args if not isinstance(a, Operand)))
     like = ops[0].coeffs
     foreign_rule(rule, like)
-    vars, sub, arrays = align(S, ops)
+    vars, sub, arrays = align(S, ops, poison=False)
     jet_dtype = B.result_dtype(*arrays)
     if B.kind(jet_dtype) == "c" and not rule.analytic:
         raise TypeError(

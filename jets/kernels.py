@@ -650,13 +650,15 @@ def compose(S, A, taylor):
     return run(S, *compose_steps(S, A, taylor))
 
 
-def embed(S, X, src, dst, full=False):
+def embed(S, X, src, dst, full=False, poison=True):
     """Coefficients X of subspace(src) re-indexed into subspace(dst), src being
-    a subset of dst (None: all variables); full=True also pads to every degree."""
+    a subset of dst (None: all variables); full=True also pads to every degree.
+    poison=False leaves the new rows zero at nan points: for an operand of a
+    rule, whose result engine.finish poisons anyway."""
     if src == dst or X.shape[0] == 1:
         return pad(S.subspace(dst) if dst != () else S, X) if full else X
     a, b = S.subspace(src), S.subspace(dst)
     top_ = b.degree if full else a.top_degree[X.shape[0]]
     out = B.zeros_as((b.offsets[top_ + 1],) + X.shape[1:], X.dtype, X)
     out[B.index(S.embedding(src, dst), X)[: X.shape[0]]] = X
-    return _poison(out, X)
+    return _poison(out, X) if poison else out
