@@ -93,25 +93,12 @@ _NO_CONTROL_FLOW = (
 )
 
 
-class Tracer:
-    """A value inside a recorded function: operations on it are recorded.
+class RuleOperators:
+    """Python's arithmetic operators as applications of the rule table
+    (``jets.jet.apply``), which hands them to the operand's ``_jets_record``:
+    shared by the recording types (:class:`Tracer`, ``jets.sparse.Traced``)."""
 
-    Supports the operators, numpy ufuncs of the rule table and ``jets.<name>``;
-    anything else (control flow on values, indexing, numpy array functions) is a
-    TypeError that says so."""
-
-    __slots__ = ("program", "index")
-    __array_priority__ = 1001
-
-    def __init__(self, program, index):
-        self.program = program
-        self.index = index
-
-    def _jets_record(self, rule, args):
-        return self.program.record(rule, args)
-
-    def __repr__(self):
-        return f"Tracer(#{self.index})"
+    __slots__ = ()
 
     def __add__(self, o):
         return _jet.apply("add", self, o)
@@ -153,6 +140,27 @@ class Tracer:
 
     def __abs__(self):
         return _jet.apply("absolute", self)
+
+
+class Tracer(RuleOperators):
+    """A value inside a recorded function: operations on it are recorded.
+
+    Supports the operators, numpy ufuncs of the rule table and ``jets.<name>``;
+    anything else (control flow on values, indexing, numpy array functions) is a
+    TypeError that says so."""
+
+    __slots__ = ("program", "index")
+    __array_priority__ = 1001
+
+    def __init__(self, program, index):
+        self.program = program
+        self.index = index
+
+    def _jets_record(self, rule, args):
+        return self.program.record(rule, args)
+
+    def __repr__(self):
+        return f"Tracer(#{self.index})"
 
     def __bool__(self):
         raise TypeError(_NO_CONTROL_FLOW)

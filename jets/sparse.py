@@ -50,6 +50,7 @@ from . import engine
 from . import jet as _jet
 from . import kernels as K
 from .engine import Operand
+from .program import RuleOperators
 from .rules import ALIASES, RULES
 from .space import check_size
 from .space import space as _space
@@ -95,7 +96,7 @@ class _Sum:
         self.terms, self.consts, self.post = terms, consts, post
 
 
-class Traced:
+class Traced(RuleOperators):
     """A value inside ``f`` under ``sparse=True``: shape ``(*item, *batch)``.
 
     Supports the operators, ufuncs of the rule table, ``jets.<name>``,
@@ -182,47 +183,6 @@ class Traced:
     # ----------------------------------------------------------- arithmetic
     def _jets_record(self, rule, args):
         return self.plan.record(rule, args)
-
-    def __add__(self, o):
-        return _jet.apply("add", self, o)
-
-    def __radd__(self, o):
-        return _jet.apply("add", o, self)
-
-    def __sub__(self, o):
-        return _jet.apply("subtract", self, o)
-
-    def __rsub__(self, o):
-        return _jet.apply("subtract", o, self)
-
-    def __mul__(self, o):
-        return _jet.apply("multiply", self, o)
-
-    def __rmul__(self, o):
-        return _jet.apply("multiply", o, self)
-
-    def __truediv__(self, o):
-        return _jet.apply("divide", self, o)
-
-    def __rtruediv__(self, o):
-        return _jet.apply("divide", o, self)
-
-    def __pow__(self, o, mod=None):
-        if mod is not None:
-            raise TypeError("pow(x, exponent, mod) is not defined for jets")
-        return _jet.apply("power", self, o)
-
-    def __rpow__(self, o):
-        return _jet.apply("power", o, self)
-
-    def __neg__(self):
-        return _jet.apply("negative", self)
-
-    def __pos__(self):
-        return self
-
-    def __abs__(self):
-        return _jet.apply("absolute", self)
 
     def __matmul__(self, o):
         return _dot(self, o)
