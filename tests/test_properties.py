@@ -122,7 +122,9 @@ LN2 = math.log(2.0)
 
 #: (name, domains of the arguments as (lo, hi), lhs, rhs)
 IDENTITIES = [
-    ("exp(log a) = a", [(0.2, 5)], lambda a: J.exp(J.log(a)), lambda a: a),
+    # values from 0.5: log's coefficients grow like (c/a0)**d, and at a0 = 0.2, order 8,
+    # the round trip's rounding reaches the fixed tolerance (1 in ~1000 draws)
+    ("exp(log a) = a", [(0.5, 5)], lambda a: J.exp(J.log(a)), lambda a: a),
     ("log(exp a) = a", [(-3, 3)], lambda a: J.log(J.exp(a)), lambda a: a),
     ("sin^2 + cos^2 = 1", [(-4, 4)], lambda a: J.sin(a) ** 2 + J.cos(a) ** 2, lambda a: 1.0),
     ("(a*b)/b = a", [(-3, 3), (0.5, 3)], lambda a, b: (a * b) / b, lambda a, b: a),
