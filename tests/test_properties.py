@@ -160,7 +160,9 @@ IDENTITIES = [
         lambda t, r: t,
     ),
     ("arcsin(sin t) = t", [(-1.2, 1.2)], lambda t: J.arcsin(J.sin(t)), lambda t: t),
-    ("arccos(cos t) = t", [(0.3, 2.8)], lambda t: J.arccos(J.cos(t)), lambda t: t),
+    # t from 0.5 to 2.6: arccos' coefficients grow like 1/sin(t)**d; at t = 0.3, order 8,
+    # the round trip's rounding reached the fixed tolerance (torch's sums, 1 in ~300 draws)
+    ("arccos(cos t) = t", [(0.5, 2.6)], lambda t: J.arccos(J.cos(t)), lambda t: t),
     ("arctan(tan t) = t", [(-1.2, 1.2)], lambda t: J.arctan(J.tan(t)), lambda t: t),
     ("arcsinh(sinh a) = a", [(-2, 2)], lambda a: J.arcsinh(J.sinh(a)), lambda a: a),
     ("arccosh(cosh a) = a", [(0.5, 2)], lambda a: J.arccosh(J.cosh(a)), lambda a: a),
