@@ -354,8 +354,8 @@ def run(S, out, step):
 
 
 class _Euler:
-    """D A = sum_i e_i dA/de_i (DA_d = d A_d) for a step, in a zero buffer `out`
-    of A's prefix and dtype.  ``at(d)`` writes degree d when the step needs it
+    """D A = sum_i e_i dA/de_i (DA_d = d A_d) for a step, in a buffer `out` of
+    A's prefix and dtype.  ``at(d)`` writes degree d when the step needs it
     (its input may be filled progressively, a degree at a time); :func:`run`,
     whose inputs are complete, calls ``complete()`` first, which writes every
     degree in one pass (the same numbers), and ``at`` then does nothing."""
@@ -365,7 +365,9 @@ class _Euler:
     def __init__(self, S, A):
         self.S, self.A = S, A
         # torch / cupy: zeros of A's library, written by assignment (autograd)
-        self.out = B.zeros_like(A) if type(A) is np.ndarray else B.namespace(A).zeros_like(A)
+        # numpy: no zeroing, every row is written before it is read (at(d) first
+        # thing in step d, or complete() before the loop)
+        self.out = B.empty_like(A) if type(A) is np.ndarray else B.namespace(A).zeros_like(A)
         self.top = top(S, A)
         self.done = False
 
