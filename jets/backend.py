@@ -38,6 +38,7 @@ __all__ = [
     "table",
     "zeros_as",
     "grad_context",
+    "special",
 ]
 
 asarray = xp.asarray
@@ -234,6 +235,36 @@ def zeros_as(shape, dtype, like):
     return namespace(like).zeros(tuple(shape), dtype=dtype, device=device(like))
 
 
+#: scipy.special names -> torch.special names (the functions torch has)
+_TORCH_SPECIAL = {
+    "expit": "expit",
+    "logit": "logit",
+    "erf": "erf",
+    "erfc": "erfc",
+    "erfinv": "erfinv",
+    "erfcx": "erfcx",
+    "gammaln": "gammaln",
+    "psi": "digamma",
+    "digamma": "digamma",
+    "polygamma": "polygamma",
+}
+
+
+def special(name, like):
+    """scipy.special's function `name` for arrays of like's library: torch.special's
+    for torch tensors (the names of _TORCH_SPECIAL); a TypeError for any other
+    library or function (scipy is CPU numpy code: convert to numpy)."""
+    lib = type(like).__module__.split(".")[0]
+    if lib == "torch" and name in _TORCH_SPECIAL:
+        import torch
+
+        return getattr(torch.special, _TORCH_SPECIAL[name])
+    raise TypeError(
+        f"scipy.special.{name} is not available for {lib} arrays (needs scipy); convert "
+        f"to numpy (see docs/backends.md for the functions that are)"
+    )
+
+
 def to_like(v, like, dtype=None):
     """A plain value (number, or an array of like's library) as an array in the
     library and on the device of `like` (numpy: numpy.asarray)."""
@@ -358,6 +389,8 @@ def _cbrt(ns):
 
 
 def _foreign_fn(fn, ns):
+    if getattr(fn, "_jets_generic", False):
+        return fn  # a jets function that follows its arguments' library itself
     name = getattr(fn, "__name__", None)
     if name == "cbrt" and not hasattr(ns, "cbrt"):
         return _cbrt(ns)

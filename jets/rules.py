@@ -418,10 +418,17 @@ _scipy = scipy_special
 
 
 def _special(fname):
+    """scipy.special's `fname` on numpy values, torch.special's on torch tensors
+    (backend.special: a TypeError for the others)."""
+
     def value(*args):
+        for x in args:
+            if type(x) is not np.ndarray and B.is_foreign(x):
+                return B.special(fname, x)(*args)
         return getattr(_scipy(), fname)(*args)
 
     value.__name__ = fname
+    value._jets_generic = True
     return value
 
 
@@ -1051,7 +1058,7 @@ def _log1p(S, a):
 def _logaddexp_core(S, a, b, scale):
     A, Bc = _lift(S, a), _lift(S, b)
     top = S.top_degree[max(A.shape[0], Bc.shape[0])]
-    A, Bc = np.broadcast_arrays(K.pad(S, A, top), K.pad(S, Bc, top))
+    A, Bc = _ns(A).broadcast_arrays(K.pad(S, A, top), K.pad(S, Bc, top))
     A, Bc = A * scale, Bc * scale  # fresh arrays of a common shape
     m = U.maximum(A[0], Bc[0])
     m = U.where(U.isfinite(m), m, 0)  # a shift of the values only
@@ -1071,7 +1078,7 @@ def _logaddexp_core(S, a, b, scale):
 )
 def _logaddexp(S, a, b):
     F = _logaddexp_core(S, a, b, 1.0)
-    F[0] = np.logaddexp(_lift(S, a)[0], _lift(S, b)[0])
+    F[0] = _ns(F).logaddexp(_lift(S, a)[0], _lift(S, b)[0])
     return F
 
 
@@ -1086,7 +1093,7 @@ def _logaddexp(S, a, b):
 )
 def _logaddexp2(S, a, b):
     F = _logaddexp_core(S, a, b, _LN2)
-    F[0] = np.logaddexp2(_lift(S, a)[0], _lift(S, b)[0])
+    F[0] = _ns(F).logaddexp2(_lift(S, a)[0], _lift(S, b)[0])
     return F
 
 
@@ -1911,7 +1918,7 @@ def _scaled_input(S, a, c):
     """c * a as a full array filled one degree at a time (the per-degree driver
     fills `a` progressively, so the product cannot be formed up front).
     Returns (P, pre) with pre(d) writing degree d of P."""
-    P = B.zeros((S.ncoeffs,) + a.shape[1:], dtype=B.result_dtype(a))
+    P = B.zeros_as((S.ncoeffs,) + tuple(a.shape[1:]), B.result_dtype(a), a)
     P[0] = a[0] * c
     ta = K.top(S, a)
 
@@ -1926,17 +1933,21 @@ def _scaled_input(S, a, c):
 def _sincospi(x):
     """(sin(pi x), cos(pi x)) with exact argument reduction: x = m + h/2 + t with
     m, h integers and |t| <= 1/4 (every step exact), so that both are exact at
-    integers and half-integers (sin(pi) is 0, not 1.2e-16)."""
-    x = B.asarray(x)
-    m = np.round(x)
+    integers and half-integers (sin(pi) is 0, not 1.2e-16).  torch/cupy arrays:
+    the same steps in their library."""
+    if type(x) is not np.ndarray and B.is_foreign(x):
+        xp = B.namespace(x)
+    else:
+        xp, x = np, B.asarray(x)
+    m = xp.round(x)
     f = x - m
-    h = np.round(2 * f)
+    h = xp.round(2 * f)
     t = f - h / 2
-    q = np.mod(2 * np.fmod(m, 2) + h, 4)
-    s, c = np.sin(pi * t), np.cos(pi * t)
-    sn = np.where(q == 0, s, np.where(q == 1, c, np.where(q == 2, -s, -c)))
-    cs = np.where(q == 0, c, np.where(q == 1, -s, np.where(q == 2, -c, s)))
-    return sn[()], cs[()]
+    q = xp.remainder(2 * xp.fmod(m, 2) + h, 4)
+    s, c = xp.sin(pi * t), xp.cos(pi * t)
+    sn = xp.where(q == 0, s, xp.where(q == 1, c, xp.where(q == 2, -s, -c)))
+    cs = xp.where(q == 0, c, xp.where(q == 1, -s, xp.where(q == 2, -c, s)))
+    return (sn[()], cs[()]) if xp is np else (sn, cs)
 
 
 def sinpi(x):
@@ -1947,6 +1958,9 @@ def sinpi(x):
 def cospi(x):
     """cos(pi x) with exact argument reduction (exact at integers and half-integers)."""
     return _sincospi(x)[1]
+
+
+sinpi._jets_generic = cospi._jets_generic = True  # they follow their argument's library
 
 
 def _pi_pair(S, a, which):
@@ -1989,8 +2003,12 @@ def _sinc_taylor(x, k):
     """Taylor coefficients c_j of sinc(x) = sin(pi x)/(pi x) at x from
     x c_j + c_{j-1} = s_j / pi (s_j those of sin(pi x)): for |x| < 5/2 backwards
     from c_{k+50} = 0 (the minimal solution: exact at x = 0, no division by the
-    value), beyond forwards (errors shrink by 1/|x| per step)."""
-    x = B.asarray(x)
+    value), beyond forwards (errors shrink by 1/|x| per step).  torch/cupy
+    arrays: the same steps in their library."""
+    foreign = type(x) is not np.ndarray and B.is_foreign(x)
+    xp = B.namespace(x) if foreign else np
+    if not foreign:
+        x = B.asarray(x)
     s0, c0 = _sincospi(x)
     cyc = (s0, c0, -s0, -c0)
     top = k + 50
@@ -1998,26 +2016,37 @@ def _sinc_taylor(x, k):
     for j in range(1, top + 1):
         w.append(w[-1] * pi / j)
     s = [w[j] * cyc[j % 4] / pi for j in range(top + 1)]
-    near = np.abs(x) < 2.5
-    xs = np.where(near, 3.0, x).astype(x.dtype)  # forward on the far points
+    near = xp.abs(x) < 2.5
+    if foreign:
+        xs = xp.where(near, xp.full_like(x, 3.0), x)  # forward on the far points
+        xb = xp.where(near, x, xp.zeros_like(x))
+    else:
+        xs = np.where(near, 3.0, x).astype(x.dtype)  # forward on the far points
+        xb = np.where(near, x, 0.0).astype(x.dtype)
     fwd = [s[0] / xs]
     for j in range(1, k + 1):
         fwd.append((s[j] - fwd[-1]) / xs)
-    xb = np.where(near, x, 0.0).astype(x.dtype)
     back = [None] * (top + 1)
-    c = np.zeros_like(s[0])
+    c = xp.zeros_like(s[0])
     for j in range(top, 0, -1):
         c = s[j] - xb * c
         if j - 1 <= k:
             back[j - 1] = c
-    return [np.where(near, back[j], fwd[j]) for j in range(k + 1)]
+    return [xp.where(near, back[j], fwd[j]) for j in range(k + 1)]
 
 
 def sinc(x):
     """sin(pi x)/(pi x), 1 at 0 (numpy's normalised sinc), exact 0 at the integers."""
+    if type(x) is not np.ndarray and B.is_foreign(x):
+        xp = B.namespace(x)
+        one, zero = xp.ones_like(x), x == 0
+        return xp.where(zero, one, sinpi(x) / (pi * xp.where(zero, one, x)))
     x = B.asarray(x)
     with np.errstate(all="ignore"):
         return np.where(x == 0, 1.0, sinpi(x) / (pi * np.where(x == 0, 1.0, x)))[()]
+
+
+sinc._jets_generic = True
 
 
 composition(
@@ -2042,11 +2071,11 @@ composition(
     extra="special",
 )
 def _expit(S, a):
-    sc = _scipy()
+    expit = _special("expit")
     a0 = a[0]
-    p, q = sc.expit(a0), sc.expit(-a0)
+    p, q = expit(a0), expit(-a0)
     T, _, tstep = K.tan_steps(S, a, p - q, 2 * p * q, -0.5)
-    F = B.zeros(T.shape, dtype=T.dtype)
+    F = B.zeros_as(T.shape, T.dtype, T)
     F[0] = p
 
     def step(d):

@@ -393,3 +393,72 @@ def test_missing_coefficients_are_zero_tensors():
     x, y = jets.variables([torch.tensor([1.0, 2.0], dtype=torch.float64), 3.0], order=2)
     c = (x * 2).coefficient((0, 1))  # x does not depend on y
     assert isinstance(c, torch.Tensor) and c.tolist() == [0.0, 0.0]
+
+
+# ------------------------------------- more of the table on torch, as on numpy
+def _same_as_numpy(f, *cols, order=5, exact=False):
+    """jets.hessian-free check of f's derivatives (one variable: the first column;
+    the others are constants) on torch float64 and float32 against the numpy path:
+    float64 to 1e-13 (bit-for-bit when `exact`), float32 to the file's float32
+    tolerance; nan at the same places; the result a tensor of the input's dtype."""
+    import warnings
+
+    def run(lib_cols):
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            d = jets.derivatives(lambda t: f(t, *lib_cols[1:]), lib_cols[0], order)
+        return d, [str(m.message) for m in w]
+
+    want, wmsg = run([np.asarray(c, dtype=float) for c in cols])
+    for dtype in DTYPES:
+        got, gmsg = run([torch.tensor(c, dtype=dtype) for c in cols])
+        assert isinstance(got, torch.Tensor) and got.dtype == dtype
+        g = got.detach().numpy().astype(np.float64)
+        np.testing.assert_array_equal(np.isnan(g), np.isnan(want))
+        ok = ~np.isnan(want)
+        if dtype == torch.float64:
+            assert gmsg == wmsg
+            if exact:
+                np.testing.assert_array_equal(g, want)
+            scale = np.maximum(1.0, np.abs(np.where(ok, want, 0)))
+            assert np.all(np.abs(np.where(ok, g - want, 0)) <= 1e-13 * scale), (g, want)
+        else:
+            tol = TC.RTOL * F32_FACTOR
+            scale = np.maximum(1.0, np.abs(np.where(ok, want, 0)).max(axis=0))
+            assert np.all(np.abs(np.where(ok, g - want, 0)) <= tol * scale), (g, want)
+
+
+_PTS = [-3.0, -2.5, -1.0, -0.5, 0.0, 0.25, 1.0, 1.5, 2.0, 3.7, float("nan")]
+
+
+@pytest.mark.parametrize(
+    "name, f",
+    [
+        ("sinpi", lambda t: jets.sinpi(t)),
+        ("cospi", lambda t: jets.cospi(t)),
+        ("sinc", lambda t: jets.sinc(t)),
+        ("expit", lambda t: jets.expit(2 * t)),
+        ("sigmoid", lambda t: jets.sigmoid(t)),
+        ("logaddexp", lambda t: jets.logaddexp(t, 1 - t)),
+        ("logaddexp2", lambda t: jets.logaddexp2(2 * t, 0.5)),
+    ],
+)
+def test_smooth_functions_on_torch_as_on_numpy(name, f):
+    _same_as_numpy(f, _PTS)
+
+
+def test_sinpi_cospi_sinc_exact_at_integers_and_half_integers_on_torch():
+    x = torch.tensor([-2.0, -1.5, 0.0, 0.5, 1.0, 3.0], dtype=torch.float64)
+    xn = x.numpy()
+    for f, ref in [(jets.sinpi, np.sin), (jets.cospi, np.cos)]:
+        v = f(jets.variable(x, 2)).value.numpy()
+        np.testing.assert_array_equal(v, np.round(ref(np.pi * xn)) + 0.0)
+    v = jets.sinc(jets.variable(x, 2)).value.numpy()
+    np.testing.assert_array_equal(v[[0, 2, 4, 5]], [0.0, 1.0, 0.0, 0.0])
+
+
+def test_logit_on_torch_as_on_numpy():
+    _same_as_numpy(jets.logit, [0.05, 0.25, 0.5, 0.75, 0.99, float("nan")])
+    x = np.array([-0.5, 0.0, 1.5])  # outside (0, 1) and its end point, as on numpy
+    got = jets.derivatives(jets.logit, torch.tensor(x), 2).numpy()
+    np.testing.assert_array_equal(got, jets.derivatives(jets.logit, x, 2))
