@@ -1769,6 +1769,9 @@ from_derivative(
 
 def _polygamma_taylor(S, x, first, shift):
     """[first(x), psi^(shift)(x)/1!, psi^(shift+1)(x)/2!, ...] up to the order."""
+    if type(x) is not np.ndarray and B.is_foreign(x):
+        pg = B.special("polygamma", x)
+        return [first(x)] + [pg(j - 1 + shift, x) / factorial(j) for j in range(1, S.degree + 1)]
     sc = _scipy()
     return [first(x)] + [
         sc.polygamma(j - 1 + shift, x) / factorial(j) for j in range(1, S.degree + 1)
@@ -1778,17 +1781,18 @@ def _polygamma_taylor(S, x, first, shift):
 def _cot_pi(S, a):
     """cot(pi a) with exact argument reduction: r = a_0 - round(a_0) is exact,
     and near r = +-1/2 (a zero of cot) it is -tan(pi (r -+ 1/2)), whose even
-    coefficients vanish exactly there."""
+    coefficients vanish exactly there.  (torch/cupy: the same in their library.)"""
+    xp = _ns(a)
     x = a[0]
-    r = x - np.round(x)
-    far = np.abs(r) > 0.25
-    h = np.where(far, 0.5 * np.sign(r), 0.0)
+    r = x - xp.round(x)
+    far = xp.abs(r) > 0.25
+    h = xp.where(far, 0.5 * xp.sign(r), 0.0 if xp is np else xp.zeros_like(r))
     b = a * pi
     b[0] = pi * (r - h)
-    t = -K.tan(S, b, np.tan(b[0]))
+    t = -K.tan(S, b, xp.tan(b[0]))
     b[0] = pi * r
-    sn, cs = K.sincos(S, b, np.sin(b[0]), np.cos(b[0]))
-    return np.where(far, t, K.quotient(S, cs, sn))
+    sn, cs = K.sincos(S, b, xp.sin(b[0]), xp.cos(b[0]))
+    return xp.where(far, t, K.quotient(S, cs, sn))
 
 
 def _hurwitz_complex(s_values, z):
@@ -1840,6 +1844,8 @@ def _digamma_jet(S, a):
     """digamma by composition with polygamma at a_0 >= 1/2; below, where the
     polygamma values cancel, the reflection digamma(a) = digamma(1 - a) - pi cot(pi a).
     Complex a: the Hurwitz zeta values of _digamma_complex."""
+    if type(a) is not np.ndarray:  # torch/cupy: the same steps in their library
+        return _digamma_foreign(S, a)
     if a.dtype.kind == "c":
         return _digamma_complex(S, a)
     sc = _scipy()
@@ -1852,6 +1858,27 @@ def _digamma_jet(S, a):
     if a_eff is not a:
         D = np.where(neg, D - pi * _cot_pi(S, a), D)
     D[0] = sc.digamma(x)
+    return D
+
+
+def _digamma_foreign(S, a):
+    """_digamma_jet on torch coefficients (real), torch.special's digamma and
+    polygamma in place of scipy's (backend.special: TypeError elsewhere)."""
+    if B.kind(a.dtype) == "c":
+        raise TypeError(
+            "jets.digamma is not available for complex torch arrays (needs scipy); "
+            "convert to numpy"
+        )
+    xp, dg = B.namespace(a), B.special("digamma", a)
+    x = a[0]
+    neg = x < 0.5
+    a_eff = xp.where(neg, -a, a) if bool(neg.any()) else a
+    if a_eff is not a:
+        a_eff[0] = xp.where(neg, 1 - x, x)
+    D = K.compose(S, a_eff, _polygamma_taylor(S, a_eff[0], dg, 1))
+    if a_eff is not a:
+        D = xp.where(neg, D - pi * _cot_pi(S, a), D)
+    D[0] = dg(x)
     return D
 
 
@@ -1872,9 +1899,16 @@ _rule(
 
 def gammaln(x):
     """scipy.special.gammaln (log|gamma|) on real input, loggamma (the principal
-    branch of log gamma, continuous off the negative axis) on complex input."""
+    branch of log gamma, continuous off the negative axis) on complex input;
+    torch.special.gammaln on a real torch tensor (backend.special)."""
+    if type(x) is not np.ndarray and B.is_foreign(x):
+        return B.special("gammaln", x)(x)
     sc = _scipy()
     return sc.loggamma(x) if np.iscomplexobj(x) else sc.gammaln(x)
+
+
+gammaln._jets_generic = True
+_gamma_value = _special("gamma")  # scipy's gamma; torch: backend._torch_gamma
 
 
 from_derivative(
@@ -1891,7 +1925,7 @@ from_derivative(
 
 def _gamma_steps(S, a):
     sub = Stepped(S)
-    E, step = K.exp_steps(S, sub("lgamma", a), _scipy().gamma(a[0]))
+    E, step = K.exp_steps(S, sub("lgamma", a), _gamma_value(a[0]))
     return E, _chain(sub.steps + [step])
 
 
@@ -1907,7 +1941,7 @@ def _gamma_steps(S, a):
     steps=_gamma_steps,
 )
 def _gamma(S, a):
-    return K.exp(S, RULES["lgamma"].jet(S, a), _scipy().gamma(a[0]))
+    return K.exp(S, RULES["lgamma"].jet(S, a), _gamma_value(a[0]))
 
 
 # ------------------------------------- more special functions (scipy extra)
@@ -2105,9 +2139,9 @@ from_derivative(
 def _erfinv_taylor(x, k):
     """erfinv's Taylor coefficients at x from y' = sqrt(pi)/2 exp(y^2):
     Y_d = c E_{d-1} / d, Q = Y^2, d E_d = sum_i i Q_i E_{d-i} (E = exp(Q))."""
-    y0 = _scipy().erfinv(x)
+    y0 = _special("erfinv")(x)
     c = _msqrt(pi) / 2
-    Y, Q, E = [y0], [y0 * y0], [np.exp(y0 * y0)]
+    Y, Q, E = [y0], [y0 * y0], [_ns(y0).exp(y0 * y0)]
     for d in range(1, k + 1):
         Y.append(c * E[d - 1] / d)
         Q.append(sum(Y[i] * Y[d - i] for i in range(d + 1)))
@@ -2133,16 +2167,23 @@ def _erfcx_taylor(x, k):
     (repeated integrals), 2n u_n = u_{n-2} - 2x u_{n-1}: forwards for x <= 1/2
     (no cancellation), for x > 1/2 from the ratios r_n = u_n/u_{n-1} =
     1/(2x + 2(n+1) r_{n+1}) run backwards (the minimal solution; no overflow)."""
-    x = B.asarray(x)
-    y0 = _scipy().erfcx(x)
+    foreign = type(x) is not np.ndarray and B.is_foreign(x)
+    xp = B.namespace(x) if foreign else np
+    if not foreign:
+        x = B.asarray(x)
+    y0 = _special("erfcx")(x)
     fwd = [y0, 2 * x * y0 - _SQRT_PI_2]
     for n in range(2, k + 1):
         fwd.append((2 * x * fwd[-1] + 2 * fwd[-2]) / n)
     far = x > 0.5
-    xs = np.where(far, x, 2.0).astype(y0.dtype)
-    # the continued fraction converges slowly near x = 1: more terms there
-    top = k + (200 if np.all(xs >= 2) else 1000)
-    r = np.zeros_like(xs)
+    if foreign:
+        xs = xp.where(far, x, xp.full_like(x, 2.0))
+        top = k + (200 if bool((xs >= 2).all()) else 1000)
+    else:
+        xs = np.where(far, x, 2.0).astype(y0.dtype)
+        # the continued fraction converges slowly near x = 1: more terms there
+        top = k + (200 if np.all(xs >= 2) else 1000)
+    r = xp.zeros_like(xs)
     ratios = {}
     for n in range(top, 0, -1):
         r = 1 / (2 * xs + 2 * (n + 1) * r)
@@ -2152,7 +2193,7 @@ def _erfcx_taylor(x, k):
     for n in range(1, k + 1):
         u = u * ratios[n]
         back.append((-2.0) ** n * u)
-    return [np.where(far, back[j], fwd[j]) for j in range(k + 1)]
+    return [xp.where(far, back[j], fwd[j]) for j in range(k + 1)]
 
 
 composition(
