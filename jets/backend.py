@@ -430,12 +430,21 @@ def _cbrt(ns):
     return cbrt
 
 
+def _sign(ns):
+    def sign(x):
+        return ns.where(x != x, x, ns.sign(x))  # torch.sign(nan) is 0; numpy's nan
+
+    return sign
+
+
 def _foreign_fn(fn, ns):
     if getattr(fn, "_jets_generic", False):
         return fn  # a jets function that follows its arguments' library itself
     name = getattr(fn, "__name__", None)
     if name == "cbrt" and not hasattr(ns, "cbrt"):
         return _cbrt(ns)
+    if name == "sign":
+        return _sign(ns)
     alt = getattr(ns, _RENAMES.get(name, name), None)
     if alt is None:
         alt = getattr(ns, name, None)

@@ -1483,6 +1483,27 @@ def _host(x):
     return np.asarray(x.cpu()) if hasattr(x, "cpu") else x.get()
 
 
+def _on_device(h, like):
+    """A host (numpy) array in like's library, on its device."""
+    return B.namespace(like).asarray(np.ascontiguousarray(h), device=B.device(like))
+
+
+def _nan_derivatives_foreign(S, out, mask=None):
+    """_nan_derivatives on torch/cupy coefficients: every coefficient but the
+    value nan where `mask` (a device bool array, batch-shaped, or None) or where
+    the value is nan."""
+    xp = B.namespace(out)
+    bad = out[0] != out[0]
+    if mask is not None:
+        bad = bad | mask
+    if not bool(bad.any()):
+        return out
+    out = K.pad(S, out)
+    nan = xp.asarray(float("nan"), dtype=out.dtype, device=B.device(out))
+    out[1:] = xp.where(bad[None], nan, out[1:])
+    return out
+
+
 def _absolute_foreign(S, a):
     """abs on torch/cupy coefficients: a * sign(a_0) on the device; at a tie
     (a_0 == 0) the side is the one the numpy rule takes (its tie analysis runs
@@ -1552,6 +1573,9 @@ def _absolute(S, a):
     rational=True,
 )
 def _sign(S, a):
+    if type(a) is not np.ndarray:  # torch/cupy: numpy's sign (nan at nan) there
+        out = K.constant_like(S, B.ufunc(np.sign)(a[0]))
+        return _nan_derivatives_foreign(S, out, (a[0] == 0) if a.shape[0] > 1 else None)
     out = K.constant_like(S, np.sign(a[0]))
     # at a_0 = 0 sign jumps whichever way a goes, also when the jet sees no slope:
     # a flat jet may be x**3 seen at order 2 (a constant jet never gets here)
@@ -1563,6 +1587,8 @@ def _step(S, a, name, fn):
     keeps its value on one side only (`keep`: +1 above, -1 below); there the
     derivatives are 0 if the series of a stays on that side, else (also when
     the series is flat to the order) nan."""
+    if type(a) is not np.ndarray:
+        return _step_foreign(S, a, name)
     x = a[0]
     out = K.constant_like(S, fn(x))
     if a.shape[0] == 1:
@@ -1582,6 +1608,36 @@ def _step(S, a, name, fn):
     code = _tie_codes(S, a, B.asarray(tie))
     # _FLAT too: the side is beyond the order (1 - x**2 at order 1), not known
     return _nan_derivatives(S, out, tie & (code != keep))
+
+
+def _step_foreign(S, a, name):
+    """_step on torch/cupy coefficients: values and masks on the device, the
+    series' side at the jumps decided by _tie_codes on a host copy."""
+    xp = B.namespace(a)
+    x = a[0]
+    low = xp.floor(x)
+    fn = {"floor": xp.floor, "ceil": xp.ceil, "trunc": xp.trunc, "rint": xp.round}[name]
+    out = K.constant_like(S, fn(x))
+    if a.shape[0] == 1:
+        return out
+    if name == "rint":
+        tie = (x - low) == 0.5
+    else:
+        tie = (x == low) & xp.isfinite(x)
+        if name == "trunc":
+            tie = tie & (x != 0)  # trunc is 0 on (-1, 1)
+    if not bool(tie.any()):
+        return _nan_derivatives_foreign(S, out)
+    hx, htie = _host(x), np.asarray(_host(tie))
+    if name == "rint":
+        keep = np.where(_host(out[0]) == np.floor(hx) + 1, 1, -1)  # half to even
+    elif name == "trunc":
+        keep = np.where(hx > 0, 1, -1)
+    else:
+        keep = {"floor": 1, "ceil": -1}[name]
+    code = _tie_codes(S, _host(a), htie)
+    # _FLAT too: the side is beyond the order (1 - x**2 at order 1), not known
+    return _nan_derivatives_foreign(S, out, _on_device(htie & (code != keep), a))
 
 
 def _zero_rule(name, fn, text):
@@ -1621,6 +1677,8 @@ def _extreme(S, a, b, larger, name, branches):
     known to exist (one-sided: OneSidedWarning naming `name` and the text of
     `branches` for the two sides)."""
     A, Bc = _lift(S, a), _lift(S, b)
+    if type(A) is not np.ndarray or type(Bc) is not np.ndarray:
+        return _extreme_foreign(S, A, Bc, larger, name, branches)
     a0, b0 = A[0], Bc[0]
     value = np.maximum(a0, b0) if larger else np.minimum(a0, b0)
     tie = B.asarray(a0 == b0)
@@ -1636,6 +1694,37 @@ def _extreme(S, a, b, larger, name, branches):
     pick_a = np.where(tie, ~below, a0 > b0) if larger else np.where(tie, below, a0 < b0)
     out = _select(S, pick_a, A, Bc, value)
     return _nan_derivatives(S, out, code == _UNKNOWN)
+
+
+def _extreme_foreign(S, A, Bc, larger, name, branches):
+    """_extreme on torch/cupy coefficients A, Bc: the choice and the result on
+    the device; at ties the side of a - b (and its OneSidedWarnings) from
+    _tie_codes on a host copy, as on numpy."""
+    xp = B.namespace(A)
+    a0, b0 = A[0], Bc[0]
+    value = xp.maximum(a0, b0) if larger else xp.minimum(a0, b0)
+    tie = a0 == b0
+    n = max(A.shape[0], Bc.shape[0])
+    top = S.top_degree[n]
+    A, Bc = K.pad(S, A, top), K.pad(S, Bc, top)
+    unknown = None
+    if n > 1 and bool(tie.any()):
+        htie = np.asarray(_host(tie))
+        code = _tie_codes(S, _host(_plus(S, A, Bc, -1)), htie)
+        _one_sided(htie & np.isin(code, _KINK_UP), name, branches[0])
+        _one_sided(htie & (code == _SOME_NEG), name, branches[1])
+        below = _on_device((code == _NEG) | (code == _SOME_NEG), A)
+        unknown = _on_device(code == _UNKNOWN, A)
+        pick_a = xp.where(tie, ~below, a0 > b0) if larger else xp.where(tie, below, a0 < b0)
+    else:  # a tie takes a for maximum, b for minimum (as the numpy code, code 0)
+        pick_a = (a0 >= b0) if larger else (a0 < b0)
+    out = xp.where(pick_a[None], A, Bc)
+    bad = value != value
+    if bool(bad.any()):
+        nan = xp.asarray(float("nan"), dtype=out.dtype, device=B.device(out))
+        out = xp.where(bad[None], nan, out)
+    out[0] = value
+    return _nan_derivatives_foreign(S, out, unknown)
 
 
 @_rule(
@@ -1673,7 +1762,11 @@ def _minimum(S, a, b):
 
 
 def _clip_value(a, lo, hi):
-    return np.minimum(np.maximum(a, lo), hi)
+    xp = np if type(a) is np.ndarray else U  # U: torch's maximum for torch tensors
+    return xp.minimum(xp.maximum(a, lo), hi)
+
+
+_clip_value._jets_generic = True
 
 
 @_rule(

@@ -211,8 +211,10 @@ def test_numpy_only_functions_say_so():
     x = jets.variable(torch.tensor([0.5], dtype=torch.float64), 2)
     with pytest.raises(TypeError, match=r"jets.jv is not available for torch.*scipy"):
         jets.jv(0, x)
-    with pytest.raises(TypeError, match=r"jets.maximum is not available for torch"):
-        jets.maximum(x, 0.0)
+    with pytest.raises(TypeError, match=r"jets.expi is not available for torch.*scipy"):
+        jets.expi(x)
+    with pytest.raises(TypeError, match=r"jets.polygamma is not available for torch"):
+        jets.polygamma(1, x)
     with pytest.raises(TypeError, match="track_error=True is numpy-only"):
         jets.variable(torch.tensor([0.5]), 2, track_error=True)
 
@@ -556,3 +558,82 @@ def test_special_functions_on_cupy_like_arrays_say_so():
 
     with pytest.raises(TypeError, match="scipy.special.jv is not available for torch"):
         B.special("jv", torch.zeros(2))
+
+
+# ------------------------------------------------------- non-smooth functions
+#: points with ties, kinks, flat series and nan: columns (x, y) of a 2-variable Hessian
+_KINK_X = np.array(
+    [
+        [-1.5, 0.0, 2.0, 0.0, 1.0, 3.0, float("nan"), 0.5, -2.0, 1.0, -1.0],
+        [0.0, 0.0, 1.0, 0.5, 1.0, 3.0, 1.0, 0.5, -2.0, 0.0, 1.0],
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    "name, f",
+    [
+        ("maximum", lambda v: jets.maximum(v[0], v[1]) + jets.maximum(v[0] * v[1], 0.0)),
+        ("maximum of squares", lambda v: jets.maximum(v[0] ** 2, v[1] ** 2)),
+        ("minimum", lambda v: jets.minimum(v[0] ** 2, v[1] ** 2) * jets.minimum(v[0], 1.0)),
+        ("clip", lambda v: jets.clip(v[0] * v[1], -1.0, 1.0) + jets.clip(v[0], v[1], 2.0)),
+        ("floor, ceil", lambda v: jets.floor(v[0] + v[1] ** 2) + jets.ceil(v[0] * v[1])),
+        ("trunc, sign", lambda v: jets.trunc(v[0] - v[1] ** 2) * jets.sign(v[0] - v[1])),
+        ("rint", lambda v: jets.rint(v[0] + 0.5) + jets.rint(v[1] ** 2 / 2 + 0.5)),
+    ],
+)
+def test_non_smooth_functions_on_torch_as_on_numpy_also_at_ties(name, f):
+    import warnings
+
+    def run(X):
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            r = jets.hessian(f, X)
+        return r, [str(m.message) for m in w]
+
+    want, wn = run(_KINK_X)
+    got, wt = run(torch.tensor(_KINK_X))
+    assert isinstance(got, torch.Tensor) and got.dtype == torch.float64
+    np.testing.assert_array_equal(got.numpy(), want)  # bit for bit, nan where numpy's
+    assert wt == wn, name
+    got32, _ = run(torch.tensor(_KINK_X, dtype=torch.float32))
+    want32, _ = run(_KINK_X.astype(np.float32))
+    assert got32.dtype == torch.float32
+    np.testing.assert_allclose(got32.numpy(), want32, rtol=1e-6, atol=1e-6)
+
+
+def test_steps_and_sign_of_one_variable_on_torch_as_on_numpy():
+    pts = [-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.5, 3.0, float("nan")]
+    for f in (jets.floor, jets.ceil, jets.trunc, jets.rint, jets.sign):
+        _same_as_numpy(f, pts, exact=True)  # the jumps: nan derivatives (flat series)
+        _same_as_numpy(lambda t, f=f: f(t**3 + t), pts, exact=True)
+    _same_as_numpy(lambda t: jets.floor(1 + (t - 1) ** 2), pts, exact=True)  # kept side
+    _same_as_numpy(lambda t: jets.maximum(t, 1.0), pts, exact=True)
+    _same_as_numpy(lambda t: jets.clip(t**2, 0.25, 4.0), pts, exact=True)
+
+
+def test_non_smooth_values_of_constants_on_torch_as_on_numpy():
+    # order 0: the engine's value-only path (rule.value through backend.ufunc)
+    x = np.array([-1.5, -0.0, 0.0, 2.5, 3.0, float("nan")])
+    t = torch.tensor(x)
+    for name in ("sign", "floor", "ceil", "trunc", "rint"):
+        got = getattr(jets, name)(jets.variable(t, 0)).value
+        np.testing.assert_array_equal(got.numpy(), getattr(np, name)(x), err_msg=name)
+    got = jets.maximum(jets.variable(t, 0), 0.5).value.numpy()
+    np.testing.assert_array_equal(got, np.maximum(x, 0.5))
+    got = jets.clip(jets.variable(t, 0), -1.0, 2.0).value.numpy()
+    np.testing.assert_array_equal(got, np.clip(x, -1.0, 2.0))
+
+
+def test_hessian_through_maximum_is_differentiable_by_torch():
+    w = torch.tensor(0.8, dtype=torch.float64, requires_grad=True)
+    X = torch.tensor([[0.4, 0.9, -0.3], [0.2, -0.5, 1.1]], dtype=torch.float64)
+    H = jets.hessian(lambda v: jets.maximum(jets.sin(v[0] * w), v[1] ** 2 * w), X)
+    (gw,) = torch.autograd.grad(H.sum(), w)
+
+    def hsum(w):
+        one = torch.func.hessian(lambda x: torch.maximum(torch.sin(x[0] * w), x[1] ** 2 * w))
+        return torch.func.vmap(one, in_dims=1)(X).sum()
+
+    want = torch.func.grad(hsum)(w.detach())
+    assert abs(float(gw) - float(want)) <= 1e-12 * max(1.0, abs(float(want)))
