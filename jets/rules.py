@@ -2187,6 +2187,9 @@ composition(
 )
 
 
+_expit_value = _special("expit")  # scipy's expit; torch.special's on torch
+
+
 @recurrence(
     "expit",
     1,
@@ -2198,9 +2201,8 @@ composition(
     extra="special",
 )
 def _expit(S, a):
-    expit = _special("expit")
     a0 = a[0]
-    p, q = expit(a0), expit(-a0)
+    p, q = _expit_value(a0), _expit_value(-a0)
     T, _, tstep = K.tan_steps(S, a, p - q, 2 * p * q, -0.5)
     F = B.zeros_as(T.shape, T.dtype, T)
     F[0] = p
