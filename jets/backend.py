@@ -252,20 +252,32 @@ _TORCH_SPECIAL = {
 
 
 def _torch_polygamma(n, x):
-    """scipy.special.polygamma(n, x) for a Python int n on a torch tensor, as scipy
-    computes it: (-1)^(n+1) n! zeta(n+1, x) for n >= 1 (torch.special.polygamma's
-    trigamma is only ~5e-10 accurate), 0 at +inf, digamma for n = 0."""
+    """scipy.special.polygamma(n, x) on a torch tensor x, n a number or a tensor of
+    integers (broadcast with x), as scipy computes it: digamma(x) where n = 0,
+    else (-1)^(n+1) n! zeta(n+1, x) (torch.special.polygamma's trigamma is only
+    ~5e-10 accurate), 0 at x = +inf."""
     import math
 
     import torch
 
-    n = int(n)
-    if n == 0:
-        return torch.special.digamma(x)
-    s = torch.as_tensor(float(n + 1), dtype=x.dtype, device=x.device)
-    z = torch.special.zeta(s, x)
-    z = torch.where(x == float("inf"), torch.zeros_like(z), z)  # torch: nan; scipy: 0
-    return (-1.0) ** (n + 1) * math.factorial(n) * z
+    if not isinstance(n, torch.Tensor) or n.numel() == 1:
+        n = int(n)
+        if n == 0:
+            return torch.special.digamma(x)
+        s = torch.as_tensor(float(n + 1), dtype=x.dtype, device=x.device)
+        z = torch.special.zeta(s, x)
+        z = torch.where(x == float("inf"), torch.zeros_like(z), z)  # torch: nan; scipy: 0
+        return (-1.0) ** (n + 1) * math.factorial(n) * z
+    n = n.to(dtype=x.dtype)
+    table = torch.tensor(
+        [float(math.factorial(k)) for k in range(171)], dtype=x.dtype, device=x.device
+    )
+    fact = table[n.clamp(0, 170).to(torch.int64)]
+    fact = torch.where(n > 170, torch.full_like(fact, float("inf")), fact)
+    sign = torch.where(torch.remainder(n, 2) == 1, torch.ones_like(n), -torch.ones_like(n))
+    z = torch.special.zeta(n + 1, x)
+    z = torch.where(x == float("inf"), torch.zeros_like(z), z)
+    return torch.where(n == 0, torch.special.digamma(x), sign * fact * z)
 
 
 def _torch_gamma(x):

@@ -255,7 +255,7 @@ FOREIGN_RULES = frozenset(
     square power exp exp2 expm1 log log2 log10 log1p sqrt cbrt hypot sin cos tan
     arctan2 arcsin arccos arctan sinh cosh tanh arcsinh arccosh arctanh absolute
     logaddexp logaddexp2 sinpi cospi sinc expit logit erf erfc erfinv erfcx lgamma
-    digamma gamma sign floor ceil trunc rint maximum minimum clip""".split()
+    digamma gamma polygamma sign floor ceil trunc rint maximum minimum clip""".split()
 )
 
 

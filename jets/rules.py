@@ -2448,6 +2448,10 @@ def _order_composition(
                 f"{name}: the order (first argument) must be a plain number or "
                 f"array, not a jet: pass v as a number"
             )
+        if type(v.v) is not np.ndarray and B.is_foreign(v.v):  # checked on a host copy
+            if not np.all(order_ok(_host(v.v))):
+                raise ValueError(f"{name}: the order must be {order_text}")
+            return v.v.real if B.kind(v.v.dtype) == "c" else v.v
         if not np.all(order_ok(v.v)):
             raise ValueError(f"{name}: the order must be {order_text}")
         return v.v.real if v.v.dtype.kind == "c" else v.v
@@ -2480,6 +2484,9 @@ def _order_composition(
 
 
 def _polygamma_order_taylor(n, x, k):
+    if type(x) is not np.ndarray and B.is_foreign(x):  # torch: backend._torch_polygamma
+        pg = B.special("polygamma", x)
+        return [pg(n + j, x) / factorial(j) for j in range(k + 1)]
     sc = _scipy()
     n = np.asarray(n)
     return [sc.polygamma(n + j, x) / factorial(j) for j in range(k + 1)]

@@ -213,8 +213,8 @@ def test_numpy_only_functions_say_so():
         jets.jv(0, x)
     with pytest.raises(TypeError, match=r"jets.expi is not available for torch.*scipy"):
         jets.expi(x)
-    with pytest.raises(TypeError, match=r"jets.polygamma is not available for torch"):
-        jets.polygamma(1, x)
+    with pytest.raises(TypeError, match=r"jets.jv is not available for torch"):
+        jets.jv(1.5, x)
     with pytest.raises(TypeError, match="track_error=True is numpy-only"):
         jets.variable(torch.tensor([0.5]), 2, track_error=True)
 
@@ -494,6 +494,8 @@ _GAMMA_PTS = [-3.0, -2.5, -1.0, -0.5, 0.0, -0.0, 0.25, 1.0, 1.5, 2.0, 3.7, 10.0,
         ("lgamma", jets.lgamma, _GAMMA_PTS),
         ("digamma", jets.digamma, _GAMMA_PTS),
         ("gamma", jets.gamma, _GAMMA_PTS + [-0.001, 30.5]),
+        ("polygamma 1", lambda t: jets.polygamma(1, t), _GAMMA_PTS + [float("inf")]),
+        ("polygamma 3", lambda t: jets.polygamma(3, t), _GAMMA_PTS),
     ],
 )
 def test_special_functions_on_torch_as_on_numpy(name, f, pts):
@@ -638,3 +640,12 @@ def test_hessian_through_maximum_is_differentiable_by_torch():
 
     want = torch.func.grad(hsum)(w.detach())
     assert abs(float(gw) - float(want)) <= 1e-12 * max(1.0, abs(float(want)))
+
+
+def test_polygamma_with_a_batch_of_orders_on_torch_as_on_numpy():
+    x = np.array([-2.5, -1.0, 0.0, 0.25, 1.0, 1.5, 3.7, 10.0, float("inf"), float("nan")])
+    n = np.array([0.0, 1.0, 2.0, 3.0, 0.0, 1.0, 2.0, 3.0, 1.0, 2.0])
+    _same_as_numpy(lambda t, n: jets.polygamma(n, t), x, n, order=4)
+    t = jets.variable(torch.tensor([0.5], dtype=torch.float64), 2)
+    with pytest.raises(ValueError, match="nonnegative integer"):
+        jets.polygamma(1.5, t)
