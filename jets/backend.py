@@ -255,12 +255,15 @@ def _torch_polygamma(n, x):
     """scipy.special.polygamma(n, x) on a torch tensor x, n a number or a tensor of
     integers (broadcast with x), as scipy computes it: digamma(x) where n = 0,
     else (-1)^(n+1) n! zeta(n+1, x) (torch.special.polygamma's trigamma is only
-    ~5e-10 accurate), 0 at x = +inf."""
+    ~5e-10 accurate), 0 at x = +inf, nan where n is not a nonnegative integer."""
     import math
 
     import torch
 
     if not isinstance(n, torch.Tensor) or n.numel() == 1:
+        n = float(n)
+        if not (n >= 0 and n == math.floor(n)):  # scipy: nan off the orders 0, 1, ...
+            return torch.full_like(x, float("nan"))
         n = int(n)
         if n == 0:
             return torch.special.digamma(x)
@@ -272,12 +275,14 @@ def _torch_polygamma(n, x):
     table = torch.tensor(
         [float(math.factorial(k)) for k in range(171)], dtype=x.dtype, device=x.device
     )
-    fact = table[n.clamp(0, 170).to(torch.int64)]
+    fact = table[torch.nan_to_num(n, nan=0.0).clamp(0, 170).to(torch.int64)]
     fact = torch.where(n > 170, torch.full_like(fact, float("inf")), fact)
     sign = torch.where(torch.remainder(n, 2) == 1, torch.ones_like(n), -torch.ones_like(n))
     z = torch.special.zeta(n + 1, x)
     z = torch.where(x == float("inf"), torch.zeros_like(z), z)
-    return torch.where(n == 0, torch.special.digamma(x), sign * fact * z)
+    out = torch.where(n == 0, torch.special.digamma(x), sign * fact * z)
+    bad = (n < 0) | (n != torch.floor(n)) | (n != n)  # scipy: nan off the orders 0, 1, ...
+    return torch.where(bad, torch.full_like(out, float("nan")), out)
 
 
 def _torch_gamma(x):

@@ -649,3 +649,13 @@ def test_polygamma_with_a_batch_of_orders_on_torch_as_on_numpy():
     t = jets.variable(torch.tensor([0.5], dtype=torch.float64), 2)
     with pytest.raises(ValueError, match="nonnegative integer"):
         jets.polygamma(1.5, t)
+    # order 0 (the value only, no order check): nan off the integer orders, as scipy
+    m = np.array([1.5, -1.0, 2.0, float("nan")])
+    v = np.array([0.5, 0.5, 0.5, 0.5])
+    want = jets.polygamma(m, jets.variable(v, 0)).value
+    got = jets.polygamma(torch.tensor(m), jets.variable(torch.tensor(v), 0)).value
+    np.testing.assert_array_equal(got.numpy(), want)
+    for k in (1.5, -1.0, 2.0):
+        want = jets.polygamma(k, jets.variable(v, 0)).value
+        got = jets.polygamma(k, jets.variable(torch.tensor(v), 0)).value
+        np.testing.assert_array_equal(got.numpy(), want)
