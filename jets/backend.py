@@ -38,6 +38,7 @@ __all__ = [
     "table",
     "zeros_as",
     "grad_context",
+    "special",
 ]
 
 asarray = xp.asarray
@@ -234,6 +235,95 @@ def zeros_as(shape, dtype, like):
     return namespace(like).zeros(tuple(shape), dtype=dtype, device=device(like))
 
 
+#: scipy.special names -> torch.special names (the functions torch has)
+_TORCH_SPECIAL = {
+    "expit": "expit",
+    "logit": "logit",
+    "erf": "erf",
+    "erfc": "erfc",
+    "erfinv": "erfinv",
+    "erfcx": "erfcx",
+    "gammaln": "gammaln",
+    "psi": "digamma",
+    "digamma": "digamma",
+    "polygamma": "polygamma",
+    "gamma": None,  # _torch_gamma
+}
+
+
+def _torch_polygamma(n, x):
+    """scipy.special.polygamma(n, x) on a torch tensor x, n a number or a tensor of
+    integers (broadcast with x), as scipy computes it: digamma(x) where n = 0,
+    else (-1)^(n+1) n! zeta(n+1, x) (torch.special.polygamma's trigamma is only
+    ~5e-10 accurate), 0 at x = +inf, nan where n is not a nonnegative integer."""
+    import math
+
+    import torch
+
+    if not isinstance(n, torch.Tensor) or n.numel() == 1:
+        n = float(n)
+        if not (n >= 0 and n == math.floor(n)):  # scipy: nan off the orders 0, 1, ...
+            return torch.full_like(x, float("nan"))
+        n = int(n)
+        if n == 0:
+            return torch.special.digamma(x)
+        s = torch.as_tensor(float(n + 1), dtype=x.dtype, device=x.device)
+        z = torch.special.zeta(s, x)
+        z = torch.where(x == float("inf"), torch.zeros_like(z), z)  # torch: nan; scipy: 0
+        return (-1.0) ** (n + 1) * math.factorial(n) * z
+    n = n.to(dtype=x.dtype)
+    table = torch.tensor(
+        [float(math.factorial(k)) for k in range(171)], dtype=x.dtype, device=x.device
+    )
+    fact = table[torch.nan_to_num(n, nan=0.0).clamp(0, 170).to(torch.int64)]
+    fact = torch.where(n > 170, torch.full_like(fact, float("inf")), fact)
+    sign = torch.where(torch.remainder(n, 2) == 1, torch.ones_like(n), -torch.ones_like(n))
+    z = torch.special.zeta(n + 1, x)
+    z = torch.where(x == float("inf"), torch.zeros_like(z), z)
+    out = torch.where(n == 0, torch.special.digamma(x), sign * fact * z)
+    bad = (n < 0) | (n != torch.floor(n)) | (n != n)  # scipy: nan off the orders 0, 1, ...
+    return torch.where(bad, torch.full_like(out, float("nan")), out)
+
+
+def _torch_gamma(x):
+    """scipy.special.gamma on a torch tensor (torch has no gamma): sign *
+    exp(gammaln(x)), the sign (-1)^floor(x) below 0; at 0 +-inf (the sign of the
+    zero), at the negative integers nan, as scipy.  exp(gammaln) costs
+    |gammaln(x)| ulps of relative accuracy (up to ~700 ulps near overflow)."""
+    import torch
+
+    fl = torch.floor(x)
+    odd = torch.remainder(fl, 2) == 1
+    one = torch.ones_like(x)
+    sign = torch.where((x < 0) & odd, -one, one)
+    g = sign * torch.exp(torch.special.gammaln(x))
+    pole = (x <= 0) & (x == fl)
+    inf = torch.copysign(torch.full_like(x, float("inf")), x)
+    return torch.where(pole, torch.where(x == 0, inf, torch.full_like(x, float("nan"))), g)
+
+
+def special(name, like):
+    """scipy.special's function `name` for arrays of like's library: torch.special's
+    for real torch tensors (the names of _TORCH_SPECIAL); a TypeError for any
+    other library, complex tensors or function (scipy is CPU numpy code: convert
+    to numpy)."""
+    lib = type(like).__module__.split(".")[0]
+    if lib == "torch" and getattr(like, "is_complex", bool)():
+        lib = "complex torch"
+    elif lib == "torch" and name in _TORCH_SPECIAL:
+        import torch
+
+        if name == "gamma":
+            return _torch_gamma
+        if name == "polygamma":
+            return _torch_polygamma
+        return getattr(torch.special, _TORCH_SPECIAL[name])
+    raise TypeError(
+        f"scipy.special.{name} is not available for {lib} arrays (needs scipy); convert "
+        f"to numpy (see docs/backends.md for the functions that are)"
+    )
+
+
 def to_like(v, like, dtype=None):
     """A plain value (number, or an array of like's library) as an array in the
     library and on the device of `like` (numpy: numpy.asarray)."""
@@ -357,10 +447,21 @@ def _cbrt(ns):
     return cbrt
 
 
+def _sign(ns):
+    def sign(x):
+        return ns.where(x != x, x, ns.sign(x))  # torch.sign(nan) is 0; numpy's nan
+
+    return sign
+
+
 def _foreign_fn(fn, ns):
+    if getattr(fn, "_jets_generic", False):
+        return fn  # a jets function that follows its arguments' library itself
     name = getattr(fn, "__name__", None)
     if name == "cbrt" and not hasattr(ns, "cbrt"):
         return _cbrt(ns)
+    if name == "sign":
+        return _sign(ns)
     alt = getattr(ns, _RENAMES.get(name, name), None)
     if alt is None:
         alt = getattr(ns, name, None)

@@ -255,7 +255,9 @@ def apply(rule, S, args):
 FOREIGN_RULES = frozenset(
     """add subtract negative positive deg2rad rad2deg multiply divide reciprocal
     square power exp exp2 expm1 log log2 log10 log1p sqrt cbrt hypot sin cos tan
-    arctan2 arcsin arccos arctan sinh cosh tanh arcsinh arccosh arctanh absolute""".split()
+    arctan2 arcsin arccos arctan sinh cosh tanh arcsinh arccosh arctanh absolute
+    logaddexp logaddexp2 sinpi cospi sinc expit logit erf erfc erfinv erfcx lgamma
+    digamma gamma polygamma sign floor ceil trunc rint maximum minimum clip""".split()
 )
 
 

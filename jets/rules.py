@@ -418,10 +418,17 @@ _scipy = scipy_special
 
 
 def _special(fname):
+    """scipy.special's `fname` on numpy values, torch.special's on torch tensors
+    (backend.special: a TypeError for the others)."""
+
     def value(*args):
+        for x in args:
+            if type(x) is not np.ndarray and B.is_foreign(x):
+                return B.special(fname, x)(*args)
         return getattr(_scipy(), fname)(*args)
 
     value.__name__ = fname
+    value._jets_generic = True
     return value
 
 
@@ -1051,7 +1058,7 @@ def _log1p(S, a):
 def _logaddexp_core(S, a, b, scale):
     A, Bc = _lift(S, a), _lift(S, b)
     top = S.top_degree[max(A.shape[0], Bc.shape[0])]
-    A, Bc = np.broadcast_arrays(K.pad(S, A, top), K.pad(S, Bc, top))
+    A, Bc = _ns(A).broadcast_arrays(K.pad(S, A, top), K.pad(S, Bc, top))
     A, Bc = A * scale, Bc * scale  # fresh arrays of a common shape
     m = U.maximum(A[0], Bc[0])
     m = U.where(U.isfinite(m), m, 0)  # a shift of the values only
@@ -1071,7 +1078,7 @@ def _logaddexp_core(S, a, b, scale):
 )
 def _logaddexp(S, a, b):
     F = _logaddexp_core(S, a, b, 1.0)
-    F[0] = np.logaddexp(_lift(S, a)[0], _lift(S, b)[0])
+    F[0] = _ns(F).logaddexp(_lift(S, a)[0], _lift(S, b)[0])
     return F
 
 
@@ -1086,7 +1093,7 @@ def _logaddexp(S, a, b):
 )
 def _logaddexp2(S, a, b):
     F = _logaddexp_core(S, a, b, _LN2)
-    F[0] = np.logaddexp2(_lift(S, a)[0], _lift(S, b)[0])
+    F[0] = _ns(F).logaddexp2(_lift(S, a)[0], _lift(S, b)[0])
     return F
 
 
@@ -1476,6 +1483,27 @@ def _host(x):
     return np.asarray(x.cpu()) if hasattr(x, "cpu") else x.get()
 
 
+def _on_device(h, like):
+    """A host (numpy) array in like's library, on its device."""
+    return B.namespace(like).asarray(np.ascontiguousarray(h), device=B.device(like))
+
+
+def _nan_derivatives_foreign(S, out, mask=None):
+    """_nan_derivatives on torch/cupy coefficients: every coefficient but the
+    value nan where `mask` (a device bool array, batch-shaped, or None) or where
+    the value is nan."""
+    xp = B.namespace(out)
+    bad = out[0] != out[0]
+    if mask is not None:
+        bad = bad | mask
+    if not bool(bad.any()):
+        return out
+    out = K.pad(S, out)
+    nan = xp.asarray(float("nan"), dtype=out.dtype, device=B.device(out))
+    out[1:] = xp.where(bad[None], nan, out[1:])
+    return out
+
+
 def _absolute_foreign(S, a):
     """abs on torch/cupy coefficients: a * sign(a_0) on the device; at a tie
     (a_0 == 0) the side is the one the numpy rule takes (its tie analysis runs
@@ -1545,6 +1573,9 @@ def _absolute(S, a):
     rational=True,
 )
 def _sign(S, a):
+    if type(a) is not np.ndarray:  # torch/cupy: numpy's sign (nan at nan) there
+        out = K.constant_like(S, B.ufunc(np.sign)(a[0]))
+        return _nan_derivatives_foreign(S, out, (a[0] == 0) if a.shape[0] > 1 else None)
     out = K.constant_like(S, np.sign(a[0]))
     # at a_0 = 0 sign jumps whichever way a goes, also when the jet sees no slope:
     # a flat jet may be x**3 seen at order 2 (a constant jet never gets here)
@@ -1556,6 +1587,8 @@ def _step(S, a, name, fn):
     keeps its value on one side only (`keep`: +1 above, -1 below); there the
     derivatives are 0 if the series of a stays on that side, else (also when
     the series is flat to the order) nan."""
+    if type(a) is not np.ndarray:
+        return _step_foreign(S, a, name)
     x = a[0]
     out = K.constant_like(S, fn(x))
     if a.shape[0] == 1:
@@ -1575,6 +1608,36 @@ def _step(S, a, name, fn):
     code = _tie_codes(S, a, B.asarray(tie))
     # _FLAT too: the side is beyond the order (1 - x**2 at order 1), not known
     return _nan_derivatives(S, out, tie & (code != keep))
+
+
+def _step_foreign(S, a, name):
+    """_step on torch/cupy coefficients: values and masks on the device, the
+    series' side at the jumps decided by _tie_codes on a host copy."""
+    xp = B.namespace(a)
+    x = a[0]
+    low = xp.floor(x)
+    fn = {"floor": xp.floor, "ceil": xp.ceil, "trunc": xp.trunc, "rint": xp.round}[name]
+    out = K.constant_like(S, fn(x))
+    if a.shape[0] == 1:
+        return out
+    if name == "rint":
+        tie = (x - low) == 0.5
+    else:
+        tie = (x == low) & xp.isfinite(x)
+        if name == "trunc":
+            tie = tie & (x != 0)  # trunc is 0 on (-1, 1)
+    if not bool(tie.any()):
+        return _nan_derivatives_foreign(S, out)
+    hx, htie = _host(x), np.asarray(_host(tie))
+    if name == "rint":
+        keep = np.where(_host(out[0]) == np.floor(hx) + 1, 1, -1)  # half to even
+    elif name == "trunc":
+        keep = np.where(hx > 0, 1, -1)
+    else:
+        keep = {"floor": 1, "ceil": -1}[name]
+    code = _tie_codes(S, _host(a), htie)
+    # _FLAT too: the side is beyond the order (1 - x**2 at order 1), not known
+    return _nan_derivatives_foreign(S, out, _on_device(htie & (code != keep), a))
 
 
 def _zero_rule(name, fn, text):
@@ -1614,6 +1677,8 @@ def _extreme(S, a, b, larger, name, branches):
     known to exist (one-sided: OneSidedWarning naming `name` and the text of
     `branches` for the two sides)."""
     A, Bc = _lift(S, a), _lift(S, b)
+    if type(A) is not np.ndarray or type(Bc) is not np.ndarray:
+        return _extreme_foreign(S, A, Bc, larger, name, branches)
     a0, b0 = A[0], Bc[0]
     value = np.maximum(a0, b0) if larger else np.minimum(a0, b0)
     tie = B.asarray(a0 == b0)
@@ -1629,6 +1694,37 @@ def _extreme(S, a, b, larger, name, branches):
     pick_a = np.where(tie, ~below, a0 > b0) if larger else np.where(tie, below, a0 < b0)
     out = _select(S, pick_a, A, Bc, value)
     return _nan_derivatives(S, out, code == _UNKNOWN)
+
+
+def _extreme_foreign(S, A, Bc, larger, name, branches):
+    """_extreme on torch/cupy coefficients A, Bc: the choice and the result on
+    the device; at ties the side of a - b (and its OneSidedWarnings) from
+    _tie_codes on a host copy, as on numpy."""
+    xp = B.namespace(A)
+    a0, b0 = A[0], Bc[0]
+    value = xp.maximum(a0, b0) if larger else xp.minimum(a0, b0)
+    tie = a0 == b0
+    n = max(A.shape[0], Bc.shape[0])
+    top = S.top_degree[n]
+    A, Bc = K.pad(S, A, top), K.pad(S, Bc, top)
+    unknown = None
+    if n > 1 and bool(tie.any()):
+        htie = np.asarray(_host(tie))
+        code = _tie_codes(S, _host(_plus(S, A, Bc, -1)), htie)
+        _one_sided(htie & np.isin(code, _KINK_UP), name, branches[0])
+        _one_sided(htie & (code == _SOME_NEG), name, branches[1])
+        below = _on_device((code == _NEG) | (code == _SOME_NEG), A)
+        unknown = _on_device(code == _UNKNOWN, A)
+        pick_a = xp.where(tie, ~below, a0 > b0) if larger else xp.where(tie, below, a0 < b0)
+    else:  # a tie takes a for maximum, b for minimum (as the numpy code, code 0)
+        pick_a = (a0 >= b0) if larger else (a0 < b0)
+    out = xp.where(pick_a[None], A, Bc)
+    bad = value != value
+    if bool(bad.any()):
+        nan = xp.asarray(float("nan"), dtype=out.dtype, device=B.device(out))
+        out = xp.where(bad[None], nan, out)
+    out[0] = value
+    return _nan_derivatives_foreign(S, out, unknown)
 
 
 @_rule(
@@ -1666,7 +1762,11 @@ def _minimum(S, a, b):
 
 
 def _clip_value(a, lo, hi):
-    return np.minimum(np.maximum(a, lo), hi)
+    xp = np if type(a) is np.ndarray else U  # U: torch's maximum for torch tensors
+    return xp.minimum(xp.maximum(a, lo), hi)
+
+
+_clip_value._jets_generic = True
 
 
 @_rule(
@@ -1762,6 +1862,9 @@ from_derivative(
 
 def _polygamma_taylor(S, x, first, shift):
     """[first(x), psi^(shift)(x)/1!, psi^(shift+1)(x)/2!, ...] up to the order."""
+    if type(x) is not np.ndarray and B.is_foreign(x):
+        pg = B.special("polygamma", x)
+        return [first(x)] + [pg(j - 1 + shift, x) / factorial(j) for j in range(1, S.degree + 1)]
     sc = _scipy()
     return [first(x)] + [
         sc.polygamma(j - 1 + shift, x) / factorial(j) for j in range(1, S.degree + 1)
@@ -1771,17 +1874,18 @@ def _polygamma_taylor(S, x, first, shift):
 def _cot_pi(S, a):
     """cot(pi a) with exact argument reduction: r = a_0 - round(a_0) is exact,
     and near r = +-1/2 (a zero of cot) it is -tan(pi (r -+ 1/2)), whose even
-    coefficients vanish exactly there."""
+    coefficients vanish exactly there.  (torch/cupy: the same in their library.)"""
+    xp = _ns(a)
     x = a[0]
-    r = x - np.round(x)
-    far = np.abs(r) > 0.25
-    h = np.where(far, 0.5 * np.sign(r), 0.0)
+    r = x - xp.round(x)
+    far = xp.abs(r) > 0.25
+    h = xp.where(far, 0.5 * xp.sign(r), 0.0 if xp is np else xp.zeros_like(r))
     b = a * pi
     b[0] = pi * (r - h)
-    t = -K.tan(S, b, np.tan(b[0]))
+    t = -K.tan(S, b, xp.tan(b[0]))
     b[0] = pi * r
-    sn, cs = K.sincos(S, b, np.sin(b[0]), np.cos(b[0]))
-    return np.where(far, t, K.quotient(S, cs, sn))
+    sn, cs = K.sincos(S, b, xp.sin(b[0]), xp.cos(b[0]))
+    return xp.where(far, t, K.quotient(S, cs, sn))
 
 
 def _hurwitz_complex(s_values, z):
@@ -1833,6 +1937,8 @@ def _digamma_jet(S, a):
     """digamma by composition with polygamma at a_0 >= 1/2; below, where the
     polygamma values cancel, the reflection digamma(a) = digamma(1 - a) - pi cot(pi a).
     Complex a: the Hurwitz zeta values of _digamma_complex."""
+    if type(a) is not np.ndarray:  # torch/cupy: the same steps in their library
+        return _digamma_foreign(S, a)
     if a.dtype.kind == "c":
         return _digamma_complex(S, a)
     sc = _scipy()
@@ -1845,6 +1951,27 @@ def _digamma_jet(S, a):
     if a_eff is not a:
         D = np.where(neg, D - pi * _cot_pi(S, a), D)
     D[0] = sc.digamma(x)
+    return D
+
+
+def _digamma_foreign(S, a):
+    """_digamma_jet on torch coefficients (real), torch.special's digamma and
+    polygamma in place of scipy's (backend.special: TypeError elsewhere)."""
+    if B.kind(a.dtype) == "c":
+        raise TypeError(
+            "jets.digamma is not available for complex torch arrays (needs scipy); "
+            "convert to numpy"
+        )
+    xp, dg = B.namespace(a), B.special("digamma", a)
+    x = a[0]
+    neg = x < 0.5
+    a_eff = xp.where(neg, -a, a) if bool(neg.any()) else a
+    if a_eff is not a:
+        a_eff[0] = xp.where(neg, 1 - x, x)
+    D = K.compose(S, a_eff, _polygamma_taylor(S, a_eff[0], dg, 1))
+    if a_eff is not a:
+        D = xp.where(neg, D - pi * _cot_pi(S, a), D)
+    D[0] = dg(x)
     return D
 
 
@@ -1865,9 +1992,16 @@ _rule(
 
 def gammaln(x):
     """scipy.special.gammaln (log|gamma|) on real input, loggamma (the principal
-    branch of log gamma, continuous off the negative axis) on complex input."""
+    branch of log gamma, continuous off the negative axis) on complex input;
+    torch.special.gammaln on a real torch tensor (backend.special)."""
+    if type(x) is not np.ndarray and B.is_foreign(x):
+        return B.special("gammaln", x)(x)
     sc = _scipy()
     return sc.loggamma(x) if np.iscomplexobj(x) else sc.gammaln(x)
+
+
+gammaln._jets_generic = True
+_gamma_value = _special("gamma")  # scipy's gamma; torch: backend._torch_gamma
 
 
 from_derivative(
@@ -1884,7 +2018,7 @@ from_derivative(
 
 def _gamma_steps(S, a):
     sub = Stepped(S)
-    E, step = K.exp_steps(S, sub("lgamma", a), _scipy().gamma(a[0]))
+    E, step = K.exp_steps(S, sub("lgamma", a), _gamma_value(a[0]))
     return E, _chain(sub.steps + [step])
 
 
@@ -1900,7 +2034,7 @@ def _gamma_steps(S, a):
     steps=_gamma_steps,
 )
 def _gamma(S, a):
-    return K.exp(S, RULES["lgamma"].jet(S, a), _scipy().gamma(a[0]))
+    return K.exp(S, RULES["lgamma"].jet(S, a), _gamma_value(a[0]))
 
 
 # ------------------------------------- more special functions (scipy extra)
@@ -1911,7 +2045,7 @@ def _scaled_input(S, a, c):
     """c * a as a full array filled one degree at a time (the per-degree driver
     fills `a` progressively, so the product cannot be formed up front).
     Returns (P, pre) with pre(d) writing degree d of P."""
-    P = B.zeros((S.ncoeffs,) + a.shape[1:], dtype=B.result_dtype(a))
+    P = B.zeros_as((S.ncoeffs,) + tuple(a.shape[1:]), B.result_dtype(a), a)
     P[0] = a[0] * c
     ta = K.top(S, a)
 
@@ -1926,17 +2060,21 @@ def _scaled_input(S, a, c):
 def _sincospi(x):
     """(sin(pi x), cos(pi x)) with exact argument reduction: x = m + h/2 + t with
     m, h integers and |t| <= 1/4 (every step exact), so that both are exact at
-    integers and half-integers (sin(pi) is 0, not 1.2e-16)."""
-    x = B.asarray(x)
-    m = np.round(x)
+    integers and half-integers (sin(pi) is 0, not 1.2e-16).  torch/cupy arrays:
+    the same steps in their library."""
+    if type(x) is not np.ndarray and B.is_foreign(x):
+        xp = B.namespace(x)
+    else:
+        xp, x = np, B.asarray(x)
+    m = xp.round(x)
     f = x - m
-    h = np.round(2 * f)
+    h = xp.round(2 * f)
     t = f - h / 2
-    q = np.mod(2 * np.fmod(m, 2) + h, 4)
-    s, c = np.sin(pi * t), np.cos(pi * t)
-    sn = np.where(q == 0, s, np.where(q == 1, c, np.where(q == 2, -s, -c)))
-    cs = np.where(q == 0, c, np.where(q == 1, -s, np.where(q == 2, -c, s)))
-    return sn[()], cs[()]
+    q = xp.remainder(2 * xp.fmod(m, 2) + h, 4)
+    s, c = xp.sin(pi * t), xp.cos(pi * t)
+    sn = xp.where(q == 0, s, xp.where(q == 1, c, xp.where(q == 2, -s, -c)))
+    cs = xp.where(q == 0, c, xp.where(q == 1, -s, xp.where(q == 2, -c, s)))
+    return (sn[()], cs[()]) if xp is np else (sn, cs)
 
 
 def sinpi(x):
@@ -1947,6 +2085,9 @@ def sinpi(x):
 def cospi(x):
     """cos(pi x) with exact argument reduction (exact at integers and half-integers)."""
     return _sincospi(x)[1]
+
+
+sinpi._jets_generic = cospi._jets_generic = True  # they follow their argument's library
 
 
 def _pi_pair(S, a, which):
@@ -1989,8 +2130,12 @@ def _sinc_taylor(x, k):
     """Taylor coefficients c_j of sinc(x) = sin(pi x)/(pi x) at x from
     x c_j + c_{j-1} = s_j / pi (s_j those of sin(pi x)): for |x| < 5/2 backwards
     from c_{k+50} = 0 (the minimal solution: exact at x = 0, no division by the
-    value), beyond forwards (errors shrink by 1/|x| per step)."""
-    x = B.asarray(x)
+    value), beyond forwards (errors shrink by 1/|x| per step).  torch/cupy
+    arrays: the same steps in their library."""
+    foreign = type(x) is not np.ndarray and B.is_foreign(x)
+    xp = B.namespace(x) if foreign else np
+    if not foreign:
+        x = B.asarray(x)
     s0, c0 = _sincospi(x)
     cyc = (s0, c0, -s0, -c0)
     top = k + 50
@@ -1998,26 +2143,37 @@ def _sinc_taylor(x, k):
     for j in range(1, top + 1):
         w.append(w[-1] * pi / j)
     s = [w[j] * cyc[j % 4] / pi for j in range(top + 1)]
-    near = np.abs(x) < 2.5
-    xs = np.where(near, 3.0, x).astype(x.dtype)  # forward on the far points
+    near = xp.abs(x) < 2.5
+    if foreign:
+        xs = xp.where(near, xp.full_like(x, 3.0), x)  # forward on the far points
+        xb = xp.where(near, x, xp.zeros_like(x))
+    else:
+        xs = np.where(near, 3.0, x).astype(x.dtype)  # forward on the far points
+        xb = np.where(near, x, 0.0).astype(x.dtype)
     fwd = [s[0] / xs]
     for j in range(1, k + 1):
         fwd.append((s[j] - fwd[-1]) / xs)
-    xb = np.where(near, x, 0.0).astype(x.dtype)
     back = [None] * (top + 1)
-    c = np.zeros_like(s[0])
+    c = xp.zeros_like(s[0])
     for j in range(top, 0, -1):
         c = s[j] - xb * c
         if j - 1 <= k:
             back[j - 1] = c
-    return [np.where(near, back[j], fwd[j]) for j in range(k + 1)]
+    return [xp.where(near, back[j], fwd[j]) for j in range(k + 1)]
 
 
 def sinc(x):
     """sin(pi x)/(pi x), 1 at 0 (numpy's normalised sinc), exact 0 at the integers."""
+    if type(x) is not np.ndarray and B.is_foreign(x):
+        xp = B.namespace(x)
+        one, zero = xp.ones_like(x), x == 0
+        return xp.where(zero, one, sinpi(x) / (pi * xp.where(zero, one, x)))
     x = B.asarray(x)
     with np.errstate(all="ignore"):
         return np.where(x == 0, 1.0, sinpi(x) / (pi * np.where(x == 0, 1.0, x)))[()]
+
+
+sinc._jets_generic = True
 
 
 composition(
@@ -2031,6 +2187,9 @@ composition(
 )
 
 
+_expit_value = _special("expit")  # scipy's expit; torch.special's on torch
+
+
 @recurrence(
     "expit",
     1,
@@ -2042,11 +2201,10 @@ composition(
     extra="special",
 )
 def _expit(S, a):
-    sc = _scipy()
     a0 = a[0]
-    p, q = sc.expit(a0), sc.expit(-a0)
+    p, q = _expit_value(a0), _expit_value(-a0)
     T, _, tstep = K.tan_steps(S, a, p - q, 2 * p * q, -0.5)
-    F = B.zeros(T.shape, dtype=T.dtype)
+    F = B.zeros_as(T.shape, T.dtype, T)
     F[0] = p
 
     def step(d):
@@ -2076,9 +2234,9 @@ from_derivative(
 def _erfinv_taylor(x, k):
     """erfinv's Taylor coefficients at x from y' = sqrt(pi)/2 exp(y^2):
     Y_d = c E_{d-1} / d, Q = Y^2, d E_d = sum_i i Q_i E_{d-i} (E = exp(Q))."""
-    y0 = _scipy().erfinv(x)
+    y0 = _special("erfinv")(x)
     c = _msqrt(pi) / 2
-    Y, Q, E = [y0], [y0 * y0], [np.exp(y0 * y0)]
+    Y, Q, E = [y0], [y0 * y0], [_ns(y0).exp(y0 * y0)]
     for d in range(1, k + 1):
         Y.append(c * E[d - 1] / d)
         Q.append(sum(Y[i] * Y[d - i] for i in range(d + 1)))
@@ -2104,16 +2262,23 @@ def _erfcx_taylor(x, k):
     (repeated integrals), 2n u_n = u_{n-2} - 2x u_{n-1}: forwards for x <= 1/2
     (no cancellation), for x > 1/2 from the ratios r_n = u_n/u_{n-1} =
     1/(2x + 2(n+1) r_{n+1}) run backwards (the minimal solution; no overflow)."""
-    x = B.asarray(x)
-    y0 = _scipy().erfcx(x)
+    foreign = type(x) is not np.ndarray and B.is_foreign(x)
+    xp = B.namespace(x) if foreign else np
+    if not foreign:
+        x = B.asarray(x)
+    y0 = _special("erfcx")(x)
     fwd = [y0, 2 * x * y0 - _SQRT_PI_2]
     for n in range(2, k + 1):
         fwd.append((2 * x * fwd[-1] + 2 * fwd[-2]) / n)
     far = x > 0.5
-    xs = np.where(far, x, 2.0).astype(y0.dtype)
-    # the continued fraction converges slowly near x = 1: more terms there
-    top = k + (200 if np.all(xs >= 2) else 1000)
-    r = np.zeros_like(xs)
+    if foreign:
+        xs = xp.where(far, x, xp.full_like(x, 2.0))
+        top = k + (200 if bool((xs >= 2).all()) else 1000)
+    else:
+        xs = np.where(far, x, 2.0).astype(y0.dtype)
+        # the continued fraction converges slowly near x = 1: more terms there
+        top = k + (200 if np.all(xs >= 2) else 1000)
+    r = xp.zeros_like(xs)
     ratios = {}
     for n in range(top, 0, -1):
         r = 1 / (2 * xs + 2 * (n + 1) * r)
@@ -2123,7 +2288,7 @@ def _erfcx_taylor(x, k):
     for n in range(1, k + 1):
         u = u * ratios[n]
         back.append((-2.0) ** n * u)
-    return [np.where(far, back[j], fwd[j]) for j in range(k + 1)]
+    return [xp.where(far, back[j], fwd[j]) for j in range(k + 1)]
 
 
 composition(
@@ -2283,6 +2448,10 @@ def _order_composition(
                 f"{name}: the order (first argument) must be a plain number or "
                 f"array, not a jet: pass v as a number"
             )
+        if type(v.v) is not np.ndarray and B.is_foreign(v.v):  # checked on a host copy
+            if not np.all(order_ok(_host(v.v))):
+                raise ValueError(f"{name}: the order must be {order_text}")
+            return v.v.real if B.kind(v.v.dtype) == "c" else v.v
         if not np.all(order_ok(v.v)):
             raise ValueError(f"{name}: the order must be {order_text}")
         return v.v.real if v.v.dtype.kind == "c" else v.v
@@ -2315,6 +2484,9 @@ def _order_composition(
 
 
 def _polygamma_order_taylor(n, x, k):
+    if type(x) is not np.ndarray and B.is_foreign(x):  # torch: backend._torch_polygamma
+        pg = B.special("polygamma", x)
+        return [pg(n + j, x) / factorial(j) for j in range(k + 1)]
     sc = _scipy()
     n = np.asarray(n)
     return [sc.polygamma(n + j, x) / factorial(j) for j in range(k + 1)]
