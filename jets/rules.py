@@ -1959,8 +1959,7 @@ def _digamma_foreign(S, a):
     polygamma in place of scipy's (backend.special: TypeError elsewhere)."""
     if B.kind(a.dtype) == "c":
         raise TypeError(
-            "jets.digamma is not available for complex torch arrays (needs scipy); "
-            "convert to numpy"
+            "jets.digamma is not available for complex torch arrays (needs scipy); convert to numpy"
         )
     xp, dg = B.namespace(a), B.special("digamma", a)
     x = a[0]
