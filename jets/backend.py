@@ -95,6 +95,15 @@ def broadcast_shapes(*shapes):
     return first
 
 
+try:
+    # numpy.einsum without optimize= is exactly this C function behind a Python
+    # wrapper (the same result); calling it directly saves the wrapper's cost
+    # per degree of small-batch recurrences.  Older numpy: the public function.
+    from numpy._core.multiarray import c_einsum as _einsum
+except ImportError:  # pragma: no cover
+    _einsum = xp.einsum
+
+
 def contract(x, y, out=None):
     """sum_i x[i] * y[i] over the leading axis, broadcasting the rest:
     (m, *bx), (m, *by) -> broadcast(bx, by) (into `out` when given)."""
@@ -105,8 +114,8 @@ def contract(x, y, out=None):
             return out
         return r
     if out is not None:
-        return xp.einsum("i...,i...->...", x, y, out=out, casting="same_kind")
-    return xp.asarray(xp.einsum("i...,i...->...", x, y))
+        return _einsum("i...,i...->...", x, y, out=out, casting="same_kind")
+    return xp.asarray(_einsum("i...,i...->...", x, y))
 
 
 def segment_sum(x, starts):
