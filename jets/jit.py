@@ -898,15 +898,14 @@ def _scalar(v):
     return None
 
 
-def _generate(program, S, tops):
-    """(source, constants, output rows) of the kernel of `program` on S whose
-    inputs have the top degrees `tops`; None if a node has no template."""
-    g = _Gen(S, program.ninputs + len(program.nodes))
-    top = dict(enumerate(tops))  # row -> top degree of its coefficients
+def _decoded_nodes(program):
+    """Every node of `program` as (row, rule name, argument rows, constants): an
+    argument is a row (an input or an earlier node; its constant None) or a
+    scalar constant (its row None).  None when a node has no kernel template or
+    a constant is not a scalar: the program then replays."""
+    nodes = []
     for n, (rule, refs) in enumerate(program.nodes):
-        o = program.ninputs + n
-        name = rule.name
-        if name not in KERNEL_RULES:
+        if rule.name not in KERNEL_RULES:
             return None
         rows, consts = [], []
         for r in refs:
@@ -919,6 +918,19 @@ def _generate(program, S, tops):
                     return None
                 rows.append(None)
                 consts.append(v)
+        nodes.append((program.ninputs + n, rule.name, rows, consts))
+    return nodes
+
+
+def _generate(program, S, tops):
+    """(source, constants, output rows) of the kernel of `program` on S whose
+    inputs have the top degrees `tops`; None if a node has no template."""
+    g = _Gen(S, program.ninputs + len(program.nodes))
+    top = dict(enumerate(tops))  # row -> top degree of its coefficients
+    nodes = _decoded_nodes(program)
+    if nodes is None:
+        return None
+    for o, name, rows, consts in nodes:
         g.emit(f"# node {o}: {name}")
         a = rows[0]
         ta = top[a] if a is not None else None
@@ -1292,22 +1304,10 @@ def _generate_unrolled(program, S, supports):
     g = _Unrolled(S, pairs, deg.tolist())
     for i, sup in enumerate(supports):
         g.sup[i] = sorted(sup)
-    for n, (rule, refs) in enumerate(program.nodes):
-        o = program.ninputs + n
-        name = rule.name
-        if name not in KERNEL_RULES:
-            return None
-        rows, consts = [], []
-        for r in refs:
-            if isinstance(r, _Ref):
-                rows.append(r.index)
-                consts.append(None)
-            else:
-                v = _scalar(r)
-                if v is None:
-                    return None
-                rows.append(None)
-                consts.append(v)
+    nodes = _decoded_nodes(program)
+    if nodes is None:
+        return None
+    for o, name, rows, consts in nodes:
         a = rows[0]
         if name in ("add", "subtract"):
             op = "+" if name == "add" else "-"

@@ -40,6 +40,7 @@ import numpy as np
 import sympy as sp
 
 import jets
+from jets.majorants import VALUE_ULPS  # scipy's measured value errors
 from jets.rules import RULES
 
 try:  # the tests directory is on sys.path under pytest (rootdir conftest)
@@ -70,30 +71,6 @@ U32 = 2.0**-24  # unit roundoff of float32
 #: unit roundoff -> smallest subnormal of that format (absolute error of a
 #: product or quotient in gradual underflow)
 ETA = {U64: 2.0**-1074, U32: 2.0**-149}
-#: ulps of error of the scalar value functions beyond correct rounding
-#: (measured against mpmath on random points: numpy <= 1 ulp, scipy.special
-#: erf/erfc/gamma <= 5, gammaln/digamma/polygamma <= 30 away from cancellation)
-VALUE_ULPS = {
-    "erf": 4,
-    "erfc": 8,
-    "gamma": 8,
-    "lgamma": 64,
-    "digamma": 64,
-    "expit": 2,
-    "logit": 4,
-    "erfinv": 8,
-    "erfcx": 8,
-    "lambertw": 8,
-    "ellipk": 8,
-    "ellipe": 8,
-    "expi": 16,
-    "exp1": 16,
-    "polygamma": 64,
-    "jv": 64,
-    "yv": 64,
-    "iv": 64,
-    "kv": 64,
-}
 #: rules whose first argument is a plain order (polygamma(n, a), jv(v, a)) and
 #: the orders the generator draws for them
 ORDERS = {
