@@ -328,7 +328,7 @@ def _collect(out, S, batch, top, path, err=False):
     """Coefficients (ncoeffs, *m, *batch) of what f returned, constants lifted into S
     (err=True: their error estimates instead; constants and untracked jets exact)."""
     if isinstance(out, Jet):
-        if out.space != S:
+        if out._space is not S and out._space != S:
             raise _bad_return(
                 top,
                 path,
@@ -436,7 +436,12 @@ def _col(v, ndim):
 def _derivs(S, c, idx):
     """Partials alpha! c[alpha] of the coefficient indices idx from the STORED
     coefficients c (ncoeffs, ...) of the seeding S: exact ints for object
-    dtype; else stored * (alpha! / sigma**|alpha|) (JetSpace.to_derivatives)."""
+    dtype; else stored * (alpha! / sigma**|alpha|) (JetSpace.to_derivatives).
+    idx None: every row (no gather)."""
+    if idx is None:
+        if type(c) is np.ndarray and c.dtype.kind in "fc":
+            return S.to_derivatives(c)
+        idx = np.arange(S.ncoeffs)
     idx = np.asarray(idx, dtype=np.intp)
     if c.dtype == object:
         f = np.array([prod(factorial(int(a)) for a in S.monomials[i]) for i in idx], dtype=object)
@@ -599,7 +604,7 @@ def derivatives(f, x, order, *, error=False):
     order = _check_order(order, 1)
     x = _points(x, False)
     S, c, _, e = _evaluate(f, x, order, False, _check_error(error))
-    return _result(lambda c: _derivs(S, c, np.arange(S.ncoeffs)), c, e)
+    return _result(lambda c: _derivs(S, c, None), c, e)
 
 
 def taylor(f, x, order, *, error=False):

@@ -441,7 +441,11 @@ class Jet:
                 "hessian()",
                 "seed with order >= 2 (hyper-dual (1, 1) caps carry only mixed partials)",
             )
-        c = S.to_derivatives(self._stored_full()[idx], idx)
+        c = self._stored_full()[idx]
+        if S.scale is None and c.dtype == np.float64 and type(c) is np.ndarray:
+            c *= S.hessian_factors().reshape((-1,) + (1,) * (c.ndim - 1))  # alpha! exactly
+        else:
+            c = S.to_derivatives(c, idx)
         return c.reshape((n, n) + self.shape)
 
     # ------------------------------------------------------------ batch shape
@@ -1135,6 +1139,10 @@ def variables(points, order, track_error=False):
     >>> u * v
     Jet(0 + dx·dy, order=(1, 1))
     """
+    if (type(points) is list or type(points) is tuple) and type(order) is int and not track_error:
+        seeds = _float_seeds(points, order)
+        if seeds is not None:
+            return seeds
     if type(points) is not list and type(points) is not tuple:  # lists: the usual case
         _check_points_container(points)
         if B.is_foreign(points) and points.ndim > 0:
@@ -1173,6 +1181,48 @@ def variables(points, order, track_error=False):
             if dtype.kind in "fc" and np.isnan(p).any():
                 c[1] = np.where(np.isnan(p), np.nan, c[1])  # nan poisoning, as engine.finish
         out.append(Jet._wrap(S, c, (i,), _seed_error(S, i, p) if track_error else None))
+    return tuple(out)
+
+
+#: (n, order) -> (space, scale, rows, seeds) of the fast path below
+_FLOAT_PLANS = {}
+
+
+def _float_seeds(points, order):
+    """variables(points, order) for n Python floats (or 0-d float64 arrays) and an
+    int order (single-point calls: the W3 latency), or None for anything else.
+
+    The same jets as the general path below (tests/test_fast_paths.py compares
+    them bit for bit): one cached plan per (n, order), then per call a new
+    seeding and n arrays (x0, sigma_i), the seed sigma_i nan at a nan point."""
+    for p in points:
+        if type(p) is not float and not (
+            type(p) is np.ndarray and p.ndim == 0 and p.dtype == np.float64
+        ):
+            return None
+    n = len(points)
+    plan = _FLOAT_PLANS.get((n, order))
+    if plan is None:
+        if n == 0:
+            return None
+        nn, norder = normalize_order(n, order)  # a bad order raises here, as below
+        check_size(count_coeffs(nn, norder), 1)
+        base = _cached_space(nn, norder)
+        scale = scale_for(norder, nn)
+        sub = base.subspace((0,))
+        rows = sub.offsets[min(sub.degree, 1) + 1]
+        sigma = tuple(2.0 ** (scale[i] if scale else 0) for i in range(n))
+        plan = _FLOAT_PLANS[(n, order)] = (base, scale, rows, sigma)
+    base, scale, rows, sigma = plan
+    S = base.seeded(scale)
+    out = []
+    for i, p in enumerate(points):
+        p = float(p)
+        c = np.array((p, sigma[i] if p == p else p) if rows == 2 else (p,))
+        c.flags.writeable = False
+        jet = Jet.__new__(Jet)
+        jet._space, jet._coeffs, jet._vars, jet._err = S, c, ((i,) if n > 1 else None), None
+        out.append(jet)
     return tuple(out)
 
 

@@ -369,6 +369,7 @@ class Jitted:
     def __init__(self, f):
         self.f = f
         self._entries = {}
+        self._direct = {}  # the fast path's signatures -> entry.direct
         self._lock = threading.Lock()
         self._warned = set()
         try:
@@ -386,6 +387,22 @@ class Jitted:
     def __call__(self, *args, **kwargs):
         if kwargs:
             return self.f(*args, **kwargs)
+        if args and type(args[0]) is Jet:
+            # the latency path: jets of one seeding, a signature whose kernel gives
+            # one output directly (no structure, no broadcasting, no flagged point)
+            S = args[0]._space
+            sig = [S.nvars, S.order, S.scale]
+            for a in args:
+                if type(a) is not Jet or a._space is not S or a._err is not None:
+                    break
+                c = a._coeffs
+                sig += (c.ndim, a._vars, c.shape[0], c.dtype)
+            else:
+                direct = self._direct.get(tuple(sig))
+                if direct is not None:
+                    c = direct([a._coeffs for a in args])
+                    if c is not None:
+                        return _jet_of(S, c, None)
         key = []
         jets = []
         for a in args:
@@ -420,6 +437,18 @@ class Jitted:
             with self._lock:
                 entry = self._record(args, S)
                 self._entries[key] = entry
+                if entry.direct is not None and all(
+                    type(a) is Jet and a._space is args[0]._space for a in args
+                ):
+                    sig = (S.nvars, S.order, S.scale) + sum(
+                        (
+                            (a._coeffs.ndim, a._vars, a._coeffs.shape[0], a._coeffs.dtype)
+                            for a in args
+                        ),
+                        (),
+                    )
+                    one = all(a._coeffs.ndim == 1 for a in args)  # one point each
+                    self._direct[sig] = entry.kernel.point if one else entry.direct
         if entry.eager is not None:
             return self.f(*args)
         return self._run(entry, S, args)
@@ -1456,6 +1485,7 @@ def cache_dir():
 
 
 _MODULES = {}
+_U8 = np.uint8
 
 
 def _load(source):
@@ -1578,22 +1608,40 @@ def _compile(entry, S, args):
         """The one output's coefficients from the inputs' arrays (of one batch
         shape), or None when the general path must run (broadcasting, flagged
         points, an input holding what the kernel assumed zero)."""
-        c0 = coeffs[0]
-        batch = c0.shape[1:]
+        batch = coeffs[0].shape[1:]
         for c in coeffs:
             if c.shape[1:] != batch:
                 return None
-        npts = math.prod(batch)
-        flat = [c.reshape(c.shape[0], npts) for c in coeffs]
+        if len(batch) == 1:
+            flat, npts = coeffs, batch[0]
+        elif not batch:  # one point: the latency path
+            flat, npts = [c[:, None] for c in coeffs], 1
+        else:
+            npts = math.prod(batch)
+            flat = [c.reshape(c.shape[0], npts) for c in coeffs]
         for i, zero in checks:
             if flat[i][zero].any():
                 return None
-        out = np.empty((1, L, npts))
-        bad = np.empty(npts, dtype=np.uint8)
-        if kern(*flat, *extra, consts, *tables, *out, bad):
+        out = np.empty((L, npts))
+        if kern(*flat, *extra, consts, *tables, out, np.empty(npts, _U8)):
             return None
-        return out[0] if len(batch) == 1 else out[0].reshape((L,) + batch)
+        return out if len(batch) == 1 else out.reshape((L,) + batch)
+
+    scratch = np.empty(1, _U8)  # the point path's flags: written, never read
+
+    def point(coeffs):
+        """direct() for inputs of one point each (coefficient arrays (rows,), as
+        the signature guarantees): the W3 latency path."""
+        flat = [c[:, None] for c in coeffs]
+        for i, zero in checks:
+            if flat[i][zero].any():
+                return None
+        out = np.empty((L, 1))
+        if kern(*flat, *extra, consts, *tables, out, scratch):
+            return None
+        return out.reshape(L)
 
     run.direct = direct
+    run.point = point
 
     return run

@@ -587,6 +587,15 @@ class JetSpace:
             rows = self._hessian_rows = None if rows is None else _freeze(np.array(rows, np.intp))
         return rows
 
+    def hessian_factors(self):
+        """alpha! of the :meth:`hessian_rows` (1 on the mixed, 2 on the pure
+        partials) as float64, cached: the unscaled readers' factors."""
+        f = self.__dict__.get("_hessian_factors")
+        if f is None:
+            rows = self.hessian_rows()
+            f = self._hessian_factors = _freeze(self.factorials[rows].astype(np.float64))
+        return f
+
     def block(self, d):
         """Slice of the coefficient axis holding the homogeneous part of degree d."""
         return self._blocks[d]
