@@ -39,6 +39,7 @@ from math import factorial, prod
 import numpy as np
 
 from . import backend as B
+from . import jit as _jit
 from . import sparse as _sparse
 from .jet import Jet, variable, variables
 from .kernels import embed
@@ -282,6 +283,56 @@ def _evaluate(f, x, order, several, error=False):
     return X.space, c, c.ndim - 1 - len(batch), e
 
 
+#: a jets.jit function of at least this many variables runs the api's several-variable
+#: functions through its sparse plan (docs/jit.md "Many variables"): its dense kernel
+#: writes out every coefficient each element can hold and compiles for seconds (n = 20)
+#: to minutes (n = 50), while the plan is recorded in milliseconds
+JIT_SPARSE_MIN_VARS = 8
+_NO_PLAN = object()
+
+
+def _plan(f, x, k, error, axis, sparse):
+    """The SparsePlan to evaluate f with, or None for the dense path.
+
+    sparse=True: always a plan (or the error saying why not).  A jets.jit function
+    keeps its plans, one per (x.shape, k), so later calls only evaluate; without
+    sparse=True one of JIT_SPARSE_MIN_VARS or more variables (numpy points, no error
+    tracking, axis 0) takes its plan when f records on the sparse tracer, and the
+    dense path (which raises f's own errors) when it does not."""
+    jitted = isinstance(f, _jit.Jitted)
+    if not _check_sparse(sparse):
+        if not (
+            jitted
+            and not error
+            and axis == 0
+            and type(x) is np.ndarray
+            and x.ndim >= 1
+            and x.shape[0] >= JIT_SPARSE_MIN_VARS
+            and x.dtype.kind in "iufc"
+            and isinstance(k, int)
+        ):
+            return None
+        key = ("auto", x.shape, k)
+    else:
+        if not jitted:
+            return _sparse_plan(f, x, k, error, axis)
+        if x.dtype.kind not in "iufc":
+            return _sparse_plan(f.f, x, k, error, axis)  # the error that says why
+        _sparse_plan(None, x, k, error, axis)  # its checks: every call
+        key = ("sparse", x.shape, k)
+    plan = f._plans.get(key, _NO_PLAN)
+    if plan is _NO_PLAN:
+        if key[0] == "sparse":
+            plan = _sparse_plan(f.f, x, k, error, axis)
+        else:
+            try:
+                plan = _sparse.plan_for(f.f, x, k)
+            except Exception:  # noqa: BLE001 - not recordable sparsely: the dense path
+                plan = None
+        f._plans[key] = plan
+    return plan
+
+
 def _sparse_plan(f, x, k, error, axis):
     """f recorded on a traced x for sparse=True (jets.sparse.SparsePlan)."""
     if error:
@@ -291,7 +342,7 @@ def _sparse_plan(f, x, k, error, axis):
             f"sparse=True needs x of shape (n, *batch) (axis=0), got axis={axis}: "
             f"move the variable axis first (np.moveaxis(x, {axis}, 0)) or use sparse=False"
         )
-    return _sparse.plan_for(f, x, k)
+    return _sparse.plan_for(f, x, k) if f is not None else None
 
 
 def _check_sparse(sparse):
@@ -853,13 +904,13 @@ def partials(f, x, order, *, error=False, axis=0, sparse=False):
     _check_callable(f)
     x, axis = _points_axis(x, axis)
     order = _check_order(order, x.shape[0])
-    if _check_sparse(sparse):
-        if isinstance(order, tuple):
-            raise ValueError(
-                f"sparse=True takes a total order (an int), got the caps {order}: "
-                f"use order={max(order) if order else 0} or sparse=False"
-            )
-        plan = _sparse_plan(f, x, order, _check_error(error), axis)
+    if _check_sparse(sparse) and isinstance(order, tuple):
+        raise ValueError(
+            f"sparse=True takes a total order (an int), got the caps {order}: "
+            f"use order={max(order) if order else 0} or sparse=False"
+        )
+    plan = _plan(f, x, order, _check_error(error), axis, sparse)
+    if plan is not None:
         S, c, e = plan.space, plan.coefficients(x), None
     else:
         S, c, _, e = _evaluate(_on_axis(f, axis), x, order, True, _check_error(error))
@@ -965,8 +1016,8 @@ def jacobian(f, x, *, error=False, axis=0, sparse=False):
     _check_callable(f)
     x, axis = _points_axis(x, axis)
     n = x.shape[0]
-    if _check_sparse(sparse):
-        plan = _sparse_plan(f, x, 1, _check_error(error), axis)
+    plan = _plan(f, x, 1, _check_error(error), axis, sparse)
+    if plan is not None:
         G = plan.tensor(x)  # a sum of terms: the gradient straight from the terms
         if G is not None:
             return G
@@ -1086,8 +1137,8 @@ def derivative_tensor(f, x, k, *, error=False, axis=0, sparse=False):
     k = _check_count(k, "k")
     x, axis = _points_axis(x, axis)
     n = x.shape[0]
-    if _check_sparse(sparse):
-        plan = _sparse_plan(f, x, k, _check_error(error), axis)
+    plan = _plan(f, x, k, _check_error(error), axis, sparse)
+    if plan is not None:
         T = plan.tensor(x)  # a sum of terms: the tensor straight from the terms
         if T is not None:
             return T

@@ -370,6 +370,7 @@ class Jitted:
         self.f = f
         self._entries = {}
         self._direct = {}  # the fast path's signatures -> entry.direct
+        self._plans = {}  # jets.api's sparse plans of f: (mode, x.shape, k) -> plan or None
         self._lock = threading.Lock()
         self._warned = set()
         try:

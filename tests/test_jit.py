@@ -382,3 +382,98 @@ def test_fuzz_through_jit(index):
         err = np.abs((got - ref.hi) - ref.lo)
     assert np.all(np.isfinite(got)), case.describe()
     assert np.all(err <= E), case.describe()
+
+
+# ------------------------------------------------------- many variables: the sparse plan
+def rosen(X):
+    a, b = X[:-1], X[1:]
+    return (100 * (b - a**2) ** 2 + (1 - a) ** 2).sum(axis=0)
+
+
+def coupled(X):
+    """Not a sum of terms: the plan's coefficients, not its scattered tensor."""
+    return np.exp(X[0] * X[-1]) * np.sin(X[1:3]).sum(axis=0) + X[3] * X[4:6]
+
+
+def _rosen_hessian_sympy(x):
+    syms = sp.symbols(f"x0:{len(x)}")
+    e = sum(100 * (syms[i + 1] - syms[i] ** 2) ** 2 + (1 - syms[i]) ** 2 for i in range(len(x) - 1))
+    H = sp.hessian(e, syms).subs(dict(zip(syms, x, strict=True)))
+    return np.array(H.tolist(), dtype=float)
+
+
+@pytest.mark.parametrize(
+    "n", [J_MIN := importlib.import_module("jets.api").JIT_SPARSE_MIN_VARS, 13]
+)
+@pytest.mark.parametrize("batch", [(), (4,), (2, 3)])
+def test_many_variables_run_through_the_sparse_plan(n, batch):
+    rng = np.random.default_rng(n + len(batch))
+    x = rng.uniform(-1.5, 1.5, (n, *batch))
+    if batch:
+        x[2].flat[1] = np.nan  # one nan point: nan there only, as eager
+    g = jets.jit(rosen)
+    for name, extra in [
+        ("hessian", ()),
+        ("gradient", ()),
+        ("jacobian", ()),
+        ("derivative_tensor", (3,)),
+    ]:
+        want = getattr(jets, name)(rosen, x, *extra)
+        for _ in range(2):
+            got = getattr(jets, name)(g, x, *extra)
+            close(got, want)
+    got = jets.partials(g, x, 2)
+    want = jets.partials(rosen, x, 2)
+    assert list(got) == list(want)
+    for a in want:
+        close(got[a], want[a])
+    assert {k[0] for k in g._plans} == {"auto"} and all(p is not None for p in g._plans.values())
+    # the recording is kept: one plan per (x.shape, order), not one per call
+    assert len(g._plans) == 3
+    if not batch:
+        close(jets.hessian(g, x), _rosen_hessian_sympy(x))
+
+
+def test_many_variables_not_a_sum_and_fewer_variables():
+    x = np.linspace(-1, 1, 10)[:, None] * np.array([1.0, 0.5])
+    g = jets.jit(coupled)
+    close(jets.jacobian(g, x), jets.jacobian(coupled, x))
+    close(jets.hessian(g, x), jets.hessian(coupled, x))
+    assert all(p is not None for p in g._plans.values())
+    # below the threshold: the dense compiled path, no plan
+    h = jets.jit(rosen)
+    y = x[: J_MIN - 1]
+    close(jets.hessian(h, y), jets.hessian(rosen, y))
+    assert not h._plans
+
+
+def test_many_variables_untraceable_fall_back_to_the_dense_path():
+    def f(X):
+        return np.prod(X[:3], axis=0) + X[-1] ** 2  # np.prod: not in the sparse tracer
+
+    x = np.linspace(0.5, 1.5, 9)
+    g = jets.jit(f)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the dense jit may run eagerly
+        close(jets.hessian(g, x), jets.hessian(f, x))
+        close(jets.hessian(g, x), jets.hessian(f, x))
+    assert list(g._plans.values()) == [None]  # tried once, remembered
+    with pytest.raises(TypeError, match="sparse=True"):
+        jets.hessian(g, x, sparse=True)
+
+
+def test_sparse_true_on_a_jitted_function_keeps_its_plan():
+    x = np.linspace(-1, 1, 4)
+    g = jets.jit(rosen)
+    for _ in range(2):
+        close(jets.hessian(g, x, sparse=True), jets.hessian(rosen, x))
+    assert list(g._plans) == [("sparse", (4,), 2)]
+    with pytest.raises(ValueError, match="does not track errors"):
+        jets.hessian(g, x, sparse=True, error=True)
+    # error tracking on many variables: the dense path, not the plan
+    H, E = jets.hessian(g, np.linspace(-1, 1, 9), error=True)
+    close(H, jets.hessian(rosen, np.linspace(-1, 1, 9)))
+    from fractions import Fraction as Fr
+
+    with pytest.raises(TypeError, match="sparse=True works on int, float and complex"):
+        jets.hessian(g, np.array([Fr(1), Fr(2), Fr(3), Fr(4)], dtype=object), sparse=True)

@@ -1,5 +1,6 @@
-"""jets.jit: the same object API as the jets tool, on functions compiled by
-``jets.jit`` (a fused numba kernel when numba is installed, else the replay).
+"""jets.jit: functions compiled by ``jets.jit`` (a fused numba kernel when numba
+is installed, else the replay), called through the jets tool's object API on
+W1-W3 and through ``jets.hessian`` on W4 (from 8 variables on, the sparse plan).
 
 Each cell builds a fresh ``jets.jit`` wrapper and, in ``reset``, points
 ``JETS_CACHE_DIR`` at a fresh directory and forgets the kernels loaded in
@@ -94,6 +95,8 @@ def build(cell, inp, info):
     f = jets.jit(_rosen)
 
     def run():
-        return f(jets.stack(jets.variables(X0, order=2))).hessian()
+        # the functional API: from JIT_SPARSE_MIN_VARS variables on, a jets.jit function
+        # runs through its sparse plan (recorded once), below through its dense kernel
+        return jets.hessian(f, X0)
 
     return run
