@@ -126,6 +126,7 @@ def test_derivatives_reads_every_row_as_the_gather_did(dtype, order):
 @pytest.fixture(autouse=False)
 def cache_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("JETS_CACHE_DIR", str(tmp_path))
+    JJ._numba(wait=True)  # compile at the first call (not after numba's background import)
 
 
 def _eager_equal(got, want):

@@ -5,10 +5,11 @@ W1-W3 and through ``jets.hessian`` on W4 (from 8 variables on, the sparse plan).
 Each cell builds a fresh ``jets.jit`` wrapper and, in ``reset``, points
 ``JETS_CACHE_DIR`` at a fresh directory and forgets the kernels loaded in
 the process, so a cell's first call pays the recording and the numba
-compilation (no disk cache from an earlier cell).  The process's first cell
-also pays numba's own start (its import and target set-up, 1-3 s here).
+compilation (no disk cache from an earlier cell).  numba's own start (its
+import and target set-up, 0.5-3 s here) is paid in ``startup``.
 """
 
+import importlib
 import os
 import tempfile
 
@@ -29,6 +30,9 @@ def startup():
 
     jets = _jets
     jets.variable(0.5, order=1) * 2.0
+    # numba's import and target set-up now, not in a background thread during the
+    # first cells: every first call then records and compiles (or loads) its kernel
+    importlib.import_module("jets.jit")._numba(wait=True)
 
 
 def reset():
