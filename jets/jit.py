@@ -432,6 +432,7 @@ class Jitted:
         self._entries = {}
         self._direct = {}  # the fast path's signatures -> entry.direct
         self._plans = {}  # jets.api's sparse plans of f: (mode, x.shape, k) -> plan or None
+        self._ode = {}  # solve_ivp's recordings of f (jets.ode._Problem.record)
         self._lock = threading.Lock()
         self._warned = set()
         try:

@@ -24,7 +24,7 @@ evaluations of ``fun``.
   flow to order k: the step series live in the product space of tau and the
   seeded variables, caps (p, k, ..., k).
 
-Layer: after jets.program and jets.api; knows Program, Tracer and Jet.
+Layer: after jets.program, jets.jit and jets.api; knows Program, Tracer, Jet and Jitted.
 """
 
 import math
@@ -32,6 +32,7 @@ import math
 import numpy as np
 
 from .jet import Jet, common_space
+from .jit import Jitted
 from .program import Program, Tracer, TracerVector
 from .space import space as _space
 
@@ -345,7 +346,31 @@ class _Problem:
 
     def record(self, args):
         """Record fun (and the events) on tracers; `args` are the current
-        arguments (jets replaced by their coefficient arrays, see argspecs)."""
+        arguments (jets replaced by their coefficient arrays, see argspecs).
+
+        A jets.jit ``fun`` keeps its recordings (``Jitted._ode``), keyed by the
+        state size, the argument kinds, the plain arguments (which a recording
+        holds as constants; only hashable ones) and the events, so that a later
+        solve_ivp of the same kind records nothing."""
+        key = None
+        if isinstance(self.fun, Jitted) and "batch" not in self.argspecs:
+            plain = tuple(a for s, a in zip(self.argspecs, args, strict=False) if s != "jet")
+            try:
+                key = (self.n, tuple(self.argspecs), plain, tuple(self.events))
+                hit = self.fun._ode.get(key)
+            except TypeError:  # an unhashable plain argument: record every time
+                key = hit = None
+            if hit is not None:
+                self.prog, self.comps, self.evs = hit
+                self.arg_inputs = [
+                    a for s, a in zip(self.argspecs, args, strict=False) if s == "jet"
+                ]
+                return
+        self._record(args)
+        if key is not None:
+            self.fun._ode[key] = (self.prog, self.comps, self.evs)
+
+    def _record(self, args):
         prog = Program()
         t = prog.input()
         ys = TracerVector(prog.input() for _ in range(self.n))

@@ -265,6 +265,35 @@ def test_solve_ivp_through_jit():
     np.testing.assert_array_equal(a.t, b.t)
 
 
+def test_solve_ivp_keeps_the_recording_of_a_jitted_fun():
+    calls = []
+
+    def fun(t, y, mu):
+        calls.append(1)
+        return [y[1], mu * (1 - y[0] ** 2) * y[1] - y[0]]
+
+    g = jets.jit(fun)
+    y0 = [np.array([2.0, 1.0, -0.5]), np.array([0.0, 0.5, 0.0])]  # an ensemble
+    for mu in (1.0, 1.0, 2.0, 2.0):
+        a = jets.solve_ivp(g, (0, 3), y0, args=(mu,), order=14, rtol=1e-11)
+        b = jets.solve_ivp(fun, (0, 3), y0, args=(mu,), order=14, rtol=1e-11)
+        np.testing.assert_array_equal(a.y, b.y)  # the same recording: the same numbers
+        np.testing.assert_array_equal(a.t, b.t)
+    assert len(g._ode) == 2  # one per value of mu, each recorded once
+    # a jet argument is an input of the recording: one recording for every value
+    h = jets.jit(fun)
+    for m in (0.5, 1.5):
+        mu = jets.variable(m, 2)
+        a = jets.solve_ivp(h, (0, 1), [1.0, 0.0], args=(mu,), order=12, rtol=1e-11)
+        b = jets.solve_ivp(fun, (0, 1), [1.0, 0.0], args=(mu,), order=12, rtol=1e-11)
+        np.testing.assert_array_equal(a.y.coeffs, b.y.coeffs)
+    assert len(h._ode) == 1
+    # an unhashable plain argument: recorded every time, still right
+    k = jets.jit(lambda t, y, c: [c[0] * y[0]])
+    r = jets.solve_ivp(k, (0, 1), [1.0], args=([-1.0],), order=12, rtol=1e-12)
+    assert abs(r.y[0, -1] - np.exp(-1.0)) < 1e-11 and not k._ode
+
+
 def test_without_numba_replays_and_warns_once(monkeypatch):
     monkeypatch.setattr(J, "_numba", lambda: None)
     monkeypatch.setattr(J, "_NO_NUMBA_WARNED", [False])
