@@ -1118,9 +1118,15 @@ def _generate(program, S, tops):
     return g
 
 
-#: above this many product terms the unrolled kernel would take long to
-#: compile: the loop kernel (index tables) is generated instead
+#: above this many product terms, or lines of code, the unrolled kernel would take
+#: long to compile (numba's time grows faster than the code: 2.3 s for 680 lines,
+#: 7 s for 1700, 74 s for 6700 here): the loop kernel (index tables) is generated
+#: instead, for programs of at most MAX_LOOP_NODES nodes (numba's passes recurse
+#: over the loop kernel's blocks: a Hessian of 20 variables' chained Rosenbrock
+#: terms, 151 nodes, took 20 s to fail with a RecursionError), else the replay
 MAX_UNROLLED_TERMS = 20000
+MAX_UNROLLED_LINES = 1000
+MAX_LOOP_NODES = 32
 
 
 class _Unrolled:
@@ -1488,7 +1494,7 @@ def _generate_unrolled(program, S, supports):
         else:  # pragma: no cover - KERNEL_RULES lists the branches above
             return None
         g.emit(f"if {g.v(o, 0)} - {g.v(o, 0)} != 0.0:", "    bad[p] = 1")
-        if g.terms > MAX_UNROLLED_TERMS:
+        if g.terms > MAX_UNROLLED_TERMS or len(g.lines) > MAX_UNROLLED_LINES:
             return None
     return g
 
@@ -1649,6 +1655,16 @@ def _compile(entry, S, args):
         checks = [(i, sp[3]) for i, sp in enumerate(specs) if len(sp[3])]
         extra = []
     else:
+        if len(prog.nodes) > MAX_LOOP_NODES:
+            warnings.warn(
+                f"jets.jit: the recording of {len(prog.nodes)} operations is too long for "
+                f"a fused kernel; it replays (same results, not fused). A function of many "
+                f"variables is faster through jets.hessian(jets.jit(f), x) and friends, "
+                f"which evaluate its sparse plan",
+                RuntimeWarning,
+                stacklevel=5,
+            )
+            return None
         g = _generate(prog, S, [sp[2] for sp in specs])
         if g is None:
             return None
@@ -1663,6 +1679,18 @@ def _compile(entry, S, args):
     consts = np.asarray(g.consts + [0.0], dtype=np.float64)
     tables = _tables(S) if extra else ()
     L = S.ncoeffs
+    try:  # compile (or load) now, on no points: a program numba cannot take replays
+        empty = [np.empty((sp[0], 0)) for sp in specs]
+        outs0 = [np.empty((L, 0)) for _ in outs]
+        kern(*empty, *extra, consts, *tables, *outs0, np.empty(0, _U8))
+    except Exception as e:  # noqa: BLE001 - numba's own limits (RecursionError on huge code)
+        warnings.warn(
+            f"jets.jit: numba could not compile the kernel ({type(e).__name__}: "
+            f"{str(e)[:200]}); this signature replays the recording (same results, slower)",
+            RuntimeWarning,
+            stacklevel=5,
+        )
+        return None
 
     def run(S, inputs):
         coeffs = [op.coeffs for op in inputs]

@@ -537,3 +537,35 @@ def test_a_process_may_exit_while_numba_imports(tmp_path):
         )
         assert r.returncode == 0 and r.stderr == "", r.stderr
         close(np.array(json.loads(r.stdout)), jets.derivatives(w1, 0.5, 3))
+
+
+def test_long_recordings_replay_instead_of_compiling_for_minutes(monkeypatch):
+    # the object API on 20 elements: 151 nodes, too long for either kernel: the replay
+    x = np.linspace(-1, 1, 20)
+    g = jets.jit(rosen)
+    with pytest.warns(RuntimeWarning, match="too long for a fused kernel"):
+        got = g(jets.stack(jets.variables(x, order=2))).hessian()
+    np.testing.assert_array_equal(got, rosen(jets.stack(jets.variables(x, order=2))).hessian())
+    assert all(e.kernel is None and not e.pending for e in g._entries.values())
+
+
+def test_a_kernel_numba_cannot_compile_replays(monkeypatch):
+    if not HAVE_NUMBA:
+        pytest.skip("numba is not installed")
+
+    def broken(source):  # numba failing at compile time, as on a huge loop kernel
+        mod = type(sys)("broken")
+
+        def kernel(*args):
+            raise RecursionError("maximum recursion depth exceeded")
+
+        mod.kernel = kernel
+        return mod
+
+    monkeypatch.setattr(J, "_load", broken)
+    g = jets.jit(w1)
+    x = np.linspace(-1, 1, 4)
+    with pytest.warns(RuntimeWarning, match="could not compile the kernel"):
+        got = jets.derivatives(g, x, 6)
+    np.testing.assert_array_equal(got, jets.derivatives(w1, x, 6))  # the replay: eager exactly
+    np.testing.assert_array_equal(jets.derivatives(g, x, 6), got)
