@@ -441,11 +441,16 @@ class Jet:
                 "hessian()",
                 "seed with order >= 2 (hyper-dual (1, 1) caps carry only mixed partials)",
             )
-        c = self._stored_full()[idx]
+        c = self._coeffs
+        if self._vars is not None or c.shape[0] != S.ncoeffs:
+            c = self._stored_full()
         if S.scale is None and c.dtype == np.float64 and type(c) is np.ndarray:
-            c *= S.hessian_factors().reshape((-1,) + (1,) * (c.ndim - 1))  # alpha! exactly
+            if c.ndim == 1:  # one point
+                return (c[idx] * S.hessian_factors()).reshape(n, n)  # alpha! exactly
+            c = c[idx]
+            c *= S.hessian_factors().reshape((-1,) + (1,) * (c.ndim - 1))
         else:
-            c = S.to_derivatives(c, idx)
+            c = S.to_derivatives(c[idx], idx)
         return c.reshape((n, n) + self.shape)
 
     # ------------------------------------------------------------ batch shape
@@ -1184,8 +1189,9 @@ def variables(points, order, track_error=False):
     return tuple(out)
 
 
-#: (n, order) -> (space, scale, rows, seeds) of the fast path below
+#: (n, order) -> (space, scale, seeded, ((sigma_i, vars_i), ...)) of the fast path below
 _FLOAT_PLANS = {}
+_new = object.__new__
 
 
 def _float_seeds(points, order):
@@ -1195,14 +1201,14 @@ def _float_seeds(points, order):
     The same jets as the general path below (tests/test_fast_paths.py compares
     them bit for bit): one cached plan per (n, order), then per call a new
     seeding and n arrays (x0, sigma_i), the seed sigma_i nan at a nan point."""
-    for p in points:
-        if type(p) is not float and not (
-            type(p) is np.ndarray and p.ndim == 0 and p.dtype == np.float64
-        ):
-            return None
-    n = len(points)
-    plan = _FLOAT_PLANS.get((n, order))
+    plan = _FLOAT_PLANS.get((len(points), order))
     if plan is None:
+        for p in points:
+            if type(p) is not float and not (
+                type(p) is np.ndarray and p.ndim == 0 and p.dtype == np.float64
+            ):
+                return None
+        n = len(points)
         if n == 0:
             return None
         nn, norder = normalize_order(n, order)  # a bad order raises here, as below
@@ -1212,16 +1218,23 @@ def _float_seeds(points, order):
         sub = base.subspace((0,))
         rows = sub.offsets[min(sub.degree, 1) + 1]
         sigma = tuple(2.0 ** (scale[i] if scale else 0) for i in range(n))
-        plan = _FLOAT_PLANS[(n, order)] = (base, scale, rows, sigma)
-    base, scale, rows, sigma = plan
+        varsets = tuple((i,) for i in range(n)) if n > 1 else (None,)
+        plan = _FLOAT_PLANS[(n, order)] = (base, scale, rows == 2, tuple(zip(sigma, varsets)))
+    base, scale, seeded, per = plan
     S = base.seeded(scale)
     out = []
-    for i, p in enumerate(points):
-        p = float(p)
-        c = np.array((p, sigma[i] if p == p else p) if rows == 2 else (p,))
+    for p, (sigma, vs) in zip(points, per):
+        if type(p) is not float:
+            if not (type(p) is np.ndarray and p.ndim == 0 and p.dtype == np.float64):
+                return None
+            p = float(p)
+        c = np.array((p, sigma if p == p else p) if seeded else (p,))
         c.flags.writeable = False
-        jet = Jet.__new__(Jet)
-        jet._space, jet._coeffs, jet._vars, jet._err = S, c, ((i,) if n > 1 else None), None
+        jet = _new(Jet)
+        jet._space = S
+        jet._coeffs = c
+        jet._vars = vs
+        jet._err = None
         out.append(jet)
     return tuple(out)
 

@@ -455,15 +455,19 @@ class Jitted:
             # one output directly (no structure, no broadcasting, no flagged point)
             S = args[0]._space
             sig = [S.nvars, S.order, S.scale]
+            cs = []
             for a in args:
                 if type(a) is not Jet or a._space is not S or a._err is not None:
                     break
                 c = a._coeffs
-                sig += (c.ndim, a._vars, c.shape[0], c.dtype)
+                cs.append(c)
+                sig.append(c.shape)
+                sig.append(a._vars)
+                sig.append(c.dtype)
             else:
                 direct = self._direct.get(tuple(sig))
                 if direct is not None:
-                    c = direct([a._coeffs for a in args])
+                    c = direct(cs)
                     if c is not None:
                         return _jet_of(S, c, None)
         key = []
@@ -524,8 +528,7 @@ class Jitted:
         S = args[0]._space
         sig = [S.nvars, S.order, S.scale]
         for a in args:  # the key the fast path at the top builds
-            c = a._coeffs
-            sig += (c.ndim, a._vars, c.shape[0], c.dtype)
+            sig += (a._coeffs.shape, a._vars, a._coeffs.dtype)
         one = all(a._coeffs.ndim == 1 for a in args)  # one point each
         self._direct[tuple(sig)] = entry.kernel.point if one else entry.direct
 
@@ -1750,10 +1753,26 @@ def _compile(entry, S, args):
         for i, zero in checks:
             if flat[i][zero].any():
                 return None
-        out = np.empty((L, 1))
-        if kern(*flat, *extra, consts, *tables, out, scratch):
+        out = np.empty(L)
+        if kern(*flat, *extra, consts, *tables, out[:, None], scratch):
             return None
-        return out.reshape(L)
+        return out
+
+    if not checks and not extra and len(specs) == 1:
+
+        def point(coeffs):  # noqa: F811 - the same for one input without checks
+            out = np.empty(L)
+            if kern(coeffs[0][:, None], consts, out[:, None], scratch):
+                return None
+            return out
+
+    elif not checks and not extra and len(specs) == 2:
+
+        def point(coeffs):  # noqa: F811 - the same for two inputs without checks
+            out = np.empty(L)
+            if kern(coeffs[0][:, None], coeffs[1][:, None], consts, out[:, None], scratch):
+                return None
+            return out
 
     run.direct = direct
     run.point = point
