@@ -569,3 +569,23 @@ def test_a_kernel_numba_cannot_compile_replays(monkeypatch):
         got = jets.derivatives(g, x, 6)
     np.testing.assert_array_equal(got, jets.derivatives(w1, x, 6))  # the replay: eager exactly
     np.testing.assert_array_equal(jets.derivatives(g, x, 6), got)
+
+
+def test_jets_jit_sync_compiles_at_the_first_call(tmp_path):
+    script = (
+        "import importlib, json, sys\n"
+        "import numpy as np, jets\n"
+        "J = importlib.import_module('jets.jit')\n"
+        "g = jets.jit(lambda x: np.exp(np.sin(x)) / (1 + x**2))\n"
+        "d = jets.derivatives(g, np.linspace(-1, 1, 5), 8)\n"
+        "print(json.dumps([d.tolist(), J._NUMBA['thread'] is None,\n"
+        "    all(e.kernel is not None for e in g._entries.values())]))\n"
+    )
+    env = dict(os.environ, JETS_CACHE_DIR=str(tmp_path), PYTHONPATH=str(ROOT), JETS_JIT="sync")
+    r = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, cwd=str(ROOT)
+    )
+    assert r.returncode == 0, r.stderr
+    d, no_thread, compiled = json.loads(r.stdout.splitlines()[-1])
+    assert no_thread and compiled
+    close(np.array(d), jets.derivatives(w1, np.linspace(-1, 1, 5), 8))
