@@ -1219,11 +1219,16 @@ def _float_seeds(points, order):
         rows = sub.offsets[min(sub.degree, 1) + 1]
         sigma = tuple(2.0 ** (scale[i] if scale else 0) for i in range(n))
         varsets = tuple((i,) for i in range(n)) if n > 1 else (None,)
-        plan = _FLOAT_PLANS[(n, order)] = (base, scale, rows == 2, tuple(zip(sigma, varsets)))
+        plan = _FLOAT_PLANS[(n, order)] = (
+            base,
+            scale,
+            rows == 2,
+            tuple(zip(sigma, varsets, strict=True)),
+        )
     base, scale, seeded, per = plan
     S = base.seeded(scale)
     out = []
-    for p, (sigma, vs) in zip(points, per):
+    for p, (sigma, vs) in zip(points, per, strict=True):
         if type(p) is not float:
             if not (type(p) is np.ndarray and p.ndim == 0 and p.dtype == np.float64):
                 return None

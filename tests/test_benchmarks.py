@@ -256,3 +256,17 @@ def test_report_write_replaces_only_the_generated_part(tmp_path):
     text = path.read_text()
     assert "prose before" in text and "prose after" in text
     assert "new" in text and "old" not in text
+
+
+def test_jit_start_table(capsys):
+    pytest.importorskip("numba")
+    from benchmarks import jit_start
+
+    jit_start.main(["--runs", "1", "--workloads", "W3"])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("| workload | disk cache | import jets | first result")
+    assert [line.split("|")[1:3] for line in lines[2:]] == [
+        [" W3 ", " empty "],
+        [" W3 ", " full "],
+    ]
+    assert all(cell.strip().endswith(" ms") for line in lines[2:] for cell in line.split("|")[3:-1])
