@@ -500,16 +500,16 @@ class Jitted:
             c = entry.direct([a._coeffs for a in args])
             if c is not None:
                 return _jet_of(S, c, None)
-        if entry is not None and entry.pending and _NUMBA_READY.is_set():
-            with self._lock:
-                if entry.pending:
-                    self._kernel(entry, S, args)
-                    self._register(entry, args)
         if entry is None or not self._fits(entry, args):
             with self._lock:
                 entry = self._record(args, S)
                 self._entries[key] = entry
                 self._register(entry, args)
+        elif entry.pending and _NUMBA_READY.is_set():  # numba arrived: compile it now
+            with self._lock:
+                if entry.pending:
+                    self._kernel(entry, S, args)
+                    self._register(entry, args)
         if entry.eager is not None:
             out = self.f(*args)
         else:
