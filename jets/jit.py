@@ -1684,6 +1684,8 @@ def _compile(entry, S, args):
     L = S.ncoeffs
     try:  # compile (or load) now, on no points: a program numba cannot take replays
         empty = [np.empty((sp[0], 0)) for sp in specs]
+        for a in empty:  # as a jet's coefficients: numba types read-only arrays apart
+            a.flags.writeable = False
         outs0 = [np.empty((L, 0)) for _ in outs]
         kern(*empty, *extra, consts, *tables, *outs0, np.empty(0, _U8))
     except Exception as e:  # noqa: BLE001 - numba's own limits (RecursionError on huge code)
