@@ -312,9 +312,15 @@ def test_without_numba_replays_and_warns_once(monkeypatch):
 
 @pytest.mark.skipif(not HAVE_NUMBA, reason="numba is not installed")
 def test_numba_kernel_is_used_and_cached_on_disk(tmp_path):
-    g = jets.jit(w1)
+    before = set(J._MODULES)
+    g = jets.jit(lambda x: np.exp(np.sin(x)) / (1 + x**2) + 0.25)  # a kernel of its own
     jets.derivatives(g, np.linspace(0, 1, 3), 8)
+    jets.derivatives(g, 0.5, 8)  # one point: the point path, the same kernel
     assert all(e.kernel is not None for e in g._entries.values())
+    if HAVE_NUMBA:  # compiled once: the no-point first call types its inputs as jets do
+        new = [J._MODULES[h] for h in set(J._MODULES) - before]
+        sigs = [m.kernel.signatures for m in new if hasattr(m, "kernel")]
+        assert sigs and all(len(s) == 1 for s in sigs), sigs
     # a fresh process: the first call replays while numba imports in the background
     # (the replay is eager jets bit for bit), the first call after the import compiles
     # (first process) or loads the kernel from the disk cache (second process)
