@@ -165,3 +165,22 @@ def rosen_terms(n):
     """Pairs (i, i+1) of the chained Rosenbrock function
     f(x) = sum_{i=0}^{n-2} 100 (x_{i+1} - x_i^2)^2 + (1 - x_i)^2."""
     return [(i, i + 1) for i in range(n - 1)]
+
+
+# ------------------------------------------------------- the functions, numpy-generic
+# written with numpy ufuncs and operators, so that numpy arrays, jets, jets.jit and the
+# sparse tracer all evaluate the same code (the tools of jets share them)
+def w1(x):
+    """W1: exp(sin x) / (1 + x^2)."""
+    return np.exp(np.sin(x)) / (1 + x**2)
+
+
+def w2(x, y, z):
+    """W2: exp(x y) sin(z + x) / (1 + y^2 + z^2)."""
+    return np.exp(x * y) * np.sin(z + x) / (1 + y**2 + z**2)
+
+
+def rosen(X):
+    """W4: the chained Rosenbrock function of X (n, *batch), summed over axis 0."""
+    a, b = X[:-1], X[1:]
+    return np.sum(100 * (b - a**2) ** 2 + (1 - a) ** 2, axis=0)

@@ -16,6 +16,9 @@ import tempfile
 import numpy as np
 
 from ..workloads import W2_ALPHAS
+from ..workloads import rosen as _rosen
+from ..workloads import w1 as _w1
+from ..workloads import w2 as _w2
 
 NAME = "jets-jit"
 LABEL = "jets.jit (recorded once, fused numba kernel per signature; object API as jets)"
@@ -46,20 +49,6 @@ def reset():
     if jit is not None:  # kernels loaded in this process
         jit._MODULES.clear()
         jit._TABLES.clear()
-
-
-def _w1(x):
-    return np.exp(np.sin(x)) / (1 + x**2)
-
-
-def _w2(x, y, z):
-    return np.exp(x * y) * np.sin(z + x) / (1 + y**2 + z**2)
-
-
-def _rosen(X):
-    """Chained Rosenbrock on a jet array of shape (n, B), summed over axis 0."""
-    a, b = X[:-1], X[1:]
-    return (100 * (b - a**2) ** 2 + (1 - a) ** 2).sum(axis=0)
 
 
 def build(cell, inp, info):

@@ -5,8 +5,7 @@ of its two variables and scatter-adds the terms into the Hessian: the one-off
 call a user makes, tracing included.  W1-W3 have no sparsity to exploit.
 """
 
-import numpy as np
-
+from ..workloads import rosen
 from . import NotApplicable
 
 NAME = "jets-sparse"
@@ -36,12 +35,6 @@ def reset():
         cached = getattr(sys.modules.get(module), name, None)
         if hasattr(cached, "cache_clear"):
             cached.cache_clear()
-
-
-def rosen(x):
-    """Chained Rosenbrock on x of shape (n, *batch), summed over axis 0."""
-    a, b = x[:-1], x[1:]
-    return np.sum(100 * (b - a**2) ** 2 + (1 - a) ** 2, axis=0)
 
 
 def build(cell, inp, info):

@@ -9,6 +9,7 @@ compare it with is a jitted JAX Hessian, whose tracing is also in its first call
 
 import numpy as np
 
+from ..workloads import rosen
 from . import NotApplicable
 
 NAME = "jets-sparse-plan"
@@ -39,11 +40,6 @@ def reset():
         cached = getattr(sys.modules.get(module), name, None)
         if hasattr(cached, "cache_clear"):
             cached.cache_clear()
-
-
-def rosen(x):
-    a, b = x[:-1], x[1:]
-    return np.sum(100 * (b - a**2) ** 2 + (1 - a) ** 2, axis=0)
 
 
 def build(cell, inp, info):
