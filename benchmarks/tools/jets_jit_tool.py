@@ -21,7 +21,7 @@ from ..workloads import w1 as _w1
 from ..workloads import w2 as _w2
 
 NAME = "jets-jit"
-LABEL = "jets.jit (recorded once, fused numba kernel per signature; object API as jets)"
+LABEL = "jets.jit (recorded once, fused numba kernel per signature; W4 through jets.hessian)"
 PACKAGES = ("jets", "numpy", "numba")
 
 jets = None
