@@ -40,7 +40,7 @@ import numpy as np
 
 from . import backend as B
 from . import sparse as _sparse
-from .jet import Jet, variable, variables
+from .jet import Jet, _seeded_stack, variable, variables
 from .kernels import embed
 from .numpy_api import stack
 from .space import check_size, count_coeffs
@@ -134,6 +134,8 @@ def _points(x, several):
 
     A list or tuple of rows is broadcast first, so ``[xs, 3.0]`` is accepted.
     """
+    if several and (type(x) is list or type(x) is tuple) and x and all(type(e) is float for e in x):
+        return np.array(x)  # n Python floats, one point: what the rows below give
     if isinstance(x, Jet):
         raise TypeError(
             "`x` must hold plain numbers, not a Jet: the functions of "
@@ -245,7 +247,8 @@ def _seed(x, order, several, error=False):
     check_size(_get_space(n, order).ncoeffs, max(x.size, 1))
     if not several:
         return variable(x, order, track_error=error)
-    return stack(variables(list(x), order, track_error=error))
+    X = None if error else _seeded_stack(x, order)  # float64 points: the same jet, directly
+    return X if X is not None else stack(variables(list(x), order, track_error=error))
 
 
 def _foreign_stack(jets):
@@ -461,7 +464,9 @@ def _true(S, c):
 
 
 def _moveaxis(a, src, dst):
-    """np.moveaxis, in a's library for torch/cupy results."""
+    """np.moveaxis, in a's library for torch/cupy results (a itself when nothing moves)."""
+    if src == dst:
+        return a
     if B.is_foreign(a):
         src = tuple(src) if isinstance(src, list) else src
         dst = tuple(dst) if isinstance(dst, list) else dst
@@ -479,8 +484,17 @@ def _pick(S, c, alphas):
     return _derivs(S, c, [S.index[a] for a in alphas])
 
 
+@lru_cache(maxsize=64)
 def _units(n):
-    return [tuple(int(i == j) for j in range(n)) for i in range(n)]
+    """The n unit exponents e_i, cached (a tuple of tuples: read only)."""
+    return tuple(tuple(int(i == j) for j in range(n)) for i in range(n))
+
+
+@lru_cache(maxsize=64)
+def _index_items(n, order):
+    """space(n, order).index.items() as a tuple, cached: (alpha, row) in graded order
+    (the index of a total-degree space computes each row from alpha)."""
+    return tuple(_get_space(n, order).index.items())
 
 
 @lru_cache(maxsize=64)
@@ -499,6 +513,18 @@ def _tensor_rank(n, order, k):
     return rank
 
 
+@lru_cache(maxsize=64)
+def _tensor_rows(n, order, k):
+    """For every index tuple (i1, ..., ik) in C order, the row of its k-th partial in the
+    graded order of space(n, order) and that monomial's alpha! (float64), both (n**k,)
+    and read-only: the unscaled float64 reader of _tensor (no scale: seeding-independent)."""
+    S = _get_space(n, order)
+    rows = int(S.offsets[k]) + _tensor_rank(n, order, k)
+    fac = S.factorials[rows]
+    rows.flags.writeable = fac.flags.writeable = False
+    return rows, fac
+
+
 def _tensor(S, c, k, mdim):
     """Symmetric k-th derivative tensor: (*m, n, ..., n, *batch) with k axes of size n."""
     n = S.nvars
@@ -506,7 +532,13 @@ def _tensor(S, c, k, mdim):
         return _foreign_tensor(S, c, k, mdim)
     if k == 0:
         return np.array(c[0])
-    check_size(n**k, max(int(np.prod(c.shape[1:], dtype=np.int64)), 1), "derivative tensor")
+    check_size(n**k, max(prod(c.shape[1:]), 1), "derivative tensor")
+    if type(c) is np.ndarray and c.dtype == np.float64 and S.scale is None and S.degree <= 20:
+        # unscaled float64 (a! exact): stored * a! as S.to_derivatives computes it, gathered
+        # straight into the tensor's entries with the cached rows and factors
+        rows, fac = _tensor_rows(n, S.order, k)
+        T = (c[rows] * fac.reshape((-1,) + (1,) * (c.ndim - 1))).reshape((n,) * k + c.shape[1:])
+        return T if mdim == 0 else np.moveaxis(T, tuple(range(k)), tuple(range(mdim, mdim + k)))
     # every k-th partial once (the degree-k block), then each index tuple's rank in it
     lo = int(S.offsets[k])
     vals = _derivs(S, c, np.arange(lo, int(S.offsets[k + 1])))
@@ -865,8 +897,8 @@ def partials(f, x, order, *, error=False, axis=0, sparse=False):
         S, c, _, e = _evaluate(_on_axis(f, axis), x, order, True, _check_error(error))
 
     def get(c):
-        d = _derivs(S, c, np.arange(S.ncoeffs))
-        return {alpha: d[i] for alpha, i in S.index.items()}
+        d = _derivs(S, c, None)  # every row: the same numbers as the rows arange(ncoeffs)
+        return {alpha: d[i] for alpha, i in _index_items(S.nvars, S.order)}
 
     return _result(get, c, e)
 
