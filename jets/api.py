@@ -513,18 +513,6 @@ def _tensor_rank(n, order, k):
     return rank
 
 
-@lru_cache(maxsize=64)
-def _tensor_rows(n, order, k):
-    """For every index tuple (i1, ..., ik) in C order, the row of its k-th partial in the
-    graded order of space(n, order) and that monomial's alpha! (float64), both (n**k,)
-    and read-only: the unscaled float64 reader of _tensor (no scale: seeding-independent)."""
-    S = _get_space(n, order)
-    rows = int(S.offsets[k]) + _tensor_rank(n, order, k)
-    fac = S.factorials[rows]
-    rows.flags.writeable = fac.flags.writeable = False
-    return rows, fac
-
-
 def _tensor(S, c, k, mdim):
     """Symmetric k-th derivative tensor: (*m, n, ..., n, *batch) with k axes of size n."""
     n = S.nvars
@@ -534,10 +522,11 @@ def _tensor(S, c, k, mdim):
         return np.array(c[0])
     check_size(n**k, max(prod(c.shape[1:]), 1), "derivative tensor")
     if type(c) is np.ndarray and c.dtype == np.float64 and S.scale is None and S.degree <= 20:
-        # unscaled float64 (a! exact): stored * a! as S.to_derivatives computes it, gathered
-        # straight into the tensor's entries with the cached rows and factors
-        rows, fac = _tensor_rows(n, S.order, k)
-        T = (c[rows] * fac.reshape((-1,) + (1,) * (c.ndim - 1))).reshape((n,) * k + c.shape[1:])
+        # unscaled float64 (a! exact): the degree-k block (a slice, no gather) times a!, as
+        # S.to_derivatives computes it, then each index tuple's entry
+        blk = S.block(k)
+        vals = c[blk] * S.factorials[blk].reshape((-1,) + (1,) * (c.ndim - 1))
+        T = vals[_tensor_rank(n, S.order, k)].reshape((n,) * k + c.shape[1:])
         return T if mdim == 0 else np.moveaxis(T, tuple(range(k)), tuple(range(mdim, mdim + k)))
     # every k-th partial once (the degree-k block), then each index tuple's rank in it
     lo = int(S.offsets[k])

@@ -1281,7 +1281,7 @@ def _seeded_stack(x, order):
     c[0] = x
     c[1:] = lin.reshape(lin.shape + tail)
     X = Jet._wrap(base.seeded(scale), c, None)
-    X._seeds = (sigma, has, [None] * n)  # the rows, built on first use (_seed_row)
+    X._seeds = [sigma, has, [None] * n, None]  # the rows, built on first use (_seed_row)
     return X
 
 
@@ -1293,22 +1293,24 @@ def _freeze(a):
 def _seed_row(X, seeds, i):
     """X[i] of a _seeded_stack X: the jet of variable i, built once per X: coefficients
     (2, *batch) = (x[i], sigma_i) and variables (i,), or for a variable of cap 0 (no
-    seed row) the value alone (1, *batch) and variables (), as _compact gives them."""
-    sigma, has, cache = seeds
+    seed row) the value alone (1, *batch) and variables (), as _compact gives them.  The
+    first row asked for builds them all as one array R (n, 2, *batch), each R[i]
+    contiguous (f mostly reads every variable)."""
+    sigma, has, cache, R = seeds
     jet = cache[i]
     if jet is None:
+        if R is None:
+            c0 = X._coeffs[0]
+            R = np.empty((len(cache), 2) + c0.shape[1:])
+            R[:, 0] = c0
+            R[:, 1] = sigma.reshape((-1,) + (1,) * (c0.ndim - 1))
+            R.flags.writeable = False  # so are its views R[i], as _wrap would make them
+            seeds[3] = R
         i %= len(cache)
-        jet = cache[i]
-        if jet is None:
-            x = X._coeffs[0, i]
-            c = np.empty((1 + has[i],) + x.shape)
-            c[0] = x
-            if has[i]:
-                c[1] = sigma[i]
-            c.flags.writeable = False  # what _wrap would do (the shapes are known good)
-            jet = Jet.__new__(Jet)
-            jet._space, jet._coeffs, jet._vars, jet._err = X._space, c, (i,) if has[i] else (), None
-            cache[i] = jet
+        c = R[i] if has[i] else R[i, :1]
+        jet = Jet.__new__(Jet)  # what _wrap would store (the shapes are known good)
+        jet._space, jet._coeffs, jet._vars, jet._err = X._space, c, (i,) if has[i] else (), None
+        cache[i] = jet
     return jet
 
 
