@@ -236,7 +236,9 @@ def _seed(x, order, several, error=False):
     """The jet array f receives: x + e, shape x.shape, in space (n, order).
 
     Seeded by the engine's own ``variables`` (and ``stack`` for several), so
-    the jets carry whatever compact form the engine gives fresh variables.
+    the jets carry whatever compact form the engine gives fresh variables; float64
+    points without nan (untracked) get that very jet from ``jet._seeded_stack``, built
+    directly, whose ``X[i]`` returns variable i's seed jet without slicing the stack.
     """
     n = x.shape[0] if several else 1
     if B.is_foreign(x):
