@@ -198,6 +198,12 @@ def _f(v):
     return (v[0] + 2 * v[1]) ** 3 + jets.exp(v[0]) * np.sin(v[-1]) + v[1] / (2 + v[0] ** 2)
 
 
+def _f2(v):
+    """The same row twice in one operation, rows by iteration, the whole array."""
+    first, *rest = v
+    return v[0] * v[0] - v[1] / v[1] + sum(rest) * first + np.prod(v**2, axis=0)
+
+
 def _g(v):
     return [v[0] * v[1], np.sum(v**2, axis=0), jets.exp(v[-1])]
 
@@ -225,9 +231,10 @@ def _flat(r):
     return [_bits(r)]
 
 
+@pytest.mark.parametrize("f", [_f, _f2], ids=["f", "f2"])
 @pytest.mark.parametrize("name", sorted(CALLS))
 @pytest.mark.parametrize("n", [2, 3, 10])
-def test_api_equals_the_general_paths(name, n, monkeypatch):
+def test_api_equals_the_general_paths(name, n, f, monkeypatch):
     rng = np.random.default_rng(n)
     call = CALLS[name]
     points = [
@@ -240,9 +247,9 @@ def test_api_equals_the_general_paths(name, n, monkeypatch):
         [math.nan] + [1.0] * (n - 1),
     ]
     with np.errstate(all="ignore"):
-        fast = [_flat(call(_f, x)) for x in points]
+        fast = [_flat(call(f, x)) for x in points]
         _slow(monkeypatch)
-        slow = [_flat(call(_f, np.array(x))) for x in points]
+        slow = [_flat(call(f, np.array(x))) for x in points]
     assert fast == slow
 
 
