@@ -41,7 +41,7 @@ import numpy as np
 from . import backend as B
 from . import jit as _jit
 from . import sparse as _sparse
-from .jet import Jet, variable, variables
+from .jet import Jet, _seeded_stack, variable, variables
 from .kernels import embed
 from .numpy_api import stack
 from .space import check_size, count_coeffs
@@ -135,6 +135,8 @@ def _points(x, several):
 
     A list or tuple of rows is broadcast first, so ``[xs, 3.0]`` is accepted.
     """
+    if several and (type(x) is list or type(x) is tuple) and x and all(type(e) is float for e in x):
+        return np.array(x)  # n Python floats, one point: what the rows below give
     if isinstance(x, Jet):
         raise TypeError(
             "`x` must hold plain numbers, not a Jet: the functions of "
@@ -235,7 +237,9 @@ def _seed(x, order, several, error=False):
     """The jet array f receives: x + e, shape x.shape, in space (n, order).
 
     Seeded by the engine's own ``variables`` (and ``stack`` for several), so
-    the jets carry whatever compact form the engine gives fresh variables.
+    the jets carry whatever compact form the engine gives fresh variables; float64
+    points without nan (untracked) get that very jet from ``jet._seeded_stack``, built
+    directly, whose ``X[i]`` returns variable i's seed jet without slicing the stack.
     """
     n = x.shape[0] if several else 1
     if B.is_foreign(x):
@@ -246,7 +250,8 @@ def _seed(x, order, several, error=False):
     check_size(_get_space(n, order).ncoeffs, max(x.size, 1))
     if not several:
         return variable(x, order, track_error=error)
-    return stack(variables(list(x), order, track_error=error))
+    X = None if error else _seeded_stack(x, order)  # float64 points: the same jet, directly
+    return X if X is not None else stack(variables(list(x), order, track_error=error))
 
 
 def _foreign_stack(jets):
@@ -512,7 +517,9 @@ def _true(S, c):
 
 
 def _moveaxis(a, src, dst):
-    """np.moveaxis, in a's library for torch/cupy results."""
+    """np.moveaxis, in a's library for torch/cupy results (a itself when nothing moves)."""
+    if src == dst:
+        return a
     if B.is_foreign(a):
         src = tuple(src) if isinstance(src, list) else src
         dst = tuple(dst) if isinstance(dst, list) else dst
@@ -530,8 +537,17 @@ def _pick(S, c, alphas):
     return _derivs(S, c, [S.index[a] for a in alphas])
 
 
+@lru_cache(maxsize=64)
 def _units(n):
-    return [tuple(int(i == j) for j in range(n)) for i in range(n)]
+    """The n unit exponents e_i, cached (a tuple of tuples: read only)."""
+    return tuple(tuple(int(i == j) for j in range(n)) for i in range(n))
+
+
+@lru_cache(maxsize=64)
+def _index_items(n, order):
+    """space(n, order).index.items() as a tuple, cached: (alpha, row) in graded order
+    (the index of a total-degree space computes each row from alpha)."""
+    return tuple(_get_space(n, order).index.items())
 
 
 @lru_cache(maxsize=64)
@@ -557,7 +573,14 @@ def _tensor(S, c, k, mdim):
         return _foreign_tensor(S, c, k, mdim)
     if k == 0:
         return np.array(c[0])
-    check_size(n**k, max(int(np.prod(c.shape[1:], dtype=np.int64)), 1), "derivative tensor")
+    check_size(n**k, max(prod(c.shape[1:]), 1), "derivative tensor")
+    if type(c) is np.ndarray and c.dtype == np.float64 and S.scale is None and S.degree <= 20:
+        # unscaled float64 (a! exact): the degree-k block (a slice, no gather) times a!, as
+        # S.to_derivatives computes it, then each index tuple's entry
+        blk = S.block(k)
+        vals = c[blk] * S.factorials[blk].reshape((-1,) + (1,) * (c.ndim - 1))
+        T = vals[_tensor_rank(n, S.order, k)].reshape((n,) * k + c.shape[1:])
+        return T if mdim == 0 else np.moveaxis(T, tuple(range(k)), tuple(range(mdim, mdim + k)))
     # every k-th partial once (the degree-k block), then each index tuple's rank in it
     lo = int(S.offsets[k])
     vals = _derivs(S, c, np.arange(lo, int(S.offsets[k + 1])))
@@ -916,8 +939,8 @@ def partials(f, x, order, *, error=False, axis=0, sparse=False):
         S, c, _, e = _evaluate(_on_axis(f, axis), x, order, True, _check_error(error))
 
     def get(c):
-        d = _derivs(S, c, np.arange(S.ncoeffs))
-        return {alpha: d[i] for alpha, i in S.index.items()}
+        d = _derivs(S, c, None)  # every row: the same numbers as the rows arange(ncoeffs)
+        return {alpha: d[i] for alpha, i in _index_items(S.nvars, S.order)}
 
     return _result(get, c, e)
 

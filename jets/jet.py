@@ -140,7 +140,9 @@ class Jet:
     ``coeffs`` has shape ``(ncoeffs, *shape)``, graded order.
     """
 
-    __slots__ = ("_space", "_coeffs", "_vars", "_err")
+    # `_seeds`: set only on the stacked seed array of the functional API (_seeded_stack),
+    # which knows its rows; every other jet leaves it unset (read with getattr)
+    __slots__ = ("_space", "_coeffs", "_vars", "_err", "_seeds")
     __array_priority__ = 1000
     __hash__ = None
 
@@ -468,6 +470,10 @@ class Jet:
     def __getitem__(self, key):
         """The jets at `key` of the batch, like ndarray indexing on the values: ints,
         slices, Ellipsis, None, bools, integer and boolean arrays (numpy's errors)."""
+        if type(key) is int:
+            seeds = getattr(self, "_seeds", None)
+            if seeds is not None and -len(seeds[2]) <= key < len(seeds[2]):
+                return _seed_row(self, seeds, key)
         if not isinstance(key, tuple):
             key = (key,)
         if any(isinstance(k, Jet) for k in key):
@@ -1242,6 +1248,88 @@ def _float_seeds(points, order):
         jet._err = None
         out.append(jet)
     return tuple(out)
+
+
+#: (n, order) -> (space, scale, degree-1 rows, sigma, has) of _seeded_stack, or None
+_STACK_PLANS = {}
+
+
+def _seeded_stack(x, order):
+    """``stack(variables(list(x), order))`` for a float64 ndarray x of shape (n, *batch),
+    n >= 2, without nan and with at least one point, or None for anything else (the caller
+    then takes that path).  The caller has applied the size check.
+
+    The same jet, bit for bit (tests/test_api_latency.py): coefficients (L, n, *batch)
+    with L = 1 + the variables of cap >= 1, row 0 the points, row index[e_i] of column i
+    the seed sigma_i.  It also knows its rows: ``X[i]`` for an int i returns the jet the
+    general indexing would give (Jet.__getitem__ then _compact: the value and the seed,
+    variables (i,); value only, variables (), for a variable of cap 0) without building
+    the (L, *batch) slice and compacting it.  A nan point takes the general path, whose
+    stack poisons every coefficient of the point."""
+    if (
+        type(x) is not np.ndarray
+        or (type(order) is not int and type(order) is not tuple)
+        or x.dtype != np.float64
+        or x.ndim == 0
+        or x.shape[0] < 2
+        or x.size == 0
+    ):
+        return None
+    n = x.shape[0]
+    plan = _STACK_PLANS.get((n, order))
+    if plan is None:
+        nn, norder = normalize_order(n, order)
+        base = _cached_space(nn, norder)
+        scale = scale_for(norder, nn)
+        units = [tuple(int(i == j) for j in range(n)) for i in range(n)]
+        has = tuple(u in base.index for u in units)
+        sigma = np.array([2.0 ** (scale[i] if scale else 0) for i in range(n)])
+        cols = [i for i in range(n) if has[i]]
+        # the degree-1 rows (L - 1, n): the seed sigma_i at row index[e_i] of column i
+        lin = np.zeros((len(cols), n))
+        lin[[base.index[units[i]] - 1 for i in cols], cols] = sigma[cols]
+        plan = (base, scale, _freeze(lin), _freeze(sigma), has) if cols else None
+        _STACK_PLANS[(n, order)] = plan
+    if plan is None or np.isnan(x).any():
+        return None
+    base, scale, lin, sigma, has = plan
+    batch = x.shape[1:]
+    tail = (1,) * len(batch)
+    c = np.empty((1 + lin.shape[0], n) + batch)
+    c[0] = x
+    c[1:] = lin.reshape(lin.shape + tail)
+    X = Jet._wrap(base.seeded(scale), c, None)
+    X._seeds = [sigma, has, [None] * n, None]  # the rows, built on first use (_seed_row)
+    return X
+
+
+def _freeze(a):
+    a.flags.writeable = False
+    return a
+
+
+def _seed_row(X, seeds, i):
+    """X[i] of a _seeded_stack X: the jet of variable i, built once per X: coefficients
+    (2, *batch) = (x[i], sigma_i) and variables (i,), or for a variable of cap 0 (no
+    seed row) the value alone (1, *batch) and variables (), as _compact gives them.  The
+    first row asked for builds them all as one array R (n, 2, *batch), each R[i]
+    contiguous (f mostly reads every variable)."""
+    sigma, has, cache, R = seeds
+    jet = cache[i]
+    if jet is None:
+        if R is None:
+            c0 = X._coeffs[0]
+            R = np.empty((len(cache), 2) + c0.shape[1:])
+            R[:, 0] = c0
+            R[:, 1] = sigma.reshape((-1,) + (1,) * (c0.ndim - 1))
+            R.flags.writeable = False  # so are its views R[i], as _wrap would make them
+            seeds[3] = R
+        i %= len(cache)
+        c = R[i] if has[i] else R[i, :1]
+        jet = Jet.__new__(Jet)  # what _wrap would store (the shapes are known good)
+        jet._space, jet._coeffs, jet._vars, jet._err = X._space, c, (i,) if has[i] else (), None
+        cache[i] = jet
+    return jet
 
 
 def _foreign_variables(pts, order, track_error):
