@@ -395,6 +395,22 @@ def _start_import():
             thread.start()
 
 
+def _forked_child():
+    """In a child forked while numba was importing in the background: the import
+    thread is not there, and numba may sit half imported in sys.modules with its
+    import lock held by that thread.  The child then never imports numba (its
+    jitted functions replay: the same numbers as eager jets)."""
+    global _NUMBA_LOCK
+    _NUMBA_LOCK = threading.Lock()
+    if _NUMBA["thread"] is not None and not _NUMBA_READY.is_set():
+        _NUMBA["module"] = None
+        _NUMBA_READY.set()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forked_child)
+
+
 def _numba(wait=False):
     """The numba module; None (not installed, or ``JETS_JIT=replay``); or _PENDING.
 

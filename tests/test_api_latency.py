@@ -14,6 +14,7 @@ inf, huge, tiny) and nan points, and the results with sympy.
 import importlib
 import math
 import pickle
+import zlib
 
 import numpy as np
 import pytest
@@ -60,12 +61,17 @@ def _caps_fit(order, n):
 
 
 # ------------------------------------------------------------- the seed array
-@pytest.mark.parametrize("order", ORDERS)
-@pytest.mark.parametrize("shape", [(2,), (3,), (3, 4), (2, 1), (3, 2, 3), (10,), (10, 5)])
+@pytest.mark.parametrize(
+    ("order", "shape"),
+    [
+        (order, shape)
+        for order in ORDERS
+        for shape in [(2,), (3,), (3, 4), (2, 1), (3, 2, 3), (10,), (10, 5)]
+        if _caps_fit(order, shape[0])
+    ],
+)
 def test_seeded_stack_is_the_stacked_variables(order, shape):
-    if not _caps_fit(order, shape[0]):
-        pytest.skip("caps for another n")
-    rng = np.random.default_rng(hash((str(order), shape)) % 2**32)
+    rng = np.random.default_rng(zlib.crc32(repr((order, shape)).encode()))
     for _ in range(3):
         x = _points(rng, shape)
         X = JT._seeded_stack(x, order)

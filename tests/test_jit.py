@@ -595,3 +595,49 @@ def test_jets_jit_sync_compiles_at_the_first_call(tmp_path):
     d, no_thread, compiled = json.loads(r.stdout.splitlines()[-1])
     assert no_thread and compiled
     close(np.array(d), jets.derivatives(w1, np.linspace(-1, 1, 5), 8))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_child_forked_during_the_import_replays(tmp_path):
+    # forked while numba imports in the background: the child never waits for the
+    # parent's import thread (it is not there); its jitted functions replay
+    script = (
+        "import importlib, json, os, sys\n"
+        "import numpy as np, jets\n"
+        "J = importlib.import_module('jets.jit')\n"
+        "g = jets.jit(lambda x: np.exp(np.sin(x)) / (1 + x**2))\n"
+        "x = np.linspace(-1, 1, 5)\n"
+        "d = jets.derivatives(g, x, 6)\n"
+        "r, w = os.pipe()\n"
+        "ready = J._NUMBA_READY.is_set()\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    os.close(r)\n"
+        "    m = J._numba(wait=True)\n"
+        "    c = jets.derivatives(g, x, 6)\n"
+        "    os.write(w, json.dumps([c.tolist(), ready, m is None]).encode())\n"
+        "    os._exit(0)\n"
+        "os.close(w)\n"
+        "out = os.read(r, 1 << 20).decode()\n"
+        "os.waitpid(pid, 0)\n"
+        "print(json.dumps([d.tolist(), json.loads(out)]))\n"
+    )
+    env = dict(os.environ, JETS_CACHE_DIR=str(tmp_path), PYTHONPATH=str(ROOT))
+    env.pop("JETS_JIT", None)
+    r = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=str(ROOT),
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    d, (c, ready_at_fork, no_numba) = json.loads(r.stdout.splitlines()[-1])
+    want = jets.derivatives(w1, np.linspace(-1, 1, 5), 6)
+    np.testing.assert_array_equal(np.array(d), want)
+    if not ready_at_fork:  # forked mid-import (the usual case): the child replays
+        assert no_numba
+        np.testing.assert_array_equal(np.array(c), want)
+    else:
+        close(np.array(c), want)
