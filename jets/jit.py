@@ -1597,6 +1597,18 @@ _MODULES = {}
 _U8 = np.uint8
 
 
+def _c_ro(a):
+    """`a` as a C-contiguous read-only array, the one argument type every kernel is
+    compiled for (numba compiles again for strided or writable arrays): jets'
+    coefficients are read-only; a copy or a reshaped view is flagged here."""
+    if not a.flags.c_contiguous:
+        a = np.ascontiguousarray(a)
+    if a.flags.writeable:
+        a = a.view()
+        a.flags.writeable = False  # on this view only: the caller's array is untouched
+    return a
+
+
 def _load(source):
     """Import the generated module (written once under the hash of its text)."""
     h = hashlib.sha256(source.encode()).hexdigest()[:24]
@@ -1721,7 +1733,7 @@ def _compile(entry, S, args):
             batch = np.broadcast_shapes(*shapes)
             coeffs = [np.broadcast_to(c, c.shape[:1] + batch) for c in coeffs]
         npts = math.prod(batch)
-        flat = [c.reshape(c.shape[0], npts) for c in coeffs]
+        flat = [_c_ro(c.reshape(c.shape[0], npts)) for c in coeffs]
         for i, zero in checks:  # the kernel assumes these rows are zero
             if flat[i][zero].any():
                 return replay(prog, S, inputs)
@@ -1748,12 +1760,12 @@ def _compile(entry, S, args):
             if c.shape[1:] != batch:
                 return None
         if len(batch) == 1:
-            flat, npts = coeffs, batch[0]
+            flat, npts = [_c_ro(c) for c in coeffs], batch[0]
         elif not batch:  # one point: the latency path
-            flat, npts = [c[:, None] for c in coeffs], 1
+            flat, npts = [_c_ro(c[:, None]) for c in coeffs], 1
         else:
             npts = math.prod(batch)
-            flat = [c.reshape(c.shape[0], npts) for c in coeffs]
+            flat = [_c_ro(c.reshape(c.shape[0], npts)) for c in coeffs]
         for i, zero in checks:
             if flat[i][zero].any():
                 return None
@@ -1767,7 +1779,7 @@ def _compile(entry, S, args):
     def point(coeffs):
         """direct() for inputs of one point each (coefficient arrays (rows,), as
         the signature guarantees): the W3 latency path."""
-        flat = [c[:, None] for c in coeffs]
+        flat = [_c_ro(c[:, None]) for c in coeffs]
         for i, zero in checks:
             if flat[i][zero].any():
                 return None
@@ -1777,7 +1789,8 @@ def _compile(entry, S, args):
         return out
 
     if not checks and not extra and len(specs) == 1:
-
+        # (no _c_ro here: the seeds of jets.variables are C-contiguous and read-only
+        # already, and another layout only costs numba one more compilation)
         def point(coeffs):  # noqa: F811 - the same for one input without checks
             out = np.empty(L)
             if kern(coeffs[0][:, None], consts, out[:, None], scratch):
