@@ -398,9 +398,14 @@ class Jet:
         S = self._space
         if S.scale is None and S.degree <= 170:
             c = self.coeffs
-            return {alpha: c[i] * int(S.factorials[i]) for alpha, i in S.index.items()}
+            if type(c) is np.ndarray and (c.dtype == np.float64 or c.dtype == np.complex128):
+                # one multiply: c * a! (a float64) is c[i] * int(a!) (an int that came from
+                # that float); other dtypes keep numpy's rules for a Python int below
+                d = c * S.factorials.reshape((-1,) + (1,) * (c.ndim - 1))
+                return {alpha: d[i] for alpha, i in S.index_items()}
+            return {alpha: c[i] * int(S.factorials[i]) for alpha, i in S.index_items()}
         d = S.to_derivatives(self._stored_full())
-        return {alpha: d[i] for alpha, i in S.index.items()}
+        return {alpha: d[i] for alpha, i in S.index_items()}
 
     def _need(self, alphas, what, hint):
         idx = []
@@ -1154,6 +1159,10 @@ def variables(points, order, track_error=False):
         seeds = _float_seeds(points, order)
         if seeds is not None:
             return seeds
+    if type(points) is np.ndarray and type(order) is int and not track_error:
+        seeds = _array_seeds(points, order)
+        if seeds is not None:
+            return seeds
     if type(points) is not list and type(points) is not tuple:  # lists: the usual case
         _check_points_container(points)
         if B.is_foreign(points) and points.ndim > 0:
@@ -1330,6 +1339,43 @@ def _seed_row(X, seeds, i):
         jet._space, jet._coeffs, jet._vars, jet._err = X._space, c, (i,) if has[i] else (), None
         cache[i] = jet
     return jet
+
+
+def _array_seeds(points, order):
+    """variables(points, order) for a float64 ndarray of shape (n, *batch), n >= 1 and
+    batch not empty, with an int order; None for anything else.  The same jets as the
+    general path below, bit for bit (tests/test_fast_paths.py): per variable
+    (x_i, sigma_i) as an array (2, *batch) (the value alone at order 0), the seed nan
+    at nan points, after the same size check; the plan of _float_seeds."""
+    if points.dtype != np.float64 or points.ndim < 2 or points.shape[0] == 0:
+        return None
+    n = points.shape[0]
+    plan = _FLOAT_PLANS.get((n, order))
+    if plan is None:
+        if _float_seeds([0.0] * n, order) is None:  # builds the plan (or raises as below)
+            return None
+        plan = _FLOAT_PLANS[(n, order)]
+    base, scale, seeded, per = plan
+    batch = points.shape[1:]
+    check_size(base.ncoeffs, prod(batch))
+    S = base.seeded(scale)
+    out = []
+    for p, (sigma, vs) in zip(points, per, strict=True):
+        c = np.empty((2 if seeded else 1,) + batch)
+        c[0] = p
+        if seeded:
+            c[1] = sigma
+            nan = np.isnan(p)
+            if nan.any():
+                c[1][nan] = np.nan  # nan poisoning, as engine.finish
+        c.flags.writeable = False
+        jet = _new(Jet)
+        jet._space = S
+        jet._coeffs = c
+        jet._vars = vs
+        jet._err = None
+        out.append(jet)
+    return tuple(out)
 
 
 def _foreign_variables(pts, order, track_error):

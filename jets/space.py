@@ -587,6 +587,14 @@ class JetSpace:
             rows = self._hessian_rows = None if rows is None else _freeze(np.array(rows, np.intp))
         return rows
 
+    def index_items(self):
+        """``tuple(self.index.items())``, cached: (exponent tuple, row) in graded
+        order (a total-degree index computes each row from its tuple)."""
+        items = self.__dict__.get("_index_items")
+        if items is None:
+            items = self._index_items = tuple(self.index.items())
+        return items
+
     def hessian_factors(self):
         """alpha! of the :meth:`hessian_rows` (1 on the mixed, 2 on the pure
         partials) as float64, cached: the unscaled readers' factors."""

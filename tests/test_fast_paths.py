@@ -177,3 +177,66 @@ def test_jit_point_path_batches_and_nan_points(cache_dir):
         with np.errstate(all="ignore"):
             want = jets.derivatives(f, float(x0), 5)
         _eager_equal(jets.derivatives(g, float(x0), 5), want)
+
+
+# ------------------------------------------------------------ Jet.partials()
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128, int, object])
+@pytest.mark.parametrize("order", [0, 2, 4, (2, 3, 1)])
+def test_partials_equal_the_per_coefficient_products(dtype, order):
+    x0 = np.array([[0.5, -1.25, 0.0], [2.0, 0.25, -0.0], [1.5, -0.75, np.nan]])
+    if dtype in (int, object):
+        x0 = np.array([[1, -2, 0], [2, 3, -1], [0, 1, 4]]).astype(dtype)
+        f = lambda x, y, z: x * y * y + 3 * z * x - y  # noqa: E731
+    else:
+        x0 = x0.astype(dtype)
+        f = lambda x, y, z: np.exp(x * y) * np.sin(z + x) / (1 + y**2 + z**2)  # noqa: E731
+    with np.errstate(all="ignore"):
+        r = f(*jets.variables(list(x0), order))
+    S, c = r.space, r.coeffs
+    want = {a: c[i] * int(S.factorials[i]) for a, i in S.index.items()}  # the old reader
+    got = r.partials()
+    assert list(got) == list(want)
+    for a in want:
+        assert got[a].dtype == want[a].dtype
+        np.testing.assert_array_equal(got[a], want[a])
+        if dtype is not object:
+            assert np.array_equal(np.signbit(np.real(got[a])), np.signbit(np.real(want[a])))
+
+
+def test_partials_match_sympy():
+    X, Y = sp.symbols("x y")
+    e = sp.exp(X * Y) * sp.sin(X + 2 * Y)
+    pts = [(0.3, -0.7), (1.2, 0.4)]
+    x, y = jets.variables([np.array([p[0] for p in pts]), np.array([p[1] for p in pts])], 5)
+    got = (jets.exp(x * y) * jets.sin(x + 2 * y)).partials()  # order 5: a scaled seeding
+    for (a, b), v in got.items():
+        d = sp.diff(e, X, a, Y, b)
+        want = [float(d.subs({X: p, Y: q})) for p, q in pts]
+        np.testing.assert_allclose(v, want, rtol=1e-12, atol=1e-12 * max(1, max(map(abs, want))))
+
+
+# ------------------------------------------------------- variables(ndarray (n, *batch))
+@pytest.mark.parametrize("order", [0, 1, 2, 4, 5, 12, 30])
+@pytest.mark.parametrize("shape", [(1, 3), (2, 1), (3, 4), (2, 2, 3), (3, 0)])
+def test_array_seeds_equal_the_general_path(order, shape):
+    rng = np.random.default_rng(sum(shape) * 31 + order)
+    x = rng.choice(EDGE, shape) if shape[1] else np.zeros(shape)
+    fast = jets.variables(x, order)  # an ndarray: the fast path
+    slow = jets.variables(list(x), order)  # a list of rows: the general path
+    for a, b in zip(fast, slow, strict=True):
+        _same_jet(a, b)
+    # and they compute alike: one seeding, combinable, the same derivatives
+    if shape[0] >= 2 and order >= 1 and shape[1]:
+        with np.errstate(all="ignore"):
+            np.testing.assert_array_equal((fast[0] * fast[1]).coeffs, (slow[0] * slow[1]).coeffs)
+
+
+def test_array_seeds_keep_the_size_check_and_other_dtypes():
+    with pytest.raises(ValueError):
+        jets.variables(np.zeros((3, 10**8)), 8)  # too many coefficients x points
+    for x in (np.zeros((2, 3), np.float32), np.zeros((2, 3), complex), np.zeros((2, 3), int)):
+        got = jets.variables(x, 2)
+        want = jets.variables(list(x), 2)
+        for a, b in zip(got, want, strict=True):
+            assert a._coeffs.dtype == b._coeffs.dtype
+            np.testing.assert_array_equal(a._coeffs, b._coeffs)
