@@ -1209,6 +1209,18 @@ _FLOAT_PLANS = {}
 _new = object.__new__
 
 
+def _seed_jet(S, c, vs):
+    """The seed jet of the fast paths below: `c` (its own new array) made read-only
+    and stored as is (the general path's Jet._wrap checks what the plan guarantees)."""
+    c.flags.writeable = False
+    jet = _new(Jet)
+    jet._space = S
+    jet._coeffs = c
+    jet._vars = vs
+    jet._err = None
+    return jet
+
+
 def _float_seeds(points, order):
     """variables(points, order) for n Python floats (or 0-d float64 arrays) and an
     int order (single-point calls: the W3 latency), or None for anything else.
@@ -1249,13 +1261,7 @@ def _float_seeds(points, order):
                 return None
             p = float(p)
         c = np.array((p, sigma if p == p else p) if seeded else (p,))
-        c.flags.writeable = False
-        jet = _new(Jet)
-        jet._space = S
-        jet._coeffs = c
-        jet._vars = vs
-        jet._err = None
-        out.append(jet)
+        out.append(_seed_jet(S, c, vs))
     return tuple(out)
 
 
@@ -1368,13 +1374,7 @@ def _array_seeds(points, order):
             nan = np.isnan(p)
             if nan.any():
                 c[1][nan] = np.nan  # nan poisoning, as engine.finish
-        c.flags.writeable = False
-        jet = _new(Jet)
-        jet._space = S
-        jet._coeffs = c
-        jet._vars = vs
-        jet._err = None
-        out.append(jet)
+        out.append(_seed_jet(S, c, vs))
     return tuple(out)
 
 

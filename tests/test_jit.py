@@ -59,6 +59,25 @@ def w1(x):
     return np.exp(np.sin(x)) / (1 + x**2)
 
 
+def run_script(script, cache, jit_mode=None):
+    """Run `script` in a fresh Python with JETS_CACHE_DIR=cache (JETS_JIT=jit_mode, or
+    unset); the CompletedProcess (a nonzero exit code fails the test, showing stderr)."""
+    env = dict(os.environ, JETS_CACHE_DIR=str(cache), PYTHONPATH=str(ROOT))
+    env.pop("JETS_JIT", None)
+    if jit_mode is not None:
+        env["JETS_JIT"] = jit_mode
+    r = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=str(ROOT),
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stderr
+    return r
+
+
 def w2(X):
     x, y, z = X
     return np.exp(x * y) * np.sin(z + x) / (1 + y**2 + z**2)
@@ -338,19 +357,7 @@ def test_numba_kernel_is_used_and_cached_on_disk(tmp_path):
         "compiled = all(e.kernel is not None for e in g._entries.values())\n"
         "print(json.dumps([d1.tolist(), d2.tolist(), background, replayed, compiled]))\n"
     )
-    env = dict(os.environ, JETS_CACHE_DIR=str(tmp_path), PYTHONPATH=str(ROOT))
-    env.pop("JETS_JIT", None)
-    runs = [
-        subprocess.run(
-            [sys.executable, "-c", script],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=str(ROOT),
-        )
-        for _ in range(2)
-    ]
+    runs = [run_script(script, tmp_path) for _ in range(2)]
     assert list(tmp_path.glob("jets_kernel_*.py")), "no kernel source written"
     assert list(tmp_path.glob("__pycache__/*.nbi")), "numba wrote no cache index"
     want = jets.derivatives(w1, np.linspace(-1, 1, 5), 8)
@@ -535,13 +542,9 @@ def test_a_process_may_exit_while_numba_imports(tmp_path):
         "g = jets.jit(lambda x: np.exp(np.sin(x)) / (1 + x**2))\n"
         "print(jets.derivatives(g, 0.5, 3).tolist())\n"
     )
-    env = dict(os.environ, JETS_CACHE_DIR=str(tmp_path), PYTHONPATH=str(ROOT))
-    env.pop("JETS_JIT", None)
     for _ in range(3):
-        r = subprocess.run(
-            [sys.executable, "-c", script], env=env, capture_output=True, text=True, cwd=str(ROOT)
-        )
-        assert r.returncode == 0 and r.stderr == "", r.stderr
+        r = run_script(script, tmp_path)
+        assert r.stderr == "", r.stderr
         close(np.array(json.loads(r.stdout)), jets.derivatives(w1, 0.5, 3))
 
 
@@ -587,11 +590,7 @@ def test_jets_jit_sync_compiles_at_the_first_call(tmp_path):
         "print(json.dumps([d.tolist(), J._NUMBA['thread'] is None,\n"
         "    all(e.kernel is not None for e in g._entries.values())]))\n"
     )
-    env = dict(os.environ, JETS_CACHE_DIR=str(tmp_path), PYTHONPATH=str(ROOT), JETS_JIT="sync")
-    r = subprocess.run(
-        [sys.executable, "-c", script], env=env, capture_output=True, text=True, cwd=str(ROOT)
-    )
-    assert r.returncode == 0, r.stderr
+    r = run_script(script, tmp_path, jit_mode="sync")
     d, no_thread, compiled = json.loads(r.stdout.splitlines()[-1])
     assert no_thread and compiled
     close(np.array(d), jets.derivatives(w1, np.linspace(-1, 1, 5), 8))
@@ -622,17 +621,7 @@ def test_a_child_forked_during_the_import_replays(tmp_path):
         "os.waitpid(pid, 0)\n"
         "print(json.dumps([d.tolist(), json.loads(out)]))\n"
     )
-    env = dict(os.environ, JETS_CACHE_DIR=str(tmp_path), PYTHONPATH=str(ROOT))
-    env.pop("JETS_JIT", None)
-    r = subprocess.run(
-        [sys.executable, "-c", script],
-        env=env,
-        capture_output=True,
-        text=True,
-        cwd=str(ROOT),
-        timeout=120,
-    )
-    assert r.returncode == 0, r.stderr
+    r = run_script(script, tmp_path)
     d, (c, ready_at_fork, no_numba) = json.loads(r.stdout.splitlines()[-1])
     want = jets.derivatives(w1, np.linspace(-1, 1, 5), 6)
     np.testing.assert_array_equal(np.array(d), want)
