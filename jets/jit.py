@@ -404,6 +404,7 @@ def _forked_child():
     _NUMBA_LOCK = threading.Lock()
     if _NUMBA["thread"] is not None and not _NUMBA_READY.is_set():
         _NUMBA["module"] = None
+        _NUMBA["forked"] = True
         _NUMBA_READY.set()
 
 
@@ -1639,10 +1640,15 @@ def _compile(entry, S, args):
     if nb is _PENDING:
         return _PENDING
     if nb is None:
+        if os.environ.get("JETS_JIT", "") == "replay":
+            return None  # asked for: nothing to warn about
         if not _NO_NUMBA_WARNED[0]:
             _NO_NUMBA_WARNED[0] = True
             warnings.warn(
-                "jets.jit: numba is not installed, so compiled functions replay their "
+                "jets.jit: this process forked while numba was importing, so its compiled "
+                "functions replay their recording with numpy (same results, slower)"
+                if _NUMBA.get("forked")
+                else "jets.jit: numba is not installed, so compiled functions replay their "
                 "recording with numpy; pip install 'jets[jit]' (numba) makes them faster",
                 RuntimeWarning,
                 stacklevel=5,
