@@ -203,6 +203,17 @@ def test_partials_equal_the_per_coefficient_products(dtype, order):
             assert np.array_equal(np.signbit(np.real(got[a])), np.signbit(np.real(want[a])))
 
 
+def test_partials_of_large_batches_equal_the_per_coefficient_products():
+    x0 = np.random.default_rng(7).uniform(-2, 2, (2, 3000))  # above the one-multiply size
+    x0[0, 5] = np.nan
+    x, y = jets.variables(list(x0), 3)
+    r = jets.exp(x * y) / (1 + y**2)
+    S, c = r.space, r.coeffs
+    got = r.partials()
+    for a, i in S.index.items():
+        np.testing.assert_array_equal(got[a], c[i] * int(S.factorials[i]))
+
+
 def test_partials_match_sympy():
     X, Y = sp.symbols("x y")
     e = sp.exp(X * Y) * sp.sin(X + 2 * Y)
