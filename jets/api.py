@@ -331,11 +331,49 @@ def _plan(f, x, k, error, axis, sparse):
             plan = _sparse_plan(f.f, x, k, error, axis)
         else:
             try:
-                plan = _sparse.plan_for(f.f, x, k)
+                plan = _EagerEdges(_sparse.plan_for(f.f, x, k), f.f, k)
             except Exception:  # noqa: BLE001 - not recordable sparsely: the dense path
                 plan = None
         f._plans[key] = plan
     return plan
+
+
+class _EagerEdges:
+    """A SparsePlan taken without sparse=True, whose points with an infinite or nan
+    coordinate are recomputed by the dense path, so that they hold what eager jets
+    gives there (the plan leaves out structurally zero products, so 0 * inf does not
+    spread over the point as it does in a dense jet).  Other points: the plan's."""
+
+    def __init__(self, plan, f, k):
+        self.plan, self.f, self.k = plan, f, k
+        self.space, self.out_item = plan.space, plan.out_item
+
+    def _edges(self, x):
+        bad = ~np.isfinite(x).all(axis=0)
+        return bad if bad.any() else None
+
+    def _dense(self, x, bad):
+        """(space, stored coefficients, output ndim) of the dense path at x's bad points."""
+        S, c, mdim, _ = _evaluate(self.f, x[:, bad], self.k, True)
+        return S, c, mdim
+
+    def coefficients(self, x):
+        c = self.plan.coefficients(x)
+        bad = self._edges(x)
+        if bad is not None:
+            S, cb, _ = self._dense(x, bad)
+            c = np.array(c, dtype=np.result_type(c, cb))
+            c[(Ellipsis, bad)] = S.to_true(cb)  # the plan's space is not scaled
+        return c
+
+    def tensor(self, x):
+        T = self.plan.tensor(x)
+        bad = self._edges(x) if T is not None else None
+        if bad is not None:
+            S, cb, mdim = self._dense(x, bad)
+            T = np.array(T, dtype=np.result_type(T, cb))
+            T[(Ellipsis, bad)] = _tensor(S, cb, self.k, mdim)
+        return T
 
 
 def _sparse_plan(f, x, k, error, axis):

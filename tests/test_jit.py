@@ -467,12 +467,15 @@ def test_many_variables_run_through_the_sparse_plan(n, batch):
     x = rng.uniform(-1.5, 1.5, (n, *batch))
     if batch:
         x[2].flat[1] = np.nan  # one nan point: nan there only, as eager
+        x[4].flat[0] = np.inf  # infinite points: what eager gives (the dense path)
+        x[0].flat[-1] = -np.inf
     g = jets.jit(rosen)
     for name, extra in [
         ("hessian", ()),
         ("gradient", ()),
         ("jacobian", ()),
         ("derivative_tensor", (3,)),
+        ("derivative_tensor", (5,)),  # a scaled seeding on the dense path
     ]:
         want = getattr(jets, name)(rosen, x, *extra)
         for _ in range(2):
@@ -485,13 +488,14 @@ def test_many_variables_run_through_the_sparse_plan(n, batch):
         close(got[a], want[a])
     assert {k[0] for k in g._plans} == {"auto"} and all(p is not None for p in g._plans.values())
     # the recording is kept: one plan per (x.shape, order), not one per call
-    assert len(g._plans) == 3
+    assert len(g._plans) == 4
     if not batch:
         close(jets.hessian(g, x), _rosen_hessian_sympy(x))
 
 
 def test_many_variables_not_a_sum_and_fewer_variables():
-    x = np.linspace(-1, 1, 10)[:, None] * np.array([1.0, 0.5])
+    x = np.linspace(-1, 1, 10)[:, None] * np.array([1.0, 0.5, 1.0])
+    x[3, 2] = np.inf  # not a sum either: the point is eager's
     g = jets.jit(coupled)
     close(jets.jacobian(g, x), jets.jacobian(coupled, x))
     close(jets.hessian(g, x), jets.hessian(coupled, x))
