@@ -1197,6 +1197,11 @@ class _Unrolled:
     def sup_set(self, r):
         return set(self.sup[r])
 
+    def da_times(self, a, b):
+        """The term (d a)_i b_j of the Euler-operator recurrences: a's degree-i
+        coefficient times its degree, times b's coefficient j."""
+        return lambda i, j: f"({self.v(a, i)} * {float(self.deg[i])}) * {self.v(b, j)}"
+
     # -------- nodes
     def copy(self, o, a, sign=""):
         for t in self.sup[a]:
@@ -1310,7 +1315,7 @@ class _Unrolled:
             o,
             a,
             f"np.exp({self.v(a, 0)})",
-            lambda i, j: f"({self.v(a, i)} * {float(self.deg[i])}) * {self.v(o, j)}",
+            self.da_times(a, o),
         )
 
     def log(self, o, a):
@@ -1343,7 +1348,7 @@ class _Unrolled:
                 t,
                 a,
                 o,
-                lambda i, j: f"({self.v(a, i)} * {float(self.deg[i])}) * {self.v(o, j)}",
+                self.da_times(a, o),
                 skip_i0=True,
                 jset=done,
             )
@@ -1374,7 +1379,7 @@ class _Unrolled:
                 t,
                 a,
                 c,
-                lambda i, j: f"({self.v(a, i)} * {float(self.deg[i])}) * {self.v(c, j)}",
+                self.da_times(a, c),
                 skip_i0=True,
                 jset=dc,
             )
@@ -1382,7 +1387,7 @@ class _Unrolled:
                 t,
                 a,
                 s,
-                lambda i, j: f"({self.v(a, i)} * {float(self.deg[i])}) * {self.v(s, j)}",
+                self.da_times(a, s),
                 skip_i0=True,
                 jset=ds,
             )
@@ -1413,7 +1418,7 @@ class _Unrolled:
                 t,
                 a,
                 w,
-                lambda i, j: f"({self.v(a, i)} * {float(self.deg[i])}) * {self.v(w, j)}",
+                self.da_times(a, w),
                 skip_i0=True,
                 jset=dw,
             )
