@@ -1227,6 +1227,29 @@ def _seed_jet(S, c, vs):
     return jet
 
 
+def _seed_plan(n, order):
+    """The cached plan of the fast seeding paths for n variables and an int order:
+    (space, scale, whether seeds carry a degree-1 row, ((sigma_i, vars_i), ...)),
+    or None for n = 0; a bad order raises here as in the general path."""
+    plan = _FLOAT_PLANS.get((n, order))
+    if plan is None and n:
+        nn, norder = normalize_order(n, order)
+        check_size(count_coeffs(nn, norder), 1)
+        base = _cached_space(nn, norder)
+        scale = scale_for(norder, nn)
+        sub = base.subspace((0,))
+        rows = sub.offsets[min(sub.degree, 1) + 1]
+        sigma = tuple(2.0 ** (scale[i] if scale else 0) for i in range(n))
+        varsets = tuple((i,) for i in range(n)) if n > 1 else (None,)
+        plan = _FLOAT_PLANS[(n, order)] = (
+            base,
+            scale,
+            rows == 2,
+            tuple(zip(sigma, varsets, strict=True)),
+        )
+    return plan
+
+
 def _float_seeds(points, order):
     """variables(points, order) for n Python floats (or 0-d float64 arrays) and an
     int order (single-point calls: the W3 latency), or None for anything else.
@@ -1241,23 +1264,9 @@ def _float_seeds(points, order):
                 type(p) is np.ndarray and p.ndim == 0 and p.dtype == np.float64
             ):
                 return None
-        n = len(points)
-        if n == 0:
+        plan = _seed_plan(len(points), order)
+        if plan is None:
             return None
-        nn, norder = normalize_order(n, order)  # a bad order raises here, as below
-        check_size(count_coeffs(nn, norder), 1)
-        base = _cached_space(nn, norder)
-        scale = scale_for(norder, nn)
-        sub = base.subspace((0,))
-        rows = sub.offsets[min(sub.degree, 1) + 1]
-        sigma = tuple(2.0 ** (scale[i] if scale else 0) for i in range(n))
-        varsets = tuple((i,) for i in range(n)) if n > 1 else (None,)
-        plan = _FLOAT_PLANS[(n, order)] = (
-            base,
-            scale,
-            rows == 2,
-            tuple(zip(sigma, varsets, strict=True)),
-        )
     base, scale, seeded, per = plan
     S = base.seeded(scale)
     out = []
@@ -1358,16 +1367,10 @@ def _array_seeds(points, order):
     batch not empty, with an int order; None for anything else.  The same jets as the
     general path below, bit for bit (tests/test_fast_paths.py): per variable
     (x_i, sigma_i) as an array (2, *batch) (the value alone at order 0), the seed nan
-    at nan points, after the same size check; the plan of _float_seeds."""
+    at nan points, after the same size check; the plan of _seed_plan."""
     if points.dtype != np.float64 or points.ndim < 2 or points.shape[0] == 0:
         return None
-    n = points.shape[0]
-    plan = _FLOAT_PLANS.get((n, order))
-    if plan is None:
-        if _float_seeds([0.0] * n, order) is None:  # builds the plan (or raises as below)
-            return None
-        plan = _FLOAT_PLANS[(n, order)]
-    base, scale, seeded, per = plan
+    base, scale, seeded, per = _seed_plan(points.shape[0], order)
     batch = points.shape[1:]
     check_size(base.ncoeffs, prod(batch))
     S = base.seeded(scale)
