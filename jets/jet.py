@@ -26,7 +26,7 @@ from .engine import Operand, all_numbers
 from .kernels import constant_like, embed
 from .majorants import unit_roundoff
 from .rules import lookup
-from .space import JetSpace, _ldexp, check_size, count_coeffs, scale_for
+from .space import JetSpace, _freeze, _ldexp, check_size, count_coeffs, scale_for
 from .space import _cached as _cached_space
 from .space import _normalize as normalize_order
 
@@ -1331,11 +1331,6 @@ def _seeded_stack(x, order):
     X = Jet._wrap(base.seeded(scale), c, None)
     X._seeds = [sigma, has, [None] * n, None]  # the rows, built on first use (_seed_row)
     return X
-
-
-def _freeze(a):
-    a.flags.writeable = False
-    return a
 
 
 def _seed_row(X, seeds, i):
