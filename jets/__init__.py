@@ -7,6 +7,7 @@ coefficients and every partial derivative from the result.
 
 from . import linalg as _linalg  # noqa: F401  (fills np.linalg.*, einsum, ... for jets)
 from . import numpy_api as _numpy_api  # noqa: F401  (fills the numpy registries)
+from . import slots as _slots  # noqa: F401  (jets.stack keeps per-element variable sets)
 from .api import (
     derivative,
     derivative_tensor,

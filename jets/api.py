@@ -40,6 +40,7 @@ import numpy as np
 
 from . import backend as B
 from . import jit as _jit
+from . import slots as _slots
 from . import sparse as _sparse
 from .jet import Jet, _seeded_stack, variable, variables
 from .kernels import embed
@@ -233,8 +234,12 @@ def _cheapest(n, candidates):
 
 
 # ------------------------------------------------------------------ seeding
-def _seed(x, order, several, error=False):
+def _seed(x, order, several, error=False, slots=True):
     """The jet array f receives: x + e, shape x.shape, in space (n, order).
+
+    Float64 points of SLOT_MIN_VARS or more variables and an int order (untracked)
+    give a ``jets.slots.SlotJet`` (slots=True), the stack whose items each keep their
+    own variable: f's elementwise work then costs a few variables per element.
 
     Seeded by the engine's own ``variables`` (and ``stack`` for several), so
     the jets carry whatever compact form the engine gives fresh variables; float64
@@ -247,6 +252,10 @@ def _seed(x, order, several, error=False):
         if not several:
             return variable(x, order, track_error=error)
         return _foreign_stack(variables(list(x), order, track_error=error))
+    if several and slots and not error:
+        X = _slots.seed_stack(x, order)  # n >= SLOT_MIN_VARS: per-element variable sets
+        if X is not None:
+            return X
     check_size(_get_space(n, order).ncoeffs, max(x.size, 1))
     if not several:
         return variable(x, order, track_error=error)
@@ -280,7 +289,7 @@ def _evaluate(f, x, order, several, error=False):
     seeded with track_error) the estimated absolute errors of the same shape,
     else None.
     """
-    X = _seed(x, order, several, error)
+    X = _seed(x, order, several, error, not isinstance(f, _jit.Jitted))
     batch = x.shape[1:] if several else x.shape
     out = f(X)
     c = _collect(out, X.space, batch, out, ())

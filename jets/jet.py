@@ -115,11 +115,14 @@ def apply(name, *args):
     jets = []
     tracked = False
     for a in args:
-        if isinstance(a, Jet):
+        if type(a) is Jet:
             jets.append(a)
             tracked = tracked or a._err is not None
-        elif isinstance(a, TRACER_TYPES):
+        elif isinstance(a, TRACER_TYPES):  # also jets.slots.SlotJet, a Jet subclass
             return a._jets_record(rule, args)
+        elif isinstance(a, Jet):
+            jets.append(a)
+            tracked = tracked or a._err is not None
     if not jets:
         return rule.value(*args)
     S = jets[0]._space if len(jets) == 1 else common_space(*jets)

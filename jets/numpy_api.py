@@ -143,6 +143,11 @@ def _joined(S, vars, arrays, cs, join):
     return Jet._wrap(S, c, vars, err)
 
 
+#: jets.slots sets this: (arrays, axis) -> a SlotJet when stacking seeded
+#: variables keeps per-element variable sets, else None
+STACK_HOOK = [None]
+
+
 def stack(arrays, axis=0):
     """Stack jets (and constants) along a new batch axis, like np.stack.
 
@@ -152,6 +157,10 @@ def stack(arrays, axis=0):
     arrays = _check_arrays(arrays, "stack")
     if not any(isinstance(a, Jet) for a in arrays):
         return np.stack(arrays, axis=axis)  # no jet: numpy's own result
+    if STACK_HOOK[0] is not None:
+        out = STACK_HOOK[0](arrays, axis)  # per-element variable sets (jets.slots)
+        if out is not None:
+            return out
     target = next(a.shape for a in arrays if isinstance(a, Jet))
     shapes = [
         a.shape

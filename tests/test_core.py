@@ -34,6 +34,7 @@ LAYERS = [
     "program",
     "jit",
     "sparse",
+    "slots",
     "chunked",
     "api",
     "calculus",

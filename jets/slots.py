@@ -1,0 +1,435 @@
+"""Eager per-element variable sets: jet arrays whose elements each depend on a
+few variables.
+
+``jets.stack(jets.variables(x, k))`` of n >= :data:`SLOT_MIN_VARS` seeded
+variables gives a :class:`SlotJet`: the array ``x`` of shape ``(n, *batch)``
+whose item i depends on variable i only.  Instead of all ``C(n + k, k)``
+coefficients per element it stores, per item along its first axis, the *slots*
+(an int array ``(m, s)``: the s global variables that item is written in) and
+its coefficients in the small space ``space(s, k)``, shape
+``(C(s + k, k), m, *batch)``.  So ``x[1:] - x[:-1] ** 2`` costs two variables
+per element whatever n is, and the Rosenbrock Hessian
+``np.sum(100 * (x[1:] - x[:-1]**2)**2 + (1 - x[:-1])**2, axis=0).hessian()``
+costs in proportion to its terms, not n**2 per operation.
+
+What stays sparse (everything else is computed on the dense jet, so it is
+always right, at the dense price):
+
+* the rules of the table (operators, numpy ufuncs, ``jets.<name>``) on slot
+  jets, jets of the same seeding and constants, when the result's first axis
+  is the slot jets' first axis.  The result's slots are the first operand's,
+  then each later operand's slots that no earlier slot names in every item
+  (jets.sparse does the same).  When some item would name one variable in two
+  slots (``x * x[0]``: item 0 is x0 * x0 but item 1 is x1 * x0) the
+  operation runs on the dense jets instead;
+* indexing the first axis with an int (a jet of that item's variables), a
+  slice or a 1-d int or bool array, optionally followed by slices of the batch
+  axes;
+* sums over the first axis (``np.sum(v, axis=0)``, ``v.sum(0)``): every item
+  is added into a jet of the union of the variables (the output of a sum is an
+  ordinary :class:`~jets.jet.Jet`), and sums over the batch axes, which keep
+  the slots.
+
+A slot jet *is* a Jet: every other method, reader and numpy function reads
+its dense coefficients, which it builds once on first use (``coeffs``,
+``hessian()``, ``reshape``, ``np.concatenate``, ...), and whose numbers are
+those the dense computation gives, to rounding (sums add in another order).
+"""
+
+import numpy as np
+
+from . import engine
+from . import jet as _jet
+from . import kernels as K
+from . import numpy_api as _numpy_api
+from .engine import Operand
+from .jet import Jet
+from .space import check_size
+from .space import space as _space
+from .sparse import _embed_index, _scatter_index
+
+__all__ = ["SlotJet", "SLOT_MIN_VARS", "slot_stack", "seed_stack"]
+
+#: jets.stack of seeded variables keeps per-element variable sets from this many
+#: variables of the seeding on (below it the dense jets are as cheap)
+SLOT_MIN_VARS = 8
+
+
+def _readonly(a):
+    if type(a) is np.ndarray and a.flags.writeable:
+        a.flags.writeable = False
+    return a
+
+
+class SlotJet(Jet):
+    """An array of jets of shape ``(m, *batch)`` whose items (along the first
+    axis) each depend on their own few variables: ``_loc`` the coefficients
+    ``(P, m, *batch)`` in ``space(s, k)``, P a whole-degree prefix of its
+    ``C(s + k, k)`` (as a Jet stores only its degrees up to the last that may
+    be nonzero: seeds hold degrees 0 and 1), ``_slots`` the int array ``(m, s)``
+    of the global variable of every slot (distinct within an item).
+    ``_coeffs`` / ``_vars`` (what every inherited method reads) are the dense
+    jet in the union of the variables, built on first use and kept."""
+
+    __slots__ = ("_loc", "_slots", "_dense")
+
+    @classmethod
+    def _make(cls, S, loc, slots):
+        jet = object.__new__(cls)
+        jet._space = S
+        jet._loc = _readonly(loc)
+        jet._slots = _readonly(slots)
+        jet._dense = None
+        jet._err = None
+        jet._seeds = None
+        return jet
+
+    # ----------------------------------------------------------- the dense jet
+    def _densify(self):
+        d = self._dense
+        if d is None:
+            S, W, loc = self._space, self._slots, self._loc
+            union = np.unique(W)
+            vars = None if len(union) == S.nvars else tuple(int(v) for v in union)
+            T = S.subspace(vars)
+            m = W.shape[0]
+            batch = loc.shape[2:]
+            P = loc.shape[0]
+            top = _space(W.shape[1], S.degree).top_degree[P]
+            rows = int(T.offsets[top + 1])
+            check_size(rows, max(m * int(np.prod(batch, dtype=np.int64)), 1))
+            idx = _scatter_index(S.degree, np.searchsorted(union, W), T)[:P]  # (P, m)
+            out = np.zeros((rows, m) + batch, dtype=loc.dtype)
+            out[idx, np.arange(m)] = loc  # distinct slots: one target per coefficient
+            if loc.dtype.kind in "fc":
+                bad = np.isnan(loc[0])
+                if bad.any():
+                    out[:, bad] = np.nan  # nan poisoning: every coefficient
+            d = self._dense = (_readonly(out), vars)
+        return d
+
+    @property
+    def _coeffs(self):
+        return self._densify()[0]
+
+    @property
+    def _vars(self):
+        return self._densify()[1]
+
+    def dense(self):
+        """The same jets as an ordinary :class:`~jets.jet.Jet` (dense in the
+        union of the variables)."""
+        c, v = self._densify()
+        return Jet._wrap(self._space, c, v)
+
+    # ----------------------------------------------------------- shape
+    @property
+    def value(self):
+        return self._loc[0]
+
+    @property
+    def shape(self):
+        return self._loc.shape[1:]
+
+    @property
+    def ndim(self):
+        return self._loc.ndim - 1
+
+    @property
+    def dtype(self):
+        return self._loc.dtype
+
+    def __getitem__(self, key):
+        out = _index(self, key)
+        return Jet.__getitem__(self, key) if out is None else out
+
+    def sum(self, axis=None, keepdims=False):
+        out = None if keepdims else _sum(self, axis)
+        return Jet.sum(self, axis=axis, keepdims=keepdims) if out is None else out
+
+    def _jets_record(self, rule, args):
+        """jets.jet.apply hands every rule with a slot jet among its arguments here."""
+        for a in args:
+            if isinstance(a, _jet.TRACER_TYPES) and not isinstance(a, Jet):
+                return a._jets_record(rule, args)  # a recording (jets.jit) decides
+        out = _apply(rule, args)
+        if out is None:
+            return _jet.apply(rule, *(a.dense() if isinstance(a, SlotJet) else a for a in args))
+        return out
+
+
+_jet.register_tracer(SlotJet)
+
+
+# ------------------------------------------------------------------ building
+def slot_stack(arrays, axis=0):
+    """jets.stack(arrays) as a SlotJet when it pays (every entry a jet of one
+    seeding of >= SLOT_MIN_VARS variables and an int order, each depending on the
+    same number s of variables, fewer than the stack's), else None."""
+    if axis != 0 or len(arrays) < 2:
+        return None
+    first = arrays[0]
+    if type(first) is not Jet:
+        return None
+    S = first._space
+    if S.nvars < SLOT_MIN_VARS or S.caps is not None or S.degree < 1:
+        return None
+    s = None
+    rows = []
+    for a in arrays:
+        if type(a) is not Jet or a._space is not S or a._err is not None:
+            return None
+        v = a._vars
+        if v is None or v == () or (s is not None and len(v) != s):
+            return None
+        s = len(v)
+        if type(a._coeffs) is not np.ndarray or a.shape != first.shape:
+            return None
+        rows.append(v)
+    slots = np.array(rows, dtype=np.intp)
+    if len(np.unique(slots)) <= s:
+        return None  # every item in the same variables: the dense jet is as small
+    loc_space = _space(s, S.degree)
+    P = max(a._coeffs.shape[0] for a in arrays)  # the longest degree prefix
+    top = loc_space.top_degree[P]
+    dtype = np.result_type(*(a._coeffs for a in arrays))
+    loc = np.zeros((P, len(arrays)) + first.shape, dtype=dtype)
+    for i, a in enumerate(arrays):  # a loop over the stacked jets (items), not points
+        loc[:, i] = K.pad(loc_space, a._coeffs, top)  # nan rows at nan points
+    return SlotJet._make(S, loc, slots)
+
+
+_numpy_api.STACK_HOOK[0] = slot_stack
+
+
+def seed_stack(x, order):
+    """``jets.stack(jets.variables(x, order))`` built directly for the functional
+    API: float64 points x (n, *batch) with n >= SLOT_MIN_VARS and an int order
+    >= 1, else None.  The same SlotJet as that stack, bit for bit: local
+    coefficients (2, n, *batch) = (x, sigma_i), the seed nan at nan points, and
+    the slots [[0], [1], ..., [n - 1]]."""
+    if (
+        type(x) is not np.ndarray
+        or x.dtype != np.float64
+        or x.ndim == 0
+        or x.shape[0] < SLOT_MIN_VARS
+        or x.size == 0
+        or type(order) is not int
+        or order < 1
+    ):
+        return None
+    n = x.shape[0]
+    base, scale, seeded, per = _jet._seed_plan(n, order)
+    sigma = np.array([p[0] for p in per]).reshape((n,) + (1,) * (x.ndim - 1))
+    loc = np.empty((2,) + x.shape)
+    loc[0] = x
+    loc[1] = sigma
+    nan = np.isnan(x)
+    if nan.any():
+        loc[1][nan] = np.nan  # nan poisoning, as the seeds of jets.variables
+    return SlotJet._make(base.seeded(scale), loc, np.arange(n, dtype=np.intp)[:, None])
+
+
+# ------------------------------------------------------------------ operations
+def _operand_slots(a, nd, m):
+    """(local coefficients, slots (m or 1, s)) of a jet argument of a result of
+    ndim nd and first axis m, or None when it cannot take part."""
+    if isinstance(a, SlotJet):
+        if a.ndim != nd:
+            return None  # its items would sit on a batch axis of the result
+        return a._loc, a._slots
+    if a._err is not None or type(a._coeffs) is not np.ndarray:
+        return None
+    v = a._vars
+    if v is None:
+        return None  # depends on every variable: the dense jet is no larger
+    slots = np.array(v, dtype=np.intp).reshape(1, len(v))
+    return a._coeffs, slots
+
+
+def _apply(rule, args):
+    """rule(*args) kept in slots (a SlotJet), or None: then the caller runs it
+    on the dense jets."""
+    jets = [a for a in args if isinstance(a, Jet)]
+    S = jets[0]._space
+    if any(j._space is not S for j in jets):
+        return None  # common_space on the dense jets says why (or joins constants)
+    try:
+        R = np.broadcast_shapes(*(a.shape if isinstance(a, Jet) else np.shape(a) for a in args))
+    except ValueError:
+        return None  # the dense path raises numpy's error
+    nd = len(R)
+    if nd == 0 or R[0] == 0:
+        return None
+    m = R[0]
+    ops = []
+    for a in args:
+        if isinstance(a, Jet):
+            o = _operand_slots(a, nd, m)
+            if o is None:
+                return None
+            ops.append(o)
+        else:
+            ops.append(None)
+    # the result's slots: the first operand's, then every later operand's slot
+    # that no earlier slot names in every item (as jets.sparse records them)
+    W = None
+    maps = []
+    for o in ops:
+        if o is None:
+            maps.append(None)
+            continue
+        sl = np.broadcast_to(o[1], (m, o[1].shape[1]))
+        if W is None:
+            W = sl
+            maps.append(tuple(range(sl.shape[1])))
+            continue
+        eq = sl[:, :, None] == W[:, None, :]  # (m, sa, sw)
+        uniform = bool((eq == eq[:1]).all())
+        mp, extra = [], []
+        for p in range(sl.shape[1]):
+            hits = np.flatnonzero(eq[0, p]) if uniform else ()
+            if len(hits):
+                mp.append(int(hits[0]))
+            else:
+                mp.append(W.shape[1] + len(extra))
+                extra.append(p)
+        if extra:
+            W = np.concatenate([W, sl[:, extra]], axis=1)
+        maps.append(tuple(mp))
+    sw = W.shape[1]
+    if sw == 0:
+        return None  # constants only (jets of no variable)
+    if sw > 1:
+        srt = np.sort(W, axis=1)
+        if (srt[:, 1:] == srt[:, :-1]).any():
+            return None  # some item names one variable in two slots
+    k = S.degree
+    sub = _space(sw, k)
+    check_size(sub.ncoeffs, max(int(np.prod(R, dtype=np.int64)), 1), "term")
+    eargs = []
+    for a, o, mp in zip(args, ops, maps, strict=True):
+        if o is None:
+            eargs.append(a)
+            continue
+        # the operand in its own slots (an Operand of those variables of the
+        # result's space, as the dense engine takes a jet of few variables: a
+        # variable it does not depend on is structurally zero, never 0 * inf)
+        c = _sorted_slots(k, o[0], mp)
+        vs = tuple(sorted(mp))
+        eargs.append(Operand(c, None if len(vs) == sw else vs))
+    c, v = engine.apply(rule, sub, eargs)
+    c = K.embed(sub, c, v, None)  # a degree prefix of the slots' space
+    if c.shape[1:] != R:  # a result of constants and jets of no item axis
+        c = np.broadcast_to(c, c.shape[:1] + R).copy()
+    return SlotJet._make(S, c, np.ascontiguousarray(W))
+
+
+def _sorted_slots(k, c, mp):
+    """Local coefficients c (P, ...) whose slot p is variable mp[p] re-ordered
+    so that the slots are in increasing order of mp."""
+    s = len(mp)
+    if s < 2 or c.shape[0] == 1 or all(mp[p] < mp[p + 1] for p in range(s - 1)):
+        return c
+    rank = np.argsort(np.argsort(mp))  # slot p goes to position rank[p]
+    e = np.empty_like(c)
+    e[_embed_index(k, s, s, tuple(int(r) for r in rank))[: len(c)]] = c
+    return e
+
+
+def _index(x, key):
+    """x[key] for a key on the first axis (int, slice, 1-d int/bool array),
+    optionally followed by slices; None for any other key (the dense path)."""
+    rest = ()
+    if isinstance(key, tuple):
+        if not key:
+            return None
+        key, rest = key[0], key[1:]
+        if not all(isinstance(r, slice) for r in rest) or len(rest) > x.ndim - 1:
+            return None
+    if isinstance(key, Jet):
+        return None
+    if isinstance(key, (bool, np.bool_)) or key is None or key is Ellipsis:
+        return None
+    if isinstance(key, (int, np.integer)):
+        m = x.shape[0]
+        if not -m <= key < m:
+            return None  # numpy's IndexError from the dense path
+        loc = x._loc[(slice(None), key) + rest]
+        return _item_jet(x._space, loc, x._slots[key])
+    if not isinstance(key, slice):
+        try:
+            key = np.asarray(key)
+        except (ValueError, TypeError):
+            return None
+        if key.ndim != 1 or key.dtype.kind not in "iub":
+            return None
+        if key.dtype.kind == "b" and len(key) != x.shape[0]:
+            return None
+        if (
+            key.dtype.kind in "iu"
+            and len(key)
+            and not (-x.shape[0] <= key.min() and key.max() < x.shape[0])
+        ):
+            return None
+    slots = x._slots[key]
+    loc = x._loc[(slice(None), key) + rest]
+    if not len(slots):
+        return None
+    return SlotJet._make(x._space, loc, np.ascontiguousarray(slots))
+
+
+def _item_jet(S, loc, vars_):
+    """One item as an ordinary Jet: its local coefficients (Ls, *batch) in
+    slots `vars_` (distinct), re-ordered to the sorted variables."""
+    s = len(vars_)
+    loc = _sorted_slots(S.degree, loc, tuple(int(v) for v in vars_))
+    vars_ = tuple(int(v) for v in np.sort(vars_))
+    return Jet._wrap(S, np.ascontiguousarray(loc), vars_ if s < S.nvars else None)
+
+
+def _sum(x, axis):
+    """x.sum(axis): over the first axis an ordinary Jet of the union of the
+    variables, over batch axes a SlotJet; None for what the dense path does."""
+    nd = x.ndim
+    if axis is None:
+        axes = tuple(range(nd))
+    elif isinstance(axis, tuple):
+        axes = axis
+    else:
+        axes = (axis,)
+    try:
+        axes = tuple(sorted({int(a) + nd if int(a) < 0 else int(a) for a in axes}))
+    except TypeError:
+        return None
+    if len(axes) != len(set(axes)) or any(not 0 <= a < nd for a in axes):
+        return None  # numpy's error from the dense path
+    batch_axes = tuple(a + 1 for a in axes if a > 0)
+    loc = x._loc.sum(axis=batch_axes) if batch_axes else x._loc
+    if 0 not in axes:
+        return SlotJet._make(x._space, loc, x._slots)
+    S, W = x._space, x._slots
+    m = W.shape[0]
+    if m == 0:
+        return None
+    union = np.unique(W)
+    vars = None if len(union) == S.nvars else tuple(int(v) for v in union)
+    T = S.subspace(vars)
+    batch = loc.shape[2:]
+    P = loc.shape[0]
+    rows = int(T.offsets[_space(W.shape[1], S.degree).top_degree[P] + 1])
+    check_size(rows, max(int(np.prod(batch, dtype=np.int64)), 1))
+    idx = _scatter_index(S.degree, np.searchsorted(union, W), T)[:P]  # (P, m)
+    flat = idx.ravel()
+    vals = loc.reshape((-1,) + batch)  # (Ls * m, *batch), the order of idx.ravel()
+    perm = np.argsort(flat, kind="stable")
+    srt = flat[perm]
+    starts = np.flatnonzero(np.r_[True, srt[1:] != srt[:-1]])
+    out = np.zeros((rows,) + batch, dtype=loc.dtype)
+    with np.errstate(all="ignore"):
+        out[srt[starts]] = np.add.reduceat(vals[perm], starts, axis=0)
+    if loc.dtype.kind in "fc":
+        bad = np.isnan(out[0])
+        if bad.any():
+            out[:, bad] = np.nan
+    return Jet._wrap(S, out, vars)
