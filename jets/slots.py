@@ -247,10 +247,21 @@ def _operand_slots(a, nd, m):
     return a._coeffs, slots
 
 
+_NUMBERS = (int, float, complex)
+
+
 def _apply(rule, args):
     """rule(*args) kept in slots (a SlotJet), or None: then the caller runs it
     on the dense jets."""
     jets = [a for a in args if isinstance(a, Jet)]
+    if len(jets) == 1 and all(a is jets[0] or type(a) in _NUMBERS for a in args):
+        # one slot jet and Python numbers (x**2, 100 * x, 1 - x): its own slots
+        x = jets[0]
+        k = x._space.degree
+        sw = x._slots.shape[1]
+        eargs = [Operand(x._loc, None) if a is x else a for a in args]
+        c, v = engine.apply(rule, _space(sw, k), eargs)
+        return SlotJet._make(x._space, K.embed(_space(sw, k), c, v, None), x._slots)
     S = jets[0]._space
     if any(j._space is not S for j in jets):
         return None  # common_space on the dense jets says why (or joins constants)

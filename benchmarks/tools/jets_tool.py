@@ -6,10 +6,12 @@ from ..workloads import W2_ALPHAS
 from ..workloads import rosen as _rosen
 from ..workloads import w1 as _w1
 from ..workloads import w2 as _w2
-from . import NotApplicable
 
 NAME = "jets"
-LABEL = "jets (object API: variable/variables, .derivatives(), .partials(), .hessian())"
+LABEL = (
+    "jets (object API: variable/variables, .derivatives(), .partials(), .hessian(); "
+    "W4: stack() of 8 or more variables keeps per-element variable sets)"
+)
 PACKAGES = ("jets", "numpy")
 
 jets = None
@@ -69,16 +71,8 @@ def build(cell, inp, info):
 
         return run
     X0 = inp["X"]
-    from jets.space import MAX_ELEMENTS, count_coeffs
 
-    n, B = X0.shape
-    if count_coeffs(n, 2) * (n - 1) * B > MAX_ELEMENTS:
-        raise NotApplicable(
-            f"dense jets of (n - 1) x B = {(n - 1) * B} terms in {count_coeffs(n, 2)} "
-            f"coefficients exceed jets' memory limit: see jets-sparse"
-        )
-
-    def run():
+    def run():  # from 8 variables on, jets.stack keeps per-element variable sets
         return _rosen(jets.stack(jets.variables(X0, order=2))).hessian()
 
     return run
