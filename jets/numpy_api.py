@@ -153,7 +153,12 @@ def stack(arrays, axis=0):
 
     The jets must all have one shape and `axis` must be valid for the result, as
     in numpy (numpy's errors).  Plain numbers and arrays are constants, broadcast
-    to the jets' shape (numpy's error if they do not broadcast to it)."""
+    to the jets' shape (numpy's error if they do not broadcast to it).
+
+    Stacking seeded variables of one seeding of 8 or more variables (jets each
+    depending on the same number of variables, an int order) along axis 0 gives a
+    ``jets.slots.SlotJet``: the same jets, each item keeping its own variables
+    (docs/guide.md, "Many variables: per-element variable sets")."""
     arrays = _check_arrays(arrays, "stack")
     if not any(isinstance(a, Jet) for a in arrays):
         return np.stack(arrays, axis=axis)  # no jet: numpy's own result
