@@ -400,3 +400,39 @@ def test_functional_rosenbrock_against_sympy():
     assert T3[i, i, i] == pytest.approx(2400 * x0[i], rel=1e-14)
     assert T3[i, i, i + 1] == T3[i + 1, i, i] == -400
     assert np.count_nonzero(T3) == (n - 1) * 4
+
+
+_A = np.random.default_rng(0).uniform(-1, 1, (10, 10))
+#: functions a user hands the functional API: most of them leave the slots (numpy
+#: functions, @, reshapes) and run on the dense jet, which must change nothing
+FALLBACKS = {
+    "quad": lambda x: x @ _A @ x,
+    "norm": lambda x: np.linalg.norm(x),
+    "cumsum": lambda x: np.cumsum(x)[-1] * x[0],
+    "prod": lambda x: np.prod(x[:5]),
+    "mean": lambda x: x.mean() ** 2,
+    "identity": lambda x: x,
+    "list": lambda x: [x[0] * x[1], x[2]],
+    "dot": lambda x: np.dot(x, x),
+    "where": lambda x: np.sum(np.where(x > 0, x, x**2)),
+    "max": lambda x: np.max(x * x[::-1]),
+    "abs_against_one": lambda x: np.sum(np.abs(x - x[3])),
+    "tanh_sum": lambda x: np.tanh(x.sum()),
+    "einsum": lambda x: np.einsum("i,i->", x, x),
+    "outer": lambda x: np.sum(np.outer(x, x)),
+    "concat": lambda x: np.sum(np.concatenate([x, x**2]) ** 2),
+    "min_pair": lambda x: np.sum(np.minimum(x[1:], x[:-1])),
+}
+
+
+@pytest.mark.parametrize("name", list(FALLBACKS))
+@pytest.mark.parametrize("call", ["hessian", "jacobian"])
+def test_functional_api_fallbacks_equal_the_dense_path(name, call, monkeypatch):
+    import jets.api as A
+
+    x0 = np.random.default_rng(1).uniform(-1, 1, 10)
+    f, fn = FALLBACKS[name], getattr(jets, call)
+    got = fn(f, x0)
+    monkeypatch.setattr(A._slots, "seed_stack", lambda x, order: None)
+    want = fn(f, x0)
+    np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-13)
