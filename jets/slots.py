@@ -46,7 +46,7 @@ from .engine import Operand
 from .jet import Jet
 from .space import check_size
 from .space import space as _space
-from .sparse import _embed_index, _scatter_index
+from .sparse import _embed_index, _scatter_index, merge_slots
 
 __all__ = ["SlotJet", "SLOT_MIN_VARS", "slot_stack", "seed_stack"]
 
@@ -284,30 +284,9 @@ def _apply(rule, args):
             ops.append(None)
     # the result's slots: the first operand's, then every later operand's slot
     # that no earlier slot names in every item (as jets.sparse records them)
-    W = None
-    maps = []
-    for o in ops:
-        if o is None:
-            maps.append(None)
-            continue
-        sl = np.broadcast_to(o[1], (m, o[1].shape[1]))
-        if W is None:
-            W = sl
-            maps.append(tuple(range(sl.shape[1])))
-            continue
-        eq = sl[:, :, None] == W[:, None, :]  # (m, sa, sw)
-        uniform = bool((eq == eq[:1]).all())
-        mp, extra = [], []
-        for p in range(sl.shape[1]):
-            hits = np.flatnonzero(eq[0, p]) if uniform else ()
-            if len(hits):
-                mp.append(int(hits[0]))
-            else:
-                mp.append(W.shape[1] + len(extra))
-                extra.append(p)
-        if extra:
-            W = np.concatenate([W, sl[:, extra]], axis=1)
-        maps.append(tuple(mp))
+    W, maps = merge_slots([o[1] for o in ops if o is not None], (m,))
+    it = iter(maps)
+    maps = [None if o is None else next(it) for o in ops]
     sw = W.shape[1]
     if sw == 0:
         return None  # constants only (jets of no variable)

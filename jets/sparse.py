@@ -55,7 +55,7 @@ from .rules import ALIASES, RULES
 from .space import check_size
 from .space import space as _space
 
-__all__ = ["SparsePlan", "trace", "plan_for", "evaluate"]
+__all__ = ["SparsePlan", "trace", "plan_for", "evaluate", "merge_slots"]
 
 _NO_CONTROL_FLOW = (
     "sparse=True records f once and cannot branch on the values of x (they are "
@@ -332,31 +332,8 @@ class SparsePlan:
         if len(nodes) == 1 and nodes[0].item == item:  # one jet: its own slots
             W, maps = nodes[0].slots, [None]
             nodes = []
-        for nd in nodes:
-            sl = np.broadcast_to(nd.slots, item + nd.slots.shape[-1:])
-            if W is None:
-                W = sl
-                maps.append(np.arange(sl.shape[-1]))
-                continue
-            flat_b = sl.reshape(-1, sl.shape[-1])
-            flat_w = W.reshape(-1, W.shape[-1])
-            mp = np.empty(sl.shape[-1], dtype=np.intp)
-            extra = []
-            if len(flat_b):
-                eq = flat_b[:, :, None] == flat_w[:, None, :]
-                uniform = bool((eq == eq[:1]).all())
-            else:
-                uniform = False
-            for p in range(sl.shape[-1]):
-                hits = np.flatnonzero(eq[0, p]) if uniform else ()
-                if len(hits):
-                    mp[p] = hits[0]
-                else:
-                    mp[p] = W.shape[-1] + len(extra)
-                    extra.append(p)
-            if extra:
-                W = np.concatenate([W, sl[..., extra]], axis=-1)
-            maps.append(mp)
+        if nodes:
+            W, maps = merge_slots([nd.slots for nd in nodes], item)
         sw = W.shape[-1]
         spec = []
         it = iter(zip(nodes, maps, strict=True)) if nodes else None
@@ -369,8 +346,8 @@ class SparsePlan:
                 continue
             nd, mp = next(it)
             sa = nd.slots.shape[-1]
-            same = sa == sw and np.array_equal(mp, np.arange(sw))
-            spec.append(("node", o[1], None if same else _embed_index(self.k, sa, sw, tuple(mp))))
+            same = sa == sw and mp == tuple(range(sw))
+            spec.append(("node", o[1], None if same else _embed_index(self.k, sa, sw, mp)))
         check_size(_space(sw, self.k).ncoeffs, max(prod(item + self.batch), 1), "term")
         sub = _space(sw, self.k)
         fast = _linear_kind(rule.name, spec, [self.nodes[o[1]].item for o in ops if o[0] == "node"])
@@ -615,6 +592,41 @@ class SparsePlan:
         for c, g in scatter[1]:
             out[0] = out[0] + c if g > 0 else out[0] - c
         return _poison(_scaled(out, scatter[5]))
+
+
+def merge_slots(slots, item):
+    """The slots of an operation's result from its operands' slots (arrays
+    ``(*item_j, s_j)`` that broadcast to ``item``): the first operand's, then
+    each later operand's slots that no earlier slot names in every item (a slot
+    that names the same variable as an earlier one at some items only stays
+    apart).  Returns (W of shape ``(*item, sw)``, per operand the tuple mp of
+    the result slot of each of its slots)."""
+    W = None
+    maps = []
+    for sl in slots:
+        sl = np.broadcast_to(sl, item + sl.shape[-1:])
+        if W is None:
+            W = sl
+            maps.append(tuple(range(sl.shape[-1])))
+            continue
+        flat_b = sl.reshape(-1, sl.shape[-1])
+        flat_w = W.reshape(-1, W.shape[-1])
+        uniform = False
+        if len(flat_b):
+            eq = flat_b[:, :, None] == flat_w[:, None, :]
+            uniform = bool((eq == eq[:1]).all())
+        mp, extra = [], []
+        for p in range(sl.shape[-1]):
+            hits = np.flatnonzero(eq[0, p]) if uniform else ()
+            if len(hits):
+                mp.append(int(hits[0]))
+            else:
+                mp.append(W.shape[-1] + len(extra))
+                extra.append(p)
+        if extra:
+            W = np.concatenate([W, sl[..., extra]], axis=-1)
+        maps.append(tuple(mp))
+    return W, maps
 
 
 def _linear_kind(name, spec, items):
