@@ -89,16 +89,10 @@ class SlotJet(Jet):
         d = self._dense
         if d is None:
             S, W, loc = self._space, self._slots, self._loc
-            union = np.unique(W)
-            vars = None if len(union) == S.nvars else tuple(int(v) for v in union)
-            T = S.subspace(vars)
             m = W.shape[0]
             batch = loc.shape[2:]
-            P = loc.shape[0]
-            top = _space(W.shape[1], S.degree).top_degree[P]
-            rows = int(T.offsets[top + 1])
+            vars, rows, idx = _placement(S, W, loc.shape[0])  # idx (P, m)
             check_size(rows, max(m * int(np.prod(batch, dtype=np.int64)), 1))
-            idx = _scatter_index(S.degree, np.searchsorted(union, W), T)[:P]  # (P, m)
             out = np.zeros((rows, m) + batch, dtype=loc.dtype)
             out[idx, np.arange(m)] = loc  # distinct slots: one target per coefficient
             if loc.dtype.kind in "fc":
@@ -282,18 +276,12 @@ def _apply(rule, args):
             ops.append(o)
         else:
             ops.append(None)
-    # the result's slots: the first operand's, then every later operand's slot
-    # that no earlier slot names in every item (as jets.sparse records them)
-    W, maps = merge_slots([o[1] for o in ops if o is not None], (m,))
+    W, maps = _merged(m, [o[1] for o in ops if o is not None])
+    if W is None:
+        return None  # some item names one variable in two slots, or no slot
     it = iter(maps)
     maps = [None if o is None else next(it) for o in ops]
     sw = W.shape[1]
-    if sw == 0:
-        return None  # constants only (jets of no variable)
-    if sw > 1:
-        srt = np.sort(W, axis=1)
-        if (srt[:, 1:] == srt[:, :-1]).any():
-            return None  # some item names one variable in two slots
     k = S.degree
     sub = _space(sw, k)
     check_size(sub.ncoeffs, max(int(np.prod(R, dtype=np.int64)), 1), "term")
@@ -312,7 +300,60 @@ def _apply(rule, args):
     c = K.embed(sub, c, v, None)  # a degree prefix of the slots' space
     if c.shape[1:] != R:  # a result of constants and jets of no item axis
         c = np.broadcast_to(c, c.shape[:1] + R).copy()
-    return SlotJet._make(S, c, np.ascontiguousarray(W))
+    return SlotJet._make(S, c, W)
+
+
+#: index tables of slot jets, by slot arrays (the same function called again
+#: meets the same slots): bounded, cleared when full
+_CACHE = {}
+_CACHE_SIZE = 256
+
+
+def _cached(key, build):
+    out = _CACHE.get(key)
+    if out is None:
+        out = build()
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.clear()
+        _CACHE[key] = out
+    return out
+
+
+def _merged(m, slots):
+    """(W (m, sw) read-only, maps) of merge_slots for operands with these slot
+    arrays, or (None, None) when an item would name one variable in two slots
+    (or there is no slot)."""
+
+    def build():
+        W, maps = merge_slots(slots, (m,))
+        sw = W.shape[1]
+        if sw == 0:
+            return None, None  # constants only (jets of no variable)
+        if sw > 1:
+            srt = np.sort(W, axis=1)
+            if (srt[:, 1:] == srt[:, :-1]).any():
+                return None, None
+        return _readonly(np.ascontiguousarray(W)), maps
+
+    key = ("merge", m) + tuple((sl.shape, sl.tobytes()) for sl in slots)
+    return _cached(key, build)
+
+
+def _placement(S, W, P):
+    """Where the items' local coefficients (P, m, ...) go in the dense jet of the
+    union of their variables: (vars, rows of the dense prefix, idx (P, m) of
+    their rows there), cached by the slots."""
+
+    def build():
+        union = np.unique(W)
+        vars = None if len(union) == S.nvars else tuple(int(v) for v in union)
+        T = S.subspace(vars)
+        rows = int(T.offsets[_space(W.shape[1], S.degree).top_degree[P] + 1])
+        idx = _scatter_index(S.degree, np.searchsorted(union, W), T)[:P]
+        return vars, rows, _readonly(np.ascontiguousarray(idx))
+
+    key = ("place", S.nvars, S.degree, P, W.shape, W.tobytes())
+    return _cached(key, build)
 
 
 def _sorted_slots(k, c, mp):
@@ -402,22 +443,24 @@ def _sum(x, axis):
     m = W.shape[0]
     if m == 0:
         return None
-    union = np.unique(W)
-    vars = None if len(union) == S.nvars else tuple(int(v) for v in union)
-    T = S.subspace(vars)
     batch = loc.shape[2:]
     P = loc.shape[0]
-    rows = int(T.offsets[_space(W.shape[1], S.degree).top_degree[P] + 1])
+    vars, rows, idx = _placement(S, W, P)  # idx (P, m)
     check_size(rows, max(int(np.prod(batch, dtype=np.int64)), 1))
-    idx = _scatter_index(S.degree, np.searchsorted(union, W), T)[:P]  # (P, m)
-    flat = idx.ravel()
-    vals = loc.reshape((-1,) + batch)  # (Ls * m, *batch), the order of idx.ravel()
-    perm = np.argsort(flat, kind="stable")
-    srt = flat[perm]
-    starts = np.flatnonzero(np.r_[True, srt[1:] != srt[:-1]])
+
+    def segments():
+        flat = idx.ravel()
+        perm = np.argsort(flat, kind="stable")
+        srt = flat[perm]
+        starts = np.flatnonzero(np.r_[True, srt[1:] != srt[:-1]])
+        return perm, starts, srt[starts]
+
+    key = ("segments", S.nvars, S.degree, P, W.shape, W.tobytes())
+    perm, starts, targets = _cached(key, segments)
+    vals = loc.reshape((-1,) + batch)  # (P * m, *batch), the order of idx.ravel()
     out = np.zeros((rows,) + batch, dtype=loc.dtype)
     with np.errstate(all="ignore"):
-        out[srt[starts]] = np.add.reduceat(vals[perm], starts, axis=0)
+        out[targets] = np.add.reduceat(vals[perm], starts, axis=0)
     if loc.dtype.kind in "fc":
         bad = np.isnan(out[0])
         if bad.any():

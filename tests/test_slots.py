@@ -503,3 +503,26 @@ def test_numpy_protocols_equal_the_dense_stack(name):
         _close(got, want)
     else:
         np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-13, atol=0)
+
+
+def test_index_tables_are_cached_bounded_and_keyed_by_shape(monkeypatch):
+    """The merge and placement tables of a call are reused by the next call with
+    the same slots (same numbers), the cache stays within its size, and slot
+    arrays with equal bytes but other shapes get their own tables."""
+    from jets import slots as SL
+
+    monkeypatch.setattr(SL, "_CACHE_SIZE", 3)
+    SL._CACHE.clear()
+    x0 = np.random.default_rng(4).uniform(-1, 1, (16, 2))
+    X, D = _stacks(x0, 2)
+    first = rosen(X)
+    assert len(SL._CACHE) <= 3
+    _close(rosen(X), first, 0)
+    _close(rosen(X), rosen(D))
+    # (16,) items in one slot and (8,) items in two slots share the bytes of 0..15
+    a = X[1:] * X[:-1]  # slots (15, 2)
+    b = X[::2] + X[1::2]  # slots (8, 2)
+    _close(a.sum(axis=0), (D[1:] * D[:-1]).sum(axis=0))
+    _close(b.sum(axis=0), (D[::2] + D[1::2]).sum(axis=0))
+    _close(X.sum(axis=0), D.sum(axis=0))
+    assert len(SL._CACHE) <= 3
