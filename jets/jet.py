@@ -1169,7 +1169,10 @@ def variables(points, order, track_error=False):
         if seeds is not None:
             return seeds
     if type(points) is np.ndarray and type(order) is int and not track_error:
-        seeds = _array_seeds(points, order)
+        if points.ndim == 1 and points.dtype == np.float64:  # n points: their floats
+            seeds = _float_seeds(points.tolist(), order)
+        else:
+            seeds = _array_seeds(points, order)
         if seeds is not None:
             return seeds
     if type(points) is not list and type(points) is not tuple:  # lists: the usual case

@@ -186,10 +186,13 @@ def slot_stack(arrays, axis=0):
     loc_space = _space(s, S.degree)
     P = max(a._coeffs.shape[0] for a in arrays)  # the longest degree prefix
     top = loc_space.top_degree[P]
-    dtype = np.result_type(*(a._coeffs for a in arrays))
-    loc = np.zeros((P, len(arrays)) + first.shape, dtype=dtype)
-    for i, a in enumerate(arrays):  # a loop over the stacked jets (items), not points
-        loc[:, i] = K.pad(loc_space, a._coeffs, top)  # nan rows at nan points
+    cs = [a._coeffs for a in arrays]
+    if all(c.shape[0] == P for c in cs):
+        loc = np.stack(cs, axis=1)  # one prefix (seeds: degrees 0 and 1): nothing to pad
+    else:
+        loc = np.zeros((P, len(arrays)) + first.shape, dtype=np.result_type(*cs))
+        for i, c in enumerate(cs):  # a loop over the stacked jets (items), not points
+            loc[:, i] = K.pad(loc_space, c, top)  # nan rows at nan points
     return SlotJet._make(S, loc, slots)
 
 

@@ -53,8 +53,10 @@ def test_float_seeds_equal_the_general_path(n, order):
         slow = _general(pts, order)
         for a, b in zip(fast, slow, strict=True):
             _same_jet(a, b)
-        # 0-d float64 arrays take the fast path too
+        # 0-d float64 arrays take the fast path too, and so does a 1-d float64 array
         for a, b in zip(jets.variables([np.array(p) for p in pts], order), slow, strict=True):
+            _same_jet(a, b)
+        for a, b in zip(jets.variables(np.array(pts), order), slow, strict=True):
             _same_jet(a, b)
 
 
