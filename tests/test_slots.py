@@ -526,3 +526,97 @@ def test_index_tables_are_cached_bounded_and_keyed_by_shape(monkeypatch):
     _close(b.sum(axis=0), (D[::2] + D[1::2]).sum(axis=0))
     _close(X.sum(axis=0), D.sum(axis=0))
     assert len(SL._CACHE) <= 3
+
+
+# --------------------------------------------------------------- random programs
+UNARY = [
+    np.sin,
+    np.cos,
+    np.tanh,
+    np.arctan,
+    np.square,
+    np.negative,
+    lambda a: np.exp(0.3 * a),
+    lambda a: np.log1p(a**2),
+    lambda a: np.sqrt(a**2 + 0.5),
+    lambda a: 1 / (a**2 + 2),
+    lambda a: a**3,
+    lambda a: abs(a),
+]
+BINARY = [np.add, np.subtract, np.multiply, lambda a, b: a / (b**2 + 1), np.hypot, np.maximum]
+
+
+def _program(seed):
+    """A random f(x) of slot operations (rules, fancy indexing with repeats,
+    slices, masks, items, sums, constants), built from the seed: the same
+    operations whatever x is (a slot jet or the dense stack)."""
+    rng = np.random.default_rng(seed)
+    steps = []
+    for _ in range(int(rng.integers(4, 9))):
+        kind = rng.choice(["unary", "binary", "const", "index", "sum", "item"])
+        steps.append((kind, int(rng.integers(0, 2**31))))
+
+    def f(x):
+        pool = [x]
+        n = len(x)
+        for kind, s in steps:
+            r = np.random.default_rng(s)
+            a = pool[int(r.integers(len(pool)))]
+            la = a.shape[0] if a.ndim == x.ndim else None
+            if kind == "unary":
+                pool.append(UNARY[int(r.integers(len(UNARY)))](a))
+            elif kind == "binary":
+                b = pool[int(r.integers(len(pool)))]
+                lb = b.shape[0] if b.ndim == x.ndim else None
+                if la and lb:
+                    m = int(r.integers(1, n + 1))
+                    a = a[r.integers(0, la, m)]  # repeats: items that may meet twice
+                    b = b[r.integers(0, lb, m)]
+                pool.append(BINARY[int(r.integers(len(BINARY)))](a, b))
+            elif kind == "const" and la:
+                c = r.uniform(-2, 2, (la,) + (1,) * (x.ndim - 1))
+                pool.append(a * c + float(r.uniform(-1, 1)))
+            elif kind == "index" and la:
+                how = int(r.integers(3))
+                if how == 0:
+                    lo = int(r.integers(0, la))
+                    pool.append(a[lo : lo + int(r.integers(1, la + 1)) : int(r.integers(1, 3))])
+                elif how == 1:
+                    pool.append(a[r.uniform(size=la) < 0.6] if la > 1 else a)
+                else:
+                    pool.append(a[::-1])
+            elif kind == "sum" and la:
+                pool.append(a.sum(axis=0))
+            elif kind == "item" and la:
+                pool.append(a[int(r.integers(-la, la))])
+        return pool
+
+    return f
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_programs_equal_the_dense_stack(seed):
+    _check_program(seed)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(40, 1040))
+def test_random_programs_long(seed):
+    _check_program(seed)
+
+
+def _check_program(seed):
+    rng = np.random.default_rng(10**6 + seed)
+    n = int(rng.integers(8, 15))
+    batch = [(), (3,), (2, 2)][seed % 3]
+    order = [1, 2, 3][(seed // 3) % 3]
+    x0 = rng.uniform(-1.5, 1.5, (n,) + batch)
+    if seed % 5 == 4:
+        x0.reshape(n, -1)[int(rng.integers(n)), 0] = np.nan
+    X, D = _stacks(x0, order)
+    f = _program(seed)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got, want = f(X), f(D)
+        for g, w in zip(got, want, strict=True):
+            _close(g, w, 1e-12)
