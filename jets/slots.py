@@ -373,14 +373,25 @@ def _sorted_slots(k, c, mp):
 
 def _index(x, key):
     """x[key] for a key on the first axis (int, slice, 1-d int/bool array),
-    optionally followed by slices; None for any other key (the dense path)."""
+    optionally followed by slices of the batch axes (and ints, after an int or
+    a slice: all basic indexing, so the first axis stays first); None for any
+    other key (the dense path)."""
     rest = ()
     if isinstance(key, tuple):
         if not key:
             return None
         key, rest = key[0], key[1:]
-        if not all(isinstance(r, slice) for r in rest) or len(rest) > x.ndim - 1:
+        basic = isinstance(key, (int, np.integer, slice)) and not isinstance(key, (bool, np.bool_))
+        for r in rest:
+            if isinstance(r, slice):
+                continue
+            if not basic or isinstance(r, (bool, np.bool_)) or not isinstance(r, (int, np.integer)):
+                return None
+        if len(rest) > x.ndim - 1:
             return None
+        for r, size in zip(rest, x.shape[1:], strict=False):
+            if not isinstance(r, slice) and not -size <= r < size:
+                return None  # numpy's IndexError from the dense path
     if isinstance(key, Jet):
         return None
     if isinstance(key, (bool, np.bool_)) or key is None or key is Ellipsis:
