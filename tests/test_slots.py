@@ -558,7 +558,7 @@ def _program(seed):
     rng = np.random.default_rng(seed)
     steps = []
     for _ in range(int(rng.integers(4, 9))):
-        kind = rng.choice(["unary", "binary", "const", "index", "sum", "item"])
+        kind = rng.choice(["unary", "binary", "const", "index", "sum", "item", "column"])
         steps.append((kind, int(rng.integers(0, 2**31))))
 
     def f(x):
@@ -594,6 +594,8 @@ def _program(seed):
                 pool.append(a.sum(axis=0))
             elif kind == "item" and la:
                 pool.append(a[int(r.integers(-la, la))])
+            elif kind == "column" and a.ndim > 1:
+                pool.append(a[:, int(r.integers(-a.shape[1], a.shape[1]))])
         return pool
 
     return f
