@@ -349,9 +349,10 @@ def _plan(f, x, k, error, axis, sparse):
 
 class _EagerEdges:
     """A SparsePlan taken without sparse=True, whose points with an infinite or nan
-    coordinate are recomputed by the dense path, so that they hold what eager jets
-    gives there (the plan leaves out structurally zero products, so 0 * inf does not
-    spread over the point as it does in a dense jet).  Other points: the plan's."""
+    coordinate are recomputed eagerly (f on the jets of _evaluate: from
+    SLOT_MIN_VARS variables on a jets.slots.SlotJet), so that they hold what eager
+    jets gives there (the plan handles 0 * inf in its local spaces otherwise than
+    eager jets do).  Other points: the plan's."""
 
     def __init__(self, plan, f, k):
         self.plan, self.f, self.k = plan, f, k
@@ -362,7 +363,7 @@ class _EagerEdges:
         return bad if bad.any() else None
 
     def _dense(self, x, bad):
-        """(space, stored coefficients, output ndim) of the dense path at x's bad points."""
+        """(space, stored coefficients, output ndim) of eager jets at x's bad points."""
         S, c, mdim, _ = _evaluate(self.f, x[:, bad], self.k, True)
         return S, c, mdim
 
