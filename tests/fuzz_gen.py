@@ -1438,24 +1438,57 @@ class SeriesRing:
         return F
 
 
+#: key -> [z, f, f', f'', ...]: the sympy derivatives of each elementary function,
+#: extended only as far as a case needs (repeated sympy differentiation swells the
+#: expressions: ellipk and Bessel functions take seconds per derivative from ~6 on)
+_DERIVATIVES = {}
+
+
+def _derivatives(key, k):
+    """(z, [f, f', ..., f^(k)]) for the sympy twin of `key`, computed once."""
+    got = _DERIVATIVES.get(key)
+    if got is None:
+        z = sp.Symbol("z", real=True)
+        if isinstance(key, tuple) and key[0] == "order":  # polygamma(n, z), besselj(v, z)
+            f = SYMPY[key[1]](sp.Rational(key[2].numerator, key[2].denominator), z)
+        elif isinstance(key, tuple):
+            f = z ** sp.Rational(key[1].numerator, key[1].denominator)
+        elif key == "cbrt_pos":
+            f = z ** sp.Rational(1, 3)
+        else:
+            f = SYMPY[key](z)
+        got = _DERIVATIVES[key] = (z, [f])
+    z, ds = got
+    while len(ds) <= k:
+        ds.append(sp.diff(ds[-1], z))
+    return z, ds[: k + 1]
+
+
+#: elementary functions whose repeated sympy derivatives swell (seconds per
+#: derivative from about the 6th, half a minute for ellipe to order 10): above
+#: order 4 their Taylor coefficients come from mpmath.taylor of the same sympy
+#: twin (numerical differentiation at raised working precision), which agrees
+#: with the sympy derivatives to ~1e-38 (tests/test_fuzz.py checks it)
+NUMERIC_ABOVE_4 = frozenset({"ellipk", "ellipe", "lambertw"})
+
+
 @cache
 def _elementary(key, k):
     """mpmath function of z returning [f(z), f'(z)/1!, ..., f^(k)(z)/k!] for the
     sympy twin of `key` (a rule name, or ("power", r) for z**r)."""
-    z = sp.Symbol("z", real=True)
-    if isinstance(key, tuple) and key[0] == "order":  # polygamma(n, z), besselj(v, z)
-        f = SYMPY[key[1]](sp.Rational(key[2].numerator, key[2].denominator), z)
-    elif isinstance(key, tuple):
-        f = z ** sp.Rational(key[1].numerator, key[1].denominator)
-    elif key == "cbrt_pos":
-        f = z ** sp.Rational(1, 3)
-    else:
-        f = SYMPY[key](z)
-    ds = [f]
-    for _ in range(1, k + 1):
-        ds.append(sp.diff(ds[-1], z))
+    name = key[1] if isinstance(key, tuple) and key[0] == "order" else key
+    if k > 4 and name in NUMERIC_ABOVE_4:
+        return _numeric_elementary(key, k)
+    z, ds = _derivatives(key, k)
     ds = [d / factorial(j) for j, d in enumerate(ds)]
     return sp.lambdify((z,), ds, modules=[MPMATH_NAMES, "mpmath"], cse=True)
+
+
+def _numeric_elementary(key, k):
+    """[f(z), ..., f^(k)(z)/k!] by mpmath.taylor of the sympy twin of `key`."""
+    z, (f,) = _derivatives(key, 0)
+    g = sp.lambdify((z,), f, modules=[MPMATH_NAMES, "mpmath"])
+    return lambda x: mpmath.taylor(g, x, k)
 
 
 class ComposedReference:
@@ -1473,7 +1506,10 @@ class ComposedReference:
 
     def unary(self, key, A):
         k = self.k
-        fn = _elementary(key, max(k, 10))
+        name = key[1] if isinstance(key, tuple) and key[0] == "order" else key
+        # one table to order 10 serves every case (lambdify per order costs more);
+        # the functions mpmath differentiates take the case's own order
+        fn = _elementary(key, k if name in NUMERIC_ABOVE_4 else max(k, 10))
         rows = [[None] * self.R.P for _ in range(k + 1)]
         with mpmath.workdps(self.dps):
             for p, x in enumerate(self.a0(A)):

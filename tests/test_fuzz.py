@@ -19,12 +19,15 @@ partial, and the command that replays it: ``python tests/fuzz_gen.py SEED INDEX`
 Run with ``-s`` to see the summary (cases, partials, worst error / bound).
 """
 
+import math
 import os
 import time
 from collections import Counter
 
+import mpmath
 import numpy as np
 import pytest
+import sympy as sp
 
 import fuzz_gen as F
 from jets.rules import RULES
@@ -207,3 +210,20 @@ def test_checker_flags_a_wrong_coefficient(monkeypatch):
     monkeypatch.setattr(F.Node, "evaluate", tampered)
     bad = F.check_case(case)
     assert bad.failures and "replay: python tests/fuzz_gen.py" in F.report(bad)
+
+
+@pytest.mark.parametrize("key", ["ellipk", "ellipe", "lambertw"])
+def test_numeric_elementary_reference_equals_the_sympy_derivatives(key):
+    """Above order 4 the fuzz reference of the functions whose sympy derivatives
+    swell is mpmath.taylor; at order 5 it equals the sympy derivatives."""
+    numeric = F._numeric_elementary(key, 5)
+    z, ds = F._derivatives(key, 5)
+    exact = sp.lambdify((z,), [d / math.factorial(j) for j, d in enumerate(ds)], "mpmath")
+    for x in ("0.3", "-0.55", "0.8"):
+        with mpmath.workdps(40):
+            x = mpmath.mpf(x)
+            if key == "lambertw":
+                x = abs(x) + 0.2  # inside the real domain
+            for a, b in zip(numeric(x), exact(x), strict=True):
+                b = mpmath.mpmathify(b)
+                assert abs(a - b) <= mpmath.mpf(10) ** -34 * max(1, abs(b)), (key, x)
