@@ -44,21 +44,15 @@ from . import kernels as K
 from . import numpy_api as _numpy_api
 from .engine import Operand
 from .jet import Jet
-from .space import check_size
+from .space import _freeze, check_size
 from .space import space as _space
-from .sparse import _embed_index, _scatter_index, merge_slots
+from .sparse import _embed_index, _poison, _scatter_index, merge_slots
 
 __all__ = ["SlotJet", "SLOT_MIN_VARS", "slot_stack", "seed_stack"]
 
 #: jets.stack of seeded variables keeps per-element variable sets from this many
 #: variables of the seeding on (below it the dense jets are as cheap)
 SLOT_MIN_VARS = 8
-
-
-def _readonly(a):
-    if type(a) is np.ndarray and a.flags.writeable:
-        a.flags.writeable = False
-    return a
 
 
 class SlotJet(Jet):
@@ -77,8 +71,8 @@ class SlotJet(Jet):
     def _make(cls, S, loc, slots):
         jet = object.__new__(cls)
         jet._space = S
-        jet._loc = _readonly(loc)
-        jet._slots = _readonly(slots)
+        jet._loc = _freeze(loc)
+        jet._slots = _freeze(slots)
         jet._dense = None
         jet._err = None
         jet._seeds = None
@@ -95,11 +89,7 @@ class SlotJet(Jet):
             check_size(rows, max(m * int(np.prod(batch, dtype=np.int64)), 1))
             out = np.zeros((rows, m) + batch, dtype=loc.dtype)
             out[idx, np.arange(m)] = loc  # distinct slots: one target per coefficient
-            if loc.dtype.kind in "fc":
-                bad = np.isnan(loc[0])
-                if bad.any():
-                    out[:, bad] = np.nan  # nan poisoning: every coefficient
-            d = self._dense = (_readonly(out), vars)
+            d = self._dense = (_freeze(_poison(out)), vars)  # nan: every coefficient
         return d
 
     @property
@@ -138,8 +128,10 @@ class SlotJet(Jet):
         return Jet.__getitem__(self, key) if out is None else out
 
     def sum(self, axis=None, keepdims=False):
-        out = None if keepdims else _sum(self, axis)
-        return Jet.sum(self, axis=axis, keepdims=keepdims) if out is None else out
+        if keepdims:
+            return Jet.sum(self, axis=axis, keepdims=keepdims)
+        _jet._like_numpy(np.sum, (1,) * self.ndim, axis=axis)  # numpy's errors
+        return _sum(self, _jet._shift_axis(axis, self.ndim))
 
     def _jets_record(self, rule, args):
         """jets.jet.apply hands every rule with a slot jet among its arguments here."""
@@ -244,14 +236,11 @@ def _operand_slots(a, nd, m):
     return a._coeffs, slots
 
 
-_NUMBERS = (int, float, complex)
-
-
 def _apply(rule, args):
     """rule(*args) kept in slots (a SlotJet), or None: then the caller runs it
     on the dense jets."""
     jets = [a for a in args if isinstance(a, Jet)]
-    if len(jets) == 1 and all(a is jets[0] or type(a) in _NUMBERS for a in args):
+    if len(jets) == 1 and all(a is jets[0] or type(a) in engine._NUMBERS for a in args):
         # one slot jet and Python numbers (x**2, 100 * x, 1 - x): its own slots
         x = jets[0]
         k = x._space.degree
@@ -336,7 +325,7 @@ def _merged(m, slots):
             srt = np.sort(W, axis=1)
             if (srt[:, 1:] == srt[:, :-1]).any():
                 return None, None
-        return _readonly(np.ascontiguousarray(W)), maps
+        return _freeze(np.ascontiguousarray(W)), maps
 
     key = ("merge", m) + tuple((sl.shape, sl.tobytes()) for sl in slots)
     return _cached(key, build)
@@ -353,7 +342,7 @@ def _placement(S, W, P):
         T = S.subspace(vars)
         rows = int(T.offsets[_space(W.shape[1], S.degree).top_degree[P] + 1])
         idx = _scatter_index(S.degree, np.searchsorted(union, W), T)[:P]
-        return vars, rows, _readonly(np.ascontiguousarray(idx))
+        return vars, rows, _freeze(np.ascontiguousarray(idx))
 
     key = ("place", S.nvars, S.degree, P, W.shape, W.tobytes())
     return _cached(key, build)
@@ -433,30 +422,16 @@ def _item_jet(S, loc, vars_):
     return Jet._wrap(S, np.ascontiguousarray(loc), vars_ if s < S.nvars else None)
 
 
-def _sum(x, axis):
-    """x.sum(axis): over the first axis an ordinary Jet of the union of the
-    variables, over batch axes a SlotJet; None for what the dense path does."""
-    nd = x.ndim
-    if axis is None:
-        axes = tuple(range(nd))
-    elif isinstance(axis, tuple):
-        axes = axis
-    else:
-        axes = (axis,)
-    try:
-        axes = tuple(sorted({int(a) + nd if int(a) < 0 else int(a) for a in axes}))
-    except TypeError:
-        return None
-    if len(axes) != len(set(axes)) or any(not 0 <= a < nd for a in axes):
-        return None  # numpy's error from the dense path
-    batch_axes = tuple(a + 1 for a in axes if a > 0)
+def _sum(x, ax):
+    """x.sum over the coefficient-array axes `ax` (batch axis + 1, checked by
+    numpy): over the first axis an ordinary Jet of the union of the variables,
+    over batch axes only a SlotJet."""
+    ax = tuple(ax) if isinstance(ax, (tuple, list)) else (ax,)
+    batch_axes = tuple(a for a in ax if a > 1)
     loc = x._loc.sum(axis=batch_axes) if batch_axes else x._loc
-    if 0 not in axes:
+    if 1 not in ax:
         return SlotJet._make(x._space, loc, x._slots)
     S, W = x._space, x._slots
-    m = W.shape[0]
-    if m == 0:
-        return None
     batch = loc.shape[2:]
     P = loc.shape[0]
     vars, rows, idx = _placement(S, W, P)  # idx (P, m)
@@ -475,8 +450,4 @@ def _sum(x, axis):
     out = np.zeros((rows,) + batch, dtype=loc.dtype)
     with np.errstate(all="ignore"):
         out[targets] = np.add.reduceat(vals[perm], starts, axis=0)
-    if loc.dtype.kind in "fc":
-        bad = np.isnan(out[0])
-        if bad.any():
-            out[:, bad] = np.nan
-    return Jet._wrap(S, out, vars)
+    return Jet._wrap(S, _poison(out), vars)

@@ -1472,18 +1472,27 @@ def _derivatives(key, k):
 NUMERIC_ABOVE_4 = frozenset({"ellipk", "ellipe", "lambertw"})
 
 
+def _taylor_of(key, k):
+    """mpmath function of z returning [f(z), f'(z)/1!, ..., f^(k)(z)/k!] for the
+    sympy twin of `key`: for NUMERIC_ABOVE_4, mpmath.taylor above order 4 and
+    the sympy derivatives to order k up to it; for the others the sympy
+    derivatives to order max(k, 10) (one table serves every case; lambdify per
+    order would cost more)."""
+    if key in NUMERIC_ABOVE_4:
+        return _numeric_elementary(key, k) if k > 4 else _elementary(key, k)
+    return _elementary(key, max(k, 10))
+
+
 @cache
 def _elementary(key, k):
     """mpmath function of z returning [f(z), f'(z)/1!, ..., f^(k)(z)/k!] for the
     sympy twin of `key` (a rule name, or ("power", r) for z**r)."""
-    name = key[1] if isinstance(key, tuple) and key[0] == "order" else key
-    if k > 4 and name in NUMERIC_ABOVE_4:
-        return _numeric_elementary(key, k)
     z, ds = _derivatives(key, k)
     ds = [d / factorial(j) for j, d in enumerate(ds)]
     return sp.lambdify((z,), ds, modules=[MPMATH_NAMES, "mpmath"], cse=True)
 
 
+@cache
 def _numeric_elementary(key, k):
     """[f(z), ..., f^(k)(z)/k!] by mpmath.taylor of the sympy twin of `key`."""
     z, (f,) = _derivatives(key, 0)
@@ -1506,10 +1515,7 @@ class ComposedReference:
 
     def unary(self, key, A):
         k = self.k
-        name = key[1] if isinstance(key, tuple) and key[0] == "order" else key
-        # one table to order 10 serves every case (lambdify per order costs more);
-        # the functions mpmath differentiates take the case's own order
-        fn = _elementary(key, k if name in NUMERIC_ABOVE_4 else max(k, 10))
+        fn = _taylor_of(key, k)
         rows = [[None] * self.R.P for _ in range(k + 1)]
         with mpmath.workdps(self.dps):
             for p, x in enumerate(self.a0(A)):
